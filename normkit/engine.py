@@ -1,0 +1,292 @@
+"""Evaluate a compiled pack set: price an order at a date, with what-if overrides.
+
+A :class:`RuleSet` is immutable and safe to share between threads; every quote gets its
+own :class:`Env` holding the values resolved for its date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass, field
+from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
+from fractions import Fraction
+from typing import Any, Callable, Iterable, Mapping
+
+from .compiled import AdjustmentC, CompiledSet, Dated, FormulaC, LineC, NormC, Param, Row, TableC
+from .dating import coverage, in_force
+from .decimalctx import CTX, ZERO, round_to
+from .errors import ErrorCollector, Location, NormkitError
+from .expr.compile import compile_ir
+from .model import Order, OrderItem, Overlay
+from .quantity import parse_quantity
+from .units import UnitTable, Vocabulary, format_powers
+
+_mul, _div, _add = CTX.multiply, CTX.divide, CTX.add
+COMPONENTS = ("labour", "equipment", "material", "other")
+
+
+class Missing(Exception):
+    """A value the rate card (or the order) must supply is absent; collected, then reported."""
+
+    def __init__(self, kind: str, name: str, detail: str) -> None:
+        super().__init__(name)
+        self.kind, self.name, self.detail = kind, name, detail
+
+
+@dataclass(slots=True)
+class Rec:
+    """A compact trace record, turned into a TraceNode only when a quote is assembled."""
+
+    kind: str
+    ref: Any = field(repr=False)
+    value: Any
+    children: list["Rec"] = field(default_factory=list, repr=False)
+    extra: Any = field(default=None, repr=False)
+
+
+class Env:
+    """Evaluation state of one quote: the date, resolved values, memo tables, trace."""
+
+    def __init__(self, rs: "RuleSet", at: dt.date, order_inputs: Mapping[str, Any]) -> None:
+        self.rs = rs
+        self.at = at
+        self.order_inputs = order_inputs
+        self.item_inputs: Mapping[str, Any] = {}
+        self.resolved: dict[str, tuple[Any, Rec]] = {}
+        self.memo: dict[tuple, tuple[Any, Rec]] = {}
+        self.item_memo: dict[tuple, tuple[Any, Rec]] = {}
+        self.line: dict[str, Any] = {}
+        self.local: dict[str, Any] = {}
+        self.item: dict[str, Any] = {}
+        self.lines: list[tuple[LineC, Decimal, Decimal]] = []  # (line, quantity, amount) of the current item
+        self.children: list[Rec] = []
+
+    # names --------------------------------------------------------------------------------
+    def value(self, name: str) -> Any:
+        if name in self.item_inputs:
+            v = self.item_inputs[name]
+            self.children.append(Rec("input", self.rs.compiled.inputs[name], v))
+            return v
+        hit = self.resolved.get(name)
+        if hit is None:
+            hit = self._resolve(name)
+            self.resolved[name] = hit
+        self.children.append(hit[1])
+        return hit[0]
+
+    def _resolve(self, name: str) -> tuple[Any, Rec]:
+        rs = self.rs
+        inp = rs.compiled.inputs.get(name)
+        if inp is not None:
+            if name in self.order_inputs:
+                v = self.order_inputs[name]
+            elif inp.default is not None:
+                v = inp.default
+            else:
+                raise Missing("input", name, f"input `{name}` ({inp.label.en}; {inp.unit}) is required by the order")
+            return v, Rec("input", inp, v)
+        p = rs.compiled.params[name]
+        if name in rs.overrides:
+            v = rs.overrides[name]
+            return v, Rec("parameter", p, v, extra="overlay")
+        d = in_force(p.layers, self.at)
+        if d is None:
+            if p.supplied_by and not any(layer for layer in p.layers):
+                raise Missing("parameter", name, f"`{name}` ({p.label.en}, {p.unit}) must be supplied by the {p.supplied_by.replace('_', ' ')}")
+            raise NormkitError("NK401", f"{name!r} has no value in force on {self.at}; values cover {coverage(p.layers)}",
+                               location=_loc(p.location))
+        return d.value, Rec("parameter", p, d.value, extra=d)
+
+    def formula(self, name: str, args: tuple) -> Any:
+        rs = self.rs
+        f = rs.compiled.formulas.get(name)
+        dependent = f.item_dependent if f is not None else rs.compiled.adjustments[name].item_dependent
+        memo = self.item_memo if dependent else self.memo
+        key = (name, args)
+        hit = memo.get(key)
+        if hit is None:
+            outer, outer_local = self.children, self.local
+            self.children = []
+            try:
+                if f is not None:
+                    self.local = dict(zip((p for p, _ in f.params), args)) if args else {}
+                    value = rs.formula_fns[name](self)
+                    rec = Rec("formula", f, value, self.children, extra=args)
+                else:
+                    self.local = {}
+                    value, chosen = self._adjust(rs.compiled.adjustments[name])
+                    rec = Rec("adjustment", rs.compiled.adjustments[name], value, self.children, extra=chosen)
+            finally:
+                self.children, self.local = outer, outer_local
+            hit = (value, rec)
+            memo[key] = hit
+        self.children.append(hit[1])
+        return hit[0]
+
+    def _adjust(self, a: AdjustmentC) -> tuple[Any, str | None]:
+        fns = self.rs.adjustment_fns[a.name]
+        applicable = [(e, fn) for e, (when, fn) in zip(a.exceptions, fns[1]) if when(self)]
+        if not applicable:
+            return fns[0](self), None
+        top = max(e.priority for e, _ in applicable)
+        best = [(e, fn) for e, fn in applicable if e.priority == top]
+        if len(best) > 1:
+            labels = ", ".join(e.label for e, _ in best)
+            raise NormkitError("NK208", f"adjustment {a.name!r}: exceptions {labels} all apply with priority {top}",
+                               location=_loc(a.location))
+        e, fn = best[0]
+        return fn(self), e.label
+
+    def lookup(self, table: str, key: tuple) -> Any:
+        t = self.rs.compiled.tables[table]
+        version = in_force(t.layers, self.at)
+        if version is None:
+            if t.supplied_by and not any(t.layers):
+                raise Missing("table", table, f"table `{table}` ({t.label.en}) must be supplied by the rate card")
+            raise NormkitError("NK401", f"table {table!r} has no version in force on {self.at}; versions cover {coverage(t.layers)}",
+                               location=_loc(t.location))
+        rows = version.rows.get(key)
+        if not rows:
+            shown = "/".join(str(k) for k in key)
+            if t.supplied_by:
+                raise Missing("table", f"{table}[{shown}]", f"`{table}` has no row for {shown} (rate card, version from {version.start})")
+            raise NormkitError("NK202", f"table {table!r} has no row for {shown} in the version in force from {version.start}",
+                               location=_loc(t.location), hint="check the keys; `normkit show " + table + "` lists the rows")
+        row = rows[0]
+        self.children.append(Rec("table", t, row.value, extra=(version, row)))
+        return row.value
+
+    def sum_lines(self, component: str, fn: Callable[["Env"], Any]) -> Any:
+        total = ZERO
+        saved = self.line
+        for line, qty, amount in self.lines:
+            if component != "all" and line.component != component:
+                continue
+            self.line = {"quantity": qty, "amount": amount, "resource": line.resource}
+            total = _add(total, fn(self))
+        self.line = saved
+        return total
+
+
+def _loc(text: str) -> Location:
+    from .build import _loc_from
+    return _loc_from(text)
+
+
+class RuleSet:
+    """A checked pack set, ready to price orders. Immutable; share it freely between threads."""
+
+    def __init__(self, compiled: CompiledSet, overrides: Mapping[str, Any] | None = None, overlay_label: str | None = None,
+                 overlay_text: Mapping[str, str] | None = None) -> None:
+        self.compiled = compiled
+        self.overrides: dict[str, Any] = dict(overrides or {})
+        self.overlay_label = overlay_label
+        self.overlay_text: dict[str, str] = dict(overlay_text or {})
+        self.units = UnitTable(Vocabulary(compiled.units), compiled.unit_base)
+        self.formula_fns = {n: compile_ir(f.ir) for n, f in compiled.formulas.items()}
+        self.adjustment_fns = {
+            n: (compile_ir(a.base_ir), [(compile_ir(e.when_ir), compile_ir(e.value_ir)) for e in a.exceptions])
+            for n, a in compiled.adjustments.items()
+        }
+        self.line_fns: dict[int, Callable[[Env], Any]] = {}
+        for norm in compiled.norms.values():
+            for line in norm.lines:
+                self.line_fns[id(line)] = compile_ir(line.rate_ir)
+        self.extra_fns = [(x, compile_ir(x.ir), compile_ir(x.when_ir) if x.when_ir else None) for x in compiled.extras]
+        m = compiled.money
+        self.quantum, self.mode, self.round_at = m.quantum, m.rounding, m.round_at
+
+    # what-if --------------------------------------------------------------------------------
+    def with_overrides(self, values: Mapping[str, Any], label: str = "what-if") -> "RuleSet":
+        """A new rule set in which the named parameters take the given values on every date.
+
+        Values are numbers in the parameter's unit, or text with a unit (``"2340000 VND/month"``).
+        """
+        errors = ErrorCollector()
+        converted: dict[str, Any] = dict(self.overrides)
+        text: dict[str, str] = dict(self.overlay_text)
+        for name, raw in values.items():
+            try:
+                converted[name] = self.convert_param(name, raw)
+                text[name] = str(raw)
+            except NormkitError as e:
+                errors.add(e)
+        errors.raise_if_any()
+        return RuleSet(self.compiled, converted, label, text)
+
+    def with_overlay(self, overlay: Overlay) -> "RuleSet":
+        return self.with_overrides(overlay.set, overlay.label)
+
+    def convert_param(self, name: str, raw: Any) -> Any:
+        p = self.compiled.params.get(name)
+        where = Location(path=f"set.{name}")
+        if p is None:
+            close = difflib.get_close_matches(name, list(self.compiled.params), n=3)
+            raise NormkitError("NK602", f"unknown parameter {name!r}", location=where,
+                               hint=("did you mean " + ", ".join(close) + "?") if close else "`normkit show` lists a pack's parameters")
+        return self.convert_value(raw, p.type, p.powers, p.unit, where, "NK602", p.min, p.max, name)
+
+    def convert_value(self, raw: Any, kind: str, powers: Any, unit: str, where: Location, code: str,
+                      lo: Decimal | None = None, hi: Decimal | None = None, name: str = "value") -> Any:
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            if isinstance(raw, str) and raw.lower() in ("true", "false"):
+                return raw.lower() == "true"
+            raise NormkitError(code, f"{name} takes true or false, got {raw!r}", location=where)
+        if kind == "text":
+            return str(raw)
+        if isinstance(raw, bool):
+            raise NormkitError(code, f"{name} takes a number in {unit}, got {raw!r}", location=where)
+        if isinstance(raw, (int, Decimal)):
+            value = Decimal(raw)
+        elif isinstance(raw, float):
+            raise NormkitError(code, f"{name}: floats are not accepted; write the number as text", location=where)
+        else:
+            value, given = parse_quantity(str(raw), self.units.vocab, where)
+            if given:
+                f = self.units.conversion(given, dict(powers))
+                if f is None:
+                    raise NormkitError(code, f"{name} is in {unit}; {format_powers(given)} is not compatible", location=where,
+                                       hint=f"give the value in {unit} or a unit of the same dimension")
+                value = _div(_mul(value, Decimal(f.numerator)), Decimal(f.denominator)) if f != 1 else value
+        if not value.is_finite():
+            raise NormkitError("NK603", f"{name}: {value} is not a finite number", location=where)
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise NormkitError("NK503", f"{name} = {value} is outside the allowed range [{lo if lo is not None else '…'}, {hi if hi is not None else '…'}]", location=where)
+        return value
+
+    # pricing --------------------------------------------------------------------------------
+    def quote(self, order: Order | Mapping[str, Any], at: dt.date | None = None) -> "Quote":
+        from .pricing import price
+
+        if not isinstance(order, Order):
+            from .orders import order_from_data
+            order = order_from_data(order)
+        return price(self, order, at)
+
+
+def evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
+    """Evaluate one parameter, formula or adjustment at a date; returns the value and its record."""
+    from .pricing import check_validity, convert_inputs
+
+    check_validity(rs, at)
+    env = Env(rs, at, convert_inputs(rs, dict(inputs or {}), "inputs", False))
+    c = rs.compiled
+    try:
+        if name in c.formulas or name in c.adjustments:
+            f = c.formulas.get(name)
+            if f is not None and len(args) != len(f.params):
+                raise NormkitError("NK303", f"{name} takes {len(f.params)} argument(s): {', '.join(p for p, _ in f.params)}")
+            if f is not None:
+                args = tuple(a if isinstance(a, str) or t.kind != "num" else Decimal(a) for a, (_, t) in zip(args, f.params))
+            value = env.formula(name, args)
+        elif name in c.params or name in c.inputs:
+            value = env.value(name)
+        else:
+            close = difflib.get_close_matches(name, list(c.formulas) + list(c.params) + list(c.adjustments), n=3)
+            raise NormkitError("NK202", f"unknown name {name!r}", hint=("did you mean " + ", ".join(close) + "?") if close else None)
+    except Missing as m:
+        raise NormkitError("NK501", m.detail) from None
+    return value, env.children[-1]

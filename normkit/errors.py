@@ -1,0 +1,165 @@
+"""One error hierarchy for everything a user can get wrong.
+
+Every user-facing error carries a stable ``code``, a ``message``, a ``location``
+(``file:line:column`` or a field path) and a ``hint``. The CLI prints them without a
+traceback and exits 1; library users catch :class:`NormkitError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where something is: a file position, or a field path inside a document."""
+
+    file: str | None = None
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+    path: str | None = None  # e.g. "items[2].quantity"
+
+    def shifted(self, columns: int) -> "Location":
+        """The same place, ``columns`` further along the line (for spans inside a scalar)."""
+        if self.column is None:
+            return self
+        return Location(self.file, self.line, self.column + columns, self.path)
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            pos = self.file
+            if self.line is not None:
+                pos += f":{self.line}"
+                if self.column is not None:
+                    pos += f":{self.column}"
+            parts.append(pos)
+        if self.path:
+            parts.append(self.path)
+        return " ".join(parts) if parts else "<input>"
+
+
+# code -> (title, default hint). The catalogue is documented in docs/errors.md and each
+# code has a fixture under tests/fixtures/errors/.
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # reading files
+    "NK101": ("file cannot be read", "check the path and that the file is UTF-8 text"),
+    "NK102": ("YAML syntax error", "fix the YAML at the position shown"),
+    "NK103": ("duplicate key", "each key may appear once in a mapping; remove or rename one"),
+    "NK104": ("YAML anchors and aliases are not allowed", "write the value out; rule files may not use & or *"),
+    "NK105": ("input too large or too deeply nested", "split the file or flatten the structure"),
+    "NK106": ("value not allowed in YAML", "write numbers as plain decimals; NaN and Infinity are refused"),
+    # schema and names
+    "NK201": ("schema error", "compare the field with `normkit schema pack` or `normkit schema order`"),
+    "NK202": ("unknown name", "check the spelling; `normkit show NAME` lists what a pack defines"),
+    "NK203": ("duplicate definition", "a name may be defined once per pack; use an overlay or `extends` to replace it"),
+    "NK204": ("reference cycle", "break the cycle: a formula may not depend on itself"),
+    "NK205": ("pack not found", "`normkit packs` lists installed packs; or give a folder path"),
+    "NK206": ("pack extends cycle", "packs may not extend each other in a loop"),
+    "NK207": ("table row error", "check the row's keys and value against the table's declaration"),
+    "NK208": ("conflicting exceptions", "give the exceptions different priorities, or make their conditions exclusive"),
+    "NK209": ("norm above the national maximum", "a provincial norm may not exceed the national maximum for the same code and line"),
+    # expressions
+    "NK301": ("expression syntax error", "see docs/expressions.md for the expression language"),
+    "NK302": ("expression too large or too deep", "split it into named formulas"),
+    "NK303": ("type error in expression", "comparisons give true/false; arithmetic needs numbers"),
+    # units
+    "NK310": ("unknown unit", "`normkit units` lists the vocabulary; a pack may add units under `units:`"),
+    "NK311": ("unit mismatch", "convert one side or fix the declared unit"),
+    # dates
+    "NK401": ("no value in force at that date", "choose a date inside the covered range, or supply a value with --set"),
+    "NK402": ("date outside the pack's validity", "price at a date inside the pack's validity window"),
+    "NK403": ("overlapping or unordered dated values", "each value starts after the previous one ends"),
+    # evaluation
+    "NK501": ("missing rate-card values", "add the listed values to the province pack's rate card, or pass --set"),
+    "NK502": ("arithmetic error", "a divisor is zero or a value is out of range"),
+    "NK503": ("value out of range", "use a value inside the allowed range"),
+    "NK504": ("unknown norm code", "check the code; `normkit show CODE` shows a norm"),
+    # orders and overlays
+    "NK601": ("order error", "compare the order with `normkit schema order`"),
+    "NK602": ("overlay error", "an overlay may only replace values that exist, in a compatible unit"),
+    "NK603": ("bad value", "write a number with its unit, e.g. 2340000 VND/month"),
+}
+
+
+class NormkitError(Exception):
+    """A user-facing error with a stable code, a location and a hint."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        location: Location | None = None,
+        hint: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        if code not in CATALOGUE:  # a programming error, not a user's
+            raise ValueError(f"unknown error code {code}")
+        self.code = code
+        self.message = message
+        self.location = location
+        self.hint = hint if hint is not None else CATALOGUE[code][1]
+        self.details = details or {}
+
+    def __str__(self) -> str:
+        loc = f"{self.location}: " if self.location else ""
+        return f"{loc}{self.code} {self.message}"
+
+    def render(self) -> str:
+        """The message as the CLI prints it: location, code, message, hint."""
+        return f"{self}\n  hint: {self.hint}"
+
+    def to_dict(self) -> dict[str, Any]:
+        loc = self.location
+        return {
+            "code": self.code,
+            "message": self.message,
+            "location": str(loc) if loc else None,
+            "file": loc.file if loc else None,
+            "line": loc.line if loc else None,
+            "column": loc.column if loc else None,
+            "path": loc.path if loc else None,
+            "hint": self.hint,
+            **({"details": self.details} if self.details else {}),
+        }
+
+
+class NormkitErrors(NormkitError):
+    """Several errors found in one pass (lint, a batch); never only the first."""
+
+    def __init__(self, errors: Iterable[NormkitError]) -> None:
+        self.errors = list(errors)
+        if not self.errors:
+            raise ValueError("NormkitErrors needs at least one error")
+        first = self.errors[0]
+        more = len(self.errors) - 1
+        summary = first.message + (f" (and {more} more error{'s' if more > 1 else ''})" if more else "")
+        super().__init__(first.code, summary, location=first.location, hint=first.hint)
+
+    def render(self) -> str:
+        return "\n".join(e.render() for e in self.errors)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "errors": [e.to_dict() for e in self.errors]}
+
+
+class ErrorCollector:
+    """Collects errors so a pass reports all of them at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[NormkitError] = []
+
+    def add(self, error: NormkitError) -> None:
+        if isinstance(error, NormkitErrors):
+            self.errors.extend(error.errors)
+        else:
+            self.errors.append(error)
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise NormkitErrors(self.errors)
