@@ -411,7 +411,7 @@ class Builder:
     def declare(self, name: str, d: Defined) -> None:
         m = d.model
         kind = getattr(m, "type", "number")
-        result = BOOL if kind == "bool" else num(self.unit(m.unit, d.smap.locate(d.path + ("unit",))))
+        result = {"bool": BOOL, "text": STR}.get(kind) or num(self.unit(m.unit, d.smap.locate(d.path + ("unit",))))
         params: list[tuple[str, Type]] = []
         for pname, ptext in getattr(m, "params", {}).items():
             if ptext == "text":

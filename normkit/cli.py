@@ -7,6 +7,7 @@ never a traceback), 2 a usage error.
 from __future__ import annotations
 
 import argparse
+import importlib
 import datetime as dt
 import json
 import sys
@@ -80,6 +81,8 @@ def parser() -> argparse.ArgumentParser:
 
     un = sub.add_parser("units", help="list normkit's unit vocabulary")
     un.add_argument("--json", action="store_true", help="print JSON")
+    for module in EXTENSIONS:  # domain commands register themselves (kept light: no heavy imports)
+        COMMANDS.update(importlib.import_module(module).register(sub, _pack_options))
     return p
 
 
@@ -209,6 +212,8 @@ def cmd_units(args: Any) -> int:
     console().print(t)
     return 0
 
+
+EXTENSIONS = ("normkit.media.cli", "normkit.poverty.cli")
 
 COMMANDS: dict[str, Callable[[Any], int]] = {
     "price": cmd_price, "packs": cmd_packs, "show": cmd_show, "lint": cmd_lint, "schema": cmd_schema, "units": cmd_units,

@@ -158,7 +158,7 @@ class TableRows(Strict):
 class Formula(Strict):
     label: Label
     unit: UnitText = "1"
-    type: Literal["number", "bool"] = "number"
+    type: Literal["number", "bool", "text"] = "number"
     expr: Expr
     params: dict[Word, UnitText] = Field(default_factory=dict, description="argument -> unit, or `text`")
     description: Text | None = None

@@ -1,0 +1,1 @@
+"""normkit.media: domain code on top of the engine (it uses only the public engine API)."""
