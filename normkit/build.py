@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import __version__
+from .build_locations import loc_from
 from .compiled import (
     AdjustmentC, CompiledSet, Dated, ExceptionC, ExtraC, FormulaC, InputC, LineC, NormC, PackInfo,
     Param, Row, TableC, TableVersionC,
@@ -52,7 +53,7 @@ def resolve(root: str | Path, extra: Iterable[str] = ()) -> list[PackSource]:
         stack.append(path)
         pack = read_pack(path)
         for i, ref in enumerate(pack.manifest.extends):
-            loc = Location(str(path / "pack.yaml"), path=f"extends[{i}]")
+            loc = pack.manifest_map.locate(("extends", i)) if pack.manifest_map else Location(str(path / "pack.yaml"), path=f"extends[{i}]")
             visit(find_pack(ref, path, loc), loc)
         stack.pop()
         done[path] = pack
@@ -191,6 +192,7 @@ class Builder:
                 self.attempt(self.add_adjustment, pack, name, d)
         self.errors.raise_if_any()
         self.attempt(self.check_cycles)
+        self.errors.raise_if_any()
         self.mark_item_dependent()
         self.errors.raise_if_any()
         self.pricing = self.merge_pricing()
@@ -222,8 +224,9 @@ class Builder:
 
     def pack_info(self, p: PackSource) -> PackInfo:
         m = p.manifest
+        valid_loc = str(p.manifest_map.locate(("valid",))) if p.manifest_map else None
         return PackInfo(m.id, m.version, p.content_hash, m.title, str(p.root), m.jurisdiction, m.valid.from_, m.valid.to,
-                        m.status, [f"{m.id}:{s}" for s in m.legal_basis], list(m.extends), m.description)
+                        m.status, [f"{m.id}:{s}" for s in m.legal_basis], list(m.extends), m.description, valid_loc)
 
     def build_vocabulary(self) -> Vocabulary:
         vocab = Vocabulary(VOCABULARY)
@@ -719,10 +722,4 @@ def _fmt(p: Powers) -> str:
     return format_powers(dict(p))
 
 
-def _loc_from(text: str) -> Location:
-    """Locations are stored as text in the compiled set; parse ``file:line:col path`` back."""
-    head, _, path = text.partition(" ")
-    parts = head.rsplit(":", 2)
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-        return Location(parts[0], int(parts[1]), int(parts[2]), path or None)
-    return Location(head, path=path or None)
+_loc_from = loc_from

@@ -212,6 +212,7 @@ class PackInfo:
     legal_basis: list[str]
     extends: list[str]
     description: str | None
+    valid_location: str | None = None
 
 
 @dataclass

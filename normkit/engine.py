@@ -17,6 +17,7 @@ from .compiled import AdjustmentC, CompiledSet, Dated, FormulaC, LineC, NormC, P
 from .dating import coverage, in_force
 from .decimalctx import CTX, ZERO, round_to
 from .errors import ErrorCollector, Location, NormkitError
+from .build_locations import loc_from
 from .expr.compile import compile_ir
 from .model import Order, OrderItem, Overlay
 from .quantity import parse_quantity
@@ -170,8 +171,7 @@ class Env:
 
 
 def _loc(text: str) -> Location:
-    from .build import _loc_from
-    return _loc_from(text)
+    return loc_from(text)
 
 
 class RuleSet:
@@ -272,7 +272,7 @@ def evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapp
     from .pricing import check_validity, convert_inputs
 
     check_validity(rs, at)
-    env = Env(rs, at, convert_inputs(rs, dict(inputs or {}), "inputs", False))
+    env = Env(rs, at, convert_inputs(rs, dict(inputs or {}), ("inputs",)))
     c = rs.compiled
     try:
         if name in c.formulas or name in c.adjustments:

@@ -45,7 +45,7 @@ class Location:
 CATALOGUE: dict[str, tuple[str, str]] = {
     # reading files
     "NK101": ("file cannot be read", "check the path and that the file is UTF-8 text"),
-    "NK102": ("YAML syntax error", "fix the YAML at the position shown"),
+    "NK102": ("YAML syntax error", "fix the YAML at the position shown; inside {…} or […] quote expressions that contain [ ] { } or commas"),
     "NK103": ("duplicate key", "each key may appear once in a mapping; remove or rename one"),
     "NK104": ("YAML anchors and aliases are not allowed", "write the value out; rule files may not use & or *"),
     "NK105": ("input too large or too deeply nested", "split the file or flatten the structure"),
@@ -80,6 +80,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK601": ("order error", "compare the order with `normkit schema order`"),
     "NK602": ("overlay error", "an overlay may only replace values that exist, in a compatible unit"),
     "NK603": ("bad value", "write a number with its unit, e.g. 2340000 VND/month"),
+    # media import/export
+    "NK801": ("norm table cannot be read", "give a .csv (UTF-8) or .xlsx table with a header row: code, name, component, title, unit, value (docs/import-norms.md)"),
+    "NK802": ("norm table rows rejected", "fix the rows listed (row, column, reason) and import again; --keep-going imports the norms without rejected rows"),
+    "NK803": ("imported norms fail the pack check", "the pack was left unchanged; fix the rows or the pack and import again"),
+    "NK804": ("cannot export", "see docs/import-norms.md and docs/xlsx.md for what can be exported"),
+    "NK805": ("cannot write the output file", "check that the folder exists and is writable"),
+    "NK806": ("what-if has nothing to compare", "pass --set NAME=VALUE, --overlay FILE or --sweep NAME=v1,v2"),
 }
 
 

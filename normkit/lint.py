@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .compiled import CompiledSet
+from .build_locations import loc_from
 from .errors import Location, NormkitError, NormkitErrors
 
 
@@ -34,9 +35,7 @@ def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
 
 
 def _loc(text: str) -> Location:
-    from .build import _loc_from
-
-    return _loc_from(text)
+    return loc_from(text)
 
 
 def lint(pack_dir: str, as_json: bool) -> int:

@@ -41,6 +41,7 @@ class PackSource:
     sections: dict[str, dict[str, Defined]] = field(default_factory=dict)
     pricing: list[Defined] = field(default_factory=list)
     manifest_location: Location | None = None
+    manifest_map: SourceMap | None = None
 
     @property
     def id(self) -> str:
@@ -77,8 +78,8 @@ def _data_path(data: Any, loc: tuple) -> tuple:
                 out.append(key)
                 cur = cur[key]
                 continue
-            if isinstance(part, str) and part[:1].isupper():
-                continue  # a union member name, e.g. 'Parameter'
+            if isinstance(part, str) and (part[:1].isupper() or part in ("declare", "extend")):
+                continue  # a union member name or tag, e.g. 'Parameter'
             out.append(key)
             cur = None
         elif isinstance(cur, list) and isinstance(part, int) and part < len(cur):
@@ -140,7 +141,7 @@ def read_pack(root: str | os.PathLike[str]) -> PackSource:
         raise NormkitError("NK201", "pack.yaml must be a mapping", location=Location(str(manifest_path), 1, 1))
     manifest: PackDocument = validate(PackDocument, data, smap)
     pack = PackSource(root, manifest, content_hash(root), {s: {} for s in SECTIONS},
-                      manifest_location=Location(str(manifest_path), 1, 1))
+                      manifest_location=Location(str(manifest_path), 1, 1), manifest_map=smap)
     _collect(pack, data, smap, manifest, errors)
     for path in pack_files(root, manifest):
         try:

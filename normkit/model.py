@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, StringConstraints, Tag
+
+from .errors import Location
+from .yamlsource import format_path
 
 FORMAT_VERSION = 1
 
@@ -250,14 +253,25 @@ class Pricing(Strict):
     extras: list[Extra] = Field(default_factory=list)
 
 
+def _declares(value: object) -> str:
+    """A mapping with a `label` declares a parameter/table; one without only adds values."""
+    if isinstance(value, dict):
+        return "declare" if "label" in value else "extend"
+    return "declare" if hasattr(value, "label") else "extend"
+
+
+ParameterEntry = Annotated[Union[Annotated[Parameter, Tag("declare")], Annotated[ParameterValues, Tag("extend")]], Discriminator(_declares)]
+TableEntry = Annotated[Union[Annotated[Table, Tag("declare")], Annotated[TableRows, Tag("extend")]], Discriminator(_declares)]
+
+
 class PackFile(Strict):
     """Any YAML file of a pack except ``pack.yaml``: any of these sections."""
 
     sources: dict[SourceId, Source] = Field(default_factory=dict)
     units: dict[Word, UnitSpec] = Field(default_factory=dict)
     inputs: dict[Word, InputSpec] = Field(default_factory=dict)
-    parameters: dict[Word, Union[Parameter, ParameterValues]] = Field(default_factory=dict)
-    tables: dict[Word, Union[Table, TableRows]] = Field(default_factory=dict)
+    parameters: dict[Word, ParameterEntry] = Field(default_factory=dict)
+    tables: dict[Word, TableEntry] = Field(default_factory=dict)
     formulas: dict[Word, Formula] = Field(default_factory=dict)
     adjustments: dict[Word, Adjustment] = Field(default_factory=dict)
     norms: dict[NormCode, Norm] = Field(default_factory=dict)
@@ -270,8 +284,8 @@ class PackDocument(Manifest):
     sources: dict[SourceId, Source] = Field(default_factory=dict)
     units: dict[Word, UnitSpec] = Field(default_factory=dict)
     inputs: dict[Word, InputSpec] = Field(default_factory=dict)
-    parameters: dict[Word, Union[Parameter, ParameterValues]] = Field(default_factory=dict)
-    tables: dict[Word, Union[Table, TableRows]] = Field(default_factory=dict)
+    parameters: dict[Word, ParameterEntry] = Field(default_factory=dict)
+    tables: dict[Word, TableEntry] = Field(default_factory=dict)
     formulas: dict[Word, Formula] = Field(default_factory=dict)
     adjustments: dict[Word, Adjustment] = Field(default_factory=dict)
     norms: dict[NormCode, Norm] = Field(default_factory=dict)
@@ -299,6 +313,14 @@ class Order(Strict):
     packs: list[Annotated[str, StringConstraints(max_length=200)]] = Field(default_factory=list)
     inputs: dict[Word, Decimal | bool | Text] = Field(default_factory=dict)
     items: list[OrderItem] = Field(min_length=1, max_length=100_000)
+    _source_map: Any = PrivateAttr(default=None)  # where each field was written, when read from a file
+
+    def locate(self, *path: str | int) -> Location:
+        """File position of a field (``locate("items", 2, "norm")``), or just its path."""
+        if self._source_map is not None:
+            loc: Location = self._source_map.locate(tuple(path))
+            return loc
+        return Location(path=format_path(tuple(path)))
 
 
 class Overlay(Strict):

@@ -24,6 +24,7 @@ def load_order(path: str | Path) -> Order:
     if not isinstance(data, dict):
         raise NormkitError("NK601", "an order file must be a mapping with `id`, `date` and `items`", location=Location(str(path), 1, 1))
     order: Order = validate(Order, data, smap)
+    order._source_map = smap
     return order
 
 

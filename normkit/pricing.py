@@ -8,11 +8,13 @@ from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any
 
 from .compiled import NormC
+from .dating import in_force
 from .decimalctx import CTX, ZERO, round_to
 from .engine import COMPONENTS, Env, Missing, Rec, RuleSet
 from .errors import ErrorCollector, Location, NormkitError
 from .model import Order
 from .quote import OverlayInfo, PackRef, Quote, QuoteItem, QuoteLine, Rounding
+from .build_locations import loc_from as _loc_from
 from .trace import assemble
 
 _mul, _div, _add = CTX.multiply, CTX.divide, CTX.add
@@ -23,15 +25,16 @@ def check_validity(rs: RuleSet, at: dt.date) -> None:
         if at < p.valid_from or (p.valid_to is not None and at > p.valid_to):
             until = f"to {p.valid_to}" if p.valid_to else "onwards"
             raise NormkitError("NK402", f"pack {p.id} is valid from {p.valid_from} {until}; it cannot be used on {at}",
-                               location=Location(p.path + "/pack.yaml", path="valid"))
+                               location=_loc_from(p.valid_location) if p.valid_location else Location(p.path + "/pack.yaml", path="valid"),
+                               hint="price at a date inside the window, or use a pack in force on that date")
 
 
-def convert_inputs(rs: RuleSet, given: dict[str, Any], where: str, item_level: bool) -> dict[str, Any]:
+def convert_inputs(rs: RuleSet, given: dict[str, Any], where: tuple, order: Order | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     errors = ErrorCollector()
     for name, raw in given.items():
         spec = rs.compiled.inputs.get(name)
-        loc = Location(path=f"{where}.{name}")
+        loc = order.locate(*where, name) if order is not None else Location(path=".".join(map(str, where + (name,))))
         if spec is None:
             close = difflib.get_close_matches(name, list(rs.compiled.inputs), n=3)
             errors.add(NormkitError("NK601", f"unknown input {name!r}", location=loc,
@@ -60,10 +63,78 @@ def find_norm(rs: RuleSet, code: str, at: dt.date, loc: Location) -> NormC:
     return norm
 
 
+def _walk(ir: Any, line: dict[str, Any] | None, rs: RuleSet, at: dt.date, out: dict[str, str], seen: set[str]) -> None:
+    """Collect the rate-card values an IR needs that are absent at ``at`` (statically, so that
+    one error can list all of them rather than only the first one evaluation trips over)."""
+    if not isinstance(ir, tuple) or not ir:
+        return
+    tag = ir[0]
+    c = rs.compiled
+    if tag == "name" and ir[1] == "param":
+        p = c.params[ir[2]]
+        if ir[2] not in rs.overrides and p.supplied_by and in_force(p.layers, at) is None:
+            out.setdefault(ir[2], f"`{p.name}` ({p.label.en}, {p.unit}) must be supplied by the {p.supplied_by.replace('_', ' ')}")
+        return
+    if tag in ("name", "call") and (ir[1] if tag == "call" else ir[2]) not in seen:
+        name = ir[1] if tag == "call" else ir[2]
+        if tag == "name" and ir[1] != "formula":
+            return
+        seen.add(name)
+        if name in c.formulas:
+            _walk(c.formulas[name].ir, None, rs, at, out, seen)
+        elif name in c.adjustments:
+            a = c.adjustments[name]
+            for part in [a.base_ir] + [e.when_ir for e in a.exceptions] + [e.value_ir for e in a.exceptions]:
+                _walk(part, None, rs, at, out, seen)
+    if tag == "lookup":
+        t = c.tables[ir[1]]
+        version = in_force(t.layers, at)
+        if t.supplied_by and version is None:
+            out.setdefault(ir[1], f"table `{t.name}` ({t.label.en}) must be supplied by the rate card")
+        elif t.supplied_by and version is not None and line is not None:
+            keys = []
+            for k in ir[2]:
+                if k[0] in ("const", "str"):
+                    keys.append(k[1])
+                elif k[0] == "name" and k[1] == "line":
+                    keys.append(line.get(k[2]))
+                else:
+                    keys = []
+                    break
+            if keys and tuple(keys) not in version.rows:
+                shown = "/".join(str(k) for k in keys)
+                out.setdefault(f"{t.name}[{shown}]", f"`{t.name}` has no row for {shown} (rate card, version from {version.start})")
+    for part in ir[1:]:
+        if isinstance(part, tuple):
+            if part and isinstance(part[0], str):
+                _walk(part, line, rs, at, out, seen)
+            else:
+                for sub in part:
+                    _walk(sub, line, rs, at, out, seen)
+
+
+def missing_values(rs: RuleSet, at: dt.date, norms: list[NormC]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for norm in {n.code: n for n in norms}.values():
+        for line in norm.lines:
+            if not line.rate_text:
+                out.setdefault(f"pricing.{line.component}", f"no pricing method for {line.component} lines (`pricing.{line.component}.rate`)")
+                continue
+            consts = {"resource": line.resource, "scale": line.scale, "grade": line.grade, "steps": line.steps,
+                      "step": None if line.step is None else Decimal(line.step)}
+            _walk(line.rate_ir, consts, rs, at, out, set())
+    if norms:
+        for extra in rs.compiled.extras:
+            _walk(extra.ir, None, rs, at, out, set())
+            if extra.when_ir:
+                _walk(extra.when_ir, None, rs, at, out, set())
+    return out
+
+
 def price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
     at = at or order.at or order.date
     check_validity(rs, at)
-    env = Env(rs, at, convert_inputs(rs, dict(order.inputs), "inputs", False))
+    env = Env(rs, at, convert_inputs(rs, dict(order.inputs), ("inputs",), order))
     quantum, mode, round_at = rs.quantum, rs.mode, rs.round_at
     missing: dict[str, Missing] = {}
     errors = ErrorCollector()
@@ -71,17 +142,24 @@ def price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
     lines: list[QuoteLine] = []
     item_recs: list[Rec] = []
     totals = dict.fromkeys(COMPONENTS, ZERO)
-    for idx, item in enumerate(order.items):
-        item_id = item.id or f"{idx + 1}"
-        loc = Location(path=f"items[{idx}]")
+    prepared: list[tuple[int, Any, NormC, dict[str, Any]]] = []
+    for idx, item in enumerate(order.items):  # the order's own mistakes first, all of them
         try:
-            norm = find_norm(rs, item.norm, at, Location(path=f"items[{idx}].norm"))
+            norm = find_norm(rs, item.norm, at, order.locate("items", idx, "norm"))
             if item.quantity <= 0 or not item.quantity.is_finite():
-                raise NormkitError("NK503", f"item quantity must be a positive number, got {item.quantity}", location=Location(path=f"items[{idx}].quantity"))
-            env.item_inputs = convert_inputs(rs, dict(item.inputs), f"items[{idx}].inputs", True)
+                raise NormkitError("NK503", f"item quantity must be a positive number, got {item.quantity}", location=order.locate("items", idx, "quantity"))
+            prepared.append((idx, item, norm, convert_inputs(rs, dict(item.inputs), ("items", idx, "inputs"), order)))
         except NormkitError as e:
             errors.add(e)
-            continue
+    errors.raise_if_any()
+    absent = missing_values(rs, at, [p[2] for p in prepared])
+    if absent:
+        raise NormkitError("NK501", f"{len(absent)} value(s) missing to price this order: " + "; ".join(absent.values()),
+                           details={"missing": [{"name": k, "detail": v} for k, v in absent.items()]})
+    for idx, item, norm, item_inputs in prepared:
+        item_id = item.id or f"{idx + 1}"
+        loc = order.locate("items", idx)
+        env.item_inputs = item_inputs
         env.item_memo = {}
         env.lines = []
         env.item = {}
@@ -131,6 +209,7 @@ def price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
                     exact = fn(env)
                 except Missing as m:
                     missing.setdefault(m.name, m)
+                    env.item[extra.id] = ZERO  # placeholder so later extras still report what they miss
                     continue
                 amount = round_to(exact, quantum, mode) if round_at == "line" else exact
                 env.item[extra.id] = amount

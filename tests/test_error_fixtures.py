@@ -1,0 +1,51 @@
+"""One bad input per error kind: each must fail with its code, exact message and position.
+
+Each folder under tests/fixtures/errors/ holds a pack in `pack/`, optionally an `order.yaml`
+to price with it, and `expected.yaml` with the first error's code, message, file, line and
+column. `{case}` in a message stands for the case folder's absolute path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from normkit.build import build
+from normkit.engine import RuleSet
+from normkit.errors import CATALOGUE, NormkitError
+from normkit.orders import load_order
+
+CASES = Path(__file__).parent / "fixtures" / "errors"
+
+
+def first_error(case: Path) -> NormkitError:
+    try:
+        compiled = build(case / "pack")
+        if (case / "order.yaml").exists():
+            RuleSet(compiled).quote(load_order(case / "order.yaml"))
+    except NormkitError as e:
+        return getattr(e, "errors", [e])[0]
+    raise AssertionError(f"{case.name}: no error was raised")
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir()), ids=str)
+def test_error_fixture(case: str) -> None:
+    folder = (CASES / case).resolve()
+    expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
+    err = first_error(folder)
+    assert err.code == expected["code"]
+    assert err.message == expected["message"].replace("{case}", str(folder))
+    loc = err.location
+    if "file" in expected:
+        assert loc is not None and loc.file is not None
+        assert os.path.relpath(Path(loc.file).resolve(), folder) == expected["file"]
+        assert (loc.line, loc.column) == (expected.get("line"), expected.get("column"))
+    assert err.hint  # every error has a hint
+
+
+def test_every_catalogue_code_has_a_title_and_hint() -> None:
+    for code, (title, hint) in CATALOGUE.items():
+        assert code.startswith("NK") and title and hint
