@@ -80,6 +80,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK601": ("order error", "compare the order with `normkit schema order`"),
     "NK602": ("overlay error", "an overlay may only replace values that exist, in a compatible unit"),
     "NK603": ("bad value", "write a number with its unit, e.g. 2340000 VND/month"),
+    # poverty
+    "NK701": ("no poverty standard for that choice", "give --year with a review year from 2021 to 2030, or --standard with a standard pack"),
+    "NK702": ("household data cannot be read", "give a .csv (UTF-8, header row) or .parquet file"),
+    "NK703": ("household data lacks a column", "add the column, or choose the method that matches the columns you have"),
+    "NK704": ("bad household value", "area is rural or urban; incomes are whole đồng, 0 or more; deprivations are true/false"),
+    "NK705": ("published table or review file error", "compare the file with the examples in examples/households/published/"),
     # media import/export
     "NK801": ("norm table cannot be read", "give a .csv (UTF-8) or .xlsx table with a header row: code, name, component, title, unit, value (docs/import-norms.md)"),
     "NK802": ("norm table rows rejected", "fix the rows listed (row, column, reason) and import again; --keep-going imports the norms without rejected rows"),
