@@ -1,0 +1,175 @@
+"""The poverty standards as rule packs: which one applies to a review year, and what it holds.
+
+A standard is an ordinary rule pack (``rules/vn-poverty-*``) that defines, by convention:
+
+* inputs ``area``, ``income_per_capita``, ``deprivation_count`` and one true/false input per
+  indicator (true = deprived);
+* tables ``indicator_dimension``, ``indicator_name`` and ``dimension_name`` (the indicators,
+  their names in Vietnamese and English, and the basic social service each belongs to);
+* formulas ``status`` (text: ``poor``, ``near_poor``, ``middle`` or ``none``) and
+  ``indicator_deprivation_count``; optionally ``status_by_score`` (review scores),
+  ``derive_<indicator>`` (a deprivation derived from raw data) and ``low_income_household``.
+
+Nothing here knows a line or a threshold: those are in the packs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from ..errors import NormkitError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import RuleSet
+
+STATUSES = ("poor", "near_poor", "middle", "none")
+STATUS_LABELS = {
+    "poor": ("Hộ nghèo", "poor"),
+    "near_poor": ("Hộ cận nghèo", "near-poor"),
+    "middle": ("Hộ có mức sống trung bình", "middle living standard"),
+    "none": ("Không thuộc diện trên", "none of these"),
+}
+# the national standards, oldest first; their validity windows live in their manifests
+STANDARD_PACKS = ("vn-poverty-2021", "vn-poverty-2022-2026", "vn-poverty-2027-2030")
+REVIEW_MONTH_DAY = (9, 1)  # the annual review opens on 1 September (QĐ 24/2021/QĐ-TTg)
+METHODS = ("income", "score")
+
+
+def review_date(year: int) -> dt.date:
+    """The date at which a review year's rules are read: 1 September of that year."""
+    if not 1900 <= year <= 2200:
+        raise NormkitError("NK701", f"{year} is not a review year")
+    return dt.date(year, *REVIEW_MONTH_DAY)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One deprivation indicator of a standard."""
+
+    id: str
+    name_vi: str
+    name_en: str
+    dimension: str
+    dimension_vi: str
+    dimension_en: str
+    verified: bool
+
+
+class Standard:
+    """A loaded poverty standard: its rule set plus what the domain needs to know about it."""
+
+    def __init__(self, rules: "RuleSet", at: dt.date) -> None:
+        self.rules = rules
+        self.at = at
+        c = rules.compiled
+        missing = [n for n in ("status", "indicator_deprivation_count") if n not in c.formulas]
+        missing += [n for n in ("area", "income_per_capita", "deprivation_count") if n not in c.inputs]
+        if missing:
+            raise NormkitError("NK701", f"pack {c.root.id} is not a poverty standard: it lacks {', '.join(missing)}",
+                               hint="a standard pack defines the inputs area, income_per_capita, deprivation_count and the formula status")
+        from ..pricing import check_validity
+
+        try:
+            check_validity(rules, at)
+        except NormkitError as e:
+            raise NormkitError("NK701", e.message, location=e.location,
+                               hint="choose the standard in force in that year (--year picks it for you)") from None
+
+    @property
+    def id(self) -> str:
+        return self.rules.compiled.root.id
+
+    @property
+    def title(self) -> Any:
+        return self.rules.compiled.root.title
+
+    def has(self, formula: str) -> bool:
+        return formula in self.rules.compiled.formulas
+
+    @cached_property
+    def statuses(self) -> tuple[str, ...]:
+        """The statuses the standard's ``status`` formula can give (``middle`` is absent where no band is verified)."""
+        from ..expr.vector import static_text_choices
+
+        found = static_text_choices(self.rules.compiled.formulas["status"].ir)
+        return tuple(s for s in STATUSES if found is None or s in found)
+
+    @cached_property
+    def indicators(self) -> tuple[Indicator, ...]:
+        """The indicators, in the order of the standard's table."""
+        from ..dating import in_force
+
+        tables = self.rules.compiled.tables
+        dims = in_force(tables["indicator_dimension"].layers, self.at)
+        names = in_force(tables["indicator_name"].layers, self.at)
+        dnames = in_force(tables["dimension_name"].layers, self.at)
+        if dims is None or names is None or dnames is None:
+            raise NormkitError("NK401", f"the indicator tables of {self.id} have no version in force on {self.at}")
+
+        def text(rows: Any, *key: str) -> str:
+            hit = rows.rows.get(tuple(key))
+            return str(hit[0].value) if hit else key[0]
+
+        out = []
+        for (ind,), rows in dims.rows.items():
+            dim = str(rows[0].value)
+            out.append(Indicator(ind, text(names, ind, "vi"), text(names, ind, "en"), dim, text(dnames, dim, "vi"),
+                                 text(dnames, dim, "en"), dims.verified and names.verified))
+        return tuple(out)
+
+    @property
+    def indicator_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.indicators)
+
+    def derivable(self) -> dict[str, str]:
+        """indicator id -> the formula that derives it from raw data (all marked unverified in the packs)."""
+        return {i.id: f"derive_{i.id}" for i in self.indicators if self.has(f"derive_{i.id}")}
+
+
+def find_standard_for_year(year: int) -> str:
+    """The id of the national standard in force in review year ``year``."""
+    from ..loader import read_pack
+    from ..registry import find_pack
+
+    at = review_date(year)
+    spans = []
+    for pid in STANDARD_PACKS:
+        m = read_pack(find_pack(pid)).manifest
+        spans.append(f"{pid} ({m.valid.from_.year}–{m.valid.to.year if m.valid.to else '…'})")
+        if m.valid.from_ <= at and (m.valid.to is None or at <= m.valid.to):
+            return pid
+    raise NormkitError("NK701", f"no national poverty standard covers the review year {year}; shipped: {', '.join(spans)}")
+
+
+def load_standard(*, year: int | None = None, standard: str | Path | None = None, at: dt.date | None = None,
+                  overrides: Mapping[str, Any] | None = None, use_cache: bool = True) -> Standard:
+    """Load a poverty standard chosen by review ``year`` or named by ``standard`` (a pack id or folder).
+
+    With both, ``standard`` is used at the review date of ``year`` (a pack that extends a
+    national standard, e.g. one with your own B1 points table). ``at`` overrides the date.
+
+    >>> s = load_standard(year=2024)           # doctest: +SKIP
+    >>> s.id, s.at                              # doctest: +SKIP
+    ('vn-poverty-2022-2026', datetime.date(2024, 9, 1))
+    """
+    from ..api import load
+
+    if standard is None and year is None and at is None:
+        raise NormkitError("NK701", "choose a standard: give a review year or a standard pack")
+    if at is None:
+        if year is not None:
+            at = review_date(year)
+    if standard is None:
+        assert at is not None
+        standard = find_standard_for_year(at.year)
+    rules = load(standard, use_cache=use_cache)
+    if at is None:
+        root = rules.compiled.root
+        at = max(root.valid_from, dt.date(root.valid_from.year, *REVIEW_MONTH_DAY))
+    if overrides:
+        rules = rules.with_overrides(overrides)
+    return Standard(rules, at)
