@@ -1,3 +1,25 @@
-"""normkit: Vietnam's media-production cost norms and poverty rules as exact, explainable numbers."""
+"""normkit: Vietnam's media-production cost norms and poverty rules as exact, explainable numbers.
 
-__version__ = "0.1.0"
+>>> import normkit
+>>> rules = normkit.load("examples/packs/example-province")    # doctest: +SKIP
+>>> quote = rules.quote("examples/orders/tv-bulletins.yaml")   # doctest: +SKIP
+>>> str(quote.total)                                           # doctest: +SKIP
+'5359747'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import Location, NormkitError, NormkitErrors
+
+from .version import __version__
+__all__ = ["__version__", "load", "quote", "schema", "Location", "NormkitError", "NormkitErrors"]
+
+
+def __getattr__(name: str) -> Any:  # keep `import normkit` light: the API loads on first use
+    if name in ("load", "quote", "schema"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'normkit' has no attribute {name!r}")

@@ -12,7 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import __version__
+from .version import __version__
 from .build_locations import loc_from
 from .compiled import (
     AdjustmentC, CompiledSet, Dated, ExceptionC, ExtraC, FormulaC, InputC, LineC, NormC, PackInfo,

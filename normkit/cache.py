@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .version import __version__
 from .compiled import CompiledSet
 from .loader import content_hash
 
@@ -42,8 +42,28 @@ def cache_dir() -> Path | None:
     return Path(base)
 
 
+_COMPILER_FILES = ("compiled.py", "build.py", "model.py", "loader.py", "units.py", "expr/check.py", "expr/syntax.py")
+_compiler_hash: str | None = None
+
+
+def compiler_hash() -> str:
+    """Hash of the code that decides the compiled form, so a changed normkit never reads an
+    old entry (the version number alone would miss changes between releases)."""
+    global _compiler_hash
+    if _compiler_hash is None:
+        h = hashlib.sha256(__version__.encode())
+        here = Path(__file__).resolve().parent
+        for name in _COMPILER_FILES:
+            try:
+                h.update((here / name).read_bytes())
+            except OSError:
+                pass
+        _compiler_hash = h.hexdigest()
+    return _compiler_hash
+
+
 def _key(root: Path, extra: tuple[str, ...]) -> str:
-    h = hashlib.sha256(f"{__version__}\0{root.resolve()}\0{content_hash(root)}\0{extra}".encode())
+    h = hashlib.sha256(f"{compiler_hash()}\0{root.resolve()}\0{content_hash(root)}\0{extra}".encode())
     return h.hexdigest()[:40]
 
 

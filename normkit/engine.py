@@ -7,6 +7,7 @@ own :class:`Env` holding the values resolved for its date.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
@@ -170,6 +171,14 @@ class Env:
         return total
 
 
+def _uses(ir: Any, tag: str) -> bool:
+    if not isinstance(ir, tuple) or not ir:
+        return False
+    if ir[0] == tag:
+        return True
+    return any(_uses(p, tag) if (p and isinstance(p[0], str)) else any(_uses(q, tag) for q in p) for p in ir[1:] if isinstance(p, tuple))
+
+
 def _loc(text: str) -> Location:
     return loc_from(text)
 
@@ -189,13 +198,73 @@ class RuleSet:
             n: (compile_ir(a.base_ir), [(compile_ir(e.when_ir), compile_ir(e.value_ir)) for e in a.exceptions])
             for n, a in compiled.adjustments.items()
         }
-        self.line_fns: dict[int, Callable[[Env], Any]] = {}
+        self.line_consts: dict[int, dict[str, Any]] = {}
+        self._plans: dict[str, list[tuple]] = {}
         for norm in compiled.norms.values():
             for line in norm.lines:
-                self.line_fns[id(line)] = compile_ir(line.rate_ir)
+                self.line_consts[id(line)] = {"resource": line.resource, "scale": line.scale, "grade": line.grade,
+                                              "step": None if line.step is None else Decimal(line.step), "steps": line.steps}
+        self.static_cache: dict[tuple, Any] = {}  # (date, norm codes) -> (missing values, unverified values)
+        self._rates: dict[dt.date, dict[int, Any]] = {}
+        self.uses_line_sums = any(_uses(x.ir, "sum_lines") or (x.when_ir is not None and _uses(x.when_ir, "sum_lines")) for x in compiled.extras)
         self.extra_fns = [(x, compile_ir(x.ir), compile_ir(x.when_ir) if x.when_ir else None) for x in compiled.extras]
         m = compiled.money
         self.quantum, self.mode, self.round_at = m.quantum, m.rounding, m.round_at
+        from .quote import PackRef, Rounding
+
+        self.rounding_info = Rounding(quantum=m.quantum, mode=m.rounding, at=m.round_at, pack=compiled.money_pack)
+        self.pack_refs = [PackRef(id=p.id, version=p.version, hash=p.hash) for p in compiled.packs]
+
+    def rates_at(self, at: dt.date) -> dict[int, Any]:
+        """Line rates (with their trace) already computed at ``at``, shared by later quotes.
+
+        A rule set never changes, so a rate that reads no order input is a function of the
+        date alone. Bounded: at most 64 dates are kept."""
+        cache = self._rates.get(at)
+        if cache is None:
+            if len(self._rates) >= 64:
+                self._rates.clear()
+            cache = self._rates.setdefault(at, {})
+        return cache
+
+    def line_plan(self, norm: NormC) -> list[tuple]:
+        """Per norm line, everything pricing needs, looked up once: (line, fixed fields,
+        compiled rate, depends on item inputs, unit factor (None when 1, "missing" when
+        the rate card has no row), quantity, component, resource, labels, units, verified)."""
+        plan = self._plans.get(norm.code)
+        if plan is None:
+            plan = []
+            for line in norm.lines:
+                fn = compile_ir(line.rate_ir) if line.rate_text else None
+                if line.factor is None:
+                    factor: Any = "missing"
+                elif line.factor == (1, 1):
+                    factor = None
+                else:
+                    factor = (Decimal(line.factor[0]), Decimal(line.factor[1]))
+                plan.append((line, self.line_consts[id(line)], fn, self.item_dependent(line.rate_ir), factor, line.quantity,
+                             line.component, line.resource, line.label.vi, line.label.en, line.unit, line.rate_unit, line.verified))
+            self._plans[norm.code] = plan
+        return plan
+
+    def item_dependent(self, ir: Any) -> bool:
+        """Whether an IR reads an item-level input (directly or through a formula)."""
+        if not isinstance(ir, tuple) or not ir:
+            return False
+        c = self.compiled
+        if ir[0] == "name":
+            if ir[1] == "input":
+                return c.inputs[ir[2]].scope == "item"
+            if ir[1] == "formula":
+                f = c.formulas.get(ir[2]) or c.adjustments.get(ir[2])
+                return bool(f and f.item_dependent)
+            return False
+        if ir[0] == "call":
+            f = c.formulas.get(ir[1])
+            if f is not None and f.item_dependent:
+                return True
+        return any(self.item_dependent(p) if (p and isinstance(p[0], str)) else any(self.item_dependent(q) for q in p)
+                   for p in ir[1:] if isinstance(p, tuple))
 
     # what-if --------------------------------------------------------------------------------
     def with_overrides(self, values: Mapping[str, Any], label: str = "what-if") -> "RuleSet":
@@ -258,10 +327,15 @@ class RuleSet:
         return value
 
     # pricing --------------------------------------------------------------------------------
-    def quote(self, order: Order | Mapping[str, Any], at: dt.date | None = None) -> "Quote":
+    def quote(self, order: "Order | Mapping[str, Any] | str | os.PathLike[str]", at: dt.date | None = None) -> "Quote":
+        """Price ``order`` (an :class:`Order`, a mapping, or a YAML/JSON file path) at ``at``
+        (default: the order's ``at``, else its ``date``)."""
         from .pricing import price
 
-        if not isinstance(order, Order):
+        if isinstance(order, (str, os.PathLike)):
+            from .orders import load_order
+            order = load_order(order)
+        elif not isinstance(order, Order):
             from .orders import order_from_data
             order = order_from_data(order)
         return price(self, order, at)

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, StringConstraints, Tag
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, PrivateAttr, StringConstraints, Tag
 
 from .errors import Location
 from .yamlsource import format_path
@@ -24,7 +24,7 @@ PackId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max
 NormCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$", max_length=40)]
 Text = Annotated[str, StringConstraints(max_length=2000)]
 Expr = Annotated[str, StringConstraints(max_length=10_000)]
-UnitText = Annotated[str, StringConstraints(max_length=200)]
+UnitText = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v), StringConstraints(max_length=200)]
 Mode = Literal["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]
 
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
+from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from typing import Any
 
 from .compiled import NormC
 from .dating import in_force
-from .decimalctx import CTX, ZERO, round_to
+from .decimalctx import CTX, MODES, ONE, ZERO, round_to
 from .engine import COMPONENTS, Env, Missing, Rec, RuleSet
 from .errors import ErrorCollector, Location, NormkitError
 from .model import Order
-from .quote import OverlayInfo, PackRef, Quote, QuoteItem, QuoteLine, Rounding
+from .quote import QUOTE_SCHEMA, OverlayInfo, Quote, QuoteItem, QuoteLine, fast_model
 from .build_locations import loc_from as _loc_from
 from .trace import assemble
 
 _mul, _div, _add = CTX.multiply, CTX.divide, CTX.add
+
 
 
 def check_validity(rs: RuleSet, at: dt.date) -> None:
@@ -52,8 +53,12 @@ def convert_inputs(rs: RuleSet, given: dict[str, Any], where: tuple, order: Orde
     return out
 
 
-def find_norm(rs: RuleSet, code: str, at: dt.date, loc: Location) -> NormC:
+def find_norm(rs: RuleSet, code: str, at: dt.date, where: Any) -> NormC:
+    """The norm ``code`` in force at ``at``; ``where()`` gives the location for an error."""
     norm = rs.compiled.norms.get(code)
+    if norm is not None and norm.valid_from <= at and (norm.valid_to is None or at <= norm.valid_to):
+        return norm
+    loc = where() if callable(where) else where
     if norm is None:
         close = difflib.get_close_matches(code, list(rs.compiled.norms), n=3, cutoff=0.6)
         raise NormkitError("NK504", f"unknown norm code {code!r}", location=loc,
@@ -63,30 +68,34 @@ def find_norm(rs: RuleSet, code: str, at: dt.date, loc: Location) -> NormC:
     return norm
 
 
-def _walk(ir: Any, line: dict[str, Any] | None, rs: RuleSet, at: dt.date, out: dict[str, str], seen: set[str]) -> None:
-    """Collect the rate-card values an IR needs that are absent at ``at`` (statically, so that
-    one error can list all of them rather than only the first one evaluation trips over)."""
+def _walk(ir: Any, line: dict[str, Any] | None, rs: RuleSet, at: dt.date, out: dict[str, str], used: set[tuple[str, str]]) -> None:
+    """Collect what an IR uses, and the rate-card values it needs that are absent at ``at``.
+
+    Done statically, so that one error lists every missing value (not only the first one an
+    evaluation trips over), and so the list of unverified values is known without walking
+    the trace."""
     if not isinstance(ir, tuple) or not ir:
         return
     tag = ir[0]
     c = rs.compiled
     if tag == "name" and ir[1] == "param":
+        used.add(("parameter", ir[2]))
         p = c.params[ir[2]]
         if ir[2] not in rs.overrides and p.supplied_by and in_force(p.layers, at) is None:
             out.setdefault(ir[2], f"`{p.name}` ({p.label.en}, {p.unit}) must be supplied by the {p.supplied_by.replace('_', ' ')}")
         return
-    if tag in ("name", "call") and (ir[1] if tag == "call" else ir[2]) not in seen:
+    if (tag == "call" or (tag == "name" and ir[1] == "formula")):
         name = ir[1] if tag == "call" else ir[2]
-        if tag == "name" and ir[1] != "formula":
-            return
-        seen.add(name)
-        if name in c.formulas:
-            _walk(c.formulas[name].ir, None, rs, at, out, seen)
-        elif name in c.adjustments:
-            a = c.adjustments[name]
-            for part in [a.base_ir] + [e.when_ir for e in a.exceptions] + [e.value_ir for e in a.exceptions]:
-                _walk(part, None, rs, at, out, seen)
+        if ("formula", name) not in used:
+            used.add(("formula", name))
+            if name in c.formulas:
+                _walk(c.formulas[name].ir, None, rs, at, out, used)
+            elif name in c.adjustments:
+                a = c.adjustments[name]
+                for part in [a.base_ir] + [e.when_ir for e in a.exceptions] + [e.value_ir for e in a.exceptions]:
+                    _walk(part, None, rs, at, out, used)
     if tag == "lookup":
+        used.add(("table", ir[1]))
         t = c.tables[ir[1]]
         version = in_force(t.layers, at)
         if t.supplied_by and version is None:
@@ -107,31 +116,63 @@ def _walk(ir: Any, line: dict[str, Any] | None, rs: RuleSet, at: dt.date, out: d
     for part in ir[1:]:
         if isinstance(part, tuple):
             if part and isinstance(part[0], str):
-                _walk(part, line, rs, at, out, seen)
+                _walk(part, line, rs, at, out, used)
             else:
                 for sub in part:
-                    _walk(sub, line, rs, at, out, seen)
+                    _walk(sub, line, rs, at, out, used)
 
 
-def missing_values(rs: RuleSet, at: dt.date, norms: list[NormC]) -> dict[str, str]:
+def static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> tuple[dict[str, str], list[str]]:
+    """(missing rate-card values, unverified values used) for pricing ``norms`` at ``at``; cached."""
+    key = (at, tuple(sorted({n.code for n in norms})))
+    hit = rs.static_cache.get(key)
+    if hit is not None:
+        return hit
     out: dict[str, str] = {}
+    used: set[tuple[str, str]] = set()
+    unverified: set[str] = set()
     for norm in {n.code: n for n in norms}.values():
+        if not norm.verified:
+            unverified.add(f"norm {norm.code}")
         for line in norm.lines:
+            if not line.verified:
+                unverified.add(f"norm line {norm.code} {line.resource}")
             if not line.rate_text:
                 out.setdefault(f"pricing.{line.component}", f"no pricing method for {line.component} lines (`pricing.{line.component}.rate`)")
                 continue
-            consts = {"resource": line.resource, "scale": line.scale, "grade": line.grade, "steps": line.steps,
-                      "step": None if line.step is None else Decimal(line.step)}
-            _walk(line.rate_ir, consts, rs, at, out, set())
+            _walk(line.rate_ir, rs.line_consts[id(line)], rs, at, out, used)
     if norms:
         for extra in rs.compiled.extras:
-            _walk(extra.ir, None, rs, at, out, set())
+            _walk(extra.ir, None, rs, at, out, used)
             if extra.when_ir:
-                _walk(extra.when_ir, None, rs, at, out, set())
-    return out
+                _walk(extra.when_ir, None, rs, at, out, used)
+    c = rs.compiled
+    for kind, name in used:
+        if kind == "parameter" and name not in rs.overrides:
+            d = in_force(c.params[name].layers, at)
+            if d is not None and not d.verified:
+                unverified.add(f"parameter {name}")
+        elif kind == "table":
+            v = in_force(c.tables[name].layers, at)
+            if v is not None and not v.verified:
+                unverified.add(f"table {name}")
+        elif kind == "formula" and name in c.formulas and not c.formulas[name].verified:
+            unverified.add(f"formula {name}")
+    result = (out, sorted(unverified))
+    rs.static_cache[key] = result
+    return result
 
 
 def price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
+    """Price ``order`` at ``at`` (default: the order's ``at`` or ``date``).
+
+    Arithmetic runs in normkit's own Decimal context (34 digits, traps on overflow and invalid
+    operations), installed for this thread only for the duration of the call."""
+    with localcontext(CTX):
+        return _price(rs, order, at)
+
+
+def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
     at = at or order.at or order.date
     check_validity(rs, at)
     env = Env(rs, at, convert_inputs(rs, dict(order.inputs), ("inputs",), order))
@@ -145,57 +186,71 @@ def price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
     prepared: list[tuple[int, Any, NormC, dict[str, Any]]] = []
     for idx, item in enumerate(order.items):  # the order's own mistakes first, all of them
         try:
-            norm = find_norm(rs, item.norm, at, order.locate("items", idx, "norm"))
+            norm = find_norm(rs, item.norm, at, lambda: order.locate("items", idx, "norm"))
             if item.quantity <= 0 or not item.quantity.is_finite():
                 raise NormkitError("NK503", f"item quantity must be a positive number, got {item.quantity}", location=order.locate("items", idx, "quantity"))
             prepared.append((idx, item, norm, convert_inputs(rs, dict(item.inputs), ("items", idx, "inputs"), order)))
         except NormkitError as e:
             errors.add(e)
     errors.raise_if_any()
-    absent = missing_values(rs, at, [p[2] for p in prepared])
+    absent, unverified = static_check(rs, at, [p[2] for p in prepared])
     if absent:
         raise NormkitError("NK501", f"{len(absent)} value(s) missing to price this order: " + "; ".join(absent.values()),
                            details={"missing": [{"name": k, "detail": v} for k, v in absent.items()]})
+    # a line's rate that depends on no order input is the same for every quote at this date
+    rate_cache: dict[int, tuple[Any, list[Rec]]] = rs.rates_at(at) if not order.inputs else {}
+    per_line = round_at == "line"
+    unit_quantum = per_line and quantum == ONE
+    rounding = MODES[mode]
+    keep_lines = rs.uses_line_sums
     for idx, item, norm, item_inputs in prepared:
         item_id = item.id or f"{idx + 1}"
-        loc = order.locate("items", idx)
+        code = norm.code
         env.item_inputs = item_inputs
         env.item_memo = {}
         env.lines = []
         env.item = {}
         subtotal = dict.fromkeys(COMPONENTS, ZERO)
         recs: list[Rec] = []
-        for line in norm.lines:
-            env.line = {"resource": line.resource, "scale": line.scale, "grade": line.grade,
-                        "step": None if line.step is None else Decimal(line.step), "steps": line.steps}
-            env.children = []
-            try:
-                if not line.rate_text:
-                    raise Missing("pricing", f"pricing.{line.component}", f"no pricing method for {line.component} lines (`pricing.{line.component}.rate`)")
-                rate = rs.line_fns[id(line)](env)
-                if line.factor is None:
-                    raise Missing("table", f"rate for {line.resource}", f"no rate for {line.component} `{line.resource}`")
-            except Missing as m:
-                missing.setdefault(m.name, m)
-                continue
-            except (Overflow, InvalidOperation, DivisionByZero) as exc:
-                errors.add(NormkitError("NK502", f"arithmetic error pricing {item.norm} {line.resource}: {type(exc).__name__}", location=loc))
-                continue
-            qty = _mul(line.quantity, item.quantity)
-            n, d = line.factor
-            exact = _mul(qty, rate)
-            if n != 1:
-                exact = _mul(exact, n)
-            if d != 1:
-                exact = _div(exact, d)
-            amount = round_to(exact, quantum, mode) if round_at == "line" else exact
-            env.lines.append((line, qty, amount))
-            subtotal[line.component] = _add(subtotal[line.component], amount)
-            recs.append(Rec("line", line, amount, env.children, extra=(qty, rate, exact)))
-            lines.append(QuoteLine.model_construct(
-                item=item_id, norm=norm.code, component=line.component, resource=line.resource,
-                label_vi=line.label.vi, label_en=line.label.en, quantity=qty, quantity_unit=line.unit,
-                rate=rate, rate_unit=line.rate_unit, amount=amount, amount_exact=exact, verified=line.verified))
+        item_qty = item.quantity
+        for line, consts, fn, dependent, factor, line_qty, comp, resource, label_vi, label_en, unit, rate_unit, verified in rs.line_plan(norm):
+            hit = None if dependent else rate_cache.get(id(line))
+            if hit is None:
+                env.line = consts
+                env.children = []
+                try:
+                    if fn is None:
+                        raise Missing("pricing", f"pricing.{comp}", f"no pricing method for {comp} lines (`pricing.{comp}.rate`)")
+                    rate = fn(env)
+                    if factor == "missing":
+                        raise Missing("table", f"rate for {resource}", f"no rate for {comp} `{resource}`")
+                except Missing as m:
+                    missing.setdefault(m.name, m)
+                    continue
+                except (Overflow, InvalidOperation, DivisionByZero) as exc:
+                    errors.add(NormkitError("NK502", f"arithmetic error pricing {item.norm} {resource}: {type(exc).__name__}",
+                                            location=order.locate("items", idx)))
+                    continue
+                hit = (rate, env.children)
+                if not dependent:
+                    rate_cache[id(line)] = hit
+            rate, children = hit
+            qty = line_qty * item_qty
+            exact = qty * rate
+            if factor is not None:
+                exact = exact * factor[0] / factor[1]
+            if unit_quantum:
+                amount = exact.quantize(ONE, rounding)
+            elif per_line:
+                amount = round_to(exact, quantum, mode)
+            else:
+                amount = exact
+            if keep_lines:
+                env.lines.append((line, qty, amount))
+            subtotal[comp] += amount
+            ql = QuoteLine(item_id, code, comp, resource, label_vi, label_en, qty, unit, rate, rate_unit, amount, exact, verified)
+            lines.append(ql)
+            recs.append(("line", line, ql, children))  # a line's trace record: the line, its result, its rate's trace
         if rs.extra_fns:
             env.item = {"item_quantity": item.quantity, "labour_amount": subtotal["labour"], "equipment_amount": subtotal["equipment"],
                         "material_amount": subtotal["material"],
@@ -215,10 +270,8 @@ def price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
                 env.item[extra.id] = amount
                 subtotal["other"] = _add(subtotal["other"], amount)
                 recs.append(Rec("extra", extra, amount, env.children, extra=exact))
-                lines.append(QuoteLine.model_construct(
-                    item=item_id, norm=norm.code, component="other", resource=extra.id, label_vi=extra.label.vi,
-                    label_en=extra.label.en, quantity=Decimal(1), quantity_unit="1", rate=exact, rate_unit="VND",
-                    amount=amount, amount_exact=exact, verified=True))
+                lines.append(QuoteLine(item_id, code, "other", extra.id, extra.label.vi, extra.label.en, ONE, "1", exact, "VND",
+                                       amount, exact, True))
         rounded: list[Rec] = []
         if round_at == "subtotal":
             for c in COMPONENTS:
@@ -229,8 +282,8 @@ def price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
         item_total = sum((subtotal[c] for c in COMPONENTS), ZERO)
         for c in COMPONENTS:
             totals[c] = _add(totals[c], subtotal[c])
-        items.append(QuoteItem.model_construct(id=item_id, norm=norm.code, name_vi=norm.name.vi, name_en=norm.name.en,
-                                               quantity=item.quantity, subtotals=subtotal, total=item_total))
+        items.append(fast_model(QuoteItem, {"id": item_id, "norm": norm.code, "name_vi": norm.name.vi, "name_en": norm.name.en,
+                                            "quantity": item.quantity, "subtotals": subtotal, "total": item_total}))
         item_recs.append(Rec("item", norm, item_total, recs + rounded, extra=(item_id, item.quantity, subtotal)))
     if missing:
         errors.add(NormkitError(
@@ -244,37 +297,13 @@ def price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
         top.append(Rec("rounding", "total", r, extra=total))
         total = r
     c = rs.compiled
-    unverified = sorted(_unverified(item_recs))
-    quote = Quote.model_construct(
-        schema_="normkit.quote/1", order_id=order.id, at=at, currency=c.money.currency, items=items, lines=lines,
-        subtotals=totals, total=total,
-        rounding=Rounding(quantum=quantum, mode=mode, at=round_at, pack=c.money_pack),
-        packs=[PackRef(id=p.id, version=p.version, hash=p.hash) for p in c.packs],
-        overlay=OverlayInfo(label=rs.overlay_label or "what-if", values=rs.overlay_text) if rs.overlay_text else None,
-        unverified=unverified, trace=[])
-    object.__setattr__(quote, "trace", assemble(rs, quote, item_recs + top))
+    quote = fast_model(Quote, {
+        "schema_": QUOTE_SCHEMA, "order_id": order.id, "at": at, "currency": c.money.currency, "items": items, "lines": lines,
+        "subtotals": totals, "total": total,
+        "rounding": rs.rounding_info,
+        "packs": rs.pack_refs,
+        "overlay": OverlayInfo(label=rs.overlay_label or "what-if", values=rs.overlay_text) if rs.overlay_text else None,
+        "unverified": list(unverified)})
+    records = item_recs + top
+    quote._materialize = lambda: assemble(rs, quote, records)  # the trace, rendered to TraceNode models on first use
     return quote
-
-
-def _unverified(recs: list[Rec]) -> set[str]:
-    out: set[str] = set()
-    stack = list(recs)
-    seen: set[int] = set()
-    while stack:
-        r = stack.pop()
-        if id(r) in seen:
-            continue
-        seen.add(id(r))
-        ref = r.ref
-        if r.kind == "parameter" and r.extra != "overlay" and not r.extra.verified:
-            out.add(f"parameter {ref.name}")
-        elif r.kind == "table" and not r.extra[0].verified:
-            out.add(f"table {ref.name}")
-        elif r.kind == "line" and not ref.verified:
-            out.add(f"norm line {ref.resource}")
-        elif r.kind == "item" and not ref.verified:
-            out.add(f"norm {ref.code}")
-        elif r.kind == "formula" and not ref.verified:
-            out.add(f"formula {ref.name}")
-        stack.extend(r.children)
-    return out

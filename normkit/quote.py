@@ -7,15 +7,34 @@ numbers once rounded), so no consumer ever parses money into a float.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
 
 from .model import Source
 
 QUOTE_SCHEMA = "normkit.quote/1"
 TRACE_SCHEMA = "normkit.trace/1"
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def fast_model(cls: type[M], values: dict[str, Any]) -> M:
+    """Build a model from values the engine computed and already knows to be valid.
+
+    Like ``model_construct`` without its per-field default handling: ``values`` must name every
+    field. Used on the hot path of pricing, where validation would only re-check our own work."""
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    if cls.__private_attributes__:
+        object.__setattr__(obj, "__pydantic_private__", {k: v.get_default() for k, v in cls.__private_attributes__.items()})
+    return obj
 
 
 class Out(BaseModel):
@@ -68,19 +87,27 @@ class OverlayInfo(Out):
     values: dict[str, str]
 
 
-class QuoteLine(Out):
+@dataclass(slots=True)
+class QuoteLine:
+    """One priced line: a norm line (labour, equipment, material) or an extra ("other").
+
+    A plain slotted dataclass rather than a pydantic model: a quote can hold thousands of
+    lines and this is the hot path. pydantic still validates, serialises and documents it
+    as part of :class:`Quote`. ``quantity`` is the norm quantity × the item quantity;
+    ``amount`` is in VND, rounded as the pack declares; ``amount_exact`` is before rounding."""
+
     item: str
     norm: str
     component: Literal["labour", "equipment", "material", "other"]
     resource: str
     label_vi: str
     label_en: str
-    quantity: Decimal = Field(description="norm quantity × item quantity")
+    quantity: Decimal
     quantity_unit: str
     rate: Decimal
     rate_unit: str
-    amount: Decimal = Field(description="VND, rounded as the pack declares")
-    amount_exact: Decimal = Field(description="VND before rounding")
+    amount: Decimal
+    amount_exact: Decimal
     verified: bool = True
 
 
@@ -109,9 +136,19 @@ class Quote(Out):
     packs: list[PackRef]
     overlay: OverlayInfo | None = None
     unverified: list[str] = Field(default_factory=list, description="values used that are not verified in their source")
-    trace: list[TraceNode] = Field(default_factory=list)
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
+    _materialize: Any = PrivateAttr(default=None)
+    _trace: Any = PrivateAttr(default=None)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def trace(self) -> list[TraceNode]:
+        """How every figure was obtained. The engine records it while pricing; it is turned
+        into TraceNode models on first use (explain, JSON export)."""
+        if self._trace is None:
+            self._trace = self._materialize() if self._materialize is not None else []
+        return self._trace  # type: ignore[no-any-return]
 
     def to_json(self, *, trace: bool = True, indent: int | None = 2) -> str:
         return self.model_dump_json(by_alias=True, indent=indent, exclude={"trace"} if not trace else None)

@@ -33,10 +33,14 @@ class Assembler:
     def source(self, key: str | None) -> Any:
         return self.sources.get(key) if key else None
 
-    def node(self, r: "Rec", context: Any = None) -> TraceNode:
+    def node(self, r: Any, context: Any = None) -> TraceNode:
         hit = self.done.get(id(r))
         if hit is not None:
             return hit
+        if isinstance(r, tuple):  # a priced norm line, recorded compactly: ("line", line, QuoteLine, rate trace)
+            from .engine import Rec
+
+            r = Rec("line", r[1], r[2].amount, r[3], r[2])
         made = getattr(self, "_" + r.kind)(r, context)
         self.done[id(r)] = made
         return made
@@ -58,7 +62,8 @@ class Assembler:
 
     def _line(self, r: "Rec", norm: Any) -> TraceNode:
         line = r.ref
-        qty, rate, exact = r.extra
+        ql = r.extra
+        qty, rate, exact = ql.quantity, ql.rate, ql.amount_exact
         children = self.kids(r)
         if exact != r.value:
             q = self.rs.quantum

@@ -20,19 +20,30 @@ MATERIAL = [(D("0.06"), D(75000)), (D("0.02"), D(950000))]
 ONE = D(1)
 
 
-def price_bulletins(n: Decimal, base_salary: Decimal = D(2340000), days: Decimal = D(22), allowance: Decimal = D("0.10"),
-                    contributions: Decimal = D("0.235"), other: Decimal = D("0.05"), overhead: Decimal = D("0.10")) -> Decimal:
-    """Total VND for ``n`` bulletins, each line rounded half-up to 1 đồng."""
+def price_lines(n: Decimal, base_salary: Decimal = D(2340000), days: Decimal = D(22), allowance: Decimal = D("0.10"),
+                contributions: Decimal = D("0.235"), other: Decimal = D("0.05"), overhead: Decimal = D("0.10")) -> tuple[list[tuple], Decimal]:
+    """The lines (quantity, rate, amount) and total VND for ``n`` bulletins, each line rounded
+    half-up to 1 đồng."""
     uplift = ONE + allowance + contributions
-    total = D(0)
+    lines = []
     direct = D(0)
     for scale, step, q in LABOUR:
         rate = COEF[scale, step] * base_salary * uplift / days
-        amount = (q * n * rate).quantize(ONE, ROUND_HALF_UP)
+        qty = q * n
+        amount = (qty * rate).quantize(ONE, ROUND_HALF_UP)
+        lines.append((qty, rate, amount))
         direct += amount
     for q, rate in EQUIPMENT + MATERIAL:
-        direct += (q * n * rate).quantize(ONE, ROUND_HALF_UP)
+        qty = q * n
+        amount = (qty * rate).quantize(ONE, ROUND_HALF_UP)
+        lines.append((qty, rate, amount))
+        direct += amount
     odc = (direct * other).quantize(ONE, ROUND_HALF_UP)
     oh = ((direct + odc) * overhead).quantize(ONE, ROUND_HALF_UP)
-    total = direct + odc + oh
-    return total
+    lines += [(ONE, odc, odc), (ONE, oh, oh)]
+    return lines, direct + odc + oh
+
+
+def price_bulletins(n: Decimal, **kw: Decimal) -> Decimal:
+    """Total VND for ``n`` bulletins."""
+    return price_lines(n, **kw)[1]
