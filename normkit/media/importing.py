@@ -112,7 +112,7 @@ class PackContext:
 
 def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, use_cache: bool = True) -> PackContext:
     from ..api import load
-    from ..loader import read_pack
+    from ..build import _loc_from
 
     rules = load(pack_dir, use_cache=use_cache)
     c = rules.compiled
@@ -134,9 +134,11 @@ def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, 
         elif code in c.replaced_norms:
             national[code] = c.replaced_norms[code]
     elsewhere: dict[str, str] = {}
-    for code, d in read_pack(pack_dir).sections["norms"].items():
-        if d.location.file is None or Path(d.location.file).resolve() != target.resolve():
-            elsewhere[code] = str(d.location)
+    for code, norm in c.norms.items():
+        if norm.pack == root_id:
+            file = _loc_from(norm.location).file
+            if file is None or Path(file).resolve() != target.resolve():
+                elsewhere[code] = norm.location
     pattern = code_pattern or DEFAULT_CODE_PATTERN
     try:
         code_re = re.compile(pattern)
@@ -557,11 +559,11 @@ def norms_yaml(norms: list[NormDraft], table_name: str) -> str:
 def _check_target(target: Path) -> bytes | None:
     if not target.exists():
         return None
-    from ..yamlsource import decode_text, parse_text
-
     old = target.read_bytes()
-    data, _ = parse_text(decode_text(old, str(target)), str(target))
-    if data is not None and (not isinstance(data, dict) or set(data) - {"norms"}):
+    # top-level keys only (a full parse of a large norms file costs seconds); the pack
+    # build after writing reads it properly
+    keys = set(re.findall(r"^([^\s#\-][^:\n]*):", old.decode("utf-8", "replace"), re.MULTILINE))
+    if keys - {"norms"}:
         raise NormkitError("NK805", f"{target.name} holds more than a `norms:` section; import-norms will not overwrite it",
                            location=Location(str(target)), hint="choose another file with --file, e.g. --file norms-imported.yaml")
     return old
