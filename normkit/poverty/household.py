@@ -181,14 +181,13 @@ def classify_household(household: Mapping[str, Any], *, year: int | None = None,
     names = {k for k, v in household.items() if k in inputs and v is not None and not (isinstance(v, str) and not v.strip())}
     plan = plan_for(std, names, method)
     values = {n: check_value(std, n, household[n]) for n in names}
-    asm = Assembler(std.rules)
     trace: list[Any] = []
     notes: list[str] = []
 
     def run(name: str, given: Mapping[str, Any]) -> Any:
         value, rec = evaluate(std.rules, name, std.at, inputs=given)
-        if explain:
-            trace.append(asm.node(rec))
+        if explain:  # a fresh assembler each time: it caches by object id, and records die between runs
+            trace.append(Assembler(std.rules).node(rec))
         return value
 
     deprived: tuple[str, ...] = ()
