@@ -273,13 +273,12 @@ def household_classifier(std: Standard) -> Callable[[Mapping[str, Any]], str]:
         return str(status(values))
 
     def classify(household: Mapping[str, Any]) -> str:
-        get = household.get
-        income, d = get("income_per_capita"), get("deprivation_count")
-        if get("area") in areas and type(income) is int and income >= 0 and type(d) is int and dmin <= d <= dmax:
-            try:
-                return status(household)  # type: ignore[no-any-return]
-            except KeyError:
-                pass
+        try:
+            area, income, d = household["area"], household["income_per_capita"], household["deprivation_count"]
+        except KeyError:
+            return checked(household)
+        if area in areas and type(income) is int and income >= 0 and type(d) is int and dmin <= d <= dmax:
+            return status(household)  # type: ignore[no-any-return]
         return checked(household)
 
     return classify

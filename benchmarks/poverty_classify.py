@@ -1,0 +1,240 @@
+"""Classifying households: normkit's rules against hand-written code, measured in one run.
+
+Prints ratios (not a timed test):
+
+1. 1,000,000 households as arrays: normkit evaluating the pack's ``status`` formula with the
+   array compiler (``normkit.expr.vector``) against a hand-written NumPy implementation of
+   the same rule (target: at most 1.5×), and against OpenFisca-core running the same rule as
+   an OpenFisca model (an optional peer: skipped when openfisca-core is not installed;
+   target: normkit faster);
+2. memory for 10,000,000 households (peak of the evaluation, traced by tracemalloc);
+3. one household at a time: normkit's bound classifier (``household_classifier``) against a
+   hand-written Python function (target: at most 5×).
+
+Every timing is the best of several runs, and all are taken in the same process, so the
+ratios are comparable even on a busy machine.
+
+    python benchmarks/poverty_classify.py [--rows 1000000] [--memory-rows 10000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from normkit.expr.vector import Text, evaluate_columns  # noqa: E402
+from normkit.poverty.household import household_classifier  # noqa: E402
+from normkit.poverty.standards import load_standard  # noqa: E402
+
+RURAL = {"line": 1_500_000, "middle": 2_250_000}  # NĐ 07/2021 Art. 3, for the hand-written peers only
+URBAN = {"line": 2_000_000, "middle": 3_000_000}
+POOR_MIN_DEPRIVATIONS = 3
+
+
+def best(fn: Callable[[], Any], repeat: int = 5) -> float:
+    t = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        t = min(t, time.perf_counter() - start)
+    return t
+
+
+def population(n: int, seed: int = 7) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {"urban": rng.random(n) < 0.35, "income": rng.integers(0, 4_000_000, n, dtype=np.int64),
+            "deprivations": rng.integers(0, 13, n, dtype=np.int64)}
+
+
+# ---- the peers ------------------------------------------------------------------------------
+
+def numpy_by_hand(urban: np.ndarray, income: np.ndarray, deprivations: np.ndarray) -> np.ndarray:
+    """The 2022–2026 rule written directly in NumPy: 0 poor, 1 near-poor, 2 middle, 3 none (int8 codes)."""
+    codes = urban.view(np.int8)
+    line = np.array([RURAL["line"], URBAN["line"]], dtype=np.int64)[codes]
+    middle = np.array([RURAL["middle"], URBAN["middle"]], dtype=np.int64)[codes]
+    poor_or_near = np.where(deprivations >= POOR_MIN_DEPRIVATIONS, np.int8(0), np.int8(1))
+    return np.where(income <= line, poor_or_near, np.where(income <= middle, np.int8(2), np.int8(3)))
+
+
+def python_by_hand(h: dict[str, Any]) -> str:
+    lines = URBAN if h["area"] == "urban" else RURAL
+    income = h["income_per_capita"]
+    if income <= lines["line"]:
+        return "poor" if h["deprivation_count"] >= POOR_MIN_DEPRIVATIONS else "near_poor"
+    return "middle" if income <= lines["middle"] else "none"
+
+
+def openfisca_model() -> Any:
+    """The same rule as an OpenFisca model (entities, enum variables, dated parameters, formulas)."""
+    from openfisca_core.entities import build_entity
+    from openfisca_core.indexed_enums import Enum
+    from openfisca_core.parameters import ParameterNode
+    from openfisca_core.periods import YEAR
+    from openfisca_core.simulations import SimulationBuilder
+    from openfisca_core.taxbenefitsystems import TaxBenefitSystem
+    from openfisca_core.variables import Variable
+
+    household = build_entity(key="household", plural="households", label="household", is_person=True)
+
+    class Area(Enum):
+        rural = "rural"
+        urban = "urban"
+
+    class Status(Enum):
+        poor = "poor"
+        near_poor = "near_poor"
+        middle = "middle"
+        none = "none"
+
+    class area(Variable):
+        value_type, possible_values, default_value = Enum, Area, Area.rural
+        entity, definition_period, label = household, YEAR, "area"
+
+    class income_per_capita(Variable):
+        value_type, entity, definition_period, label = int, household, YEAR, "income per person per month"
+
+    class deprivation_count(Variable):
+        value_type, entity, definition_period, label = int, household, YEAR, "deprived indicators"
+
+    class poverty_line(Variable):
+        value_type, entity, definition_period, label = int, household, YEAR, "poverty line"
+
+        def formula(h, period, parameters):  # noqa: N805 - OpenFisca's signature
+            p = parameters(period).poverty.line
+            return np.where(h("area", period) == Area.urban, p.urban, p.rural)
+
+    class middle_upper_line(Variable):
+        value_type, entity, definition_period, label = int, household, YEAR, "middle upper line"
+
+        def formula(h, period, parameters):  # noqa: N805
+            p = parameters(period).poverty.middle_upper
+            return np.where(h("area", period) == Area.urban, p.urban, p.rural)
+
+    class status(Variable):
+        value_type, possible_values, default_value = Enum, Status, Status.none
+        entity, definition_period, label = household, YEAR, "status"
+
+        def formula(h, period, parameters):  # noqa: N805
+            income = h("income_per_capita", period)
+            within = income <= h("poverty_line", period)
+            poor = h("deprivation_count", period) >= parameters(period).poverty.poor_min_deprivations
+            return np.select([within & poor, within, income <= h("middle_upper_line", period)],
+                             [Status.poor, Status.near_poor, Status.middle], Status.none)
+
+    tbs = TaxBenefitSystem([household])
+    for v in (area, income_per_capita, deprivation_count, poverty_line, middle_upper_line, status):
+        tbs.add_variable(v)
+    tbs.parameters = ParameterNode("", data={"poverty": {
+        "line": {"rural": {"values": {"2022-01-01": RURAL["line"]}}, "urban": {"values": {"2022-01-01": URBAN["line"]}}},
+        "middle_upper": {"rural": {"values": {"2022-01-01": RURAL["middle"]}}, "urban": {"values": {"2022-01-01": URBAN["middle"]}}},
+        "poor_min_deprivations": {"values": {"2022-01-01": POOR_MIN_DEPRIVATIONS}}}})
+
+    def run(area_enum: Any, income: np.ndarray, deprivations: np.ndarray) -> Any:
+        sb = SimulationBuilder()
+        sb.create_entities(tbs)
+        sb.declare_person_entity("household", np.arange(len(income)))
+        sim = sb.build(tbs)
+        sim.set_input("area", "2024", area_enum)
+        sim.set_input("income_per_capita", "2024", income)
+        sim.set_input("deprivation_count", "2024", deprivations)
+        return sim.calculate("status", "2024")
+
+    return run, Area
+
+
+# ---- the measurements ---------------------------------------------------------------------------
+
+def arrays(n: int) -> None:
+    std = load_standard(year=2024)
+    pop = population(n)
+    area = Text(pop["urban"].astype(np.int8), ("rural", "urban"))
+    cols = {"area": area, "income_per_capita": pop["income"], "deprivation_count": pop["deprivations"]}
+
+    def normkit() -> Any:
+        return evaluate_columns(std.rules, "status", std.at, cols, n)[0]
+
+    result = normkit()
+    hand = numpy_by_hand(pop["urban"], pop["income"], pop["deprivations"])
+    order = {s: i for i, s in enumerate(("poor", "near_poor", "middle", "none"))}
+    remap = np.array([order[c] for c in result.categories], dtype=np.int8)
+    assert np.array_equal(remap[result.codes], hand), "normkit and the hand-written NumPy rule disagree"
+    t_normkit = best(normkit)
+    t_numpy = best(lambda: numpy_by_hand(pop["urban"], pop["income"], pop["deprivations"]))
+    print(f"{n:,} households, status by the 2022–2026 rule (best of 5)")
+    print(f"  hand-written NumPy      {t_numpy * 1e3:8.1f} ms")
+    print(f"  normkit (pack, arrays)  {t_normkit * 1e3:8.1f} ms   ratio normkit / NumPy = {t_normkit / t_numpy:.2f}×   (target ≤ 1.5×)")
+    try:
+        run, area_enum_type = openfisca_model()
+    except ImportError:
+        print("  OpenFisca-core          skipped: openfisca-core is not installed (pip install openfisca-core)")
+        return
+    area_enum = area_enum_type.encode(np.where(pop["urban"], "urban", "rural"))
+    of = run(area_enum, pop["income"], pop["deprivations"])
+    assert np.array_equal(np.asarray(of), hand), "OpenFisca and the hand-written NumPy rule disagree"
+    t_of = best(lambda: run(area_enum, pop["income"], pop["deprivations"]), repeat=3)
+    print(f"  OpenFisca-core          {t_of * 1e3:8.1f} ms   ratio OpenFisca / NumPy = {t_of / t_numpy:.2f}×;"
+          f" normkit is {t_of / t_normkit:.2f}× faster than OpenFisca (target > 1×)")
+
+
+def memory(n: int) -> None:
+    std = load_standard(year=2024)
+    pop = population(n, seed=11)
+    area = Text(pop["urban"].astype(np.int8), ("rural", "urban"))
+    deprivations = pop["deprivations"].astype(np.int8)
+    inputs = area.codes.nbytes + pop["income"].nbytes + deprivations.nbytes
+    cols = {"area": area, "income_per_capita": pop["income"], "deprivation_count": deprivations}
+    tracemalloc.start()
+    start = time.perf_counter()
+    value, _ = evaluate_columns(std.rules, "status", std.at, cols, n)
+    took = time.perf_counter() - start
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"{n:,} households: inputs {inputs / 2**20:.0f} MiB (income int64, area and deprivations int8); "
+          f"evaluation peak {peak / 2**20:.0f} MiB above the inputs ({peak / n:.1f} bytes per household); "
+          f"result {value.codes.nbytes / 2**20:.0f} MiB of int8 codes; {took:.2f} s")
+
+
+def single(count: int = 50_000) -> None:
+    std = load_standard(year=2024)
+    classify = household_classifier(std)
+    pop = population(count, seed=3)
+    households = [{"area": "urban" if u else "rural", "income_per_capita": int(i), "deprivation_count": int(d)}
+                  for u, i, d in zip(pop["urban"].tolist(), pop["income"].tolist(), pop["deprivations"].tolist())]
+    assert [classify(h) for h in households] == [python_by_hand(h) for h in households]
+
+    def loop(fn: Callable[[dict[str, Any]], str]) -> Callable[[], None]:
+        def run() -> None:
+            for h in households:
+                fn(h)
+        return run
+
+    t_normkit = best(loop(classify)) / count
+    t_hand = best(loop(python_by_hand)) / count
+    print(f"one household at a time ({count:,} households, best of 5)")
+    print(f"  hand-written Python     {t_hand * 1e6:8.2f} µs")
+    print(f"  normkit (bound rules)   {t_normkit * 1e6:8.2f} µs   ratio normkit / Python = {t_normkit / t_hand:.2f}×   (target ≤ 5×)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--memory-rows", type=int, default=10_000_000)
+    args = ap.parse_args()
+    print(f"normkit poverty classification benchmark — {dt.date.today()}, numpy {np.__version__}")
+    arrays(args.rows)
+    memory(args.memory_rows)
+    single()
+
+
+if __name__ == "__main__":
+    main()
