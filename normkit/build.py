@@ -6,6 +6,7 @@ This is the only stage that imports pint. All errors found are reported together
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
@@ -15,7 +16,7 @@ from typing import Any, Iterable
 from .version import __version__
 from .build_locations import loc_from
 from .compiled import (
-    AdjustmentC, CompiledSet, Dated, ExceptionC, ExtraC, FormulaC, InputC, LineC, NormC, PackInfo,
+    AdjustmentC, CheckC, CompiledSet, Dated, ExceptionC, ExtraC, FormulaC, InputC, LineC, NormC, PackInfo,
     Param, Row, TableC, TableVersionC,
 )
 from .errors import ErrorCollector, Location, NormkitError
@@ -35,6 +36,8 @@ from .units import VOCABULARY, UnitDef, Vocabulary, build_unit_table, format_pow
 MONEY: Powers = (("VND", 1),)
 COMPONENT_UNITS = {"labour": "workday", "equipment": "machine_hour"}
 MISSING: Powers = (("__missing__", 1),)
+# what an item-level expression (extras, checks, derived-norm factors) may read about the item's norm
+NORM_FIELDS: dict[str, Type] = {"norm_duration": num((("second", 1),)), "norm_medium": STR, "norm_code": STR}
 
 
 def resolve(root: str | Path, extra: Iterable[str] = ()) -> list[PackSource]:
@@ -87,6 +90,7 @@ class Builder:
         self.norms: dict[str, NormC] = {}
         self.replaced: dict[str, NormC] = {}
         self.extras: list[ExtraC] = []
+        self.checks: list[CheckC] = []
         self._parsed: dict[tuple[str, str], Expression] = {}
         self._inline = 0
 
@@ -199,6 +203,7 @@ class Builder:
         for pack in self.packs:
             for code, d in pack.sections["norms"].items():
                 self.attempt(self.add_norm, pack, code, d)
+        self.derive_norms()
         self.errors.raise_if_any()
         money, money_pack = Money(), "normkit"
         for pack in self.packs:
@@ -219,6 +224,7 @@ class Builder:
             norms=self.norms,
             inputs=self.inputs,
             extras=self.extras,
+            checks=self.checks,
             replaced_norms=self.replaced,
         )
 
@@ -517,8 +523,9 @@ class Builder:
                         comps[comp] = (pack, d, c)
                 for i, e in enumerate(d.model.extras):
                     extras[e.id] = (pack, d, i, e)
-        item_types = {"item_quantity": PLAIN, "labour_amount": num(MONEY), "equipment_amount": num(MONEY),
-                      "material_amount": num(MONEY), "direct_amount": num(MONEY)}
+        item_types = dict(NORM_FIELDS)
+        item_types.update({"item_quantity": PLAIN, "labour_amount": num(MONEY), "equipment_amount": num(MONEY),
+                           "material_amount": num(MONEY), "direct_amount": num(MONEY)})
         for eid, (pack, d, i, e) in extras.items():
             try:
                 path = d.path + ("extras", i)
@@ -533,7 +540,48 @@ class Builder:
                 item_types[eid] = num(MONEY)
             except NormkitError as err:
                 self.errors.add(err)
+        checks: dict[str, tuple[PackSource, Defined, int, Any]] = {}
+        for pack in self.packs:
+            for d in pack.pricing:
+                for i, chk in enumerate(d.model.checks):
+                    checks[chk.id] = (pack, d, i, chk)
+        for cid, (pack, d, i, chk) in checks.items():
+            try:
+                path = d.path + ("checks", i)
+                for name in chk.requires + ([chk.override] if chk.override else []):
+                    if name not in self.inputs:
+                        raise NormkitError("NK202", f"check {cid!r} names unknown input {name!r}", location=d.smap.locate(path))
+                if chk.override and self.inputs[chk.override].type != "text":
+                    raise NormkitError("NK303", f"check {cid!r}: the override input {chk.override!r} must be text (the reason)", location=d.smap.locate(path))
+                expr = self.expression(chk.expr, d.smap, path + ("expr",))
+                _t, ir = check_expression(expr, self.scope(item=dict(item_types)), self.algebra, BOOL)
+                self.checks.append(CheckC(cid, chk.label, chk.expr, ir, chk.message, list(chk.media) if chk.media else None, list(chk.requires),
+                                          chk.override, "norm_duration" in expr.names, self.source_key(pack, chk.source, d.location),
+                                          pack.id, str(d.smap.locate(path))))
+            except NormkitError as err:
+                self.errors.add(err)
         return comps
+
+    def derive_norms(self) -> None:
+        """Fill the lines of derived norms from their base entries (after every pack's norms)."""
+        for code, norm in self.norms.items():
+            if norm.derive_from is None:
+                continue
+            base = self.norms.get(norm.derive_from)
+            where = _loc_from(norm.location)
+            if base is None:
+                self.errors.add(NormkitError("NK504", f"norm {code} is derived from {norm.derive_from}, which no pack defines", location=where,
+                                             hint="a province pack (or an imported norm table) must supply the base entry"))
+                continue
+            if not base.lines and base.supplied_by:
+                continue  # the base entry's lines come from a province pack; pricing says so if they are missing
+            if base.derive_from is not None:
+                self.errors.add(NormkitError("NK204", f"norm {code} is derived from {norm.derive_from}, itself a derived norm", location=where))
+                continue
+            comps = set(norm.derive_components or [])
+            norm.lines = [dataclasses.replace(line) for line in base.lines if line.component in comps]
+            if not norm.lines:
+                self.errors.add(NormkitError("NK207", f"norm {code}: base entry {base.code} has no {', '.join(sorted(comps))} lines", location=where))
 
     def add_norm(self, pack: PackSource, code: str, d: Defined) -> None:
         m = d.model
@@ -545,6 +593,10 @@ class Builder:
             if f is None:
                 raise NormkitError("NK311", f"norm duration {m.duration!r} is not a time", location=d.smap.locate(d.path + ("duration",)))
             duration = value * f.numerator / f.denominator
+        if m.derive is None and not m.lines and m.supplied_by is None:
+            raise NormkitError("NK201", f"norm {code} has no lines; give `lines:` or `derive:` (or `supplied_by: province`)", location=d.location)
+        if m.derive is not None and m.lines:
+            raise NormkitError("NK201", f"norm {code} gives both `lines:` and `derive:`; choose one", location=d.location)
         lines: list[LineC] = []
         errors = ErrorCollector()
         for i, line in enumerate(m.lines):
@@ -555,7 +607,16 @@ class Builder:
         errors.raise_if_any()
         valid = m.valid or pack.manifest.valid
         norm = NormC(code, m.name, m.output_unit, duration, m.duration, valid.from_, valid.to, src,
-                     self.verified(m.verified, src), m.why, list(m.notes), lines, pack.id, str(d.location))
+                     self.verified(m.verified, src), m.why, list(m.notes), lines, pack.id, str(d.location), medium=m.medium,
+                     supplied_by=m.supplied_by)
+        if m.derive is not None:
+            item = dict(NORM_FIELDS)
+            item["item_quantity"] = PLAIN
+            expr = self.expression(m.derive.factor, d.smap, d.path + ("derive", "factor"))
+            _t, ir = check_expression(expr, self.scope(item=item), self.algebra, PLAIN)
+            norm.derive_from, norm.derive_components = m.derive.from_, list(m.derive.components)
+            norm.factor_text, norm.factor_ir = m.derive.factor, ir
+            norm.factor_source = self.source_key(pack, m.derive.source, d.location)
         if code in self.norms:
             previous = self.norms[code]
             self.replaced[code] = previous

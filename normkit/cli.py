@@ -1,7 +1,7 @@
 """The ``normkit`` command line.
 
 Exit codes: 0 ok, 1 a user or data error (printed with a code, a location and a hint,
-never a traceback), 2 a usage error.
+never a traceback), 2 a usage error, 3 an internal error (a bug in normkit).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import argparse
 import importlib
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -58,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
     _pack_options(pr)
     pr.add_argument("--at", type=_date, help="evaluation date YYYY-MM-DD (default: the order's `at`, else its `date`)")
     pr.add_argument("--explain", action="store_true", help="print the trace: how every figure was obtained, with sources")
+    pr.add_argument("--xlsx", metavar="OUT.xlsx", help="also write the quote as a unit-price sheet (bảng đơn giá) in XLSX")
 
     pk = sub.add_parser("packs", help="list the installed rule packs", description="List the packs on the search path "
                         "($NORMKIT_PATH, then the shipped rules/).")
@@ -115,6 +117,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug in normkit, not the user's mistake: say so plainly
+        if os.environ.get("NORMKIT_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}\n"
+              "  this is a bug in normkit, not a mistake in your input; please report it with the command you ran "
+              "(set NORMKIT_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 3
 
 
 def cmd_price(args: Any) -> int:
@@ -128,6 +137,10 @@ def cmd_price(args: Any) -> int:
     if args.sets:
         rules = rules.with_overrides(parse_set(args.sets), label=rules.overlay_label or "--set")
     q = rules.quote(order, at=args.at)
+    if args.xlsx:
+        from .media.xlsx import write_quote_xlsx
+
+        write_quote_xlsx(q, args.xlsx)
     if args.json:
         sys.stdout.write(q.to_json(trace=args.explain) + "\n")
         return 0

@@ -167,6 +167,13 @@ class NormC:
     pack: str
     location: str
     replaces: str | None = None  # pack whose entry of the same code this one replaces
+    medium: str | None = None
+    derive_from: str | None = None  # base entry whose lines (some components) this one scales
+    derive_components: list[str] | None = None
+    factor_text: str | None = None
+    factor_ir: tuple | None = None
+    factor_source: str | None = None
+    supplied_by: str | None = None
 
 
 @dataclass(slots=True)
@@ -193,6 +200,22 @@ class ExtraC:
     ir: tuple
     when_text: str | None
     when_ir: tuple | None
+    source: str | None
+    pack: str
+    location: str
+
+
+@dataclass(slots=True)
+class CheckC:
+    id: str
+    label: Label
+    text: str
+    ir: tuple
+    message: Label
+    media: list[str] | None
+    requires: list[str]
+    override: str | None
+    uses_duration: bool
     source: str | None
     pack: str
     location: str
@@ -231,6 +254,7 @@ class CompiledSet:
     norms: dict[str, NormC]
     inputs: dict[str, InputC]
     extras: list[ExtraC]
+    checks: list[CheckC] = field(default_factory=list)
     line_rate_labels: dict[str, Label] = field(default_factory=dict)
     replaced_norms: dict[str, NormC] = field(default_factory=dict)  # national entries a province replaced
 

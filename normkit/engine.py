@@ -206,6 +206,8 @@ class RuleSet:
                                               "step": None if line.step is None else Decimal(line.step), "steps": line.steps}
         self.static_cache: dict[tuple, Any] = {}  # (date, norm codes) -> (missing values, unverified values)
         self._rates: dict[dt.date, dict[int, Any]] = {}
+        self.check_fns = [(chk, compile_ir(chk.ir)) for chk in compiled.checks]
+        self._factor_fns: dict[str, Callable[[Env], Any]] = {}
         self.uses_line_sums = any(_uses(x.ir, "sum_lines") or (x.when_ir is not None and _uses(x.when_ir, "sum_lines")) for x in compiled.extras)
         self.extra_fns = [(x, compile_ir(x.ir), compile_ir(x.when_ir) if x.when_ir else None) for x in compiled.extras]
         m = compiled.money
@@ -226,6 +228,13 @@ class RuleSet:
                 self._rates.clear()
             cache = self._rates.setdefault(at, {})
         return cache
+
+    def factor_fn(self, norm: NormC) -> Callable[[Env], Any]:
+        fn = self._factor_fns.get(norm.code)
+        if fn is None:
+            assert norm.factor_ir is not None
+            fn = self._factor_fns[norm.code] = compile_ir(norm.factor_ir)
+        return fn
 
     def line_plan(self, norm: NormC) -> list[tuple]:
         """Per norm line, everything pricing needs, looked up once: (line, fixed fields,

@@ -76,6 +76,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK502": ("arithmetic error", "a divisor is zero or a value is out of range"),
     "NK503": ("value out of range", "use a value inside the allowed range"),
     "NK504": ("unknown norm code", "check the code; `normkit show CODE` shows a norm"),
+    "NK505": ("a rule's condition is not met", "change the order, or give the override the rule allows, with a reason"),
     # orders and overlays
     "NK601": ("order error", "compare the order with `normkit schema order`"),
     "NK602": ("overlay error", "an overlay may only replace values that exist, in a compatible unit"),

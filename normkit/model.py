@@ -21,7 +21,7 @@ FORMAT_VERSION = 1
 Word = Annotated[str, StringConstraints(pattern=r"^[^\W\d]\w*$", max_length=80)]
 SourceId = Annotated[str, StringConstraints(pattern=r"^[^\W\d][\w.-]*$", max_length=80)]
 PackId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)]
-NormCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$", max_length=40)]
+NormCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_]+([.-][0-9A-Za-z_]+)*$", max_length=60)]
 Text = Annotated[str, StringConstraints(max_length=2000)]
 Expr = Annotated[str, StringConstraints(max_length=10_000)]
 UnitText = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v), StringConstraints(max_length=200)]
@@ -203,19 +203,33 @@ class NormLine(Strict):
     why: Text | None = None
 
 
+class Derive(Strict):
+    """A norm computed from another: some components of a base entry, scaled by a factor
+    (e.g. an edited radio programme counts a chosen share, at most 17 %, of 13.20.20.00.00)."""
+
+    from_: NormCode = Field(alias="from")
+    components: list[Literal["labour", "equipment", "material"]]
+    factor: Expr = Field(description="expression for the share, evaluated per order item (e.g. an input)")
+    source: SourceRef | None = None
+
+
 class Norm(Strict):
     """One economic-technical norm entry: the maximum labour, machine time and materials
     for one product."""
 
     name: Label
     output_unit: UnitText = "item"
+    medium: Literal["tv", "radio", "online", "print", "publication"] | None = None
     duration: Annotated[str, StringConstraints(max_length=40)] | None = None
     valid: Validity | None = None
     source: SourceRef | None = None
     verified: bool | None = None
     why: Text | None = None
     notes: list[Text] = Field(default_factory=list)
-    lines: list[NormLine]
+    lines: list[NormLine] = Field(default_factory=list)
+    derive: Derive | None = None
+    supplied_by: Literal["province"] | None = Field(
+        default=None, description="the entry exists but its lines were not readable: a province pack must supply them")
 
 
 class InputSpec(Strict):
@@ -246,11 +260,27 @@ class Extra(Strict):
     source: SourceRef | None = None
 
 
+class Check(Strict):
+    """A condition every priced item must meet (e.g. the radio duration tolerance). When it
+    fails, pricing stops with an error, unless ``override`` names a text input and the order
+    gives it: then the quote shows the override and its reason."""
+
+    id: Word
+    label: Label
+    expr: Expr = Field(description="must be true for the item; item scope plus norm_duration, norm_medium, norm_code")
+    message: Label
+    media: list[Literal["tv", "radio", "online", "print", "publication"]] | None = None
+    requires: list[Word] = Field(default_factory=list, description="inputs that must be given for the check to apply")
+    override: Word | None = None
+    source: SourceRef | None = None
+
+
 class Pricing(Strict):
     labour: ComponentRate | None = None
     equipment: ComponentRate | None = None
     material: ComponentRate | None = None
     extras: list[Extra] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
 
 
 def _declares(value: object) -> str:

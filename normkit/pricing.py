@@ -13,7 +13,7 @@ from .decimalctx import CTX, MODES, ONE, ZERO, round_to
 from .engine import COMPONENTS, Env, Missing, Rec, RuleSet
 from .errors import ErrorCollector, Location, NormkitError
 from .model import Order
-from .quote import QUOTE_SCHEMA, OverlayInfo, Quote, QuoteItem, QuoteLine, fast_model
+from .quote import QUOTE_SCHEMA, OverlayInfo, Quote, QuoteItem, QuoteLine, QuoteNote, fast_model
 from .build_locations import loc_from as _loc_from
 from .trace import assemble
 
@@ -21,8 +21,13 @@ _mul, _div, _add = CTX.multiply, CTX.divide, CTX.add
 
 
 
-def check_validity(rs: RuleSet, at: dt.date) -> None:
+def check_validity(rs: RuleSet, at: dt.date, used: set[str] | None = None) -> None:
+    """Refuse a date outside the validity window of a pack the evaluation uses (all packs of
+    the set when ``used`` is None; the root pack is always used)."""
+    root = rs.compiled.root.id
     for p in rs.compiled.packs:
+        if used is not None and p.id not in used and p.id != root:
+            continue
         if at < p.valid_from or (p.valid_to is not None and at > p.valid_to):
             until = f"to {p.valid_to}" if p.valid_to else "onwards"
             raise NormkitError("NK402", f"pack {p.id} is valid from {p.valid_from} {until}; it cannot be used on {at}",
@@ -122,8 +127,8 @@ def _walk(ir: Any, line: dict[str, Any] | None, rs: RuleSet, at: dt.date, out: d
                     _walk(sub, line, rs, at, out, used)
 
 
-def static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> tuple[dict[str, str], list[str]]:
-    """(missing rate-card values, unverified values used) for pricing ``norms`` at ``at``; cached."""
+def static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> tuple[dict[str, str], list[str], set[str]]:
+    """(missing rate-card values, unverified values used, packs used) for pricing ``norms`` at ``at``; cached."""
     key = (at, tuple(sorted({n.code for n in norms})))
     hit = rs.static_cache.get(key)
     if hit is not None:
@@ -132,6 +137,11 @@ def static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> tuple[dict[str
     used: set[tuple[str, str]] = set()
     unverified: set[str] = set()
     for norm in {n.code: n for n in norms}.values():
+        if not norm.lines and (norm.supplied_by or norm.derive_from):
+            base = norm.derive_from or norm.code
+            out.setdefault(f"norm {base}", f"the lines of norm {base} must be supplied by a province pack (the national table was not readable)")
+        if norm.factor_ir is not None:
+            _walk(norm.factor_ir, None, rs, at, out, used)
         if not norm.verified:
             unverified.add(f"norm {norm.code}")
         for line in norm.lines:
@@ -158,7 +168,29 @@ def static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> tuple[dict[str
                 unverified.add(f"table {name}")
         elif kind == "formula" and name in c.formulas and not c.formulas[name].verified:
             unverified.add(f"formula {name}")
-    result = (out, sorted(unverified))
+    packs = {n.pack for n in norms} | {rs.compiled.money_pack}
+    for n in norms:
+        if n.derive_from and n.derive_from in c.norms:
+            packs.add(c.norms[n.derive_from].pack)
+    for kind, name in used:
+        if kind == "parameter":
+            p = c.params[name]
+            packs.add(p.pack)
+            d = in_force(p.layers, at)
+            if d is not None and name not in rs.overrides:
+                packs.add(d.pack)
+        elif kind == "table":
+            t = c.tables[name]
+            packs.add(t.pack)
+            v = in_force(t.layers, at)
+            if v is not None:
+                packs.add(v.pack)
+        elif kind == "formula":
+            obj = c.formulas.get(name) or c.adjustments.get(name)
+            if obj is not None:
+                packs.add(obj.pack)
+    packs |= {x.pack for x in c.extras} | {x.pack for x in c.checks if x.media is None or any(n.medium in x.media for n in norms)}
+    result = (out, sorted(unverified), packs)
     rs.static_cache[key] = result
     return result
 
@@ -174,7 +206,7 @@ def price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
 
 def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
     at = at or order.at or order.date
-    check_validity(rs, at)
+    check_validity(rs, at, set())  # the root pack first: the clearest error for a wrong date
     env = Env(rs, at, convert_inputs(rs, dict(order.inputs), ("inputs",), order))
     quantum, mode, round_at = rs.quantum, rs.mode, rs.round_at
     missing: dict[str, Missing] = {}
@@ -193,12 +225,14 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
         except NormkitError as e:
             errors.add(e)
     errors.raise_if_any()
-    absent, unverified = static_check(rs, at, [p[2] for p in prepared])
+    absent, unverified, used_packs = static_check(rs, at, [p[2] for p in prepared])
+    check_validity(rs, at, used_packs)
     if absent:
         raise NormkitError("NK501", f"{len(absent)} value(s) missing to price this order: " + "; ".join(absent.values()),
                            details={"missing": [{"name": k, "detail": v} for k, v in absent.items()]})
     # a line's rate that depends on no order input is the same for every quote at this date
     rate_cache: dict[int, tuple[Any, list[Rec]]] = rs.rates_at(at) if not order.inputs else {}
+    notes: list[QuoteNote] = []
     per_line = round_at == "line"
     unit_quantum = per_line and quantum == ONE
     rounding = MODES[mode]
@@ -209,10 +243,20 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
         env.item_inputs = item_inputs
         env.item_memo = {}
         env.lines = []
-        env.item = {}
+        env.item = {"norm_duration": norm.duration, "norm_medium": norm.medium or "", "norm_code": code, "item_quantity": item.quantity}
         subtotal = dict.fromkeys(COMPONENTS, ZERO)
-        recs: list[Rec] = []
+        recs: list[Any] = []
         item_qty = item.quantity
+        if norm.factor_ir is not None:  # a derived norm: its base lines count at a share chosen per item
+            env.children = []
+            env.line = {}
+            try:
+                share = rs.factor_fn(norm)(env)
+            except Missing as m:
+                missing.setdefault(m.name, m)
+                continue
+            recs.append(Rec("factor", norm, share, env.children))
+            item_qty = item_qty * share
         for line, consts, fn, dependent, factor, line_qty, comp, resource, label_vi, label_en, unit, rate_unit, verified in rs.line_plan(norm):
             hit = None if dependent else rate_cache.get(id(line))
             if hit is None:
@@ -252,9 +296,9 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
             lines.append(ql)
             recs.append(("line", line, ql, children))  # a line's trace record: the line, its result, its rate's trace
         if rs.extra_fns:
-            env.item = {"item_quantity": item.quantity, "labour_amount": subtotal["labour"], "equipment_amount": subtotal["equipment"],
-                        "material_amount": subtotal["material"],
-                        "direct_amount": _add(_add(subtotal["labour"], subtotal["equipment"]), subtotal["material"])}
+            env.item.update({"labour_amount": subtotal["labour"], "equipment_amount": subtotal["equipment"],
+                             "material_amount": subtotal["material"],
+                             "direct_amount": subtotal["labour"] + subtotal["equipment"] + subtotal["material"]})
             for extra, fn, when in rs.extra_fns:
                 env.children = []
                 env.line = {}
@@ -272,6 +316,35 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
                 recs.append(Rec("extra", extra, amount, env.children, extra=exact))
                 lines.append(QuoteLine(item_id, code, "other", extra.id, extra.label.vi, extra.label.en, ONE, "1", exact, "VND",
                                        amount, exact, True))
+        for check, fn in rs.check_fns:
+            if check.media is not None and norm.medium not in check.media:
+                continue
+            if check.uses_duration and norm.duration is None:
+                continue
+            if any(name not in item_inputs and name not in env.order_inputs for name in check.requires):
+                continue
+            env.children = []
+            try:
+                ok = fn(env)
+            except Missing as m:
+                missing.setdefault(m.name, m)
+                continue
+            if ok:
+                continue
+            reason = item_inputs.get(check.override) if check.override else None
+            if reason is None and check.override:
+                reason = env.order_inputs.get(check.override)
+            if reason:
+                notes.append(QuoteNote(item=item_id, check=check.id, label_vi=check.label.vi, label_en=check.label.en,
+                                       message_vi=check.message.vi, message_en=check.message.en, reason=str(reason),
+                                       source=rs.compiled.sources.get(check.source) if check.source else None))
+                recs.append(Rec("check", check, False, env.children, str(reason)))
+            else:
+                hint = (f"if this is intended, give the input `{check.override}` with the reason" if check.override
+                        else "this rule allows no override")
+                errors.add(NormkitError("NK505", f"item {item_id} ({code}): {check.message.en} / {check.message.vi}",
+                                        location=order.locate("items", idx), hint=hint,
+                                        details={"check": check.id, "item": item_id}))
         rounded: list[Rec] = []
         if round_at == "subtotal":
             for c in COMPONENTS:
@@ -303,7 +376,7 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
         "rounding": rs.rounding_info,
         "packs": rs.pack_refs,
         "overlay": OverlayInfo(label=rs.overlay_label or "what-if", values=rs.overlay_text) if rs.overlay_text else None,
-        "unverified": list(unverified)})
+        "unverified": list(unverified), "notes": notes})
     records = item_recs + top
     quote._materialize = lambda: assemble(rs, quote, records)  # the trace, rendered to TraceNode models on first use
     return quote

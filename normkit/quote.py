@@ -50,7 +50,8 @@ class TraceInput(Out):
 class TraceNode(Out):
     """How one figure was obtained."""
 
-    kind: Literal["quote", "item", "line", "extra", "formula", "adjustment", "parameter", "table", "input", "rounding", "norm"]
+    kind: Literal["quote", "item", "line", "extra", "formula", "adjustment", "parameter", "table", "input", "rounding", "norm",
+                  "factor", "check"]
     name: str
     label_vi: str | None = None
     label_en: str | None = None
@@ -111,6 +112,20 @@ class QuoteLine:
     verified: bool = True
 
 
+class QuoteNote(Out):
+    """A rule whose condition was not met, priced anyway because the order gave the
+    override the rule allows (with its reason)."""
+
+    item: str
+    check: str
+    label_vi: str
+    label_en: str
+    message_vi: str
+    message_en: str
+    reason: str
+    source: Source | None = None
+
+
 class QuoteItem(Out):
     id: str
     norm: str
@@ -136,6 +151,7 @@ class Quote(Out):
     packs: list[PackRef]
     overlay: OverlayInfo | None = None
     unverified: list[str] = Field(default_factory=list, description="values used that are not verified in their source")
+    notes: list[QuoteNote] = Field(default_factory=list, description="rule conditions overridden by the order, with reasons")
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
     _materialize: Any = PrivateAttr(default=None)

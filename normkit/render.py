@@ -84,6 +84,8 @@ def quote_footer(q: "Quote") -> str:
              f"Làm tròn / rounding: {q.rounding.mode} to {number(q.rounding.quantum)} VND per {q.rounding.at}"]
     if q.overlay:
         lines.append(f"Giả định / what-if ({q.overlay.label}): " + ", ".join(f"{k}={v}" for k, v in q.overlay.values.items()))
+    for n in q.notes:
+        lines.append(f"[yellow]! {n.item}: {n.label_vi} / {n.label_en} — {n.message_en}; priced anyway: {n.reason}[/yellow]")
     if q.unverified:
         lines.append(f"[yellow]† {len(q.unverified)} value(s) used are not verified in their source[/yellow] "
                      "(run with --explain, or see `unverified` in --json): " + ", ".join(q.unverified[:6]) + (" …" if len(q.unverified) > 6 else ""))

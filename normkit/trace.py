@@ -122,6 +122,19 @@ class Assembler:
         return TraceNode(kind="input", name=i.name, label_vi=i.label.vi, label_en=i.label.en, value=fmt(r.value), unit=i.unit,
                          rule="order input", pack=i.pack, location=i.location)
 
+    def _factor(self, r: "Rec", _c: Any) -> TraceNode:
+        norm = r.ref
+        return TraceNode(kind="factor", name=f"share of {norm.derive_from}", formula=norm.factor_text, value=fmt(r.value), unit="1",
+                         inputs=[TraceInput(name="components", value=", ".join(norm.derive_components or []))],
+                         rule=f"{norm.code} derived from {norm.derive_from}", pack=norm.pack, location=norm.location,
+                         source=self.source(norm.factor_source), children=self.kids(r))
+
+    def _check(self, r: "Rec", _c: Any) -> TraceNode:
+        chk = r.ref
+        return TraceNode(kind="check", name=chk.id, label_vi=chk.label.vi, label_en=chk.label.en, formula=chk.text, value="false",
+                         rule=f"overridden: {r.extra}", pack=chk.pack, location=chk.location, source=self.source(chk.source),
+                         verified=False, why=f"condition not met; priced anyway because the order says: {r.extra}", children=self.kids(r))
+
     def _rounding(self, r: "Rec", _c: Any) -> TraceNode:
         return TraceNode(kind="rounding", name=f"round {r.ref}", formula=f"round({fmt(r.extra)}, {fmt(self.rs.quantum)}, {self.rs.mode})",
                          value=fmt(r.value), unit="VND", inputs=[TraceInput(name="before", value=fmt(r.extra), unit="VND")])

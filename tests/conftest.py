@@ -8,10 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-RULES = ROOT / "rules"
-EXAMPLES = ROOT / "examples"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from normkit_testpaths import EXAMPLES, FIXTURES, ROOT, RULES  # noqa: F401
 
 # never write the developer's own cache from tests
 os.environ.setdefault("NORMKIT_CACHE_DIR", tempfile.mkdtemp(prefix="normkit-test-cache-"))

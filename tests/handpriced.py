@@ -47,3 +47,61 @@ def price_lines(n: Decimal, base_salary: Decimal = D(2340000), days: Decimal = D
 def price_bulletins(n: Decimal, **kw: Decimal) -> Decimal:
     """Total VND for ``n`` bulletins."""
     return price_lines(n, **kw)[1]
+
+
+# ---- the illustrative 2023 year plan (examples/orders/year-plan-2023.yaml), by hand ---------
+# Coefficients at 1,800,000 VND/month (in force on 2023-08-15), the example rate card's
+# rates, and the example province's illustrative norm lines, copied here independently.
+COEF.update({("A1", 3): D("3.00"), ("A1", 4): D("3.33"), ("A0", 3): D("2.72")})
+HOUR = {"camera_hd": D(95000), "he_thong_dung_phi_tuyen": D(120000), "he_thong_phong_doc": D(80000), "may_vi_tinh": D(3000),
+        "thiet_bi_thu_thanh": D(60000), "phong_thu_am": D(150000)}
+PAPER = D(75000)
+TV = [("L", "A1", 3, "2.50"), ("L", "A1", 3, "2.00"), ("L", "A1", 4, "1.00"), ("L", "A1", 3, "1.50"), ("L", "A1", 3, "0.30"),
+      ("L", "A0", 3, "0.20"), ("E", "camera_hd", "12.00"), ("E", "he_thong_dung_phi_tuyen", "6.00"), ("E", "he_thong_phong_doc", "0.50"),
+      ("E", "may_vi_tinh", "10.00"), ("M", "0.05")]
+ETHNIC_TV = [("L", "A1", 4, "1.00"), ("L", "A0", 3, "0.30")]
+RADIO = [("L", "A1", 3, "1.50"), ("L", "A1", 4, "0.60"), ("L", "A0", 3, "0.50"), ("L", "A0", 3, "0.20"), ("E", "thiet_bi_thu_thanh", "4.00"),
+         ("E", "phong_thu_am", "1.00"), ("E", "may_vi_tinh", "6.00"), ("M", "0.03")]
+ETHNIC_RADIO = [("L", "A1", 4, "0.80"), ("L", "A0", 3, "0.25")]
+ONLINE = [("L", "A1", 3, "1.00"), ("L", "A1", 4, "0.30"), ("E", "may_vi_tinh", "6.00")]
+RECORDING = [("L", "A1", 4, "0.50"), ("L", "A0", 3, "0.40"), ("E", "phong_thu_am", "1.50"), ("E", "may_vi_tinh", "3.00"), ("M", "0.01")]
+NORMS = {"EX-TV-PS15": TV, "EX-TV-PS15-DT": TV + ETHNIC_TV, "EX-RD-PS10": RADIO, "EX-RD-PS10-DT": RADIO + ETHNIC_RADIO,
+         "EX-ON-BV": ONLINE, "13.20.20.00.00-edited": [x for x in RECORDING if x[0] != "M"]}
+
+
+def year_plan_items() -> list[tuple[str, Decimal, Decimal, int]]:
+    """(norm, quantity, share, royalty coefficient) for the 31 items of the plan."""
+    items = []
+    tv = [22, 25, 28, 30, 20, 24, 26, 30]
+    for i in range(1, 13):
+        items.append(("EX-TV-PS15" if i <= 8 else "EX-TV-PS15-DT", ONE, ONE, tv[(i - 1) % 8]))
+    for i in range(1, 13):
+        items.append(("EX-RD-PS10" if i <= 8 else "EX-RD-PS10-DT", ONE, ONE, 18 + i))
+    for i in range(1, 7):
+        items.append(("EX-ON-BV", ONE, ONE, 15 + i))
+    items.append(("13.20.20.00.00-edited", D(6), D("0.15"), 0))
+    return items
+
+
+def price_year_plan(base_salary: Decimal = D(1800000)) -> tuple[list[Decimal], Decimal]:
+    """Item totals and the plan's total, each line rounded half-up to 1 đồng."""
+    uplift = ONE + D("0.10") + D("0.235")
+    day = {key: c * base_salary * uplift / D(22) for key, c in COEF.items()}
+    royalty_unit = D("0.10") * base_salary
+    totals = []
+    for code, n, share, coef in year_plan_items():
+        qty_factor = n * share
+        direct = D(0)
+        for line in NORMS[code]:
+            if line[0] == "L":
+                amount = D(line[3]) * qty_factor * day[line[1], line[2]]
+            elif line[0] == "E":
+                amount = D(line[2]) * qty_factor * HOUR[line[1]]
+            else:
+                amount = D(line[1]) * qty_factor * PAPER
+            direct += amount.quantize(ONE, ROUND_HALF_UP)
+        odc = (direct * D("0.05")).quantize(ONE, ROUND_HALF_UP)
+        overhead = ((direct + odc) * D("0.10")).quantize(ONE, ROUND_HALF_UP)
+        royalty = (coef * royalty_unit * n).quantize(ONE, ROUND_HALF_UP)
+        totals.append(direct + odc + overhead + royalty)
+    return totals, sum(totals, D(0))

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES, FIXTURES, ROOT
+from normkit_testpaths import EXAMPLES, FIXTURES, ROOT
 
 ORDER = str(EXAMPLES / "orders" / "tv-bulletins.yaml")
 

@@ -9,7 +9,7 @@ import pytest
 
 from normkit.errors import CATALOGUE
 
-from conftest import ROOT
+from normkit_testpaths import ROOT
 
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 

@@ -13,7 +13,7 @@ from normkit.compiled import Dated
 from normkit.dating import in_force
 from normkit.decimalctx import MODES, round_to
 
-from conftest import EXAMPLES, FIXTURES
+from normkit_testpaths import EXAMPLES, FIXTURES
 
 TINY = load(FIXTURES / "packs" / "tiny")
 EXAMPLE = load(EXAMPLES / "packs" / "example-province")

@@ -11,7 +11,7 @@ import normkit
 from normkit.api import load, quote
 from normkit.errors import NormkitError
 
-from conftest import EXAMPLES, FIXTURES
+from normkit_testpaths import EXAMPLES, FIXTURES
 from handpriced import price_bulletins
 
 ORDER = EXAMPLES / "orders" / "tv-bulletins.yaml"
@@ -24,7 +24,7 @@ def test_example_order_exact_total():
         "labour": "2841583", "equipment": "1728390", "material": "70500", "other": "719274"}
     assert q.total == price_bulletins(Decimal(3))
     assert q.at == dt.date(2024, 9, 15)
-    assert [p.id for p in q.packs] == ["vn-tv-03-2018", "vn-wages", "vn-media-pricing", "example-province"]
+    assert [p.id for p in q.packs] == ["vn-tv-03-2018", "vn-radio-09-2020", "vn-wages", "vn-media-pricing", "vn-royalties-18-2014", "example-province"]
     assert all(len(p.hash) == 64 for p in q.packs)
 
 

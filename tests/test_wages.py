@@ -12,25 +12,27 @@ import yaml
 from normkit.api import load
 from normkit.engine import evaluate
 
-PUBLISHED = Path(__file__).resolve().parents[2] / "shared" / "domain" / "published-figures.yaml"
+PUBLISHED = Path(__file__).resolve().parent / "fixtures" / "published" / "salary-tables.yaml"
 WAGES = load("vn-wages")
 ON_1490000 = dt.date(2020, 1, 1)
 ON_1800000 = dt.date(2023, 7, 1)
 
 
 def published_rows():
-    data = yaml.safe_load(PUBLISHED.read_text(encoding="utf-8"))
-    table = next(t for t in data["salary_tables"] if t["id"] == "A1_scale_at_1490000_and_1800000")
+    table = yaml.safe_load(PUBLISHED.read_text(encoding="utf-8"))
     for scale, row in table["rows"].items():
         at_1490 = row.get("at_1490000_correct", row.get("at_1490000"))
         for step, (coef, a, b) in enumerate(zip(row["coefficients"], at_1490, row["at_1800000"]), start=1):
             yield scale, step, str(coef), str(a), str(b)
 
 
-ROWS = list(published_rows()) if PUBLISHED.exists() else []
+ROWS = list(published_rows())
 
 
-@pytest.mark.skipif(not ROWS, reason="shared/domain/published-figures.yaml not present")
+def test_all_published_rows_are_checked():
+    assert len(ROWS) == 6 + 6 + 8 + 8 + 9 + 10 + 12
+
+
 @pytest.mark.parametrize("scale,step,coef,at_1490,at_1800", ROWS)
 def test_published_monthly_salaries(scale, step, coef, at_1490, at_1800):
     for at, expected in ((ON_1490000, at_1490), (ON_1800000, at_1800)):
@@ -40,6 +42,8 @@ def test_published_monthly_salaries(scale, step, coef, at_1490, at_1800):
 
 
 def test_the_published_typo_is_not_reproduced():
+    printed = yaml.safe_load(PUBLISHED.read_text(encoding="utf-8"))["rows"]["B"]["at_1490000_as_published"][8]
+    assert printed == 5364.0
     monthly, _ = evaluate(WAGES, "monthly_salary", ON_1490000, ("B", 9))
     assert str(monthly) == "5155400.00"  # 3.46 × 1,490,000; the published 5,364.0 is a typo
     assert monthly / 1000 != Decimal("5364.0")

@@ -17,12 +17,12 @@ import datetime as dt
 import io
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from ..atomic import atomic_write as shared_atomic_write
 from ..errors import Location, NormkitError
 
 MAX_ROWS = 200_000
@@ -270,20 +270,7 @@ def _columns(path: str, row: int, header: list[str], sheet: str | None) -> RawTa
 
 def atomic_write(path: Path, write: Any) -> None:
     """Call ``write(tmp_path)``, then move the file into place; nothing partial is left."""
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
-    except OSError as exc:
-        raise NormkitError("NK805", f"cannot write {path}: {exc.strerror or exc}", location=Location(str(path))) from None
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise NormkitError("NK805", f"cannot write {path}: {exc.strerror or exc}", location=Location(str(path))) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    shared_atomic_write(path, write, "NK805")
 
 
 def write_table(path: str | os.PathLike[str], headers: Sequence[str], rows: Sequence[Sequence[Any]], *,
