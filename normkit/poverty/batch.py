@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import NormkitError
 from ..expr.vector import RowError, Text, evaluate_columns
-from .household import Plan, _raw_for, plan_for
+from .household import Plan, plan_for, raw_inputs_of
 from .ingest import bool_column, new_reasons, number_column, text_column, whole_column
 from .standards import Standard
 
@@ -116,10 +116,11 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
     inputs = std.rules.compiled.inputs
     present = {c for c in df.columns if c in inputs}
     plan = plan_for(std, present, method)
-    needed = ["area"] + (["income_per_capita"] if plan.method == "income" else ["score_a"])
+    needed = ["area"] + (["income_per_capita"] if plan.method == "income" else
+                         raw_inputs_of(std, "score_a_from_b1") if plan.b1 else ["score_a"])
     if plan.deprivations == "indicators":
         given = [i for i in std.indicator_ids if i not in plan.derived]
-        raw = sorted({r for i in plan.derived for r in _raw_for(std, std.derivable()[i])})
+        raw = sorted({r for i in plan.derived for r in raw_inputs_of(std, std.derivable()[i])})
         needed += given + raw + (["deprivation_count"] if plan.check_count else [])
     elif plan.deprivations == "count":
         needed.append("deprivation_count")
@@ -144,7 +145,7 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
         flags = {i: arrays[i] for i in std.indicator_ids if i in arrays}
         for ind in plan.derived:
             formula = std.derivable()[ind]
-            flags[ind] = run(formula, {r: arrays[r] for r in _raw_for(std, formula)})
+            flags[ind] = run(formula, {r: arrays[r] for r in raw_inputs_of(std, formula)})
             notes.append(f"{ind} derived from raw data by {formula}: its cut-off is unverified")
         count = run("indicator_deprivation_count", flags)
         if plan.check_count:
@@ -165,7 +166,9 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
         status = run("status", given)
     else:
         score_b = arrays["score_b"] if "score_b" in arrays else run("score_b_from_deprivations", {"deprivation_count": count})
-        status = run("status_by_score", {"area": arrays["area"], "score_a": arrays["score_a"], "score_b": score_b})
+        score_a = (run("score_a_from_b1", {r: arrays[r] for r in raw_inputs_of(std, "score_a_from_b1")}) if plan.b1
+                   else arrays["score_a"])
+        status = run("status_by_score", {"area": arrays["area"], "score_a": score_a, "score_b": score_b})
     low = run("low_income_household", given) if (low_income and plan.method == "income") else None
     if low_income and low is None:
         raise NormkitError("NK701", "low-income workers (NĐ 30/2025) are defined on income; use the income method")

@@ -36,17 +36,19 @@ class Plan:
     deprivations: str  # count | indicators | score_b | none
     derived: tuple[str, ...] = ()  # indicators derived from raw data (unverified cut-offs)
     check_count: bool = False  # both a count and the indicators were given: they must agree
+    b1: bool = False  # score A comes from the pack's own B1 points table (formula score_a_from_b1)
 
 
 def plan_for(std: Standard, names: set[str], method: str | None = None) -> Plan:
     """Decide, from the input names present, which method and which deprivation source to use."""
+    b1 = "score_a" not in names and std.has("score_a_from_b1") and all(r in names for r in raw_inputs_of(std, "score_a_from_b1"))
     if method is None:
-        method = "score" if "score_a" in names and std.has("status_by_score") else "income"
+        method = "score" if ("score_a" in names or b1) and std.has("status_by_score") else "income"
     if method not in ("income", "score"):
         raise NormkitError("NK701", f"unknown method {method!r}; choose income or score")
     if method == "score" and not std.has("status_by_score"):
         raise NormkitError("NK701", f"standard {std.id} has no score-based review (TT 07/2021 applies to 2022–2026)")
-    required = ["area"] + (["income_per_capita"] if method == "income" else ["score_a"])
+    required = ["area"] + (["income_per_capita"] if method == "income" else ([] if b1 else ["score_a"]))
     lacking = [n for n in required if n not in names]
     if lacking:
         raise NormkitError("NK703", f"the data has no {', '.join(f'`{n}`' for n in lacking)} (needed by the {method} method of {std.id})")
@@ -55,22 +57,22 @@ def plan_for(std: Standard, names: set[str], method: str | None = None) -> Plan:
     derivable = std.derivable()
     if given or any(i in names for i in _raw_inputs(std, derivable)):
         missing = [i for i in ids if i not in names]
-        derived = tuple(i for i in missing if i in derivable and all(r in names for r in _raw_for(std, derivable[i])))
+        derived = tuple(i for i in missing if i in derivable and all(r in names for r in raw_inputs_of(std, derivable[i])))
         still = [i for i in missing if i not in derived]
         if not still:
-            return Plan(method, "indicators", derived, "deprivation_count" in names)
+            return Plan(method, "indicators", derived, "deprivation_count" in names, b1 and method == "score")
         if "deprivation_count" not in names and not (method == "score" and "score_b" in names):
             raise NormkitError("NK703", f"indicator columns are incomplete for {std.id}: missing {', '.join(still)}",
                                hint="give every indicator of the standard (true = deprived), or a deprivation_count column")
     if "deprivation_count" in names:
-        return Plan(method, "count")
+        return Plan(method, "count", b1=b1 and method == "score")
     if method == "score" and "score_b" in names:
-        return Plan(method, "score_b")
+        return Plan(method, "score_b", b1=b1)
     raise NormkitError("NK703", f"the data has neither the indicator columns of {std.id} nor `deprivation_count`",
                        hint="indicators: " + ", ".join(ids))
 
 
-def _raw_for(std: Standard, formula: str) -> list[str]:
+def raw_inputs_of(std: Standard, formula: str) -> list[str]:
     """The inputs a derivation formula reads (directly or through the formulas it uses)."""
     c = std.rules.compiled
     seen: set[str] = set()
@@ -91,7 +93,7 @@ def _raw_for(std: Standard, formula: str) -> list[str]:
 
 
 def _raw_inputs(std: Standard, derivable: Mapping[str, str]) -> set[str]:
-    return {r for f in derivable.values() for r in _raw_for(std, f)}
+    return {r for f in derivable.values() for r in raw_inputs_of(std, f)}
 
 
 # ---- checking one household's values ---------------------------------------------------------
@@ -195,7 +197,7 @@ def classify_household(household: Mapping[str, Any], *, year: int | None = None,
         flags = {i: values[i] for i in std.indicator_ids if i in values}
         for ind in plan.derived:
             formula = std.derivable()[ind]
-            raw = {r: values[r] for r in _raw_for(std, formula)}
+            raw = {r: values[r] for r in raw_inputs_of(std, formula)}
             flags[ind] = bool(run(formula, raw))
             notes.append(f"{ind} derived from raw data by {formula} (its cut-off is unverified)")
         count = int(run("indicator_deprivation_count", flags))
@@ -216,7 +218,8 @@ def classify_household(household: Mapping[str, Any], *, year: int | None = None,
         given["income_per_capita"] = values["income_per_capita"]
         status = run("status", given)
     else:
-        given["score_a"] = values["score_a"]
+        given["score_a"] = (run("score_a_from_b1", {r: values[r] for r in raw_inputs_of(std, "score_a_from_b1")}) if plan.b1
+                            else values["score_a"])
         given["score_b"] = values["score_b"] if "score_b" in values else run("score_b_from_deprivations", {"deprivation_count": count})
         status = run("status_by_score", {k: given[k] for k in ("area", "score_a", "score_b")})
     low = None

@@ -126,3 +126,20 @@ def test_low_income_line_is_not_in_force_before_decree_30(standards) -> None:
         classify_frame(pd.DataFrame([{"area": "urban", "income_per_capita": 1, "deprivation_count": 0}]), standards[2024], low_income=True)
     assert e.value.code == "NK401"
     assert e.value.message == "table 'low_income_line' has no version in force on 2024-09-01; versions cover from 2025-02-24"
+
+
+def test_score_a_from_a_user_supplied_b1_table() -> None:
+    """The B1 points are the user's (an example pack extends the standard); A ≤ 140 rural is the decree's."""
+    from pathlib import Path
+
+    from normkit.poverty.standards import load_standard
+
+    std = load_standard(standard=Path(__file__).resolve().parents[2] / "examples" / "households" / "b1-example", year=2024)
+    rows = [{"area": "rural", "example_wall": "durable", "example_tv": "yes", "deprivation_count": 3},
+            {"area": "rural", "example_wall": "other", "example_tv": "no", "deprivation_count": 2}]
+    r = classify_household(rows[0], std=std)
+    assert (r.method, r.status) == ("score", "poor")  # 40 + 30 = 70 points ≤ 140, B = 30
+    score = next(n for n in r.explanation if n.name == "score_a_from_b1")
+    assert (score.value, score.verified) == ("70", False)
+    frame = classify_frame(pd.DataFrame(rows), std)
+    assert frame.classified["status"].tolist() == ["poor", "near_poor"]
