@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import difflib
 from dataclasses import dataclass, field
-from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
+from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Mapping
 
@@ -54,7 +54,7 @@ class Env:
         self.rs = rs
         self.at = at
         self.order_inputs = order_inputs
-        self.item_inputs: Mapping[str, Any] = {}
+        self.item_inputs: dict[str, tuple[Any, Rec]] = {}
         self.resolved: dict[str, tuple[Any, Rec]] = {}
         self.memo: dict[tuple, tuple[Any, Rec]] = {}
         self.item_memo: dict[tuple, tuple[Any, Rec]] = {}
@@ -65,15 +65,16 @@ class Env:
         self.children: list[Rec] = []
 
     # names --------------------------------------------------------------------------------
+    def set_item_inputs(self, inputs: Mapping[str, Any]) -> None:
+        """The current item's inputs, each with its trace record made once."""
+        self.item_inputs = {name: (v, Rec("input", self.rs.compiled.inputs[name], v)) for name, v in inputs.items()}
+
     def value(self, name: str) -> Any:
-        if name in self.item_inputs:
-            v = self.item_inputs[name]
-            self.children.append(Rec("input", self.rs.compiled.inputs[name], v))
-            return v
-        hit = self.resolved.get(name)
+        hit = self.item_inputs.get(name)
         if hit is None:
-            hit = self._resolve(name)
-            self.resolved[name] = hit
+            if hit is None:
+                hit = self._resolve(name)
+                self.resolved[name] = hit
         self.children.append(hit[1])
         return hit[0]
 
@@ -205,6 +206,7 @@ class RuleSet:
                 self.line_consts[id(line)] = {"resource": line.resource, "scale": line.scale, "grade": line.grade,
                                               "step": None if line.step is None else Decimal(line.step), "steps": line.steps}
         self.static_cache: dict[tuple, Any] = {}  # (date, norm codes) -> (missing values, unverified values)
+        self._quantities: dict[tuple, Any] = {}  # ("90 s", unit) -> (value, factor): inputs parsed once
         self._rates: dict[dt.date, dict[int, Any]] = {}
         self.check_fns = [(chk, compile_ir(chk.ir)) for chk in compiled.checks]
         self._factor_fns: dict[str, Callable[[Env], Any]] = {}
@@ -305,34 +307,50 @@ class RuleSet:
                                hint=("did you mean " + ", ".join(close) + "?") if close else "`normkit show` lists a pack's parameters")
         return self.convert_value(raw, p.type, p.powers, p.unit, where, "NK602", p.min, p.max, name)
 
-    def convert_value(self, raw: Any, kind: str, powers: Any, unit: str, where: Location, code: str,
+    def convert_value(self, raw: Any, kind: str, powers: Any, unit: str, where: "Location | Callable[[], Location]", code: str,
                       lo: Decimal | None = None, hi: Decimal | None = None, name: str = "value") -> Any:
+        """``raw`` (a number in ``unit``, or text with any compatible unit) as a value in ``unit``.
+
+        ``where`` may be a callable, so that a location is only worked out for an error."""
+        def fail(err_code: str, message: str, hint: str | None = None) -> NormkitError:
+            return NormkitError(err_code, message, location=where() if callable(where) else where, hint=hint)
+
         if kind == "bool":
             if isinstance(raw, bool):
                 return raw
             if isinstance(raw, str) and raw.lower() in ("true", "false"):
                 return raw.lower() == "true"
-            raise NormkitError(code, f"{name} takes true or false, got {raw!r}", location=where)
+            raise fail(code, f"{name} takes true or false, got {raw!r}")
         if kind == "text":
             return str(raw)
         if isinstance(raw, bool):
-            raise NormkitError(code, f"{name} takes a number in {unit}, got {raw!r}", location=where)
+            raise fail(code, f"{name} takes a number in {unit}, got {raw!r}")
         if isinstance(raw, (int, Decimal)):
             value = Decimal(raw)
         elif isinstance(raw, float):
-            raise NormkitError(code, f"{name}: floats are not accepted; write the number as text", location=where)
+            raise fail(code, f"{name}: floats are not accepted; write the number as text")
         else:
-            value, given = parse_quantity(str(raw), self.units.vocab, where)
-            if given:
-                f = self.units.conversion(given, dict(powers))
-                if f is None:
-                    raise NormkitError(code, f"{name} is in {unit}; {format_powers(given)} is not compatible", location=where,
-                                       hint=f"give the value in {unit} or a unit of the same dimension")
-                value = _div(_mul(value, Decimal(f.numerator)), Decimal(f.denominator)) if f != 1 else value
+            text = str(raw)
+            parsed = self._quantities.get((text, powers))
+            if parsed is None:
+                value, given = parse_quantity(text, self.units.vocab, where() if callable(where) else where)
+                factor = None
+                if given:
+                    f = self.units.conversion(given, dict(powers))
+                    if f is None:
+                        raise fail(code, f"{name} is in {unit}; {format_powers(given)} is not compatible",
+                                   hint=f"give the value in {unit} or a unit of the same dimension")
+                    factor = (Decimal(f.numerator), Decimal(f.denominator)) if f != 1 else None
+                if len(self._quantities) < 4096:
+                    self._quantities[(text, powers)] = (value, factor)
+            else:
+                value, factor = parsed
+            if factor is not None:
+                value = _div(_mul(value, factor[0]), factor[1])
         if not value.is_finite():
-            raise NormkitError("NK603", f"{name}: {value} is not a finite number", location=where)
+            raise fail("NK603", f"{name}: {value} is not a finite number")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise NormkitError("NK503", f"{name} = {value} is outside the allowed range [{lo if lo is not None else '…'}, {hi if hi is not None else '…'}]", location=where)
+            raise fail("NK503", f"{name} = {value} is outside the allowed range [{lo if lo is not None else '…'}, {hi if hi is not None else '…'}]")
         return value
 
     # pricing --------------------------------------------------------------------------------
@@ -352,6 +370,11 @@ class RuleSet:
 
 def evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
     """Evaluate one parameter, formula or adjustment at a date; returns the value and its record."""
+    with localcontext(CTX):
+        return _evaluate(rs, name, at, args, inputs)
+
+
+def _evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
     from .pricing import check_validity, convert_inputs
 
     check_validity(rs, at)

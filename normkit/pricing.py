@@ -40,17 +40,18 @@ def convert_inputs(rs: RuleSet, given: dict[str, Any], where: tuple, order: Orde
     errors = ErrorCollector()
     for name, raw in given.items():
         spec = rs.compiled.inputs.get(name)
-        loc = order.locate(*where, name) if order is not None else Location(path=".".join(map(str, where + (name,))))
+        def loc(name: str = name) -> Location:
+            return order.locate(*where, name) if order is not None else Location(path=".".join(map(str, where + (name,))))
         if spec is None:
             close = difflib.get_close_matches(name, list(rs.compiled.inputs), n=3)
-            errors.add(NormkitError("NK601", f"unknown input {name!r}", location=loc,
+            errors.add(NormkitError("NK601", f"unknown input {name!r}", location=loc(),
                                     hint=("did you mean " + ", ".join(close) + "?") if close else
                                     "inputs this pack set takes: " + (", ".join(sorted(rs.compiled.inputs)) or "none")))
             continue
         try:
             value = rs.convert_value(raw, spec.type, spec.powers, spec.unit, loc, "NK601", spec.min, spec.max, name)
             if spec.choices is not None and value not in spec.choices:
-                raise NormkitError("NK601", f"{name} must be one of {', '.join(spec.choices)}, got {value!r}", location=loc)
+                raise NormkitError("NK601", f"{name} must be one of {', '.join(spec.choices)}, got {value!r}", location=loc())
             out[name] = value
         except NormkitError as e:
             errors.add(e)
@@ -240,7 +241,7 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
     for idx, item, norm, item_inputs in prepared:
         item_id = item.id or f"{idx + 1}"
         code = norm.code
-        env.item_inputs = item_inputs
+        env.set_item_inputs(item_inputs)
         env.item_memo = {}
         env.lines = []
         env.item = {"norm_duration": norm.duration, "norm_medium": norm.medium or "", "norm_code": code, "item_quantity": item.quantity}
@@ -321,7 +322,12 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
                 continue
             if check.uses_duration and norm.duration is None:
                 continue
-            if any(name not in item_inputs and name not in env.order_inputs for name in check.requires):
+            applies = True
+            for name in check.requires:
+                if name not in item_inputs and name not in env.order_inputs:
+                    applies = False
+                    break
+            if not applies:
                 continue
             env.children = []
             try:

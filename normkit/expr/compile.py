@@ -1,8 +1,10 @@
 """Compile the checked intermediate form into Python closures over plain Decimals.
 
-Each closure takes an environment ``env`` (see :class:`normkit.evaluate.Env`) and returns a
+Each closure takes an environment ``env`` (see :class:`normkit.engine.Env`) and returns a
 Decimal, a bool or a str. Unit conversions were folded into exact factors by the checker,
-so nothing here knows about units.
+so nothing here knows about units. Closures use Python's operators, so they must run inside
+``decimal.localcontext(normkit.decimalctx.CTX)``: the engine's entry points (pricing,
+``evaluate``) install that context for the calling thread only.
 """
 
 from __future__ import annotations
@@ -10,21 +12,17 @@ from __future__ import annotations
 from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any, Callable
 
-from ..decimalctx import CTX, round_to
+from ..decimalctx import round_to
 from ..errors import NormkitError
 
 Fn = Callable[[Any], Any]
 
-_mul = CTX.multiply
-_div = CTX.divide
-_add = CTX.add
-_sub = CTX.subtract
 
 
 def _safe_div(a: Decimal, b: Decimal) -> Decimal:
     if not b:
         raise NormkitError("NK502", f"division by zero ({a} / 0)")
-    return _div(a, b)
+    return a / b
 
 
 def compile_ir(ir: tuple) -> Fn:
@@ -49,15 +47,20 @@ def compile_ir(ir: tuple) -> Fn:
         inner = compile_ir(ir[1])
         n, d = Decimal(ir[2]), Decimal(ir[3])
         if d == 1:
-            return lambda env: _mul(inner(env), n)
-        return lambda env: _div(_mul(inner(env), n), d)
+            return lambda env: inner(env) * n
+        return lambda env: inner(env) * n / d
     if tag == "neg":
         inner = compile_ir(ir[1])
         return lambda env: -inner(env)
     if tag in ("add", "sub", "mul", "div"):
         a, b = compile_ir(ir[1]), compile_ir(ir[2])
-        op = {"add": _add, "sub": _sub, "mul": _mul, "div": _safe_div}[tag]
-        return lambda env: op(a(env), b(env))
+        if tag == "add":
+            return lambda env: a(env) + b(env)
+        if tag == "sub":
+            return lambda env: a(env) - b(env)
+        if tag == "mul":
+            return lambda env: a(env) * b(env)
+        return lambda env: _safe_div(a(env), b(env))
     if tag == "cmp":
         a, b = compile_ir(ir[2]), compile_ir(ir[3])
         cmp = {

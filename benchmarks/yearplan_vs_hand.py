@@ -1,0 +1,38 @@
+"""Quoting the illustrative 2023 year plan (31 items: TV, radio, online, an edited music
+programme; royalties, duration checks) against a hand-written Decimal computation.
+
+Target (issue 3): at most 5× the hand-written computation of the same.
+
+    python benchmarks/yearplan_vs_hand.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+
+from _timing import best_of  # noqa: E402
+from handpriced import price_year_plan  # noqa: E402
+
+import normkit.api  # noqa: E402
+from normkit.orders import load_order  # noqa: E402
+
+
+def main() -> None:
+    rules = normkit.api.load(ROOT / "examples" / "packs" / "example-province")
+    order = load_order(ROOT / "examples" / "orders" / "year-plan-2023.yaml")
+    quote = rules.quote(order)
+    _items, total = price_year_plan()
+    assert quote.total == total, (quote.total, total)
+    engine = best_of(lambda: rules.quote(order), repeat=9, number=20)
+    hand = best_of(price_year_plan, repeat=9, number=50)
+    print(f"year plan: {len(quote.items)} items, {len(quote.lines)} lines, total {quote.total} VND (matches hand-written)")
+    print(f"hand-written Decimal : {hand * 1e3:7.3f} ms")
+    print(f"normkit quote + trace: {engine * 1e3:7.3f} ms   ratio {engine / hand:4.2f}×  (target ≤ 5×)")
+
+
+if __name__ == "__main__":
+    main()
