@@ -23,7 +23,9 @@ from typing import Any
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent
+from yaml.events import (
+    AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
@@ -147,6 +149,13 @@ def parse_text(text: str, filename: str = "<string>") -> tuple[Any, SourceMap]:
     if len(text) > MAX_BYTES:
         raise NormkitError("NK105", f"document has {len(text)} characters; the limit is {MAX_BYTES}", location=Location(filename))
     text = unicodedata.normalize("NFC", text)
+    if _CParser is not None:
+        return _parse_events(text, filename)
+    return _parse_nodes(text, filename)
+
+
+def _parse_nodes(text: str, filename: str) -> tuple[Any, SourceMap]:
+    """Pure-Python path (PyYAML without libyaml): compose nodes, then build data."""
     loader = _StrictLoader(text, filename)
     smap = SourceMap(filename)
     try:
@@ -166,6 +175,109 @@ def parse_text(text: str, filename: str = "<string>") -> tuple[Any, SourceMap]:
     if node is None:
         return None, smap
     return _build(node, (), smap), smap
+
+
+# ---- the fast path: libyaml's parser events, composed straight into data --------------------
+
+try:
+    from yaml._yaml import CParser as _CParser  # libyaml; absent on some installs
+except ImportError:  # pragma: no cover
+    _CParser = None  # type: ignore[assignment,misc]
+
+_RESOLVER = Resolver()
+_STANDARD_TAG = "tag:yaml.org,2002:"
+
+
+class _ScalarView:
+    """What :func:`_scalar` needs of a scalar: its resolved tag, text, style and position."""
+
+    __slots__ = ("tag", "value", "style", "start_mark")
+
+    def __init__(self, tag: str, value: str, style: str | None, start_mark: Any) -> None:
+        self.tag, self.value, self.style, self.start_mark = tag, value, style, start_mark
+
+
+def _parse_events(text: str, filename: str) -> tuple[Any, SourceMap]:
+    parser = _CParser(text)
+    smap = SourceMap(filename)
+    state = {"nodes": 0}
+    try:
+        parser.get_event()  # stream start
+        if parser.check_event(StreamEndEvent):
+            return None, smap
+        parser.get_event()  # document start
+        data = _compose(parser, (), smap, 1, state, filename)
+        parser.get_event()  # document end
+        if not parser.check_event(StreamEndEvent):
+            ev = parser.peek_event()
+            raise NormkitError("NK102", "a file must hold a single YAML document",
+                               location=Location(filename, ev.start_mark.line + 1, ev.start_mark.column + 1))
+        return data, smap
+    except NormkitError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
+        raise NormkitError("NK102", f"YAML syntax error: {exc.problem or exc.context}", location=loc) from None
+    except yaml.YAMLError as exc:
+        raise NormkitError("NK102", f"YAML error: {exc}", location=Location(filename)) from None
+    finally:
+        parser.dispose()
+
+
+def _where(filename: str, mark: Any, path: PathKey = ()) -> Location:
+    return Location(filename, mark.line + 1, mark.column + 1, format_path(path) or None)
+
+
+def _compose(parser: Any, path: PathKey, smap: SourceMap, depth: int, state: dict[str, int], filename: str) -> Any:
+    ev = parser.get_event()
+    if isinstance(ev, AliasEvent) or getattr(ev, "anchor", None):
+        raise NormkitError("NK104", "YAML anchors and aliases are not allowed in normkit files", location=_where(filename, ev.start_mark))
+    state["nodes"] += 1
+    if depth > MAX_DEPTH or state["nodes"] > MAX_NODES:
+        what = f"nesting deeper than {MAX_DEPTH}" if depth > MAX_DEPTH else f"more than {MAX_NODES} values"
+        raise NormkitError("NK105", f"YAML document has {what}", location=_where(filename, ev.start_mark))
+    tag = getattr(ev, "tag", None)
+    if tag not in (None, "!") and not tag.startswith(_STANDARD_TAG):
+        raise NormkitError("NK102", f"YAML tag {tag!r} is not allowed in normkit files", location=_where(filename, ev.start_mark))
+    mark = ev.start_mark
+    smap._where[path] = (mark.line + 1, mark.column + 1)
+    if isinstance(ev, ScalarEvent):
+        if ev.start_mark.line == ev.end_mark.line:
+            smap._single_line[path] = 1 if ev.style in ("'", '"') else 0
+        if tag in (None, "!"):
+            tag = _RESOLVER.resolve(ScalarNode, ev.value, ev.implicit)
+        return _scalar(_ScalarView(tag, ev.value, ev.style, mark), filename)  # type: ignore[arg-type]
+    if isinstance(ev, SequenceStartEvent):
+        items = []
+        i = 0
+        while not parser.check_event(SequenceEndEvent):
+            items.append(_compose(parser, path + (i,), smap, depth + 1, state, filename))
+            i += 1
+        parser.get_event()
+        return items
+    if isinstance(ev, MappingStartEvent):
+        out: dict[Any, Any] = {}
+        while not parser.check_event(MappingEndEvent):
+            kev = parser.peek_event()
+            if not isinstance(kev, ScalarEvent) or getattr(kev, "anchor", None):
+                if isinstance(kev, AliasEvent) or getattr(kev, "anchor", None):
+                    raise NormkitError("NK104", "YAML anchors and aliases are not allowed in normkit files", location=_where(filename, kev.start_mark))
+                raise NormkitError("NK201", "mapping keys must be plain values", location=_where(filename, kev.start_mark, path))
+            parser.get_event()
+            ktag = kev.tag if kev.tag not in (None, "!") else _RESOLVER.resolve(ScalarNode, kev.value, kev.implicit)
+            key = _scalar(_ScalarView(ktag, kev.value, kev.style, kev.start_mark), filename)  # type: ignore[arg-type]
+            if isinstance(key, Decimal):  # keys like 01.03 stay text
+                key = kev.value
+            if key in out:
+                first = smap.locate(path + (str(key),))
+                raise NormkitError("NK103", f"duplicate key {key!r} (first defined at line {first.line})",
+                                   location=_where(filename, kev.start_mark, path + (str(key),)))
+            child = path + (key if isinstance(key, (str, int)) else str(key),)
+            out[key] = _compose(parser, child, smap, depth + 1, state, filename)
+        parser.get_event()
+        return out
+    raise NormkitError("NK102", f"unexpected YAML event {type(ev).__name__}", location=_where(filename, mark))  # pragma: no cover
 
 
 def _build(node: Node, path: PathKey, smap: SourceMap) -> Any:
