@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from _timing import best_of  # noqa: E402
+from _timing import best_of, paired  # noqa: E402
 from handpriced import price_bulletins, price_lines  # noqa: E402
 
 import normkit.api  # noqa: E402
@@ -48,8 +48,7 @@ def main() -> None:
             total += item_total
         return lines, total
 
-    engine = best_of(lambda: rules.quote(parsed), repeat=9, number=20)
-    baseline = best_of(hand, repeat=9, number=50)
+    engine, baseline = paired(lambda: rules.quote(parsed), hand, rounds=40, number_a=5, number_b=20)
     from normkit.engine import RuleSet
 
     cold = best_of(lambda: RuleSet(rules.compiled).quote(parsed), repeat=5, number=5)

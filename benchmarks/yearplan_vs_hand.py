@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from _timing import best_of  # noqa: E402
+from _timing import best_of, paired  # noqa: E402
 from handpriced import price_year_plan  # noqa: E402
 
 import normkit.api  # noqa: E402
@@ -27,8 +27,7 @@ def main() -> None:
     quote = rules.quote(order)
     _items, total = price_year_plan()
     assert quote.total == total, (quote.total, total)
-    engine = best_of(lambda: rules.quote(order), repeat=9, number=20)
-    hand = best_of(price_year_plan, repeat=9, number=50)
+    engine, hand = paired(lambda: rules.quote(order), price_year_plan, rounds=40, number_a=5, number_b=20)
     print(f"year plan: {len(quote.items)} items, {len(quote.lines)} lines, total {quote.total} VND (matches hand-written)")
     print(f"hand-written Decimal : {hand * 1e3:7.3f} ms")
     print(f"normkit quote + trace: {engine * 1e3:7.3f} ms   ratio {engine / hand:4.2f}×  (target ≤ 5×)")

@@ -72,6 +72,7 @@ class Env:
     def value(self, name: str) -> Any:
         hit = self.item_inputs.get(name)
         if hit is None:
+            hit = self.resolved.get(name)
             if hit is None:
                 hit = self._resolve(name)
                 self.resolved[name] = hit
@@ -207,7 +208,8 @@ class RuleSet:
                                               "step": None if line.step is None else Decimal(line.step), "steps": line.steps}
         self.static_cache: dict[tuple, Any] = {}  # (date, norm codes) -> (missing values, unverified values)
         self._quantities: dict[tuple, Any] = {}  # ("90 s", unit) -> (value, factor): inputs parsed once
-        self._rates: dict[dt.date, dict[int, Any]] = {}
+        self.converted_inputs: dict[tuple, tuple[Any]] = {}  # (input, raw value) -> (converted value,)
+        self._rates: dict[dt.date, dict[str, dict]] = {}
         self.check_fns = [(chk, compile_ir(chk.ir)) for chk in compiled.checks]
         self._factor_fns: dict[str, Callable[[Env], Any]] = {}
         self.uses_line_sums = any(_uses(x.ir, "sum_lines") or (x.when_ir is not None and _uses(x.when_ir, "sum_lines")) for x in compiled.extras)
@@ -219,16 +221,17 @@ class RuleSet:
         self.rounding_info = Rounding(quantum=m.quantum, mode=m.rounding, at=m.round_at, pack=compiled.money_pack)
         self.pack_refs = [PackRef(id=p.id, version=p.version, hash=p.hash) for p in compiled.packs]
 
-    def rates_at(self, at: dt.date) -> dict[int, Any]:
-        """Line rates (with their trace) already computed at ``at``, shared by later quotes.
+    def date_cache(self, at: dt.date) -> dict[str, dict]:
+        """What was already computed at ``at``, shared by later quotes on this rule set: values
+        in force, formula results, line rates (with their traces), priced line blocks.
 
-        A rule set never changes, so a rate that reads no order input is a function of the
+        A rule set never changes, so anything that reads no order input is a function of the
         date alone. Bounded: at most 64 dates are kept."""
         cache = self._rates.get(at)
         if cache is None:
             if len(self._rates) >= 64:
                 self._rates.clear()
-            cache = self._rates.setdefault(at, {})
+            cache = self._rates.setdefault(at, {"values": {}, "memo": {}, "rates": {}, "blocks": {}})
         return cache
 
     def factor_fn(self, norm: NormC) -> Callable[[Env], Any]:

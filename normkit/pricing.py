@@ -36,26 +36,42 @@ def check_validity(rs: RuleSet, at: dt.date, used: set[str] | None = None) -> No
 
 
 def convert_inputs(rs: RuleSet, given: dict[str, Any], where: tuple, order: Order | None = None) -> dict[str, Any]:
+    """The order's raw inputs converted to each input's declared unit; every bad one reported."""
+    if not given:
+        return {}
     out: dict[str, Any] = {}
-    errors = ErrorCollector()
+    errors: ErrorCollector | None = None
+    specs = rs.compiled.inputs
+    cache = rs.converted_inputs
     for name, raw in given.items():
-        spec = rs.compiled.inputs.get(name)
+        key = (name, type(raw), raw) if isinstance(raw, (str, int, Decimal, bool)) else None
+        if key is not None:
+            hit = cache.get(key)
+            if hit is not None:
+                out[name] = hit[0]
+                continue
+        spec = specs.get(name)
+
         def loc(name: str = name) -> Location:
             return order.locate(*where, name) if order is not None else Location(path=".".join(map(str, where + (name,))))
-        if spec is None:
-            close = difflib.get_close_matches(name, list(rs.compiled.inputs), n=3)
-            errors.add(NormkitError("NK601", f"unknown input {name!r}", location=loc(),
-                                    hint=("did you mean " + ", ".join(close) + "?") if close else
-                                    "inputs this pack set takes: " + (", ".join(sorted(rs.compiled.inputs)) or "none")))
-            continue
+
         try:
+            if spec is None:
+                close = difflib.get_close_matches(name, list(specs), n=3)
+                raise NormkitError("NK601", f"unknown input {name!r}", location=loc(),
+                                   hint=("did you mean " + ", ".join(close) + "?") if close else
+                                   "inputs this pack set takes: " + (", ".join(sorted(specs)) or "none"))
             value = rs.convert_value(raw, spec.type, spec.powers, spec.unit, loc, "NK601", spec.min, spec.max, name)
             if spec.choices is not None and value not in spec.choices:
                 raise NormkitError("NK601", f"{name} must be one of {', '.join(spec.choices)}, got {value!r}", location=loc())
             out[name] = value
+            if key is not None and len(cache) < 4096:
+                cache[key] = (value,)
         except NormkitError as e:
+            errors = errors or ErrorCollector()
             errors.add(e)
-    errors.raise_if_any()
+    if errors is not None:
+        errors.raise_if_any()
     return out
 
 
@@ -232,7 +248,12 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
         raise NormkitError("NK501", f"{len(absent)} value(s) missing to price this order: " + "; ".join(absent.values()),
                            details={"missing": [{"name": k, "detail": v} for k, v in absent.items()]})
     # a line's rate that depends on no order input is the same for every quote at this date
-    rate_cache: dict[int, tuple[Any, list[Rec]]] = rs.rates_at(at) if not order.inputs else {}
+    # what reads no order input depends on the date alone: shared by every quote of this rule set at `at`
+    shared = rs.date_cache(at) if not order.inputs else None
+    rate_cache: dict[int, tuple[Any, list[Rec]]] = shared["rates"] if shared is not None else {}
+    blocks: dict[tuple, list[tuple]] | None = shared["blocks"] if shared is not None else None
+    if shared is not None:
+        env.resolved, env.memo = shared["values"], shared["memo"]
     notes: list[QuoteNote] = []
     per_line = round_at == "line"
     unit_quantum = per_line and quantum == ONE
@@ -258,42 +279,64 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
                 continue
             recs.append(Rec("factor", norm, share, env.children))
             item_qty = item_qty * share
-        for line, consts, fn, dependent, factor, line_qty, comp, resource, label_vi, label_en, unit, rate_unit, verified in rs.line_plan(norm):
-            hit = None if dependent else rate_cache.get(id(line))
-            if hit is None:
-                env.line = consts
-                env.children = []
-                try:
-                    if fn is None:
-                        raise Missing("pricing", f"pricing.{comp}", f"no pricing method for {comp} lines (`pricing.{comp}.rate`)")
-                    rate = fn(env)
-                    if factor == "missing":
-                        raise Missing("table", f"rate for {resource}", f"no rate for {comp} `{resource}`")
-                except Missing as m:
-                    missing.setdefault(m.name, m)
-                    continue
-                except (Overflow, InvalidOperation, DivisionByZero) as exc:
-                    errors.add(NormkitError("NK502", f"arithmetic error pricing {item.norm} {resource}: {type(exc).__name__}",
-                                            location=order.locate("items", idx)))
-                    continue
-                hit = (rate, env.children)
-                if not dependent:
-                    rate_cache[id(line)] = hit
-            rate, children = hit
-            qty = line_qty * item_qty
-            exact = qty * rate
-            if factor is not None:
-                exact = exact * factor[0] / factor[1]
-            if unit_quantum:
-                amount = exact.quantize(ONE, rounding)
-            elif per_line:
-                amount = round_to(exact, quantum, mode)
-            else:
-                amount = exact
-            if keep_lines:
-                env.lines.append((line, qty, amount))
-            subtotal[comp] += amount
-            ql = QuoteLine(item_id, code, comp, resource, label_vi, label_en, qty, unit, rate, rate_unit, amount, exact, verified)
+        plan = rs.line_plan(norm)
+        block_key = (code, item_qty)
+        block = blocks.get(block_key) if blocks is not None else None
+        if block is None:
+            block = []
+            complete = True
+            for entry in plan:
+                line, consts, fn, dependent, factor, line_qty, comp, resource = entry[:8]
+                hit = None if dependent else rate_cache.get(id(line))
+                if hit is None:
+                    env.line = consts
+                    env.children = []
+                    try:
+                        if fn is None:
+                            raise Missing("pricing", f"pricing.{comp}", f"no pricing method for {comp} lines (`pricing.{comp}.rate`)")
+                        rate = fn(env)
+                        if factor == "missing":
+                            raise Missing("table", f"rate for {resource}", f"no rate for {comp} `{resource}`")
+                    except Missing as m:
+                        missing.setdefault(m.name, m)
+                        complete = False
+                        continue
+                    except (Overflow, InvalidOperation, DivisionByZero) as exc:
+                        errors.add(NormkitError("NK502", f"arithmetic error pricing {item.norm} {resource}: {type(exc).__name__}",
+                                                location=order.locate("items", idx)))
+                        complete = False
+                        continue
+                    hit = (rate, env.children)
+                    if not dependent:
+                        rate_cache[id(line)] = hit
+                rate, children = hit
+                qty = line_qty * item_qty
+                exact = qty * rate
+                if factor is not None:
+                    exact = exact * factor[0] / factor[1]
+                if unit_quantum:
+                    amount = exact.quantize(ONE, rounding)
+                elif per_line:
+                    amount = round_to(exact, quantum, mode)
+                else:
+                    amount = exact
+                # what a QuoteLine needs besides the item, and the line's trace
+                block.append(((comp, resource, entry[8], entry[9], qty, entry[10], rate, entry[11], amount, exact, entry[12]),
+                              line, children))
+            block_sums = dict.fromkeys(COMPONENTS, ZERO)
+            for args, _line, _children in block:
+                block_sums[args[0]] += args[8]
+            block_lines = [(line, args[4], args[8]) for args, line, _children in block]
+            block = (block, block_sums, block_lines)
+            # a block that reads no item input is the same for every item of this norm and quantity
+            if blocks is not None and complete and not any(entry[3] for entry in plan):
+                blocks[block_key] = block
+        block_rows, block_sums, block_lines = block
+        subtotal.update(block_sums)
+        if keep_lines:
+            env.lines.extend(block_lines)
+        for args, line, children in block_rows:
+            ql = QuoteLine(item_id, code, *args)
             lines.append(ql)
             recs.append(("line", line, ql, children))  # a line's trace record: the line, its result, its rate's trace
         if rs.extra_fns:
