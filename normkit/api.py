@@ -70,14 +70,16 @@ def resolve_order_pack(order: Order, pack: str | Path | None, base: Path | None)
 
 
 def schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema of ``order``, ``quote``, ``pack`` (pack.yaml), ``pack-file`` or ``overlay``."""
+    """The JSON Schema of ``order``, ``quote``, ``trace`` (one trace node), ``pack`` (pack.yaml),
+    ``pack-file`` or ``overlay``."""
     from .model import Order as O, Overlay as V, PackDocument, PackFile
-    from .quote import Quote as Q
+    from .quote import Quote as Q, TraceNode
 
-    models: dict[str, Any] = {"order": O, "quote": Q, "pack": PackDocument, "pack-file": PackFile, "overlay": V}
+    models: dict[str, Any] = {"order": O, "quote": Q, "trace": TraceNode, "pack": PackDocument, "pack-file": PackFile, "overlay": V}
     if kind not in models:
         raise NormkitError("NK601", f"unknown schema {kind!r}; choose one of {', '.join(models)}")
-    out: dict[str, Any] = models[kind].model_json_schema(by_alias=True, mode="serialization" if kind == "quote" else "validation")
+    out: dict[str, Any] = models[kind].model_json_schema(by_alias=True, mode="serialization" if kind in ("quote", "trace") else "validation")
     out["$id"] = f"https://normkit.invalid/schema/{kind}/1"
+    out["title"] = {"quote": "normkit.quote/1", "trace": "normkit.trace/1"}.get(kind, out.get("title"))
     out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return out
