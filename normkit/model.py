@@ -294,32 +294,26 @@ ParameterEntry = Annotated[Union[Annotated[Parameter, Tag("declare")], Annotated
 TableEntry = Annotated[Union[Annotated[Table, Tag("declare")], Annotated[TableRows, Tag("extend")]], Discriminator(_declares)]
 
 
-class PackFile(Strict):
+class Sections(Strict):
+    """The sections a pack file may hold (any file of a pack, ``pack.yaml`` included)."""
+
+    sources: dict[SourceId, Source] = Field(default_factory=dict)
+    units: dict[Word, UnitSpec] = Field(default_factory=dict)
+    inputs: dict[Word, InputSpec] = Field(default_factory=dict)
+    parameters: dict[Word, ParameterEntry] = Field(default_factory=dict)
+    tables: dict[Word, TableEntry] = Field(default_factory=dict)
+    formulas: dict[Word, Formula] = Field(default_factory=dict)
+    adjustments: dict[Word, Adjustment] = Field(default_factory=dict)
+    norms: dict[NormCode, Norm] = Field(default_factory=dict)
+    pricing: Pricing | None = None
+
+
+class PackFile(Sections):
     """Any YAML file of a pack except ``pack.yaml``: any of these sections."""
 
-    sources: dict[SourceId, Source] = Field(default_factory=dict)
-    units: dict[Word, UnitSpec] = Field(default_factory=dict)
-    inputs: dict[Word, InputSpec] = Field(default_factory=dict)
-    parameters: dict[Word, ParameterEntry] = Field(default_factory=dict)
-    tables: dict[Word, TableEntry] = Field(default_factory=dict)
-    formulas: dict[Word, Formula] = Field(default_factory=dict)
-    adjustments: dict[Word, Adjustment] = Field(default_factory=dict)
-    norms: dict[NormCode, Norm] = Field(default_factory=dict)
-    pricing: Pricing | None = None
 
-
-class PackDocument(Manifest):
-    """``pack.yaml`` may also hold any section of :class:`PackFile` (small packs in one file)."""
-
-    sources: dict[SourceId, Source] = Field(default_factory=dict)
-    units: dict[Word, UnitSpec] = Field(default_factory=dict)
-    inputs: dict[Word, InputSpec] = Field(default_factory=dict)
-    parameters: dict[Word, ParameterEntry] = Field(default_factory=dict)
-    tables: dict[Word, TableEntry] = Field(default_factory=dict)
-    formulas: dict[Word, Formula] = Field(default_factory=dict)
-    adjustments: dict[Word, Adjustment] = Field(default_factory=dict)
-    norms: dict[NormCode, Norm] = Field(default_factory=dict)
-    pricing: Pricing | None = None
+class PackDocument(Manifest, Sections):
+    """``pack.yaml``: the manifest, and optionally any section (small packs fit in one file)."""
 
 
 # ---- orders and overlays --------------------------------------------------------------

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextlib import contextmanager
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 from yaml.composer import Composer
@@ -159,17 +160,8 @@ def _parse_nodes(text: str, filename: str) -> tuple[Any, SourceMap]:
     loader = _StrictLoader(text, filename)
     smap = SourceMap(filename)
     try:
-        node = loader.get_single_node()
-    except NormkitError:
-        raise
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
-        raise NormkitError("NK102", f"YAML syntax error: {exc.problem or exc.context}", location=loc) from None
-    except yaml.YAMLError as exc:
-        raise NormkitError("NK102", f"YAML error: {exc}", location=Location(filename)) from None
-    except RecursionError:
-        raise NormkitError("NK105", "YAML document is nested too deeply", location=Location(filename)) from None
+        with _yaml_errors(filename):
+            node = loader.get_single_node()
     finally:
         loader.dispose()
     if node is None:
@@ -197,10 +189,32 @@ class _ScalarView:
         self.tag, self.value, self.style, self.start_mark = tag, value, style, start_mark
 
 
+@contextmanager
+def _yaml_errors(filename: str) -> Iterator[None]:
+    """PyYAML's exceptions as normkit errors with positions."""
+    try:
+        yield
+    except NormkitError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
+        raise NormkitError("NK102", f"YAML syntax error: {exc.problem or exc.context}", location=loc) from None
+    except yaml.YAMLError as exc:
+        raise NormkitError("NK102", f"YAML error: {exc}", location=Location(filename)) from None
+    except RecursionError:
+        raise NormkitError("NK105", "YAML document is nested too deeply", location=Location(filename)) from None
+
+
 def _parse_events(text: str, filename: str) -> tuple[Any, SourceMap]:
     parser = _CParser(text)
     smap = SourceMap(filename)
     state = {"nodes": 0}
+    with _yaml_errors(filename):
+        return _events_document(parser, smap, state, filename)
+
+
+def _events_document(parser: Any, smap: SourceMap, state: dict[str, int], filename: str) -> tuple[Any, SourceMap]:
     try:
         parser.get_event()  # stream start
         if parser.check_event(StreamEndEvent):
@@ -213,14 +227,6 @@ def _parse_events(text: str, filename: str) -> tuple[Any, SourceMap]:
             raise NormkitError("NK102", "a file must hold a single YAML document",
                                location=Location(filename, ev.start_mark.line + 1, ev.start_mark.column + 1))
         return data, smap
-    except NormkitError:
-        raise
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
-        raise NormkitError("NK102", f"YAML syntax error: {exc.problem or exc.context}", location=loc) from None
-    except yaml.YAMLError as exc:
-        raise NormkitError("NK102", f"YAML error: {exc}", location=Location(filename)) from None
     finally:
         parser.dispose()
 

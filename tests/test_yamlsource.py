@@ -74,3 +74,19 @@ def test_bom_is_accepted_and_bad_utf8_is_a_clear_error():
 def test_yaml11_surprises_stay_text():
     data, _ = parse_text("a: yes\nb: 0x10\nc: 1:30\nd: true\n")
     assert data == {"a": "yes", "b": "0x10", "c": "1:30", "d": True}
+
+
+def test_the_pure_python_path_keeps_the_same_rules(monkeypatch):
+    """Without libyaml the reader composes nodes itself: same data, same refusals."""
+    import normkit.yamlsource as ys
+
+    text = "a: 0.04\nb: [1, {c: x}]\n"
+    fast = ys.parse_text(text, "f.yaml")
+    monkeypatch.setattr(ys, "_CParser", None)
+    slow = ys.parse_text(text, "f.yaml")
+    assert fast[0] == slow[0]
+    assert str(fast[1].locate(("b", 1, "c"))) == str(slow[1].locate(("b", 1, "c"))) == "f.yaml:2:12 b[1].c"
+    for bad, code in [("a: 1\na: 2\n", "NK103"), ("a: &x 1\nb: *x\n", "NK104"), ("a: .nan\n", "NK106"), ("a: [\n", "NK102")]:
+        with pytest.raises(NormkitError) as e:
+            ys.parse_text(bad)
+        assert e.value.code == code
