@@ -226,7 +226,7 @@ def cmd_units(args: Any) -> int:
     return 0
 
 
-EXTENSIONS = ("normkit.media.cli", "normkit.poverty.cli")
+EXTENSIONS = ("normkit.media.cli", "normkit.poverty.cli", "normkit.budget.cli")
 
 COMMANDS: dict[str, Callable[[Any], int]] = {
     "price": cmd_price, "packs": cmd_packs, "show": cmd_show, "lint": cmd_lint, "schema": cmd_schema, "units": cmd_units,

@@ -1,0 +1,1 @@
+"""normkit.budget: check budgets (dự toán) and settlements (quyết toán) against the norm ceilings."""
