@@ -400,7 +400,8 @@ class Builder:
             elif t.unit == "text":
                 if not isinstance(cell, str):
                     raise NormkitError("NK207", f"table {t.name!r} holds text; got {cell!r}", location=vloc)
-                value, powers, unit_text = cell, (), "text"
+                text_value: Any = cell
+                value, powers, unit_text = text_value, (), "text"
             else:
                 if isinstance(cell, str):
                     value = self.convert_text(cell, t.powers, vloc)
@@ -734,7 +735,7 @@ class BuildScope:
             return None
         return FormulaSig(tuple(sig[0]), sig[1])
 
-    def line_scope(self, component: str) -> "BuildScope | None":
+    def line_scope(self, component: str) -> "LineFieldScope | None":
         if not self.lines:
             return None
         fields = {"amount": num(MONEY), "resource": STR}

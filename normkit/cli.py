@@ -158,7 +158,7 @@ def cmd_packs(args: Any) -> int:
     from .loader import read_pack
     from .registry import installed_packs
 
-    out = []
+    out: list[dict[str, Any]] = []
     for path in installed_packs():
         try:
             m = read_pack(path).manifest
@@ -209,7 +209,8 @@ def cmd_schema(args: Any) -> int:
 def cmd_units(args: Any) -> int:
     from .units import VOCABULARY
 
-    rows = [{"name": u.name, "definition": u.definition, "vi": u.vi, "en": u.en, "aliases": list(u.aliases)} for u in VOCABULARY]
+    rows: list[dict[str, Any]] = [{"name": u.name, "definition": u.definition, "vi": u.vi, "en": u.en, "aliases": list(u.aliases)}
+                                  for u in VOCABULARY]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0

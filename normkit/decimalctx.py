@@ -49,4 +49,5 @@ def round_to(value: Decimal, quantum: Decimal, mode: str) -> Decimal:
     steps = CTX.divide(value, quantum).quantize(ONE, rounding=MODES[mode], context=CTX)
     result = CTX.multiply(steps, quantum)
     # keep the quantum's exponent so 1000-đồng rounding prints as 1234000, not 1.234E+6
-    return result.quantize(quantum if quantum.as_tuple().exponent <= 0 else ONE, context=CTX)
+    exponent = quantum.as_tuple().exponent
+    return result.quantize(quantum if isinstance(exponent, int) and exponent <= 0 else ONE, context=CTX)

@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .compiled import AdjustmentC, CompiledSet, Dated, FormulaC, LineC, NormC, Param, Row, TableC
 from .dating import coverage, in_force
@@ -23,6 +23,9 @@ from .expr.compile import compile_ir
 from .model import Order, OrderItem, Overlay
 from .quantity import parse_quantity
 from .units import UnitTable, Vocabulary, format_powers
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .quote import Quote
 
 _mul, _div, _add = CTX.multiply, CTX.divide, CTX.add
 COMPONENTS = ("labour", "equipment", "material", "other")
@@ -357,14 +360,14 @@ class RuleSet:
         return value
 
     # pricing --------------------------------------------------------------------------------
-    def quote(self, order: "Order | Mapping[str, Any] | str | os.PathLike[str]", at: dt.date | None = None) -> "Quote":
+    def quote(self, order: "Order | Mapping[str, Any] | str | os.PathLike[str]", at: dt.date | None = None) -> "Quote":  # noqa: F821
         """Price ``order`` (an :class:`Order`, a mapping, or a YAML/JSON file path) at ``at``
         (default: the order's ``at``, else its ``date``)."""
         from .pricing import price
 
         if isinstance(order, (str, os.PathLike)):
             from .orders import load_order
-            order = load_order(order)
+            order = load_order(os.fspath(order))
         elif not isinstance(order, Order):
             from .orders import order_from_data
             order = order_from_data(order)

@@ -45,7 +45,7 @@ def lint(pack_dir: str, as_json: bool) -> int:
 
     c = build(Path(pack_dir))
     problems = ceiling_findings(c)
-    summary = {
+    summary: dict[str, Any] = {
         "ok": not problems,
         "packs": [{"id": p.id, "version": p.version, "hash": p.hash} for p in c.packs],
         "counts": {"parameters": len(c.params), "tables": len(c.tables), "formulas": len(c.formulas),

@@ -251,7 +251,7 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
     # what reads no order input depends on the date alone: shared by every quote of this rule set at `at`
     shared = rs.date_cache(at) if not order.inputs else None
     rate_cache: dict[int, tuple[Any, list[Rec]]] = shared["rates"] if shared is not None else {}
-    blocks: dict[tuple, list[tuple]] | None = shared["blocks"] if shared is not None else None
+    blocks: dict[tuple, Any] | None = shared["blocks"] if shared is not None else None
     if shared is not None:
         env.resolved, env.memo = shared["values"], shared["memo"]
     notes: list[QuoteNote] = []
@@ -281,9 +281,9 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
             item_qty = item_qty * share
         plan = rs.line_plan(norm)
         block_key = (code, item_qty)
-        block = blocks.get(block_key) if blocks is not None else None
-        if block is None:
-            block = []
+        cached: tuple[list[tuple], dict[str, Decimal], list[tuple]] | None = blocks.get(block_key) if blocks is not None else None
+        if cached is None:
+            block: list[tuple] = []
             complete = True
             for entry in plan:
                 line, consts, fn, dependent, factor, line_qty, comp, resource = entry[:8]
@@ -327,11 +327,11 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
             for args, _line, _children in block:
                 block_sums[args[0]] += args[8]
             block_lines = [(line, args[4], args[8]) for args, line, _children in block]
-            block = (block, block_sums, block_lines)
+            cached = (block, block_sums, block_lines)
             # a block that reads no item input is the same for every item of this norm and quantity
             if blocks is not None and complete and not any(entry[3] for entry in plan):
-                blocks[block_key] = block
-        block_rows, block_sums, block_lines = block
+                blocks[block_key] = cached
+        block_rows, block_sums, block_lines = cached
         subtotal.update(block_sums)
         if keep_lines:
             env.lines.extend(block_lines)
@@ -418,9 +418,9 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
         r = round_to(total, quantum, mode)
         top.append(Rec("rounding", "total", r, extra=total))
         total = r
-    c = rs.compiled
+    compiled = rs.compiled
     quote = fast_model(Quote, {
-        "schema_": QUOTE_SCHEMA, "order_id": order.id, "at": at, "currency": c.money.currency, "items": items, "lines": lines,
+        "schema_": QUOTE_SCHEMA, "order_id": order.id, "at": at, "currency": compiled.money.currency, "items": items, "lines": lines,
         "subtotals": totals, "total": total,
         "rounding": rs.rounding_info,
         "packs": rs.pack_refs,

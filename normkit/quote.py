@@ -164,7 +164,8 @@ class Quote(Out):
         into TraceNode models on first use (explain, JSON export)."""
         if self._trace is None:
             self._trace = self._materialize() if self._materialize is not None else []
-        return self._trace  # type: ignore[no-any-return]
+        trace: list[TraceNode] = self._trace
+        return trace
 
     def to_json(self, *, trace: bool = True, indent: int | None = 2) -> str:
         return self.model_dump_json(by_alias=True, indent=indent, exclude={"trace"} if not trace else None)

@@ -27,7 +27,7 @@ def vnd(amount: Decimal) -> str:
     sign = "-" if amount < 0 else ""
     text = format(abs(amount), "f")
     whole, _, frac = text.partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

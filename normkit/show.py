@@ -90,7 +90,7 @@ def show(name: str, pack: str | None, as_json: bool) -> int:
     title = info.get("label_vi") or info.get("name_vi")
     title_en = info.get("label_en") or info.get("name_en")
     con.print(f"[bold]{escape(info.get('code') or info['name'])}[/bold] ({info['kind']}, pack {info['pack']})\n"
-              f"{escape(title)}\n[dim]{escape(title_en)}[/dim]")
+              f"{escape(str(title))}\n[dim]{escape(str(title_en))}[/dim]")
     if info["kind"] == "parameter":
         t = Table("from", "to", "value", "source", "verified", header_style="bold")
         for v in info["values"]:

@@ -205,7 +205,7 @@ def pint_registry(vocab: Vocabulary) -> "pint.UnitRegistry":
     """A private pint registry holding exactly ``vocab`` (exact Fraction arithmetic)."""
     import pint  # imported here only: evaluation never needs it
 
-    reg = pint.UnitRegistry(None, non_int_type=Fraction, autoconvert_offset_to_baseunit=False)
+    reg: Any = pint.UnitRegistry(None, non_int_type=Fraction, autoconvert_offset_to_baseunit=False)
     for u in vocab.units:
         reg.define(f"{u.name} = {_pint_definition(u, vocab)}")
     return reg
@@ -236,7 +236,7 @@ def build_unit_table(vocab: Vocabulary, reg: Any | None = None) -> UnitTable:
     for u in vocab.units:
         q = reg.Quantity(Fraction(1), u.name).to_base_units()
         factor = Fraction(q.magnitude)
-        dims = tuple(sorted((str(d).strip("[]"), int(p)) for d, p in q.dimensionality.items() if p))
+        dims = tuple(sorted((str(d).strip("[]"), int(str(p))) for d, p in q.dimensionality.items() if p))
         base[u.name] = UnitInfo(factor, dims)
     return UnitTable(vocab, base)
 

@@ -93,7 +93,7 @@ class _StrictLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolver
         self._depth = 0
         self._nodes = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()
         if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
             mark = event.start_mark
@@ -109,7 +109,7 @@ class _StrictLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolver
             what = f"nesting deeper than {MAX_DEPTH}" if self._depth > MAX_DEPTH else f"more than {MAX_NODES} values"
             raise NormkitError("NK105", f"YAML document has {what}", location=Location(self._filename, mark.line + 1, mark.column + 1))
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -249,7 +249,7 @@ def _compose(parser: Any, path: PathKey, smap: SourceMap, depth: int, state: dic
     mark = ev.start_mark
     smap._where[path] = (mark.line + 1, mark.column + 1)
     if isinstance(ev, ScalarEvent):
-        if ev.start_mark.line == ev.end_mark.line:
+        if ev.end_mark is not None and mark.line == ev.end_mark.line:
             smap._single_line[path] = 1 if ev.style in ("'", '"') else 0
         if tag in (None, "!"):
             tag = _RESOLVER.resolve(ScalarNode, ev.value, ev.implicit)

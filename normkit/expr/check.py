@@ -243,7 +243,7 @@ class Checker:
             if k[0] in ("const", "str"):
                 consts.append(k[1])
             elif k[0] == "name" and k[1] == "line" and hasattr(self.scope, "line_value"):
-                consts.append(self.scope.line_value(k[2]))  # type: ignore[attr-defined]
+                consts.append(getattr(self.scope, "line_value")(k[2]))
             else:
                 raise self.fail("NK303", f"table {node.table!r} has a unit per row, so its keys must be fixed values or norm-line fields", node.start)
         assert sig.row_unit is not None
