@@ -85,23 +85,35 @@ def year_plan_items() -> list[tuple[str, Decimal, Decimal, int]]:
 
 def price_year_plan(base_salary: Decimal = D(1800000)) -> tuple[list[Decimal], Decimal]:
     """Item totals and the plan's total, each line rounded half-up to 1 đồng."""
+    item_totals, total, _lines = price_year_plan_lines(base_salary)
+    return item_totals, total
+
+
+def price_year_plan_lines(base_salary: Decimal = D(1800000)) -> tuple[list[Decimal], Decimal, list[tuple]]:
+    """The same, keeping every line (item, quantity, rate, amount) as a quote does."""
     uplift = ONE + D("0.10") + D("0.235")
     day = {key: c * base_salary * uplift / D(22) for key, c in COEF.items()}
     royalty_unit = D("0.10") * base_salary
     totals = []
-    for code, n, share, coef in year_plan_items():
+    lines = []
+    for index, (code, n, share, coef) in enumerate(year_plan_items()):
         qty_factor = n * share
         direct = D(0)
         for line in NORMS[code]:
             if line[0] == "L":
-                amount = D(line[3]) * qty_factor * day[line[1], line[2]]
+                qty, rate = D(line[3]) * qty_factor, day[line[1], line[2]]
             elif line[0] == "E":
-                amount = D(line[2]) * qty_factor * HOUR[line[1]]
+                qty, rate = D(line[2]) * qty_factor, HOUR[line[1]]
             else:
-                amount = D(line[1]) * qty_factor * PAPER
-            direct += amount.quantize(ONE, ROUND_HALF_UP)
+                qty, rate = D(line[1]) * qty_factor, PAPER
+            amount = (qty * rate).quantize(ONE, ROUND_HALF_UP)
+            lines.append((index, qty, rate, amount))
+            direct += amount
         odc = (direct * D("0.05")).quantize(ONE, ROUND_HALF_UP)
         overhead = ((direct + odc) * D("0.10")).quantize(ONE, ROUND_HALF_UP)
+        lines += [(index, ONE, odc, odc), (index, ONE, overhead, overhead)]
         royalty = (coef * royalty_unit * n).quantize(ONE, ROUND_HALF_UP)
+        if royalty:
+            lines.append((index, ONE, royalty, royalty))
         totals.append(direct + odc + overhead + royalty)
-    return totals, sum(totals, D(0))
+    return totals, sum(totals, D(0)), lines
