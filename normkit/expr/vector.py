@@ -32,6 +32,7 @@ import numpy as np
 
 from ..dating import coverage, in_force
 from ..decimalctx import CTX, round_to
+from ..build_locations import loc_from
 from ..errors import Location, NormkitError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -556,11 +557,7 @@ def _table_rows(env: VectorEnv, name: str) -> dict[tuple, Any]:
 
 
 def _loc(text: str) -> Location:
-    head, _, path = text.partition(" ")
-    parts = head.rsplit(":", 2)
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-        return Location(parts[0], int(parts[1]), int(parts[2]), path or None)
-    return Location(head, path=path or None)
+    return loc_from(text)
 
 
 # ---- adjustments -------------------------------------------------------------------------------
