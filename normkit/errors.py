@@ -94,6 +94,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK804": ("cannot export", "see docs/import-norms.md and docs/xlsx.md for what can be exported"),
     "NK805": ("cannot write the output file", "check that the folder exists and is writable"),
     "NK806": ("what-if has nothing to compare", "pass --set NAME=VALUE, --overlay FILE or --sweep NAME=v1,v2"),
+    # budget
+    "NK901": ("budget file cannot be read", "give a .json, .yaml, .csv (UTF-8) or .xlsx budget (docs/budget.md)"),
+    "NK902": ("budget table rows rejected", "fix the cells listed (row, column, reason); headers may be Vietnamese or English (docs/budget.md)"),
+    "NK903": ("budget schema error", "compare the budget with `normkit schema budget`"),
+    "NK904": ("pack or overlay not allowed here", "the HTTP service only uses installed packs, chosen by name, and inline overlays"),
+    "NK905": ("request rejected", "send a JSON body under the size limit, with the fields the OpenAPI document lists"),
 }
 
 

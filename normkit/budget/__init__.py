@@ -1,1 +1,28 @@
-"""normkit.budget: check budgets (dự toán) and settlements (quyết toán) against the norm ceilings."""
+"""normkit.budget: check budgets (dự toán) and settlements (quyết toán) against the norm ceilings.
+
+>>> from normkit.budget import check                               # doctest: +SKIP
+>>> report = check("examples/budgets/clean-2024.yaml")             # doctest: +SKIP
+>>> report.passed, report.totals.allowed                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["check", "read_budget", "Budget", "BudgetLine", "Report", "Finding", "LineResult", "Totals"]
+
+
+def __getattr__(name: str) -> Any:  # light import: the CLI registers this package without loading the engine
+    if name == "check":
+        from .checking import check
+
+        return check
+    if name == "read_budget":
+        from .reading import read_budget
+
+        return read_budget
+    if name in ("Budget", "BudgetLine", "Report", "Finding", "LineResult", "Totals"):
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(name)

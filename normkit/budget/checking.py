@@ -1,0 +1,383 @@
+"""Check a budget or settlement against the norm ceilings, line by line.
+
+For each line, the ceiling is the quote of ONE unit of the product (đơn giá trần), priced by
+the engine with the line's options as item inputs; the allowed amount is that unit ceiling ×
+the quantity (đơn giá × khối lượng = thành tiền, as a budget writes it), rounded as the pack
+rounds money. A line that cannot be priced gets findings saying why; it never stops the
+others. Finding codes are documented in docs/budget.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+from decimal import Decimal, localcontext
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..decimalctx import CTX, ZERO, round_to
+from ..engine import RuleSet
+from ..errors import Location, NormkitError
+from ..model import Order, OrderItem, Overlay
+from ..quote import Quote
+from .model import Budget, BudgetLine, Finding, LineResult, Report, SEVERITY_RANK, Totals, budget_from_data
+from .reading import option_name, read_budget
+
+HUNDRED = Decimal(100)
+PCT = Decimal("0.01")
+
+# code -> (severity, title); docs/budget.md lists them and tests check the list matches
+CODES: dict[str, tuple[str, str]] = {
+    "BK101": ("error", "amount above the norm ceiling"),
+    "BK102": ("error", "unit price × quantity ≠ amount"),
+    "BK103": ("error", "the line claims nothing"),
+    "BK201": ("error", "unknown norm code"),
+    "BK202": ("error", "rate-card values missing"),
+    "BK203": ("error", "unit mismatch"),
+    "BK204": ("error", "duration outside tolerance without override"),
+    "BK205": ("error", "royalty coefficient outside its frame"),
+    "BK206": ("error", "date outside the validity of the packs or the norm"),
+    "BK207": ("error", "unknown or invalid option"),
+    "BK208": ("error", "a rule's condition is not met"),
+    "BK209": ("error", "the line cannot be priced"),
+    "BK210": ("info", "priced with an override"),
+    "BK211": ("warning", "unit not in the vocabulary, not checked"),
+    "BK301": ("warning", "duplicate line"),
+    "BK401": ("error", "totals do not add up"),
+    "BK402": ("info", "the ceilings use unverified values"),
+}
+
+
+def _f(code: str, line: int | None, en: str, vi: str, numbers: Mapping[str, Decimal] | None = None,
+       details: Mapping[str, Any] | None = None) -> Finding:
+    return Finding(code=code, severity=CODES[code][0], line=line, message=en, message_vi=vi,
+                   numbers=dict(numbers or {}), details=dict(details or {}))
+
+
+def _fmt(d: Decimal) -> str:
+    from ..render import vnd
+
+    return vnd(d)
+
+
+def resolve_rules(budget: Budget, pack: str | os.PathLike[str] | None, base: Path | None, overlay: Any = None,
+                  names_only: bool = False) -> RuleSet:
+    """The rule set a budget is checked with: ``pack`` or the budget's ``pack``, plus its overlay."""
+    from ..api import load
+    from ..registry import find_pack
+
+    ref = pack if pack is not None else budget.pack
+    if ref is None:
+        raise NormkitError("NK601", "the budget names no pack: add `pack:` to it or pass one",
+                           hint="e.g. normkit check BUDGET --pack examples/packs/example-province")
+    if names_only:
+        root = find_named_pack(str(ref))
+    else:
+        root = ref if isinstance(ref, Path) else find_pack(str(ref), base)
+    rules = load(root)
+    ov = overlay if overlay is not None else budget.overlay
+    if ov is not None:
+        if isinstance(ov, str):
+            if names_only:
+                raise NormkitError("NK904", "an overlay file cannot be named here; give the overlay inline (`overlay: {set: {...}}`)",
+                                   location=Location(path="overlay"))
+            from ..orders import load_overlay
+
+            p = Path(ov)
+            if base is not None and not p.is_absolute():
+                p = base / p
+            ov = load_overlay(p)
+        if not isinstance(ov, Overlay):
+            ov = Overlay.model_validate(ov)
+        rules = rules.with_overlay(ov)
+    return rules
+
+
+def find_named_pack(name: str) -> Path:
+    """An installed pack chosen by its name only (no paths): what the HTTP service allows."""
+    from ..registry import installed_packs
+
+    for p in installed_packs():
+        if p.name == name:
+            return p.resolve()
+    names = ", ".join(p.name for p in installed_packs()) or "none"
+    raise NormkitError("NK904", f"no installed pack named {name!r}", location=Location(path="pack"),
+                       hint=f"packs are chosen by name among those installed: {names}")
+
+
+def check(budget: Budget | Mapping[str, Any] | str | os.PathLike[str], *, pack: str | os.PathLike[str] | None = None,
+          rules: RuleSet | None = None, at: dt.date | None = None, overlay: Any = None, trace: bool = False) -> Report:
+    """Check ``budget`` (a :class:`Budget`, plain data, or a .json/.yaml/.csv/.xlsx file).
+
+    The rule set is ``rules``, else ``pack`` (a folder or installed pack name), else the
+    budget's ``pack`` (relative to the budget file). ``at`` overrides the evaluation date.
+    ``trace=True`` puts each ceiling's quote trace in the report's lines."""
+    base: Path | None = None
+    if isinstance(budget, (str, os.PathLike)):
+        base = Path(budget).parent
+        budget = read_budget(budget)
+    elif not isinstance(budget, Budget):
+        budget = budget_from_data(budget)
+    if rules is None:
+        rules = resolve_rules(budget, pack, base, overlay)
+    elif overlay is not None:
+        rules = rules.with_overlay(overlay if isinstance(overlay, Overlay) else Overlay.model_validate(overlay))
+    with localcontext(CTX):
+        return _check(budget, rules, at or budget.at or budget.date, trace)
+
+
+class _Ceiling:
+    """The outcome of pricing one unit of a product with given options: a quote or findings."""
+
+    __slots__ = ("quote", "problems", "name")
+
+    def __init__(self, quote: Quote | None, problems: list[tuple[str, str, str, dict]], name: tuple[str, str] | None) -> None:
+        self.quote, self.problems, self.name = quote, problems, name
+
+
+def _check(budget: Budget, rs: RuleSet, at: dt.date, trace: bool) -> Report:
+    quantum, mode = rs.quantum, rs.mode
+    cache: dict[tuple, _Ceiling] = {}
+    results: list[LineResult] = []
+    findings: list[Finding] = []
+    quotes: dict[int, Quote] = {}
+    seen: dict[tuple, int] = {}
+    unverified: set[str] = set()
+    claimed_total = allowed_total = excess_total = claimed_priced = ZERO
+    priced = 0
+    for i, line in enumerate(budget.lines):
+        n = i + 1
+        mine: list[Finding] = []
+        qty = line.quantity
+        # what is claimed
+        if line.amount is not None:
+            amount = line.amount
+        elif line.unit_price is not None:
+            amount = round_to(line.unit_price * qty, quantum, mode)
+        else:
+            amount = ZERO
+            mine.append(_f("BK103", n, "the line claims neither a unit price nor an amount",
+                           "dòng không ghi đơn giá hay thành tiền"))
+        if line.unit_price is not None and line.amount is not None:
+            product = line.unit_price * qty
+            if product != line.amount and round_to(product, quantum, mode) != line.amount:
+                diff = line.amount - product
+                mine.append(_f("BK102", n, f"unit price × quantity = {_fmt(line.unit_price)} × {qty} = {_fmt(product)}, "
+                                           f"but the amount is {_fmt(line.amount)} (difference {_fmt(diff)})",
+                               f"đơn giá × số lượng = {_fmt(line.unit_price)} × {qty} = {_fmt(product)}, "
+                               f"nhưng thành tiền ghi {_fmt(line.amount)} (chênh lệch {_fmt(diff)})",
+                               {"unit_price": line.unit_price, "quantity": qty, "product": product, "amount": line.amount,
+                                "difference": diff}))
+        claimed_total += amount
+        # duplicates
+        key = _dup_key(line)
+        first = seen.get(key)
+        if first is not None:
+            mine.append(_f("BK301", n, f"line {n} repeats line {first} (same product, quantity, options and claim)",
+                           f"dòng {n} trùng với dòng {first} (cùng sản phẩm, số lượng, tùy chọn và số tiền)",
+                           details={"first_line": str(first)}))
+        else:
+            seen[key] = n
+        # the ceiling
+        inputs, option_findings, valid = _inputs(rs, line, n)
+        mine.extend(option_findings)
+        ceiling: _Ceiling | None = None
+        if qty <= 0 or not qty.is_finite():
+            mine.append(_f("BK207", n, f"the quantity must be a positive number, got {qty}",
+                           f"số lượng phải là số dương, không phải {qty}", {"quantity": qty}))
+        elif valid:
+            ckey = (line.product, tuple(sorted((k, type(v).__name__, str(v)) for k, v in inputs.items())))
+            ceiling = cache.get(ckey)
+            if ceiling is None:
+                ceiling = _price_unit(rs, budget, line, inputs, at)
+                cache[ckey] = ceiling
+            for code, en, vi, extra in ceiling.problems:
+                mine.append(_f(code, n, en, vi, extra.get("numbers"), extra.get("details")))
+        if line.unit and line.product in rs.compiled.norms:
+            mine.extend(_unit_check(rs, line, n))
+        q = ceiling.quote if ceiling is not None else None
+        name = ceiling.name if ceiling is not None else None
+        if q is not None:
+            quotes[n] = q
+            unverified.update(q.unverified)
+            cu = q.total
+            allowed_exact = cu * qty
+            allowed = round_to(allowed_exact, quantum, mode)
+            excess = amount - allowed if amount > allowed else ZERO
+            for note in q.notes:
+                mine.append(_f("BK210", n, f"priced with the override of `{note.check}`: {note.message_en}; reason: {note.reason}",
+                               f"tính giá với ngoại lệ `{note.check}`: {note.message_vi}; lý do: {note.reason}",
+                               details={"check": note.check, "reason": note.reason}))
+            if excess > 0:
+                pct = (excess * HUNDRED / allowed).quantize(PCT) if allowed else None
+                nums = {"claimed": amount, "allowed": allowed, "excess": excess, "ceiling_unit": cu, "quantity": qty}
+                if pct is not None:
+                    nums["excess_percent"] = pct
+                if line.unit_price is not None:
+                    nums["unit_price"] = line.unit_price
+                shown = f" ({pct} %)" if pct is not None else ""
+                mine.append(_f("BK101", n, f"the amount {_fmt(amount)} is above the norm ceiling {_fmt(allowed)} "
+                                           f"({_fmt(cu)} × {qty}) by {_fmt(excess)}{shown}",
+                               f"thành tiền {_fmt(amount)} vượt mức trần định mức {_fmt(allowed)} "
+                               f"({_fmt(cu)} × {qty}) là {_fmt(excess)}{shown.replace('.', ',')}", nums))
+            status = "over" if excess > 0 else "within"
+            priced += 1
+            allowed_total += allowed
+            excess_total += excess
+            claimed_priced += amount
+        else:
+            cu = allowed_exact = allowed = excess = None  # type: ignore[assignment]
+            status = "not_priced"
+            if not any(SEVERITY_RANK[f.severity] == 2 for f in mine):  # pragma: no cover - every unpriced line says why
+                mine.append(_f("BK209", n, "the line could not be priced", "không tính được giá dòng này"))
+        mine.sort(key=lambda f: (f.code, f.message))
+        findings.extend(mine)
+        results.append(LineResult(
+            line=n, ref=line.ref, product=line.product, name_vi=name[0] if name else None, name_en=name[1] if name else None,
+            quantity=qty, unit_price=line.unit_price, amount=amount, ceiling_unit=cu, allowed_exact=allowed_exact, allowed=allowed,
+            excess=excess, status=status, codes=[f.code for f in mine], trace=list(q.trace) if (trace and q is not None) else None))
+    if budget.total is not None and budget.total != claimed_total:
+        diff = budget.total - claimed_total
+        findings.append(_f("BK401", None, f"the declared total {_fmt(budget.total)} is not the sum of the lines {_fmt(claimed_total)} "
+                                          f"(difference {_fmt(diff)})",
+                           f"tổng cộng ghi {_fmt(budget.total)} khác tổng các dòng {_fmt(claimed_total)} (chênh lệch {_fmt(diff)})",
+                           {"declared": budget.total, "sum_of_lines": claimed_total, "difference": diff}))
+    if unverified:
+        values = sorted(unverified)
+        findings.append(_f("BK402", None, f"the ceilings use {len(values)} value(s) not verified in their source",
+                           f"mức trần dùng {len(values)} giá trị chưa được kiểm chứng với văn bản gốc", details={"values": values}))
+    counts = {s: 0 for s in ("error", "warning", "info")}
+    for f in findings:
+        counts[f.severity] += 1
+    report = Report(
+        budget_id=budget.id, kind=budget.kind, at=at, packs=rs.pack_refs,
+        overlay=(rs.overlay_label or "what-if") if rs.overlay_text else None,
+        passed=counts["error"] == 0, counts=counts,
+        totals=Totals(claimed=claimed_total, allowed=allowed_total, excess=excess_total, claimed_priced=claimed_priced,
+                      declared=budget.total, lines=len(results), priced_lines=priced, not_priced_lines=len(results) - priced),
+        lines=results, findings=findings)
+    report._quotes = quotes
+    return report
+
+
+def _dup_key(line: BudgetLine) -> tuple:
+    return (line.product, line.quantity, line.unit_price, line.amount, line.duration, line.unit, line.description,
+            tuple(sorted((option_name(k), str(v)) for k, v in line.options.items())))
+
+
+def _inputs(rs: RuleSet, line: BudgetLine, n: int) -> tuple[dict[str, Any], list[Finding], bool]:
+    """The line's options as the pack's item inputs, each checked; (inputs, findings, usable)."""
+    specs = rs.compiled.inputs
+    raw: dict[str, Any] = {}
+    out: list[Finding] = []
+    valid = True
+    for key, value in line.options.items():
+        name = option_name(key)
+        if name in raw:
+            out.append(_f("BK207", n, f"option {key!r} is given twice (as {name})", f"tùy chọn {key!r} ghi hai lần ({name})",
+                          details={"option": key}))
+            valid = False
+            continue
+        raw[name] = value
+    if line.duration is not None:
+        if "actual_duration" in raw:
+            out.append(_f("BK207", n, "the actual duration is given both as the duration and as an option",
+                          "thời lượng thực tế ghi cả ở cột thời lượng và ở tùy chọn", details={"option": "actual_duration"}))
+            valid = False
+        raw["actual_duration"] = line.duration
+    inputs: dict[str, Any] = {}
+    for name, value in raw.items():
+        spec = specs.get(name)
+        if spec is None or spec.scope != "item":
+            close = difflib.get_close_matches(name, [k for k, s in specs.items() if s.scope == "item"], n=3)
+            out.append(_f("BK207", n, f"unknown option {name!r}: the packs declare no such item input" +
+                          (f"; did you mean {', '.join(close)}?" if close else "") + " The line is priced without it.",
+                          f"tùy chọn {name!r} không có trong bộ quy tắc" + (f"; có phải {', '.join(close)}?" if close else "") +
+                          " Dòng được tính giá không có tùy chọn này.",
+                          details={"option": name, "close_matches": close}))
+            continue
+        try:
+            converted = rs.convert_value(value, spec.type, spec.powers, spec.unit, Location(path=f"lines[{n - 1}].options.{name}"),
+                                         "NK311", spec.min, spec.max, name)
+            if spec.choices is not None and converted not in spec.choices:
+                raise NormkitError("NK601", f"{name} must be one of {', '.join(spec.choices)}, got {converted!r}")
+        except NormkitError as e:
+            valid = False
+            code = {"NK311": "BK203", "NK310": "BK203"}.get(e.code, "BK207")
+            if e.code == "NK503" and name == "royalty_coefficient":
+                code = "BK205"
+            vi = {"BK203": "đơn vị không phù hợp", "BK205": "hệ số nhuận bút ngoài khung"}.get(code, "tùy chọn không hợp lệ")
+            out.append(_f(code, n, f"option {name}: {e.message}", f"{vi} ({name}): {e.message}",
+                          details={"option": name, "error": e.code}))
+            continue
+        inputs[name] = value
+    return inputs, out, valid
+
+
+def _unit_check(rs: RuleSet, line: BudgetLine, n: int) -> list[Finding]:
+    from ..units import parse_unit_expr
+
+    norm = rs.compiled.norms[line.product]
+    try:
+        given = parse_unit_expr(line.unit or "", rs.units.vocab)
+        want = parse_unit_expr(norm.output_unit, rs.units.vocab)
+    except NormkitError:
+        return [_f("BK211", n, f"the unit {line.unit!r} is not in normkit's vocabulary; it was not checked against the norm's unit "
+                               f"({norm.output_unit})",
+                   f"đơn vị {line.unit!r} không có trong danh mục đơn vị; chưa đối chiếu với đơn vị của định mức ({norm.output_unit})",
+                   details={"unit": line.unit or "", "norm_unit": norm.output_unit})]
+    if rs.units.conversion(given, want) != 1:
+        return [_f("BK203", n, f"the line is in {line.unit} but norm {norm.code} prices one {norm.output_unit}",
+                   f"dòng ghi đơn vị {line.unit} nhưng định mức {norm.code} tính cho một {norm.output_unit}",
+                   details={"unit": line.unit or "", "norm_unit": norm.output_unit})]
+    return []
+
+
+def _price_unit(rs: RuleSet, budget: Budget, line: BudgetLine, inputs: dict[str, Any], at: dt.date) -> _Ceiling:
+    norms = rs.compiled.norms
+    norm = norms.get(line.product)
+    if norm is None:
+        close = difflib.get_close_matches(line.product, list(norms), n=3, cutoff=0.6)
+        return _Ceiling(None, [("BK201", f"unknown norm code {line.product!r}" + (f"; close matches: {', '.join(close)}" if close else ""),
+                                f"mã định mức {line.product!r} không có trong bộ quy tắc" + (f"; mã gần giống: {', '.join(close)}" if close else ""),
+                                {"details": {"product": line.product, "close_matches": close}})], None)
+    name = (norm.name.vi, norm.name.en)
+    order = Order.model_construct(normkit_order=1, id=budget.id, title=None, date=budget.date, at=None, packs=[], inputs={},
+                                  items=[OrderItem.model_construct(id=line.ref, norm=line.product, quantity=Decimal(1), label=None,
+                                                                   inputs=inputs)])
+    try:
+        q = rs.quote(order, at=at)
+    except NormkitError as e:
+        return _Ceiling(None, [_problem(sub, line) for sub in getattr(e, "errors", [e])], name)
+    return _Ceiling(q, [], name)
+
+
+def _problem(e: NormkitError, line: BudgetLine) -> tuple[str, str, str, dict]:
+    details: dict[str, Any] = {"error": e.code}
+    if e.code == "NK501":
+        names = [m["name"] for m in e.details.get("missing", [])]
+        details["missing"] = names
+        return ("BK202", f"cannot price {line.product}: {e.message}",
+                f"không tính được giá {line.product}: thiếu {len(names)} giá trị trong bảng giá của tỉnh ({'; '.join(names)})",
+                {"details": details})
+    if e.code in ("NK402", "NK401"):
+        return ("BK206", e.message, f"ngày tính giá nằm ngoài thời gian hiệu lực: {e.message}", {"details": details})
+    if e.code == "NK505":
+        check = str(e.details.get("check", ""))
+        details["check"] = check
+        if check == "radio_duration_tolerance":
+            return ("BK204", f"{line.product}: the actual duration {line.duration or line.options.get('actual_duration')} is outside "
+                             "the tolerance of the norm's duration and the line gives no override reason",
+                    f"{line.product}: thời lượng thực tế {line.duration or line.options.get('actual_duration')} lệch quá mức cho phép "
+                    "so với thời lượng định mức và không ghi lý do", {"details": details})
+        if check == "royalty_frame":
+            return ("BK205", f"{line.product}: the royalty coefficient is above its genre's maximum",
+                    f"{line.product}: hệ số nhuận bút vượt khung tối đa của thể loại", {"details": details})
+        return ("BK208", e.message, f"điều kiện của quy tắc không được đáp ứng: {e.message}", {"details": details})
+    if e.code == "NK504":
+        return ("BK201", e.message, f"mã định mức không có: {e.message}", {"details": details})
+    if e.code in ("NK601", "NK503", "NK603"):
+        return ("BK207", e.message, f"tùy chọn không hợp lệ: {e.message}", {"details": details})
+    return ("BK209", f"{line.product} cannot be priced: {e.code} {e.message}", f"không tính được giá {line.product}: {e.code} {e.message}",
+            {"details": details})

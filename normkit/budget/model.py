@@ -1,0 +1,180 @@
+"""Budgets (dự toán), settlements (quyết toán) and their check reports, as pydantic models.
+
+These models are the one contract shared by the Python API, the CLI (``normkit check``) and
+the HTTP service; their JSON Schemas (``normkit.budget.schemas``) are versioned. Money is
+:class:`~decimal.Decimal` and is written in JSON as a string holding an exact decimal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
+
+from ..model import Overlay
+from ..quote import PackRef, TraceNode
+
+BUDGET_SCHEMA = "normkit.budget/1"
+REPORT_SCHEMA = "normkit.budget-report/1"
+
+Short = Annotated[str, StringConstraints(max_length=200)]
+Text = Annotated[str, StringConstraints(max_length=2000)]
+OptionValue = Union[Decimal, bool, Text]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, defer_build=True)
+
+
+class BudgetLine(_Strict):
+    """One line of a budget or settlement: a product, how many, and what is claimed for it."""
+
+    ref: Short | None = Field(default=None, description="the line's own number or id in the budget (STT)")
+    product: Short = Field(description="norm code (mã định mức) or product id of the pack, e.g. 01.03.01.50.10")
+    description: Text | None = Field(default=None, description="nội dung / what the line is")
+    quantity: Decimal = Field(default=Decimal(1), description="number of products (khối lượng)")
+    unit: Short | None = Field(default=None, description="unit written in the budget (đơn vị tính), checked against the norm's")
+    duration: Short | None = Field(default=None, description='actual duration (thời lượng thực tế), e.g. "10.5 minute" or "630 s"')
+    unit_price: Decimal | None = Field(default=None, description="unit price claimed (đơn giá), VND")
+    amount: Decimal | None = Field(default=None, description="amount claimed (thành tiền), VND")
+    options: dict[Short, OptionValue] = Field(
+        default_factory=dict,
+        description="inputs the packs declare for an item: royalty_genre, royalty_coefficient, edited_share, "
+                    "duration_override_reason … (Vietnamese names such as `hệ số nhuận bút` are accepted)")
+
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options(cls, value: Any) -> Any:
+        """Option names as the pack inputs they fill (``hệ số nhuận bút`` -> ``royalty_coefficient``),
+        and numbers written as text (``"25"``) as numbers, so every file format reads the same."""
+        if not isinstance(value, dict):
+            return value
+        from .reading import option_name
+
+        out: dict[Any, Any] = {}
+        for key, v in value.items():
+            name = option_name(key) if isinstance(key, str) else key
+            if name in out:
+                raise ValueError(f"option {key!r} is given twice (as {name})")
+            if isinstance(v, str) and _PLAIN_NUMBER.fullmatch(v.strip()):
+                v = Decimal(v.strip())
+            out[name] = v
+        return out
+
+
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+class Budget(_Strict):
+    """A budget (dự toán) or settlement (quyết toán) to check against the norm ceilings."""
+
+    normkit_budget: Literal[1] = 1
+    id: Short
+    title: Text | None = None
+    comment: Text | None = Field(default=None, description="free text for people; not used by the check")
+    kind: Literal["budget", "settlement"] = "budget"
+    date: dt.date
+    at: dt.date | None = Field(default=None, description="evaluation date; the budget's date when absent")
+    pack: Short | None = Field(default=None, description="the province pack: an installed pack's name, or (files only) a folder")
+    overlay: Short | Overlay | None = Field(default=None, description="what-if values: an overlay file (files only) or one written inline")
+    total: Decimal | None = Field(default=None, description="the total the budget declares (tổng cộng), checked against its lines")
+    lines: list[BudgetLine] = Field(min_length=1, max_length=100_000)
+
+
+class Finding(BaseModel):
+    """One thing the check found, with a stable code (docs/budget.md)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="stable finding code, BK101 … (docs/budget.md)")
+    severity: Literal["error", "warning", "info"]
+    line: int | None = Field(description="1-based line number in the budget; null for the whole budget")
+    message: str = Field(description="the message in English")
+    message_vi: str = Field(description="the message in Vietnamese")
+    numbers: dict[str, Decimal] = Field(default_factory=dict, description="the amounts involved, exact decimals")
+    details: dict[str, Union[str, list[str]]] = Field(default_factory=dict)
+
+
+class LineResult(BaseModel):
+    """One budget line against its ceiling."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    ref: str | None = None
+    product: str
+    name_vi: str | None = None
+    name_en: str | None = None
+    quantity: Decimal
+    unit_price: Decimal | None = Field(description="claimed unit price")
+    amount: Decimal = Field(description="claimed amount (unit price × quantity when the budget gives no amount)")
+    ceiling_unit: Decimal | None = Field(description="norm ceiling for one unit: the quote of one product (null if it cannot be priced)")
+    allowed_exact: Decimal | None = Field(description="ceiling_unit × quantity, before rounding")
+    allowed: Decimal | None = Field(description="allowed amount, rounded as the pack rounds money")
+    excess: Decimal | None = Field(description="amount above the allowed amount (0 when within)")
+    status: Literal["within", "over", "not_priced"]
+    codes: list[str] = Field(default_factory=list, description="codes of this line's findings")
+    trace: list[TraceNode] | None = Field(default=None, description="the ceiling's quote trace, when asked for")
+
+
+class Totals(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    claimed: Decimal
+    allowed: Decimal = Field(description="sum of the allowed amounts of the lines that could be priced")
+    excess: Decimal = Field(description="sum of the excess of the lines above their ceiling")
+    claimed_priced: Decimal = Field(description="claimed amount of the lines that could be priced")
+    declared: Decimal | None = Field(default=None, description="the total the budget declares, if any")
+    lines: int
+    priced_lines: int
+    not_priced_lines: int
+
+
+class Report(BaseModel):
+    """The result of checking a budget: per-line ceilings, findings and totals."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    schema_: str = Field(default=REPORT_SCHEMA, alias="schema")
+    budget_id: str
+    kind: Literal["budget", "settlement"]
+    at: dt.date
+    currency: str = "VND"
+    packs: list[PackRef]
+    overlay: str | None = Field(default=None, description="label of the what-if values used, if any")
+    passed: bool = Field(description="true when there is no finding of severity error")
+    counts: dict[str, int] = Field(description="number of findings by severity")
+    totals: Totals
+    lines: list[LineResult]
+    findings: list[Finding]
+    _quotes: dict[int, Any] = PrivateAttr(default_factory=dict)
+
+    def quote_for(self, line: int) -> Any:
+        """The :class:`~normkit.quote.Quote` of one unit of ``line`` (1-based), or None."""
+        return self._quotes.get(line)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return self.model_dump_json(by_alias=True, indent=indent, exclude_none=False)
+
+    def at_or_above(self, severity: str) -> list[Finding]:
+        rank = SEVERITY_RANK[severity]
+        return [f for f in self.findings if SEVERITY_RANK[f.severity] >= rank]
+
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def budget_from_data(data: Any) -> Budget:
+    """Validate plain data (parsed JSON from another app) as a budget; errors are NK903."""
+    from ..yamlsource import SourceMap
+    from .reading import validate_budget
+
+    return validate_budget(data, SourceMap("<budget>"))
+
+
+__all__ = ["Budget", "BudgetLine", "Finding", "LineResult", "Totals", "Report", "budget_from_data", "BUDGET_SCHEMA", "REPORT_SCHEMA"]

@@ -1,0 +1,384 @@
+"""Reading budgets from JSON, YAML, CSV and XLSX, with Vietnamese or English headers.
+
+Every problem in a file is reported with its position (file:row:column for tables,
+file:line:column for JSON/YAML), all at once; nothing is skipped silently. Table cells are
+read with the helpers of :mod:`normkit.media.normtable` (same CSV/XLSX handling, same header
+folding as the norm tables).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import ErrorCollector, Location, NormkitError
+from ..media.normtable import DateCell, MAX_ROWS, _blank, _csv_records, _is_comment, _words, _xlsx_records
+from ..yamlsource import SourceMap
+from .model import Budget
+
+# column field -> header spellings after folding (no diacritics, lower case, words only)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "ref": ("stt", "tt", "so tt", "so thu tu", "ref", "no", "line", "id"),
+    "product": ("product", "product id", "norm", "norm code", "code", "ma dinh muc", "ma hieu", "ma hieu dinh muc", "ma san pham", "ma"),
+    "description": ("description", "name", "noi dung", "ten", "ten san pham", "dien giai", "noi dung cong viec"),
+    "quantity": ("quantity", "qty", "so luong", "khoi luong"),
+    "unit": ("unit", "don vi", "don vi tinh", "dvt"),
+    "duration": ("duration", "actual duration", "thoi luong", "thoi luong thuc te"),
+    "unit_price": ("unit price", "price", "don gia", "don gia de nghi"),
+    "amount": ("amount", "thanh tien", "so tien", "kinh phi", "kinh phi de nghi"),
+}
+# option names (JSON keys or table headers) -> the pack input they fill
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "royalty_genre": ("royalty genre", "genre", "the loai", "the loai nhuan but"),
+    "royalty_coefficient": ("royalty coefficient", "royalty", "he so nhuan but", "he so"),
+    "edited_share": ("edited share", "ty le bien tap", "ty le"),
+    "duration_override_reason": ("duration override reason", "override reason", "ly do", "ly do dieu chinh thoi luong"),
+    "actual_duration": ("actual duration input",),
+    "language": ("language", "ngon ngu"),
+}
+META: dict[str, tuple[str, ...]] = {
+    "id": ("id", "budget id", "ma du toan", "so du toan", "so hieu"),
+    "title": ("title", "ten du toan", "tieu de"),
+    "kind": ("kind", "loai"),
+    "date": ("date", "ngay", "ngay lap"),
+    "at": ("at", "evaluation date", "ngay ap dung", "ngay tinh"),
+    "pack": ("pack", "bo quy tac", "goi quy tac", "tinh"),
+    "total": ("total", "tong cong", "tong"),
+}
+KINDS = {"budget": "budget", "du toan": "budget", "settlement": "settlement", "quyet toan": "settlement"}
+TOTAL_WORDS = ("tong cong", "total", "tong", "cong")
+REQUIRED = ("product", "quantity")
+
+_COL = {syn: f for f, syns in COLUMNS.items() for syn in syns}
+_OPT = {syn: f for f, syns in OPTIONS.items() for syn in syns}
+_META = {syn: f for f, syns in META.items() for syn in syns}
+_OPTION_PREFIX = re.compile(r"^(?:option|tuy chon)\s+(.+)$")
+_GROUPED = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
+MAX_EXACT = 2 ** 53
+
+
+def option_name(key: str) -> str:
+    """The pack input an option key names: ``"Hệ số nhuận bút"`` -> ``royalty_coefficient``;
+    a key that is already an input name (or unknown) is returned as written, trimmed."""
+    words = _words(key)
+    if words in _OPT:
+        return _OPT[words]
+    snake = words.replace(" ", "_")
+    return snake if snake in OPTIONS else key.strip()
+
+
+def header_field(header: str) -> str | None:
+    """``"Đơn giá / unit price"`` -> ``unit_price``; ``option:<name>`` columns -> ``option:<input>``;
+    ``""`` for nothing to read; ``None`` when not understood."""
+    whole = _words(header)
+    if not whole:
+        return ""
+    for words in [whole] + [_words(p) for p in re.split(r"[/|()\[\]]", header)]:
+        if not words:
+            continue
+        if words in _COL:
+            return _COL[words]
+        if words in _OPT or words.replace(" ", "_") in OPTIONS:
+            return "option:" + option_name(words)
+        m = _OPTION_PREFIX.match(words)
+        if m:
+            return "option:" + m.group(1).replace(" ", "_")
+    return None
+
+
+def meta_field(text: str) -> str | None:
+    """``"Ngày / date:"`` -> ``date`` (a budget-level value written above the header row)."""
+    for words in [_words(text)] + [_words(p) for p in re.split(r"[/|()\[\]]", text)]:
+        if words in _META:
+            return _META[words]
+    return None
+
+
+# ---- entry point ----------------------------------------------------------------------
+
+def read_budget(path: str | os.PathLike[str], sheet: str | None = None) -> Budget:
+    """Read a budget file (.json, .yaml/.yml, .csv or .xlsx)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if not p.is_file():
+        raise NormkitError("NK901", f"no such file: {p}", location=Location(str(p)))
+    if suffix in (".json", ".yaml", ".yml"):
+        from ..yamlsource import read_file
+
+        try:
+            data, smap = read_file(p)
+        except NormkitError as e:
+            raise NormkitError("NK901", f"cannot read {p.name}: {e.message}", location=e.location) from None
+        if not isinstance(data, dict):
+            raise NormkitError("NK903", "a budget must be a mapping with `id`, `date` and `lines`", location=Location(str(p), 1, 1))
+        return validate_budget(data, smap)
+    if suffix in (".csv", ".xlsx"):
+        try:
+            if suffix == ".csv":
+                records: Iterable[tuple[int, list[Any]]] = _csv_records(p)
+                records = list(records)
+            else:
+                records, _ = _xlsx_records(p, sheet)
+        except NormkitError as e:
+            raise NormkitError("NK901", e.message, location=e.location, hint=e.hint) from None
+        return _from_table(str(p), records)
+    raise NormkitError("NK901", f"cannot read {p.name}: a budget is a .json, .yaml, .csv or .xlsx file", location=Location(str(p)))
+
+
+def validate_budget(data: Any, smap: SourceMap) -> Budget:
+    """Validate parsed data as a :class:`Budget`; schema errors are NK903 with their positions."""
+    from ..loader import validate
+
+    if not isinstance(data, dict):
+        raise NormkitError("NK903", "a budget must be a mapping with `id`, `date` and `lines`", location=Location(path="budget"))
+    try:
+        budget: Budget = validate(Budget, data, smap)
+    except NormkitError as e:
+        errors = ErrorCollector()
+        for sub in getattr(e, "errors", [e]):
+            where = sub.location
+            if where is not None and where.file == "<budget>":  # data, not a file: the field path only
+                where = Location(path=where.path)
+            errors.add(NormkitError("NK903", sub.message, location=where))
+        errors.raise_if_any()
+        raise  # pragma: no cover
+    return budget
+
+
+# ---- tables ---------------------------------------------------------------------------
+
+def _text(v: Any) -> str:
+    if isinstance(v, DateCell):
+        return str(v.value)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return "" if v is None else str(v).strip()
+
+
+def money_cell(v: Any) -> Decimal:
+    """A VND amount from a cell: whole đồng; ``5.359.747`` and ``5,359,747`` read as 5359747.
+
+    Raises ``ValueError`` with the reason."""
+    if isinstance(v, bool) or isinstance(v, DateCell):
+        raise ValueError(f"{_text(v)!r} is not an amount")
+    if isinstance(v, int):
+        return Decimal(v)
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ValueError("not a finite number")
+        if not v.is_integer():
+            raise ValueError(f"{v!r} is not a whole number of đồng (VND amounts have no decimals)")
+        if abs(v) > MAX_EXACT:
+            raise ValueError(f"{v!r} is beyond the range a spreadsheet number holds exactly; write the amount as text")
+        return Decimal(int(v))
+    text = str(v).strip().replace(" ", "").replace("\u00a0", "")
+    for suffix in ("đ", "đồng", "vnd", "VND", "₫"):
+        if text.endswith(suffix):
+            text = text[: -len(suffix)].strip()
+    if _GROUPED.match(text):
+        text = re.sub(r"[.,]", "", text)
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not an amount in đồng") from None
+    if not d.is_finite():
+        raise ValueError("not a finite number")
+    if d != d.to_integral_value():
+        raise ValueError(f"{text} is not a whole number of đồng (VND amounts have no decimals)")
+    return d.quantize(Decimal(1))
+
+
+def number_cell(v: Any) -> Decimal:
+    """A quantity or coefficient: exact decimal; a spreadsheet float by its shortest repr."""
+    if isinstance(v, bool) or isinstance(v, DateCell):
+        raise ValueError(f"{_text(v)!r} is not a number")
+    if isinstance(v, int):
+        return Decimal(v)
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ValueError("not a finite number")
+        if v.is_integer() and abs(v) > MAX_EXACT:
+            raise ValueError(f"{v!r} is beyond the range a spreadsheet number holds exactly")
+        return Decimal(repr(v))
+    text = str(v).strip()
+    if re.fullmatch(r"[-+]?\d+,\d+", text):  # Vietnamese decimal comma: 2,5
+        text = text.replace(",", ".")
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not d.is_finite():
+        raise ValueError("not a finite number")
+    return d
+
+
+def _option_cell(v: Any) -> Any:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return number_cell(v)
+    if isinstance(v, bool):
+        return v
+    return _text(v)
+
+
+def _from_table(path: str, records: Iterable[tuple[int, list[Any]]]) -> Budget:
+    errors = ErrorCollector()
+    meta: dict[str, Any] = {}
+    meta_where: dict[str, Location] = {}
+    columns: dict[str, int] | None = None
+    headers: list[str] = []
+    lines: list[dict[str, Any]] = []
+    line_rows: list[int] = []
+    total_seen = False
+
+    def loc(row: int, col: int | None = None, name: str | None = None) -> Location:
+        return Location(path, row, None if col is None else col + 1, path=name)
+
+    for row, cells in records:
+        if all(_blank(c) for c in cells) or _is_comment(cells):
+            continue
+        if columns is None:
+            first = next((i for i, c in enumerate(cells) if not _blank(c)), 0)
+            key = meta_field(_text(cells[first]))
+            if key is not None and len([c for c in cells if not _blank(c)]) <= 2:
+                value = cells[first + 1] if first + 1 < len(cells) else None
+                if key in meta:
+                    errors.add(NormkitError("NK902", f"{key} is given twice", location=loc(row, first)))
+                meta[key] = value
+                meta_where[key] = loc(row, first + 1, key)
+                continue
+            headers = [_text(c) for c in cells]
+            columns = {}
+            for i, h in enumerate(headers):
+                field = header_field(h)
+                if field is None:
+                    errors.add(NormkitError("NK902", f"unknown column {h!r}", location=loc(row, i),
+                                            hint="budget columns: STT/ref, mã định mức/product, nội dung/description, số lượng/quantity, "
+                                                 "ĐVT/unit, thời lượng/duration, đơn giá/unit price, thành tiền/amount, option:<input>"))
+                elif field == "":
+                    continue
+                elif field in columns:
+                    errors.add(NormkitError("NK902", f"columns {headers[columns[field]]!r} and {h!r} both name {field!r}", location=loc(row, i)))
+                else:
+                    columns[field] = i
+            missing = [f for f in REQUIRED if f not in columns]
+            if "unit_price" not in columns and "amount" not in columns:
+                missing.append("unit_price or amount")
+            if missing:
+                errors.add(NormkitError("NK902", f"the header row has no column for {', '.join(missing)}", location=loc(row)))
+                errors.raise_if_any()
+            continue
+        assert columns is not None
+
+        def cell(name: str) -> Any:
+            i = columns.get(name)  # type: ignore[union-attr]
+            return cells[i] if i is not None and i < len(cells) else None
+
+        product = cell("product")
+        if _blank(product):
+            words = {w for c in cells if isinstance(c, str) for w in [_words(c)] + [_words(x) for x in re.split(r"[/|()]", c)]}
+            if words & set(TOTAL_WORDS) and "amount" in columns:
+                if total_seen:
+                    errors.add(NormkitError("NK902", "a second total row", location=loc(row)))
+                total_seen = True
+                try:
+                    meta["total"] = money_cell(cell("amount"))
+                    meta_where["total"] = loc(row, columns["amount"], "total")
+                except ValueError as exc:
+                    errors.add(NormkitError("NK902", f"total: {exc}", location=loc(row, columns["amount"], "total")))
+                continue
+            errors.add(NormkitError("NK902", "the row has no product (mã định mức)", location=loc(row, columns["product"], "product")))
+            continue
+        if total_seen:
+            errors.add(NormkitError("NK902", "a line after the total row", location=loc(row)))
+        if len(lines) >= MAX_ROWS:
+            raise NormkitError("NK902", f"the budget has more than {MAX_ROWS} lines; split it", location=loc(row))
+        line: dict[str, Any] = {"product": _text(product)}
+        options: dict[str, Any] = {}
+        for field, i in columns.items():
+            v = cells[i] if i < len(cells) else None
+            if field == "product" or _blank(v):
+                continue
+            try:
+                if field in ("unit_price", "amount"):
+                    line[field] = money_cell(v)
+                elif field == "quantity":
+                    line[field] = number_cell(v)
+                elif field == "duration":
+                    line[field] = str(number_cell(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else _text(v)
+                elif field.startswith("option:"):
+                    options[field[7:]] = _option_cell(v)
+                else:
+                    line[field] = _text(v)
+            except ValueError as exc:
+                errors.add(NormkitError("NK902", f"{headers[i] or field}: {exc}", location=loc(row, i, field)))
+        if "quantity" not in line:
+            errors.add(NormkitError("NK902", "the line has no quantity (số lượng)", location=loc(row, columns["quantity"], "quantity")))
+        if "unit_price" not in line and "amount" not in line:
+            errors.add(NormkitError("NK902", "the line claims neither a unit price (đơn giá) nor an amount (thành tiền)", location=loc(row)))
+        if options:
+            line["options"] = options
+        lines.append(line)
+        line_rows.append(row)
+    if columns is None:
+        errors.add(NormkitError("NK902", "the table is empty: no header row", location=Location(path)))
+    elif not lines:
+        errors.add(NormkitError("NK902", "the table has no budget lines", location=Location(path)))
+    data: dict[str, Any] = {"lines": lines}
+    for key, value in meta.items():
+        where = meta_where.get(key, Location(path))
+        try:
+            if key == "total":
+                data[key] = value if isinstance(value, Decimal) else money_cell(value)
+            elif key in ("date", "at"):
+                data[key] = _date_cell(value)
+            elif key == "kind":
+                k = _words(_text(value))
+                if k not in KINDS:
+                    raise ValueError(f"{_text(value)!r} is not a kind; write dự toán/budget or quyết toán/settlement")
+                data[key] = KINDS[k]
+            else:
+                data[key] = _text(value)
+        except ValueError as exc:
+            errors.add(NormkitError("NK902", f"{key}: {exc}", location=where))
+    for key in ("id", "date"):
+        if key not in data:
+            errors.add(NormkitError("NK902", f"the budget gives no {key}: add a row `{key}` with its value above the header row "
+                                              f"({'mã dự toán' if key == 'id' else 'ngày'})", location=Location(path)))
+    errors.raise_if_any()
+    smap = SourceMap(path)
+    try:
+        return validate_budget(data, smap)
+    except NormkitError as e:  # positions of table cells, not of a YAML document
+        out = ErrorCollector()
+        for sub in getattr(e, "errors", [e]):
+            where = Location(path, path=sub.location.path if sub.location else None)
+            m = re.match(r"lines\[(\d+)\]", (sub.location.path or "") if sub.location else "")
+            if m and int(m.group(1)) < len(line_rows):
+                where = Location(path, line_rows[int(m.group(1))], path=sub.location.path if sub.location else None)
+            out.add(NormkitError("NK902", sub.message, location=where))
+        out.raise_if_any()
+        raise  # pragma: no cover
+
+
+def _date_cell(v: Any) -> dt.date:
+    if isinstance(v, DateCell):
+        v = v.value
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    text = _text(v)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)  # Vietnamese dd/mm/yyyy
+        if m:
+            try:
+                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            except ValueError:
+                pass
+    raise ValueError(f"{text!r} is not a date; write YYYY-MM-DD or dd/mm/yyyy")
