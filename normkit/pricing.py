@@ -218,7 +218,17 @@ def price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
     Arithmetic runs in normkit's own Decimal context (34 digits, traps on overflow and invalid
     operations), installed for this thread only for the duration of the call."""
     with localcontext(CTX):
-        return _price(rs, order, at)
+        try:
+            return _price(rs, order, at)
+        except (Overflow, InvalidOperation, DivisionByZero):  # a subtotal or total beyond the exact range
+            raise _too_large(f"order {order.id}: a subtotal or the total", order.locate("items")) from None
+
+
+def _too_large(what: str, location: Any) -> NormkitError:
+    """A value beyond what normkit computes exactly (34 significant digits, exponents within ±60)."""
+    return NormkitError("NK502", f"{what} is beyond the exact range (34 significant digits, at most 10^60); "
+                        "the amount cannot be computed to the đồng", location=location,
+                        hint="check the quantities and inputs: a value this large is almost certainly a typing mistake")
 
 
 def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
@@ -259,6 +269,7 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
     unit_quantum = per_line and quantum == ONE
     rounding = MODES[mode]
     keep_lines = rs.uses_line_sums
+    too_large: set[int] = set()
     for idx, item, norm, item_inputs in prepared:
         item_id = item.id or f"{idx + 1}"
         code = norm.code
@@ -311,15 +322,23 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
                         rate_cache[id(line)] = hit
                 rate, children = hit
                 qty = line_qty * item_qty
-                exact = qty * rate
-                if factor is not None:
-                    exact = exact * factor[0] / factor[1]
-                if unit_quantum:
-                    amount = exact.quantize(ONE, rounding)
-                elif per_line:
-                    amount = round_to(exact, quantum, mode)
-                else:
-                    amount = exact
+                try:
+                    exact = qty * rate
+                    if factor is not None:
+                        exact = exact * factor[0] / factor[1]
+                    if unit_quantum:
+                        amount = exact.quantize(ONE, rounding)
+                    elif per_line:
+                        amount = round_to(exact, quantum, mode)
+                    else:
+                        amount = exact
+                except (Overflow, InvalidOperation):
+                    if idx not in too_large:  # one error per item, naming its first line
+                        too_large.add(idx)
+                        errors.add(_too_large(f"item {item_id} ({code}), line {resource}: {qty} × {rate}",
+                                              order.locate("items", idx, "quantity")))
+                    complete = False
+                    continue
                 # what a QuoteLine needs besides the item, and the line's trace
                 block.append(((comp, resource, entry[8], entry[9], qty, entry[10], rate, entry[11], amount, exact, entry[12]),
                               line, children))
@@ -350,11 +369,15 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
                     if when is not None and not when(env):
                         continue
                     exact = fn(env)
+                    amount = round_to(exact, quantum, mode) if round_at == "line" else exact
                 except Missing as m:
                     missing.setdefault(m.name, m)
                     env.item[extra.id] = ZERO  # placeholder so later extras still report what they miss
                     continue
-                amount = round_to(exact, quantum, mode) if round_at == "line" else exact
+                except (Overflow, InvalidOperation, DivisionByZero):
+                    errors.add(_too_large(f"item {item_id} ({code}) extra {extra.id}", order.locate("items", idx)))
+                    env.item[extra.id] = ZERO
+                    continue
                 env.item[extra.id] = amount
                 subtotal["other"] = _add(subtotal["other"], amount)
                 recs.append(Rec("extra", extra, amount, env.children, extra=exact))
@@ -377,6 +400,9 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
                 ok = fn(env)
             except Missing as m:
                 missing.setdefault(m.name, m)
+                continue
+            except (Overflow, InvalidOperation, DivisionByZero):
+                errors.add(_too_large(f"item {item_id} ({code}) check {check.id}", order.locate("items", idx)))
                 continue
             if ok:
                 continue

@@ -1,0 +1,56 @@
+"""Bounds of the hostile-input tests: each attack must fail (or succeed) within a time and a
+memory bound. Measured with time.perf_counter and tracemalloc (Python allocations, which is
+where a YAML bomb or a runaway number would show); the bounds are stated in docs/threat-model.md.
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from typing import Any, Callable
+
+import pytest
+
+from normkit.errors import CATALOGUE, NormkitError, NormkitErrors
+
+SECONDS = 5.0
+MIB = 200
+MEASURED: dict[str, tuple[float, float, str]] = {}  # attack -> (seconds, peak MiB, outcome)
+
+
+def bounded(attack: str, call: Callable[[], Any], *, seconds: float = SECONDS, mib: float = MIB) -> Any:
+    """Run ``call`` under tracemalloc; return its result or the NormkitError it raised.
+
+    Fails when it takes longer than ``seconds`` or allocates more than ``mib`` MiB at its peak,
+    or when it raises anything but a catalogued NormkitError.
+    """
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        try:
+            result: Any = call()
+            outcome = "ok"
+        except NormkitError as e:
+            result = e
+            outcome = e.code
+            for err in (e.errors if isinstance(e, NormkitErrors) else [e]):
+                assert err.code in CATALOGUE and err.message and err.hint
+    finally:
+        elapsed = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    MEASURED[attack] = (elapsed, peak, outcome)
+    assert elapsed < seconds, f"{attack}: {elapsed:.2f} s (bound {seconds} s)"
+    assert peak < mib, f"{attack}: peak {peak:.1f} MiB (bound {mib} MiB)"
+    return result
+
+
+def expect_error(attack: str, call: Callable[[], Any], code: str, message: str | None = None, **bounds: float) -> NormkitError:
+    """``call`` must fail with ``code`` (and ``message`` in its text, when given) within the bounds."""
+    result = bounded(attack, call, **bounds)
+    if not isinstance(result, NormkitError):
+        pytest.fail(f"{attack}: expected {code}, got a result: {result!r}"[:500])
+    assert result.code == code, result.render()
+    if message is not None:
+        assert message in result.message, result.render()
+    return result
