@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from .decimalctx import CTX
 from .errors import Location, NormkitError
 from .units import Vocabulary, parse_unit_expr
 
-_QTY = re.compile(r"^\s*(?P<num>[-+]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>.*?)\s*$")
+_QTY = re.compile(r"^\s*(?P<num>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>.*?)\s*$")
 
 
 def parse_quantity(text: str, vocab: Vocabulary, location: Location | None = None) -> tuple[Decimal, dict[str, int]]:
@@ -18,7 +19,10 @@ def parse_quantity(text: str, vocab: Vocabulary, location: Location | None = Non
         raise NormkitError("NK603", f"cannot read {text!r} as a number with a unit", location=location)
     try:
         value = Decimal(m.group("num"))
-    except InvalidOperation:  # pragma: no cover - the pattern only admits decimals
+    except InvalidOperation:  # an exponent too large for Decimal itself
         raise NormkitError("NK603", f"cannot read {text!r} as a number", location=location) from None
+    if value and not CTX.Emin <= value.adjusted() <= CTX.Emax:
+        raise NormkitError("NK603", f"{text!r} is out of range: numbers must lie between 10^{CTX.Emin} and 10^{CTX.Emax} in size",
+                           location=location)
     unit = m.group("unit")
     return value, (parse_unit_expr(unit, vocab, location) if unit else {})

@@ -115,7 +115,6 @@ class _StrictLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolver
 
 
 _INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
-_DEC_RE = re.compile(r"^[-+]?([0-9][0-9_]*)?\.[0-9_]*$|^[-+]?[0-9][0-9_]*\.?$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -333,15 +332,14 @@ def _scalar(node: ScalarNode, filename: str) -> Any:
             return text  # yes/no/on/off stay text: YAML 1.1's surprise booleans
         if tag == "tag:yaml.org,2002:int":
             if _INT_RE.match(text):
-                return int(text.replace("_", ""))
+                return _in_range(int(text.replace("_", "")), node, filename)
             return text  # 0x.., 0o.., 1:30 (sexagesimal) stay text
         if tag == "tag:yaml.org,2002:float":
             lowered = text.lower()
             if "nan" in lowered or "inf" in lowered:
                 raise NormkitError("NK106", f"{text!r} is not a number normkit accepts", location=Location(filename, node.start_mark.line + 1, node.start_mark.column + 1))
-            if _DEC_RE.match(text):
-                return Decimal(text.replace("_", ""))
-            return Decimal(text.replace("_", ""))  # exponent form, e.g. 1e3: exact as Decimal
+            # plain decimals, or the exponent form (1.5e+3), exact as Decimal
+            return _in_range(Decimal(text.replace("_", "")), node, filename)
         if tag == "tag:yaml.org,2002:timestamp":
             if _DATE_RE.match(text):
                 return dt.date.fromisoformat(text)
@@ -349,3 +347,15 @@ def _scalar(node: ScalarNode, filename: str) -> Any:
     except (ValueError, InvalidOperation):
         raise NormkitError("NK106", f"{text!r} is not a valid value", location=Location(filename, node.start_mark.line + 1, node.start_mark.column + 1)) from None
     return text
+
+
+RANGE_EXP = 60  # numbers lie between 10^-60 and 10^60 in size, as in normkit's Decimal context
+
+
+def _in_range(value: Any, node: ScalarNode, filename: str) -> Any:
+    """A number normkit can compute with; anything bigger than 10^60 (or smaller than 10^-60) is refused."""
+    d = Decimal(value)
+    if d and not -RANGE_EXP <= d.adjusted() <= RANGE_EXP:
+        raise NormkitError("NK106", f"{node.value!r} is out of range: numbers must lie between 10^-{RANGE_EXP} and 10^{RANGE_EXP} in size",
+                           location=Location(filename, node.start_mark.line + 1, node.start_mark.column + 1))
+    return value
