@@ -110,7 +110,8 @@ def check(budget: Budget | Mapping[str, Any] | str | os.PathLike[str], *, pack: 
           rules: RuleSet | None = None, at: dt.date | None = None, overlay: Any = None, trace: bool = False) -> Report:
     """Check ``budget`` (a :class:`Budget`, plain data, or a .json/.yaml/.csv/.xlsx file).
 
-    The rule set is ``rules``, else ``pack`` (a folder or installed pack name), else the
+    The rule set is ``rules`` (used as given: the budget's ``overlay`` is not applied to it;
+    ``overlay`` is), else ``pack`` (a folder or installed pack name), else the
     budget's ``pack`` (relative to the budget file). ``at`` overrides the evaluation date.
     ``trace=True`` puts each ceiling's quote trace in the report's lines."""
     base: Path | None = None

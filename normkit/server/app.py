@@ -1,0 +1,235 @@
+"""The HTTP service: quote, check, packs, schemas and health, with an OpenAPI document.
+
+- Packs are only those installed or on ``NORMKIT_PATH``, chosen by name: no rule upload, no
+  paths, no overlay files (inline overlay values are allowed).
+- Request bodies are limited in size (``max_body`` bytes, 1 MB by default): larger ones get 413.
+- Every error is the NormkitError dict under ``error`` (code, message, location, hint …):
+  422 for a request normkit cannot use, 404 for an unknown pack or schema, 413 for a body too large.
+- Rule sets are loaded once per pack name and shared (they are immutable and thread-safe);
+  restart the service to pick up changed packs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..budget.model import Budget, Report
+from ..engine import RuleSet
+from ..errors import Location, NormkitError
+from ..model import Order
+from ..version import __version__
+
+MAX_BODY = 1_000_000
+SCHEMA_KINDS = ("order", "quote", "trace", "overlay", "budget", "report")
+PackName = Field(max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="an installed pack's name (GET /v1/packs)")
+
+
+class QuoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pack: str = PackName
+    order: Order
+    at: dt.date | None = Field(default=None, description="evaluation date; the order's `at`, else its `date`, when absent")
+    overrides: dict[str, Decimal | str] | None = Field(default=None, description="what-if: parameter -> value (number or text with unit)")
+    trace: bool = Field(default=False, description="include the trace of every figure")
+
+
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pack: str | None = Field(default=None, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                             description="an installed pack's name; the budget's `pack` when absent")
+    budget: Budget
+    at: dt.date | None = None
+    trace: bool = Field(default=False, description="include each ceiling's quote trace")
+
+
+class ErrorBody(BaseModel):
+    error: dict[str, Any] = Field(description="NormkitError.to_dict(): code, message, location, file, line, column, path, hint")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class PackInfo(BaseModel):
+    id: str
+    version: str | None = None
+    title_vi: str | None = None
+    title_en: str | None = None
+    status: str | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+    extends: list[str] = Field(default_factory=list)
+    error: dict[str, Any] | None = None
+
+
+ERRORS = {404: {"model": ErrorBody, "description": "unknown pack or schema"},
+          413: {"model": ErrorBody, "description": "request body too large"},
+          422: {"model": ErrorBody, "description": "the request cannot be used (code, message, location, hint)"}}
+STATUS = {"NK904": 404, "NK205": 404, "NK905": 422}
+
+
+def _error(e: NormkitError, status: int | None = None) -> JSONResponse:
+    return JSONResponse({"error": e.to_dict()}, status_code=status or STATUS.get(e.code, 422))
+
+
+class BodyLimit:
+    """ASGI middleware: refuse bodies above ``limit`` bytes (by Content-Length, and while reading)."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.limit
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    await self._refuse(scope, receive, send)
+                    return
+        seen = 0
+
+        async def limited() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Any, receive: Any, send: Any) -> None:
+        err = NormkitError("NK905", f"the request body is larger than {self.limit} bytes", location=Location(path="body"))
+        await _error(err, 413)(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class Packs:
+    """Rule sets by installed pack name, each loaded once."""
+
+    def __init__(self) -> None:
+        self._sets: dict[str, RuleSet] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> RuleSet:
+        hit = self._sets.get(name)
+        if hit is not None:
+            return hit
+        from ..api import load
+        from ..budget.checking import find_named_pack
+
+        root = find_named_pack(name)
+        with self._lock:
+            hit = self._sets.get(name)
+            if hit is None:
+                hit = load(root)
+                self._sets[name] = hit
+        return hit
+
+
+def create_app(max_body: int = MAX_BODY) -> FastAPI:
+    app = FastAPI(title="normkit", version=__version__,
+                  description="Exact, explainable prices from Vietnam's economic-technical norms: quote orders and check budgets "
+                              "against the norm ceilings. Money is always a string holding an exact decimal.")
+    packs = Packs()
+
+    @app.exception_handler(NormkitError)
+    async def normkit_error(_request: Request, exc: NormkitError) -> JSONResponse:
+        return _error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errs = exc.errors()
+        first = errs[0] if errs else {"loc": (), "msg": "invalid request"}
+        path = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        more = f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""
+        err = NormkitError("NK905", f"{first.get('msg', 'invalid request')}{more}", location=Location(path=path or "body"),
+                           details={"errors": [{"path": ".".join(str(p) for p in e.get("loc", ())), "message": str(e.get("msg"))}
+                                               for e in errs[:50]]})
+        return _error(err, 422)
+
+    @app.exception_handler(Exception)
+    async def internal_error(_request: Request, exc: Exception) -> JSONResponse:  # a bug in normkit: say so, no traceback
+        return JSONResponse({"error": {"code": "internal", "message": f"internal error: {type(exc).__name__}", "location": None,
+                                       "hint": "this is a bug in normkit, not in your request; please report it"}}, status_code=500)
+
+    @app.get("/health", response_model=Health, summary="liveness")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/v1/packs", response_model=list[PackInfo], summary="the installed packs (the only ones requests may name)")
+    def list_packs() -> list[dict[str, Any]]:
+        from ..loader import read_pack
+        from ..registry import installed_packs
+
+        out: list[dict[str, Any]] = []
+        for path in installed_packs():
+            try:
+                m = read_pack(path).manifest
+                out.append({"id": m.id, "version": m.version, "title_vi": m.title.vi, "title_en": m.title.en, "status": m.status,
+                            "valid_from": str(m.valid.from_), "valid_to": str(m.valid.to) if m.valid.to else None, "extends": m.extends})
+            except NormkitError as e:
+                out.append({"id": path.name, "error": e.to_dict()})
+        return out
+
+    @app.get("/v1/schema/{kind}", summary="JSON Schema of an order, quote, trace node, overlay, budget or report",
+             responses={404: ERRORS[404]})
+    def get_schema(kind: Literal["order", "quote", "trace", "overlay", "budget", "report"]) -> dict[str, Any]:
+        from ..api import schema
+        from ..budget.schemas import SCHEMAS, schema as budget_schema
+
+        return budget_schema(kind) if kind in SCHEMAS else schema(kind)
+
+    @app.post("/v1/quote", summary="price an order with an installed pack",
+              responses={200: {"description": "the quote (normkit.quote/1; GET /v1/schema/quote)",
+                               "content": {"application/json": {"schema": {"type": "object"}}}}, **ERRORS})
+    def post_quote(req: QuoteRequest) -> Response:
+        rules = packs.get(req.pack)
+        if req.overrides:
+            rules = rules.with_overrides(req.overrides, label="what-if")
+        q = rules.quote(req.order, at=req.at)
+        return Response(q.to_json(trace=req.trace, indent=None), media_type="application/json")
+
+    @app.post("/v1/check", response_model=Report, summary="check a budget or settlement against the norm ceilings",
+              responses={**ERRORS})
+    def post_check(req: CheckRequest) -> Response:
+        from ..budget.checking import check
+
+        budget = req.budget
+        name = req.pack or budget.pack
+        if name is None:
+            raise NormkitError("NK601", "the budget names no pack: give `pack` (an installed pack's name)", location=Location(path="pack"))
+        rules = packs.get(name)
+        if isinstance(budget.overlay, str):
+            raise NormkitError("NK904", "an overlay file cannot be named here; give the overlay inline (`overlay: {set: {...}}`)",
+                               location=Location(path="budget.overlay"))
+        if budget.overlay is not None:
+            rules = rules.with_overlay(budget.overlay)
+        report = check(budget, rules=rules, at=req.at, trace=req.trace)
+        return Response(report.to_json(indent=None), media_type="application/json")
+
+    app.add_middleware(BodyLimit, limit=max_body)
+    return app
