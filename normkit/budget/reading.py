@@ -298,6 +298,7 @@ def _from_table(path: str, records: Iterable[tuple[int, list[Any]]]) -> Budget:
             raise NormkitError("NK902", f"the budget has more than {MAX_ROWS} lines; split it", location=loc(row))
         line: dict[str, Any] = {"product": _text(product)}
         options: dict[str, Any] = {}
+        bad: set[str] = set()
         for field, i in columns.items():
             v = cells[i] if i < len(cells) else None
             if field == "product" or _blank(v):
@@ -314,10 +315,11 @@ def _from_table(path: str, records: Iterable[tuple[int, list[Any]]]) -> Budget:
                 else:
                     line[field] = _text(v)
             except ValueError as exc:
+                bad.add(field)
                 errors.add(NormkitError("NK902", f"{headers[i] or field}: {exc}", location=loc(row, i, field)))
-        if "quantity" not in line:
+        if "quantity" not in line and "quantity" not in bad:
             errors.add(NormkitError("NK902", "the line has no quantity (số lượng)", location=loc(row, columns["quantity"], "quantity")))
-        if "unit_price" not in line and "amount" not in line:
+        if "unit_price" not in line and "amount" not in line and not bad & {"unit_price", "amount"}:
             errors.add(NormkitError("NK902", "the line claims neither a unit price (đơn giá) nor an amount (thành tiền)", location=loc(row)))
         if options:
             line["options"] = options
