@@ -21,6 +21,7 @@ import numpy as np
 from ..expr.vector import Text
 
 FLOAT_EXACT = 2**53
+INT64_LIMIT = 2**63
 _TRUE = {"true", "1", "yes", "y", "có", "x", "t"}
 _FALSE = {"false", "0", "no", "n", "không", "f"}
 
@@ -65,6 +66,12 @@ def whole_column(series: Any, name: str, lo: Decimal | None, hi: Decimal | None,
     if fractional is not None:
         whole = np.array([v == v.to_integral_value() if isinstance(v, Decimal) else True for v in fractional.tolist()], dtype=bool)
         _mark(reasons, ~whole, f"{name} must be a whole number{(' of ' + unit) if unit else ''}")
+        # whole numbers beyond int64 (e.g. 1e30 or 20 digits in a CSV) are out of any bound: rejected, never converted
+        big = np.array([isinstance(v, Decimal) and abs(v) >= INT64_LIMIT for v in fractional.tolist()], dtype=bool)
+        positive = np.array([isinstance(v, Decimal) and v > 0 for v in fractional.tolist()], dtype=bool)
+        _mark(reasons, big & positive, f"{name} is above {hi}" if hi is not None else f"{name} is too large (at most {INT64_LIMIT - 1})")
+        _mark(reasons, big & ~positive, ("negative " + name if lo == 0 else f"{name} is below {lo}") if lo is not None
+              else f"{name} is too small (at least {-INT64_LIMIT})")
         ints = np.zeros(len(series), dtype=np.int64)
         ok = np.equal(reasons, None)
         ints[ok] = [int(v) for v in fractional[ok].tolist()]
@@ -111,6 +118,10 @@ def _numbers(series: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
         _mark(reasons, ~na, f"{name} must be a number, not true/false")
         return np.zeros(n, dtype=np.int64), reasons, None
     if kind in "iu" or dtype_name in ("Int64", "Int32", "Int16", "Int8", "UInt8", "UInt16", "UInt32", "UInt64"):
+        if kind == "u" or dtype_name == "UInt64":  # above int64: rejected, never wrapped around to a negative number
+            big = (series.fillna(0) >= INT64_LIMIT).to_numpy(dtype=bool)
+            _mark(reasons, big, f"{name} is too large (at most {INT64_LIMIT - 1})")
+            series = series.where(~big, 0)
         return series.fillna(0).to_numpy(dtype=np.int64), reasons, None
     if kind == "f":
         raw = series.to_numpy(dtype="float64", na_value=0)

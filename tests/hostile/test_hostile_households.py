@@ -1,0 +1,91 @@
+"""Hostile household data: numbers beyond int64, NaN/Infinity, encodings and BOMs, NFD text."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hostilekit import bounded, expect_error
+
+
+@pytest.fixture(scope="module")
+def standard():
+    from normkit.poverty.standards import load_standard
+    return load_standard(year=2024)
+
+
+def reasons(r) -> list:
+    return r.rejects[["row", "reason"]].values.tolist()
+
+
+def test_whole_numbers_beyond_int64_are_rejected_rows_not_a_crash(standard):
+    """Regression (fuzz finding): a 20-digit or 1e30 income raised OverflowError converting to int64."""
+    from normkit.poverty.batch import classify_frame
+
+    df = pd.DataFrame({"area": ["rural"] * 5,
+                       "income_per_capita": ["99999999999999999999", "1e30", "-1e30", "1500000", "1500000"],
+                       "deprivation_count": ["3", "3", "3", "1e30", "-99999999999999999999"]})
+    r = bounded("households: 1e30 and 20-digit numbers", lambda: classify_frame(df, standard))
+    assert reasons(r) == [
+        [1, "income_per_capita is too large (at most 9223372036854775807)"],
+        [2, "income_per_capita is too large (at most 9223372036854775807)"],
+        [3, "negative income_per_capita"],
+        [4, "deprivation_count is above 12"],
+        [5, "negative deprivation_count"],
+    ]
+
+
+def test_unsigned_64_bit_values_do_not_wrap_around(standard):
+    """Regression: a UInt64 income of 2^64-1 (Parquet) wrapped to -1 and was reported as negative."""
+    from normkit.poverty.batch import classify_frame
+
+    df = pd.DataFrame({"area": ["rural"], "income_per_capita": pd.Series([2**64 - 1], dtype="UInt64"), "deprivation_count": [3]})
+    assert reasons(classify_frame(df, standard)) == [[1, "income_per_capita is too large (at most 9223372036854775807)"]]
+
+
+def test_nan_and_infinity_incomes_are_rejected(standard):
+    from normkit.poverty.batch import classify_frame
+
+    df = pd.DataFrame({"area": ["rural"] * 4, "income_per_capita": ["NaN", "Infinity", "-inf", "1500000"], "deprivation_count": ["3"] * 4})
+    r = bounded("households: NaN/Infinity text", lambda: classify_frame(df, standard))
+    assert [x[1] for x in reasons(r)] == ["income_per_capita is not a finite number"] * 3
+    df = pd.DataFrame({"area": ["rural"] * 2, "income_per_capita": [float("nan"), float("inf")], "deprivation_count": [3, 3]})
+    assert [x[1] for x in reasons(classify_frame(df, standard))] == ["income_per_capita is missing", "income_per_capita is not a finite number"]
+
+
+def _classify(tmp_path: Path, raw: bytes, standard):
+    from normkit.poverty.run import classify_file
+
+    src = tmp_path / "in.csv"
+    src.write_bytes(raw)
+    return classify_file(src, tmp_path / "out.csv", standard)
+
+
+ROWS = "area,income_per_capita,deprivation_count\nrural,1500000,3\nurban,2000000,1\n"
+
+
+def test_bom_is_accepted_in_household_csv(tmp_path, standard):
+    plain = _classify(tmp_path, ROWS.encode(), standard)
+    out_plain = (tmp_path / "out.csv").read_bytes()
+    bom = _classify(tmp_path, b"\xef\xbb\xbf" + ROWS.encode(), standard)
+    assert (plain.classified, bom.classified) == (2, 2) and (tmp_path / "out.csv").read_bytes() == out_plain
+
+
+@pytest.mark.parametrize("encoding,where", [("utf-16", "byte 0"), ("latin-1", None), ("cp1258", None)])
+def test_other_encodings_are_a_clear_error(tmp_path, standard, encoding, where):
+    raw = ("area,income_per_capita,deprivation_count,commune\nrural,1500000,3,Xã Đông\n").encode(encoding, errors="replace")
+    if encoding != "utf-16":
+        raw = raw.replace(b"X", "Xã".encode(encoding, errors="replace"))
+    if raw.decode("utf-8", errors="ignore").encode() == raw:
+        pytest.skip("this encoding produced valid UTF-8 here")
+    e = expect_error(f"households: {encoding}", lambda: _classify(tmp_path, raw, standard), "NK702", "not UTF-8 text")
+    assert e.location.file.endswith("in.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_mixed_encodings_in_one_file_are_a_clear_error(tmp_path, standard):
+    raw = ("area,income_per_capita,deprivation_count,commune\nrural,1500000,3,Xã Đông\n").encode() + b"rural,1,1,X\xe3\n"  # latin-1
+    expect_error("households: UTF-8 then cp1258", lambda: _classify(tmp_path, raw, standard), "NK702", "not UTF-8 text")
