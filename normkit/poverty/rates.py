@@ -86,7 +86,8 @@ class RateCounter:
         if bad or frame["status"].isna().any():
             shown = ", ".join(repr(b) for b in bad) if bad else "an empty value"
             raise NormkitError("NK704", f"`status` holds {shown}; expected one of {', '.join(STATUSES)}")
-        keys = [frame[c].astype("string").fillna("") for c in self.by] if self.by else []
+        # group names in NFC: "Xã Đông" typed with decomposed diacritics (NFD) is the same commune
+        keys = [frame[c].astype("string").fillna("").str.normalize("NFC") for c in self.by] if self.by else []
         grouped = frame.groupby(keys + [frame["status"].astype(str)], sort=False).size() if keys else frame["status"].astype(str).value_counts()
         for key, n in grouped.items():
             if not isinstance(key, tuple):

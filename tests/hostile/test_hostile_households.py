@@ -89,3 +89,17 @@ def test_other_encodings_are_a_clear_error(tmp_path, standard, encoding, where):
 def test_mixed_encodings_in_one_file_are_a_clear_error(tmp_path, standard):
     raw = ("area,income_per_capita,deprivation_count,commune\nrural,1500000,3,Xã Đông\n").encode() + b"rural,1,1,X\xe3\n"  # latin-1
     expect_error("households: UTF-8 then cp1258", lambda: _classify(tmp_path, raw, standard), "NK702", "not UTF-8 text")
+
+
+def test_nfd_commune_names_group_with_nfc(tmp_path, standard):
+    """Regression: a commune typed in NFD (decomposed diacritics) was counted as a second commune."""
+    from normkit.poverty.run import rates_file
+
+    header = "area,income_per_capita,deprivation_count,commune\n"
+    row = "rural,1500000,3,Xã Đông\n"
+    src = tmp_path / "in.csv"
+    src.write_bytes((header + row + unicodedata.normalize("NFD", row)).encode())
+    assert unicodedata.normalize("NFD", row) != row
+    counter, rejected = rates_file(src, ["commune"], standard)
+    assert rejected == 0
+    assert [(g.group, g.households) for g in counter.result()] == [(("Xã Đông",), 2)]
