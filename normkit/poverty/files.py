@@ -2,17 +2,16 @@
 
 CSV is read as text (every cell a string) so that no number passes through float; the
 classifier converts each column exactly. Output files are written to a temporary file in the
-target folder and moved into place with :func:`os.replace`, so a reader never sees half a
+target folder and moved into place (:mod:`normkit.atomic`), so a reader never sees half a
 file and an interrupted run leaves the old file untouched.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
+from ..atomic import publish, temp_beside
 from ..errors import Location, NormkitError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -105,15 +104,20 @@ class AtomicTableWriter:
         folder = self.path.parent if str(self.path.parent) else Path(".")
         if not folder.is_dir():
             raise NormkitError("NK702", f"cannot write {self.path}: the folder {folder} does not exist", location=Location(str(self.path)))
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
-        os.close(fd)
-        self.tmp = Path(tmp)
+        # one mechanism for every output file: normal permissions, moved into place only when complete
+        self.tmp = temp_beside(self.path, "NK702")
         self._writer: Any = None
         self._schema: Any = None
         self._header_done = False
         self.rows = 0
 
     def write(self, frame: "pd.DataFrame") -> None:
+        try:
+            self._write(frame)
+        except OSError as exc:  # disk full, folder removed …: the user's environment, not a bug
+            raise NormkitError("NK805", f"cannot write {self.path}: {exc.strerror or exc}", location=Location(str(self.path))) from None
+
+    def _write(self, frame: "pd.DataFrame") -> None:
         if self.format == "csv":
             frame.to_csv(self.tmp, mode="a" if self._header_done else "w", header=not self._header_done, index=False)
             self._header_done = True
@@ -132,6 +136,12 @@ class AtomicTableWriter:
 
     def close(self, empty_columns: list[str] | None = None) -> None:
         """Finish the file and move it into place (an empty result still gets a header)."""
+        try:
+            self._close(empty_columns)
+        except OSError as exc:
+            raise NormkitError("NK805", f"cannot write {self.path}: {exc.strerror or exc}", location=Location(str(self.path))) from None
+
+    def _close(self, empty_columns: list[str] | None) -> None:
         if self.format == "csv" and not self._header_done:
             import pandas as pd
 
@@ -140,9 +150,9 @@ class AtomicTableWriter:
             if self._writer is None:
                 import pandas as pd
 
-                self.write(pd.DataFrame({c: pd.Series(dtype="string") for c in (empty_columns or [])}))
+                self._write(pd.DataFrame({c: pd.Series(dtype="string") for c in (empty_columns or [])}))
             self._writer.close()
-        os.replace(self.tmp, self.path)
+        publish(self.tmp, self.path)
 
     def abort(self) -> None:
         if self._writer is not None:
