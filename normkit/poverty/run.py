@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..errors import Location, NormkitError
 from .batch import classify_frame
 from .compare import Transitions, transitions
 from .files import AtomicTableWriter, count_rows, read_chunks, rejects_path
@@ -37,6 +38,17 @@ class ClassifySummary:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+@contextmanager
+def located(path: str | Path) -> Iterator[None]:
+    """Errors about the data as a whole (a missing column …) name the file they are about."""
+    try:
+        yield
+    except NormkitError as e:
+        if e.location is None:
+            e.location = Location(str(path))
+        raise
 
 
 @contextmanager
@@ -67,7 +79,7 @@ def classify_file(path: str | Path, out: str | Path, std: Standard, *, method: s
     rej_writer = AtomicTableWriter(rej_path)
     columns: list[str] = []
     try:
-        with progress(total, f"classify {Path(path).name}", show_progress) as advance:
+        with located(path), progress(total, f"classify {Path(path).name}", show_progress) as advance:
             first = 1
             for chunk in read_chunks(path, chunk_rows or CHUNK_ROWS):
                 columns = list(chunk.columns)
@@ -106,7 +118,7 @@ def rates_file(path: str | Path, by: list[str], std: Standard | None, *, method:
     """Counts and rates of a file: classified already (a ``status`` column) or classified here with ``std``."""
     counter = RateCounter(by)
     rejected = 0
-    with progress(count_rows(path), f"rates {Path(path).name}", show_progress) as advance:
+    with located(path), progress(count_rows(path), f"rates {Path(path).name}", show_progress) as advance:
         first = 1
         for chunk in read_chunks(path):
             if std is not None:
@@ -123,7 +135,7 @@ def rates_file(path: str | Path, by: list[str], std: Standard | None, *, method:
 def compare_file(path: str | Path, a: Standard, b: Standard, *, show_progress: bool | None = None) -> Transitions:
     """The transition matrix of the households of ``path`` from standard ``a`` to ``b``."""
     total = Transitions(a.id, b.id)
-    with progress(count_rows(path), f"compare {Path(path).name}", show_progress) as advance:
+    with located(path), progress(count_rows(path), f"compare {Path(path).name}", show_progress) as advance:
         first = 1
         for chunk in read_chunks(path):
             t, _rej = transitions(chunk, a, b, first_row=first)

@@ -103,3 +103,18 @@ def test_nfd_commune_names_group_with_nfc(tmp_path, standard):
     counter, rejected = rates_file(src, ["commune"], standard)
     assert rejected == 0
     assert [(g.group, g.households) for g in counter.result()] == [(("Xã Đông",), 2)]
+
+
+@pytest.mark.parametrize("runner", ["classify", "rates", "compare"])
+def test_errors_about_a_whole_file_name_the_file(tmp_path, standard, runner):
+    """Regression (fuzz finding): a file without the needed columns gave NK703 with no location."""
+    from normkit.poverty import run
+    from normkit.poverty.standards import load_standard
+
+    src = tmp_path / "in.csv"
+    src.write_text("x,y\n1,2\n", encoding="utf-8")
+    calls = {"classify": lambda: run.classify_file(src, tmp_path / "out.csv", standard),
+             "rates": lambda: run.rates_file(src, ["commune"], standard),
+             "compare": lambda: run.compare_file(src, load_standard(year=2021), standard)}
+    e = expect_error(f"households: no columns ({runner})", calls[runner], "NK703", "the data has no")
+    assert e.location.file == str(src)
