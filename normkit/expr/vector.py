@@ -518,6 +518,8 @@ def _lookup(env: VectorEnv, table: str, keys: list[Any], active: Active) -> Any:
             env.fail(hit_rows, active, "NK202", f"table {table!r} has no row for {'/'.join(str(x) for x in key)}")
             values.append(_placeholder(rows))
     index = combo if inverse is None else inverse
+    if not values:  # no rows at all (an empty chunk): the result has the type of the table's values
+        values = [_placeholder(rows)]
     return _spread(values, index)
 
 

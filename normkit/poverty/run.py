@@ -97,7 +97,7 @@ def classify_file(path: str | Path, out: str | Path, std: Standard, *, method: s
                 summary.rejected += len(r.rejects)
                 first += len(chunk)
                 advance(len(chunk))
-        writer.close(columns + ["status", "deprivation_count"])
+        writer.close(columns + [c for c in ("status", "deprivation_count") if c not in columns])  # as a non-empty result
         if summary.rejected:
             rej_writer.close(["row", "reason"] + columns)
             summary.rejects = str(rej_path)

@@ -118,3 +118,19 @@ def test_errors_about_a_whole_file_name_the_file(tmp_path, standard, runner):
              "compare": lambda: run.compare_file(src, load_standard(year=2021), standard)}
     e = expect_error(f"households: no columns ({runner})", calls[runner], "NK703", "the data has no")
     assert e.location.file == str(src)
+
+
+def test_a_header_only_file_classifies_to_an_empty_result(tmp_path, standard):
+    """Regression (fuzz finding): an empty chunk made a table look-up return text, so the
+    standard's `income <= poverty_line[area]` failed with a misleading NK303."""
+    from normkit.poverty.batch import classify_frame
+    from normkit.poverty.run import classify_file
+
+    r = classify_frame(pd.DataFrame({"area": [], "income_per_capita": [], "deprivation_count": []}), standard)
+    assert len(r.classified) == len(r.rejects) == 0
+    src = tmp_path / "in.csv"
+    src.write_text("area,income_per_capita,deprivation_count\n", encoding="utf-8")
+    s = classify_file(src, tmp_path / "out.csv", standard)
+    assert (s.rows_in, s.classified, s.rejected) == (0, 0, 0)
+    # the same header a non-empty result has (deprivation_count once)
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8") == "area,income_per_capita,deprivation_count,status\n"
