@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-import normkit  # noqa: E402
-from normkit.budget import Budget, check  # noqa: E402
+import normkit
+from normkit.budget import Budget, check
 
 PRODUCTS = [("01.03.01.50.10", {}, None), ("EX-TV-PS15", {"royalty_genre": "phong_su", "royalty_coefficient": "25"}, None),
             ("EX-RD-PS10", {"royalty_genre": "phong_su", "royalty_coefficient": "20"}, "9.8 minute"), ("EX-ON-BV", {}, None),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["check", "read_budget", "Budget", "BudgetLine", "Report", "Finding", "LineResult", "Totals"]
+__all__ = ["Budget", "BudgetLine", "Finding", "LineResult", "Report", "Totals", "check", "read_budget"]
 
 
 def __getattr__(name: str) -> Any:  # light import: the CLI registers this package without loading the engine

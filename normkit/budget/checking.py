@@ -12,16 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
+from collections.abc import Mapping
 from decimal import Decimal, localcontext
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..decimalctx import CTX, ZERO, round_to
 from ..engine import RuleSet
 from ..errors import Location, NormkitError
 from ..model import Order, OrderItem, Overlay
 from ..quote import Quote
-from .model import Budget, BudgetLine, Finding, LineResult, Report, SEVERITY_RANK, Totals, budget_from_data
+from .model import SEVERITY_RANK, Budget, BudgetLine, Finding, LineResult, Report, Totals, budget_from_data
 from .reading import option_name, read_budget
 
 HUNDRED = Decimal(100)
@@ -51,7 +52,8 @@ CODES: dict[str, tuple[str, str]] = {
 
 def _f(code: str, line: int | None, en: str, vi: str, numbers: Mapping[str, Decimal] | None = None,
        details: Mapping[str, Any] | None = None) -> Finding:
-    return Finding(code=code, severity=CODES[code][0], line=line, message=en, message_vi=vi,
+    severity: Any = CODES[code][0]
+    return Finding(code=code, severity=severity, line=line, message=en, message_vi=vi,
                    numbers=dict(numbers or {}), details=dict(details or {}))
 
 
@@ -131,7 +133,7 @@ def check(budget: Budget | Mapping[str, Any] | str | os.PathLike[str], *, pack: 
 class _Ceiling:
     """The outcome of pricing one unit of a product with given options: a quote or findings."""
 
-    __slots__ = ("quote", "problems", "name")
+    __slots__ = ("name", "problems", "quote")
 
     def __init__(self, quote: Quote | None, problems: list[tuple[str, str, str, dict]], name: tuple[str, str] | None) -> None:
         self.quote, self.problems, self.name = quote, problems, name
@@ -222,7 +224,7 @@ def _check(budget: Budget, rs: RuleSet, at: dt.date, trace: bool) -> Report:
                                            f"({_fmt(cu)} × {qty}) by {_fmt(excess)}{shown}",
                                f"thành tiền {_fmt(amount)} vượt mức trần định mức {_fmt(allowed)} "
                                f"({_fmt(cu)} × {qty}) là {_fmt(excess)}{shown.replace('.', ',')}", nums))
-            status = "over" if excess > 0 else "within"
+            status: Any = "over" if excess > 0 else "within"
             priced += 1
             allowed_total += allowed
             excess_total += excess

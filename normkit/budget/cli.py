@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def _date(text: str) -> dt.date:

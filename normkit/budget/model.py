@@ -8,10 +8,9 @@ the HTTP service; their JSON Schemas (``normkit.budget.schemas``) are versioned.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
-
-import re
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
 
@@ -97,7 +96,7 @@ class Finding(BaseModel):
     message: str = Field(description="the message in English")
     message_vi: str = Field(description="the message in Vietnamese")
     numbers: dict[str, Decimal] = Field(default_factory=dict, description="the amounts involved, exact decimals")
-    details: dict[str, Union[str, list[str]]] = Field(default_factory=dict)
+    details: dict[str, str | list[str]] = Field(default_factory=dict)
 
 
 class LineResult(BaseModel):
@@ -177,4 +176,4 @@ def budget_from_data(data: Any) -> Budget:
     return validate_budget(data, SourceMap("<budget>"))
 
 
-__all__ = ["Budget", "BudgetLine", "Finding", "LineResult", "Totals", "Report", "budget_from_data", "BUDGET_SCHEMA", "REPORT_SCHEMA"]
+__all__ = ["BUDGET_SCHEMA", "REPORT_SCHEMA", "Budget", "BudgetLine", "Finding", "LineResult", "Report", "Totals", "budget_from_data"]

@@ -9,14 +9,16 @@ folding as the norm tables).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import ErrorCollector, Location, NormkitError
-from ..media.normtable import DateCell, MAX_ROWS, _blank, _csv_records, _is_comment, _words, _xlsx_records
+from ..media.normtable import MAX_ROWS, DateCell, _blank, _csv_records, _is_comment, _words, _xlsx_records
 from ..yamlsource import SourceMap
 from .model import Budget
 
@@ -168,7 +170,7 @@ def money_cell(v: Any) -> Decimal:
     if isinstance(v, int):
         return Decimal(v)
     if isinstance(v, float):
-        if v != v or v in (float("inf"), float("-inf")):
+        if not math.isfinite(v):
             raise ValueError("not a finite number")
         if not v.is_integer():
             raise ValueError(f"{v!r} is not a whole number of đồng (VND amounts have no decimals)")
@@ -199,7 +201,7 @@ def number_cell(v: Any) -> Decimal:
     if isinstance(v, int):
         return Decimal(v)
     if isinstance(v, float):
-        if v != v or v in (float("inf"), float("-inf")):
+        if not math.isfinite(v):
             raise ValueError("not a finite number")
         if v.is_integer() and abs(v) > MAX_EXACT:
             raise ValueError(f"{v!r} is beyond the range a spreadsheet number holds exactly")
@@ -274,7 +276,7 @@ def _from_table(path: str, records: Iterable[tuple[int, list[Any]]]) -> Budget:
         assert columns is not None
 
         def cell(name: str) -> Any:
-            i = columns.get(name)  # type: ignore[union-attr]
+            i = columns.get(name) if columns is not None else None
             return cells[i] if i is not None and i < len(cells) else None
 
         product = cell("product")

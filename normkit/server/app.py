@@ -73,7 +73,7 @@ class PackInfo(BaseModel):
     error: dict[str, Any] | None = None
 
 
-ERRORS = {404: {"model": ErrorBody, "description": "unknown pack or schema"},
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "unknown pack or schema"},
           413: {"model": ErrorBody, "description": "request body too large"},
           422: {"model": ErrorBody, "description": "the request cannot be used (code, message, location, hint)"}}
 STATUS = {"NK904": 404, "NK205": 404, "NK905": 422}
@@ -199,7 +199,8 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
              responses={404: ERRORS[404]})
     def get_schema(kind: Literal["order", "quote", "trace", "overlay", "budget", "report"]) -> dict[str, Any]:
         from ..api import schema
-        from ..budget.schemas import SCHEMAS, schema as budget_schema
+        from ..budget.schemas import SCHEMAS
+        from ..budget.schemas import schema as budget_schema
 
         return budget_schema(kind) if kind in SCHEMAS else schema(kind)
 

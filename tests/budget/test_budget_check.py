@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from normkit_testpaths import EXAMPLES, ROOT
 
 from normkit.budget import Budget, check, read_budget
 from normkit.budget.checking import CODES
 from normkit.errors import NormkitError
-from normkit_testpaths import EXAMPLES, ROOT
 
 HERE = Path(__file__).parent
 PLANTED = HERE / "data" / "planted.yaml"
@@ -50,13 +50,13 @@ def test_planted_numbers_and_messages(planted) -> None:
     f = {(x.line, x.code): x for x in planted.findings}
     over = f[(1, "BK101")]
     assert over.severity == "error"
-    assert over.numbers == {"claimed": Decimal("14000000"), "allowed": Decimal("13296980"), "excess": Decimal("703020"),
-                            "ceiling_unit": Decimal("6648490"), "quantity": Decimal("2"), "excess_percent": Decimal("5.29"),
-                            "unit_price": Decimal("7000000")}
+    assert over.numbers == {"claimed": Decimal(14000000), "allowed": Decimal(13296980), "excess": Decimal(703020),
+                            "ceiling_unit": Decimal(6648490), "quantity": Decimal(2), "excess_percent": Decimal("5.29"),
+                            "unit_price": Decimal(7000000)}
     assert over.message == "the amount 14.000.000 is above the norm ceiling 13.296.980 (6.648.490 × 2) by 703.020 (5.29 %)"
     assert over.message_vi == "thành tiền 14.000.000 vượt mức trần định mức 13.296.980 (6.648.490 × 2) là 703.020 (5,29 %)"
     arith = f[(2, "BK102")]
-    assert arith.numbers["difference"] == Decimal("100000") and arith.numbers["product"] == Decimal("1200000")
+    assert arith.numbers["difference"] == Decimal(100000) and arith.numbers["product"] == Decimal(1200000)
     unknown = f[(3, "BK201")]
     assert unknown.message == "unknown norm code 'EX-TV-PS51'; close matches: EX-TV-PS15, EX-TV-PS15-DT, EX-RD-PS10"
     assert unknown.details["close_matches"] == ["EX-TV-PS15", "EX-TV-PS15-DT", "EX-RD-PS10"]
@@ -68,9 +68,9 @@ def test_planted_numbers_and_messages(planted) -> None:
     assert f[(9, "BK203")].message == "option actual_duration: actual_duration is in minute; workday is not compatible"
     assert f[(10, "BK207")].details["close_matches"] == ["royalty_coefficient", "royalty_genre"]
     total = f[(None, "BK401")]
-    assert total.numbers == {"declared": Decimal("99999999"), "sum_of_lines": Decimal("47300000"), "difference": Decimal("52699999")}
+    assert total.numbers == {"declared": Decimal(99999999), "sum_of_lines": Decimal(47300000), "difference": Decimal(52699999)}
     t = planted.totals
-    assert (t.claimed, t.allowed, t.excess, t.claimed_priced) == (Decimal("47300000"), Decimal("19208652"), Decimal("4851212"), Decimal("23800000"))
+    assert (t.claimed, t.allowed, t.excess, t.claimed_priced) == (Decimal(47300000), Decimal(19208652), Decimal(4851212), Decimal(23800000))
     assert (t.lines, t.priced_lines, t.not_priced_lines) == (11, 6, 5)
 
 
@@ -101,8 +101,8 @@ def test_clean_budget_passes() -> None:
     assert report.passed
     assert [f.code for f in report.findings] == ["BK402"]
     assert [ln.ceiling_unit for ln in report.lines] == [Decimal(x) for x in ("1786580", "11818527", "6531808", "676644", "108266")]
-    assert report.totals.claimed == Decimal("51187054") == report.totals.declared
-    assert report.totals.allowed == Decimal("51407060") and report.totals.excess == 0
+    assert report.totals.claimed == Decimal(51187054) == report.totals.declared
+    assert report.totals.allowed == Decimal(51407060) and report.totals.excess == 0
 
 
 def test_same_report_from_every_format() -> None:
@@ -116,7 +116,7 @@ def test_same_report_from_every_format() -> None:
 def test_a_ceiling_comes_with_its_quote_and_trace() -> None:
     report = check(CLEAN.with_suffix(".yaml"), trace=True)
     q = report.quote_for(2)
-    assert q.total == Decimal("11818527") and q.items[0].quantity == 1
+    assert q.total == Decimal(11818527) and q.items[0].quantity == 1
     assert report.lines[1].trace is not None and report.lines[1].trace[0].kind == "item"
     assert json.loads(report.to_json())["lines"][1]["trace"][0]["value"] == "11818527"
     assert check(CLEAN.with_suffix(".yaml")).lines[1].trace is None

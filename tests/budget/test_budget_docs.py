@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import re
 
-from normkit.budget.schemas import SCHEMAS, schema
 from normkit_testpaths import ROOT
+
+from normkit.budget.schemas import SCHEMAS, schema
 
 
 def test_integration_python_examples_run() -> None:
     text = (ROOT / "docs" / "integration.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
     assert len(blocks) == 2
     cwd = os.getcwd()
     os.chdir(ROOT)

@@ -8,13 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from normkit_testpaths import EXAMPLES
 from openpyxl import Workbook
 
 from normkit.budget import read_budget
 from normkit.budget.reading import money_cell
 from normkit.cli import main
 from normkit.errors import NormkitError
-from normkit_testpaths import EXAMPLES
 
 PACK = EXAMPLES / "packs" / "example-province"
 PLANTED = Path(__file__).parent / "data" / "planted.yaml"
@@ -32,8 +32,8 @@ def test_english_headers_and_semicolons(tmp_path: Path) -> None:
     p.write_text("id;T-1\ndate;2024-09-15\nkind;settlement\nref;product;quantity;amount;option:royalty_genre;royalty coefficient\n"
                  "1;EX-TV-PS15;2;20.000.000;phong_su;25\n", encoding="utf-8")
     b = read_budget(p)
-    assert b.kind == "settlement" and b.lines[0].amount == Decimal("20000000")
-    assert b.lines[0].options == {"royalty_genre": "phong_su", "royalty_coefficient": Decimal("25")}
+    assert b.kind == "settlement" and b.lines[0].amount == Decimal(20000000)
+    assert b.lines[0].options == {"royalty_genre": "phong_su", "royalty_coefficient": Decimal(25)}
 
 
 def test_every_bad_cell_is_reported_with_row_and_column(tmp_path: Path) -> None:
@@ -81,12 +81,12 @@ def test_xlsx_numbers(tmp_path: Path) -> None:
     ws.delete_rows(5, 2)
     wb.save(p)
     b = read_budget(p)
-    assert b.lines[0].quantity == Decimal("2.5") and b.lines[0].amount == Decimal("1786580")
+    assert b.lines[0].quantity == Decimal("2.5") and b.lines[0].amount == Decimal(1786580)
     assert b.lines[0].options == {"royalty_coefficient": Decimal("22.5")} and str(b.date) == "2024-09-15"
 
 
 def test_money_cells() -> None:
-    assert money_cell("5.359.747") == money_cell("5,359,747") == money_cell("5359747 đ") == Decimal("5359747")
+    assert money_cell("5.359.747") == money_cell("5,359,747") == money_cell("5359747 đ") == Decimal(5359747)
     for bad in ("5.359.74", "1e3x", True):
         with pytest.raises(ValueError):
             money_cell(bad)

@@ -18,10 +18,10 @@ pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 schemathesis = pytest.importorskip("schemathesis")
 
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import HealthCheck, settings
+from normkit_testpaths import EXAMPLES, ROOT
 
-from normkit.budget import check, read_budget  # noqa: E402
-from normkit_testpaths import EXAMPLES, ROOT  # noqa: E402
+from normkit.budget import check, read_budget
 
 CLEAN = EXAMPLES / "budgets" / "clean-2024.yaml"
 PLANTED = Path(__file__).resolve().parent.parent / "budget" / "data" / "planted.yaml"
@@ -144,7 +144,6 @@ def test_openapi_conformance(base_url) -> None:
 
     (schemathesis's own pytest plugin does not run on this pytest; its strategies are used directly.)"""
     from hypothesis import given
-
     from schemathesis.checks import not_a_server_error
 
     api = schemathesis.openapi.from_url(base_url + "/openapi.json")
