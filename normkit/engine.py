@@ -377,7 +377,15 @@ class RuleSet:
 def evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
     """Evaluate one parameter, formula or adjustment at a date; returns the value and its record."""
     with localcontext(CTX):
-        return _evaluate(rs, name, at, args, inputs)
+        try:
+            return _evaluate(rs, name, at, args, inputs)
+        except (Overflow, InvalidOperation, DivisionByZero) as exc:  # a value beyond the exact range
+            c = rs.compiled
+            obj = c.formulas.get(name) or c.adjustments.get(name)
+            loc = getattr(obj, "location", None)
+            raise NormkitError("NK502", f"evaluating {name}: a value is beyond the exact range (34 significant digits, at most 10^60) "
+                               f"({type(exc).__name__})", location=loc_from(loc) if isinstance(loc, str) and loc else None,
+                               hint="check the inputs and the formula: a value this large is almost certainly a mistake") from None
 
 
 def _evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
