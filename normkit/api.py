@@ -71,13 +71,17 @@ def resolve_order_pack(order: Order, pack: str | Path | None, base: Path | None)
 
 def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of ``order``, ``quote``, ``trace`` (one trace node), ``pack`` (pack.yaml),
-    ``pack-file`` or ``overlay``."""
+    ``pack-file``, ``overlay``, ``budget`` or ``report`` (budget checks)."""
     from .model import Order as O, Overlay as V, PackDocument, PackFile
     from .quote import Quote as Q, TraceNode
 
     models: dict[str, Any] = {"order": O, "quote": Q, "trace": TraceNode, "pack": PackDocument, "pack-file": PackFile, "overlay": V}
+    if kind in ("budget", "report"):
+        from .budget.schemas import schema as budget_schema
+
+        return budget_schema(kind)
     if kind not in models:
-        raise NormkitError("NK601", f"unknown schema {kind!r}; choose one of {', '.join(models)}")
+        raise NormkitError("NK601", f"unknown schema {kind!r}; choose one of {', '.join([*models, 'budget', 'report'])}")
     out: dict[str, Any] = models[kind].model_json_schema(by_alias=True, mode="serialization" if kind in ("quote", "trace") else "validation")
     out["$id"] = f"https://normkit.invalid/schema/{kind}/1"
     out["title"] = {"quote": "normkit.quote/1", "trace": "normkit.trace/1"}.get(kind, out.get("title"))

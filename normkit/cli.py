@@ -78,8 +78,8 @@ def parser() -> argparse.ArgumentParser:
     li.add_argument("pack_dir")
     li.add_argument("--json", action="store_true", help="print JSON")
 
-    sc = sub.add_parser("schema", help="print the JSON Schema of an order, quote, trace node, pack manifest, pack file or overlay")
-    sc.add_argument("kind", choices=["order", "quote", "trace", "pack", "pack-file", "overlay"])
+    sc = sub.add_parser("schema", help="print the JSON Schema of an order, quote, trace node, pack manifest, pack file, overlay, budget or budget report")
+    sc.add_argument("kind", choices=["order", "quote", "trace", "pack", "pack-file", "overlay", "budget", "report"])
 
     un = sub.add_parser("units", help="list normkit's unit vocabulary")
     un.add_argument("--json", action="store_true", help="print JSON")

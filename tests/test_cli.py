@@ -83,3 +83,10 @@ def test_packs_show_schema_units_version():
 def test_every_command_has_help(command):
     r = run(command, "--help")
     assert r.returncode == 0 and "usage: normkit" in r.stdout
+
+
+def test_budget_and_report_schemas_are_served_by_the_schema_command():
+    for kind in ("budget", "report", "trace"):
+        r = run("schema", kind)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["$id"].endswith(f"/{kind}/1")
