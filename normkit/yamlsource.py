@@ -198,6 +198,8 @@ def _yaml_errors(filename: str) -> Iterator[None]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(filename, mark.line + 1, mark.column + 1) if mark else Location(filename)
+        if "maximum nesting depth" in str(exc.problem):  # libyaml's own limit, met first by [[[[… or {{{{…
+            raise NormkitError("NK105", f"YAML document has nesting deeper than {MAX_DEPTH}", location=loc) from None
         raise NormkitError("NK102", f"YAML syntax error: {exc.problem or exc.context}", location=loc) from None
     except yaml.YAMLError as exc:
         raise NormkitError("NK102", f"YAML error: {exc}", location=Location(filename)) from None
