@@ -102,6 +102,7 @@ class _StrictLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolver
                 "YAML anchors and aliases are not allowed in normkit files",
                 location=Location(self._filename, mark.line + 1, mark.column + 1),
             )
+        _check_tag(getattr(event, "tag", None), event.start_mark, self._filename)
         self._depth += 1
         self._nodes += 1
         if self._depth > MAX_DEPTH or self._nodes > MAX_NODES:
@@ -177,6 +178,14 @@ except ImportError:  # pragma: no cover
 
 _RESOLVER = Resolver()
 _STANDARD_TAG = "tag:yaml.org,2002:"
+# the core schema only: !!python/…, !!binary, !!set, !!omap and local tags are refused, never ignored
+_ALLOWED_TAGS = frozenset([None, "!"] + [_STANDARD_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")])
+
+
+def _check_tag(tag: str | None, mark: Any, filename: str) -> None:
+    if tag not in _ALLOWED_TAGS:
+        raise NormkitError("NK102", f"YAML tag {tag!r} is not allowed in normkit files",
+                           location=Location(filename, mark.line + 1, mark.column + 1))
 
 
 class _ScalarView:
@@ -245,8 +254,7 @@ def _compose(parser: Any, path: PathKey, smap: SourceMap, depth: int, state: dic
         what = f"nesting deeper than {MAX_DEPTH}" if depth > MAX_DEPTH else f"more than {MAX_NODES} values"
         raise NormkitError("NK105", f"YAML document has {what}", location=_where(filename, ev.start_mark))
     tag = getattr(ev, "tag", None)
-    if tag not in (None, "!") and not tag.startswith(_STANDARD_TAG):
-        raise NormkitError("NK102", f"YAML tag {tag!r} is not allowed in normkit files", location=_where(filename, ev.start_mark))
+    _check_tag(tag, ev.start_mark, filename)
     mark = ev.start_mark
     smap._where[path] = (mark.line + 1, mark.column + 1)
     if isinstance(ev, ScalarEvent):
@@ -272,6 +280,7 @@ def _compose(parser: Any, path: PathKey, smap: SourceMap, depth: int, state: dic
                     raise NormkitError("NK104", "YAML anchors and aliases are not allowed in normkit files", location=_where(filename, kev.start_mark))
                 raise NormkitError("NK201", "mapping keys must be plain values", location=_where(filename, kev.start_mark, path))
             parser.get_event()
+            _check_tag(kev.tag, kev.start_mark, filename)
             ktag = kev.tag if kev.tag not in (None, "!") else _RESOLVER.resolve(ScalarNode, kev.value, kev.implicit)
             key = _scalar(_ScalarView(ktag, kev.value, kev.style, kev.start_mark), filename)  # type: ignore[arg-type]
             if isinstance(key, Decimal):  # keys like 01.03 stay text

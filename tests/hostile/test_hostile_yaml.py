@@ -68,6 +68,13 @@ def test_the_largest_documents_accepted_parse_within_the_bounds():
     assert out["code"] == "ok"
 
 
+@pytest.mark.parametrize("text", ["a: !!python/object/apply:os.system ['echo hi']\n", "a: !!binary aGk=\n", "a: !custom x\n",
+                                  "a: !!set {x}\n", "? !!python/name:os.system x\n: 1\n"])
+def test_tags_are_refused(text):
+    """Regression: !!python/… and other tags under tag:yaml.org,2002: were silently ignored (never executed)."""
+    expect_error(f"YAML tag {text.split()[1]}", lambda: parse_text(text, "tag.yaml"), "NK102", "is not allowed in normkit files")
+
+
 def test_bom_is_accepted_and_nfd_text_equals_nfc():
     nfc = "tên: \"Hộ nghèo đa chiều\"\nkhu_vực: nông thôn\n"
     plain, _ = parse_text(decode_text(nfc.encode(), "a.yaml"), "a.yaml")
