@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from decimal import localcontext
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .decimalctx import CTX
 from .errors import ErrorCollector, Location, NormkitError
 from .model import PackDocument, PackFile
 from .yamlsource import SourceMap, decode_text, parse_text
@@ -95,7 +97,10 @@ def _data_path(data: Any, loc: tuple) -> tuple:
 
 def validate(model: type[BaseModel], data: Any, smap: SourceMap, prefix: tuple = ()) -> Any:
     try:
-        return model.model_validate(data)
+        # pydantic tries Decimal(text) on `Decimal | bool | text` fields; in normkit's own context, so the
+        # caller's Decimal context (its flags and traps) is never touched
+        with localcontext(CTX):
+            return model.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, data, smap, prefix) from None
 
