@@ -314,6 +314,10 @@ def write_table(path: str | os.PathLike[str], headers: Sequence[str], rows: Sequ
             for col in text_columns:
                 for (cell,) in ws.iter_rows(min_row=2, min_col=col + 1, max_col=col + 1):
                     cell.number_format = "@"
+            for row in ws.iter_rows():  # text that starts with "=" stays text, never a live formula
+                for cell in row:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
             wb.save(tmp)
         atomic_write(p, write_xlsx)
     else:

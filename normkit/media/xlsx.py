@@ -68,6 +68,8 @@ class _Sheet:
             if v is None or v == "":
                 continue
             cell = self.ws.cell(row=self.row, column=col, value=v)
+            if isinstance(v, str) and v.startswith("="):  # text from a pack or an order, never a live formula
+                cell.data_type = "s"
             if bold:
                 cell.font = self.bold
             if col in money_cols:
