@@ -302,6 +302,18 @@ class Checker:
         return sig.result, ("call", f, tuple(args))
 
 
+def dimension_text(dims: Any) -> str:
+    """``[labour] / [currency]^2``: pint's own formatting fails on exponents held as Fractions."""
+    def term(name: Any, power: Any) -> str:
+        p = Fraction(power)
+        return str(name) if p == 1 else f"{name}^{p.numerator if p.denominator == 1 else p}"
+
+    items = list(dict(dims).items())
+    num = " * ".join(term(k, v) for k, v in items if v > 0) or "1"
+    den = " * ".join(term(k, -v) for k, v in items if v < 0)
+    return f"{num} / {den}" if den else num
+
+
 def check_expression(expr: Expression, scope: Scope, units: UnitAlgebra, declared: Type | None = None) -> tuple[Type, tuple]:
     """Infer the type of ``expr``; when ``declared`` is given, convert to it or fail."""
     checker = Checker(expr, scope, units)
@@ -316,7 +328,8 @@ def check_expression(expr: Expression, scope: Scope, units: UnitAlgebra, declare
                     "NK311",
                     f"`{expr.text}` has unit {t} but {declared} is declared",
                     location=expr.location,
-                    hint=f"the expression's dimension is {units.pint_unit(t.unit).dimensionality}, the declared one {units.pint_unit(declared.unit).dimensionality}",
+                    hint=f"the expression's dimension is {dimension_text(units.pint_unit(t.unit).dimensionality)}, "
+                         f"the declared one {dimension_text(units.pint_unit(declared.unit).dimensionality)}",
                 )
             ir = scaled(ir, f)
         return declared, ir

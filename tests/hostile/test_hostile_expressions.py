@@ -86,3 +86,12 @@ def test_formula_cycles_are_refused_at_load(tmp_path):
     assert e.location.file.endswith("pack.yaml")
     path = _pack(tmp_path, '  f: {label: {vi: f, en: f}, expr: "f"}\n')
     expect_error("formula self-cycle", lambda: _load(path), "NK204", "f -> f")
+
+
+def test_unit_mismatch_with_squared_dimensions_is_nk311(tmp_path):
+    """Regression (long fuzz run): formatting the hint for `1 / (day_rate * day_rate)` raised a
+    TypeError inside pint (Fraction exponents), so loading the pack crashed instead of NK311."""
+    path = _pack(tmp_path, '  f: {label: {vi: f, en: f}, unit: percent, expr: "1 / (day_rate * day_rate)"}\n')
+    e = expect_error("unit mismatch, squared dimension", lambda: _load(path), "NK311",
+                     "`1 / (day_rate * day_rate)` has unit workday^2/VND^2 but percent is declared")
+    assert e.hint == "the expression's dimension is [labour]^2 / [currency]^2, the declared one 1"
