@@ -7,7 +7,7 @@ import datetime as dt
 import shutil
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from fuzzkit import fuzz_settings, must_be_clean
@@ -53,6 +53,7 @@ def rate_expr(depth: int = 3) -> st.SearchStrategy[str]:
         st.builds(lambda a, o, b: f"({a} {o} {b})", sub, st.sampled_from("+-"), sub),
         st.builds(lambda a, o, b: f"({a} {o} {b})", sub, st.sampled_from("*/"), num),
         st.builds(lambda a, b: f"({a} * {b})", num, sub),
+        st.builds(lambda a, o, b: f"({a} {o} {b})", sub, st.sampled_from("*/"), sub),  # squared and cancelled dimensions
         st.builds(lambda a, b: f"min({a}, {b})", sub, sub),
         st.builds(lambda a, b: f"max({a}, {b})", sub, sub),
         st.builds(lambda a: f"abs({a})", sub),
@@ -75,6 +76,7 @@ PACK = (FIXTURES / "packs" / "tiny" / "pack.yaml").read_text(encoding="utf-8")
 @given(rate_expr(), st.sampled_from([""] * (3 * len(TOKENS)) + TOKENS), st.floats(0, 1),
        st.sampled_from([dt.date(2024, 7, 1), dt.date(2020, 1, 1), dt.date(2030, 12, 31), dt.date(9999, 12, 31), dt.date(1, 1, 1)]),
        st.sampled_from(["VND/workday", "VND/workday", "VND", "1", "percent"]))
+@example(expr="1 / (day_rate * day_rate)", junk="", at_frac=0.0, at=dt.date(2024, 7, 1), unit="percent")  # long-run finding
 def test_fuzz_typed_expression(tmp_path_factory, expr: str, junk: str, at_frac: float, at: dt.date, unit: str) -> None:
     from normkit.api import load
     from normkit.engine import evaluate
