@@ -5,6 +5,9 @@ where a YAML bomb or a runaway number would show); the bounds are stated in docs
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 import tracemalloc
 from typing import Any, Callable
@@ -54,3 +57,54 @@ def expect_error(attack: str, call: Callable[[], Any], code: str, message: str |
     if message is not None:
         assert message in result.message, result.render()
     return result
+
+
+_CHILD = r"""
+import json, resource, sys, time
+from normkit.errors import NormkitError
+
+
+def status(field):
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+{setup}
+try:  # reset the resident-set high-water mark (Linux), so the setup's own peak is not counted
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+except OSError:
+    pass
+base = status("VmRSS")
+start = time.perf_counter()
+try:
+    {call}
+    out = {{"code": "ok", "message": ""}}
+except NormkitError as e:
+    out = {{"code": e.code, "message": e.message}}
+out["seconds"] = time.perf_counter() - start
+out["mib"] = max(status("VmHWM") - base, 0) / 1024
+print(json.dumps(out))
+"""
+
+
+def bounded_child(attack: str, setup: str, call: str, *, seconds: float = SECONDS, mib: float = MIB) -> dict[str, Any]:
+    """Run ``call`` in a fresh Python (after ``setup``) and measure its time and its peak RSS growth.
+
+    For allocation-heavy attacks (a large YAML document) where tracemalloc's own overhead
+    would dominate; the child's resident-set high-water mark (VmHWM, reset after the setup) costs nothing.
+    """
+    script = _CHILD.format(setup=setup, call=call)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    out: dict[str, Any] = json.loads(r.stdout.strip().splitlines()[-1])
+    MEASURED[attack] = (out["seconds"], out["mib"], out["code"])
+    assert out["seconds"] < seconds, f"{attack}: {out['seconds']:.2f} s (bound {seconds} s)"
+    assert out["mib"] < mib, f"{attack}: peak RSS grew {out['mib']:.1f} MiB (bound {mib} MiB)"
+    return out
