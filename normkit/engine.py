@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import difflib
 from dataclasses import dataclass, field
-from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
@@ -379,11 +379,11 @@ def evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapp
     with localcontext(CTX):
         try:
             return _evaluate(rs, name, at, args, inputs)
-        except (Overflow, InvalidOperation, DivisionByZero) as exc:  # a value beyond the exact range
+        except (Overflow, InvalidOperation, DivisionByZero, Clamped) as exc:  # a value beyond the exact range
             c = rs.compiled
             obj = c.formulas.get(name) or c.adjustments.get(name)
             loc = getattr(obj, "location", None)
-            raise NormkitError("NK502", f"evaluating {name}: a value is beyond the exact range (34 significant digits, at most 10^60) "
+            raise NormkitError("NK502", f"evaluating {name}: a value is beyond the exact range (34 significant digits, magnitudes from 10^-60 to 10^60) "
                                f"({type(exc).__name__})", location=loc_from(loc) if isinstance(loc, str) and loc else None,
                                hint="check the inputs and the formula: a value this large is almost certainly a mistake") from None
 

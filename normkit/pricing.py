@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
+from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from typing import Any
 
 from .compiled import NormC
@@ -220,13 +220,13 @@ def price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
     with localcontext(CTX):
         try:
             return _price(rs, order, at)
-        except (Overflow, InvalidOperation, DivisionByZero):  # a subtotal or total beyond the exact range
+        except (Overflow, InvalidOperation, DivisionByZero, Clamped):  # a subtotal or total beyond the exact range
             raise _too_large(f"order {order.id}: a subtotal or the total", order.locate("items")) from None
 
 
 def _too_large(what: str, location: Any) -> NormkitError:
     """A value beyond what normkit computes exactly (34 significant digits, exponents within ±60)."""
-    return NormkitError("NK502", f"{what} is beyond the exact range (34 significant digits, at most 10^60); "
+    return NormkitError("NK502", f"{what} is beyond the exact range (34 significant digits, magnitudes from 10^-60 to 10^60); "
                         "the amount cannot be computed to the đồng", location=location,
                         hint="check the quantities and inputs: a value this large is almost certainly a typing mistake")
 
@@ -248,6 +248,9 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
             norm = find_norm(rs, item.norm, at, lambda: order.locate("items", idx, "norm"))
             if item.quantity <= 0 or not item.quantity.is_finite():
                 raise NormkitError("NK503", f"item quantity must be a positive number, got {item.quantity}", location=order.locate("items", idx, "quantity"))
+            if not -60 <= item.quantity.adjusted() <= 60:  # the Decimal context's range: nothing outside it computes exactly
+                raise NormkitError("NK503", f"item quantity must lie between 10^-60 and 10^60, got {item.quantity}",
+                                   location=order.locate("items", idx, "quantity"))
             prepared.append((idx, item, norm, convert_inputs(rs, dict(item.inputs), ("items", idx, "inputs"), order)))
         except NormkitError as e:
             errors.add(e)
@@ -312,7 +315,7 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
                         missing.setdefault(m.name, m)
                         complete = False
                         continue
-                    except (Overflow, InvalidOperation, DivisionByZero) as exc:
+                    except (Overflow, InvalidOperation, DivisionByZero, Clamped) as exc:
                         errors.add(NormkitError("NK502", f"arithmetic error pricing {item.norm} {resource}: {type(exc).__name__}",
                                                 location=order.locate("items", idx)))
                         complete = False
@@ -321,8 +324,8 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
                     if not dependent:
                         rate_cache[id(line)] = hit
                 rate, children = hit
-                qty = line_qty * item_qty
                 try:
+                    qty = line_qty * item_qty
                     exact = qty * rate
                     if factor is not None:
                         exact = exact * factor[0] / factor[1]
@@ -332,10 +335,10 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
                         amount = round_to(exact, quantum, mode)
                     else:
                         amount = exact
-                except (Overflow, InvalidOperation):
+                except (Overflow, InvalidOperation, Clamped):
                     if idx not in too_large:  # one error per item, naming its first line
                         too_large.add(idx)
-                        errors.add(_too_large(f"item {item_id} ({code}), line {resource}: {qty} × {rate}",
+                        errors.add(_too_large(f"item {item_id} ({code}), line {resource}: {line_qty} × {item_qty} × {rate}",
                                               order.locate("items", idx, "quantity")))
                     complete = False
                     continue
@@ -374,7 +377,7 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
                     missing.setdefault(m.name, m)
                     env.item[extra.id] = ZERO  # placeholder so later extras still report what they miss
                     continue
-                except (Overflow, InvalidOperation, DivisionByZero):
+                except (Overflow, InvalidOperation, DivisionByZero, Clamped):
                     errors.add(_too_large(f"item {item_id} ({code}) extra {extra.id}", order.locate("items", idx)))
                     env.item[extra.id] = ZERO
                     continue
@@ -401,7 +404,7 @@ def _price(rs: RuleSet, order: Order, at: dt.date | None = None) -> Quote:
             except Missing as m:
                 missing.setdefault(m.name, m)
                 continue
-            except (Overflow, InvalidOperation, DivisionByZero):
+            except (Overflow, InvalidOperation, DivisionByZero, Clamped):
                 errors.add(_too_large(f"item {item_id} ({code}) check {check.id}", order.locate("items", idx)))
                 continue
             if ok:

@@ -108,3 +108,11 @@ def test_yaml_numbers_beyond_the_range_are_refused(text):
 def test_yaml_numbers_inside_the_range_stay_exact():
     data, _ = parse_text("a: 1.0e+60\nb: 0.04\nc: 1000000000000000000000000000000\n", "x.yaml")
     assert data == {"a": Decimal("1.0e+60"), "b": Decimal("0.04"), "c": 10**30}
+
+
+@pytest.mark.parametrize("qty", ["1E-95", "1E-61", "1E+61"])
+def test_quantities_outside_the_decimal_range_are_nk503(tiny, qty):
+    """Regression (long fuzz run, seed 20261131): a quantity of about 10^-95 from order data made a
+    line quantity that the Decimal context clamps, raising a bare decimal.Clamped."""
+    e = expect_error(f"quantity {qty}", lambda: tiny.quote(order(quantity=qty)), "NK503", "item quantity must lie between 10^-60 and 10^60")
+    assert e.location.path == "items[0].quantity"
