@@ -9,7 +9,6 @@ import datetime as dt
 import shutil
 import unicodedata
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import yaml

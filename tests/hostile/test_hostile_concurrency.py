@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import decimal
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 
 import pandas as pd
-import pytest
 
 from normkit_testpaths import EXAMPLES
 

@@ -48,7 +48,6 @@ def test_too_many_parts_and_too_deep_nesting():
 
 @pytest.mark.parametrize("text,token", [("2^2^2^2^2^2", "'^'"), ("2**2**2**2", "'**'"), ("pow(2, 1000)", None)])
 def test_exponent_towers_do_not_exist_in_the_language(text, token):
-    code = "NK301" if token else None
     if token:
         expect_error(f"tower {text}", lambda: parse(text, UNITS), "NK301", f"unexpected {token}")
     else:

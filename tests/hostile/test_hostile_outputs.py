@@ -52,7 +52,7 @@ def test_interrupted_classify_leaves_the_old_file_and_no_temporary(tmp_path, sta
         run.classify_file(HOUSEHOLDS, out, standard, chunk_rows=3)
     assert out.read_bytes() == b"old result"
     assert _leftovers(tmp_path) == []
-    assert not (tmp_path / f"out.rejects.csv").exists()
+    assert not (tmp_path / "out.rejects.csv").exists()
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
@@ -120,7 +120,6 @@ def test_interrupted_norm_table_export_keeps_the_old_file(tmp_path, monkeypatch,
         raise KeyboardInterrupt
 
     if suffix == ".csv":
-        import csv
         monkeypatch.setattr(normtable.csv, "writer", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
     else:
         from openpyxl import Workbook

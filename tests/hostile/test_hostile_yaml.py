@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hostilekit import bounded, bounded_child, expect_error
+from hostilekit import bounded_child, expect_error
 from normkit_testpaths import FIXTURES
 from normkit.yamlsource import MAX_BYTES, decode_text, parse_text, read_file
 
