@@ -13,7 +13,7 @@ import datetime as dt
 import difflib
 import os
 from collections.abc import Mapping
-from decimal import Decimal, localcontext
+from decimal import Clamped, Decimal, InvalidOperation, Overflow, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -202,12 +202,18 @@ def _check(budget: Budget, rs: RuleSet, at: dt.date, trace: bool) -> Report:
         q = ceiling.quote if ceiling is not None else None
         name = ceiling.name if ceiling is not None else None
         if q is not None:
+            cu = q.total
+            try:
+                allowed_exact = cu * qty
+                allowed = round_to(allowed_exact, quantum, mode)
+                excess = amount - allowed if amount > allowed else ZERO
+            except (InvalidOperation, Overflow, Clamped):  # beyond 34 exact digits: say so, never a bare decimal error
+                mine.append(_f("BK209", n, f"the allowed amount {_fmt(cu)} × {qty} is beyond normkit's exact range (34 digits)",
+                               f"mức trần {_fmt(cu)} × {qty} vượt phạm vi tính chính xác (34 chữ số)"))
+                q = None
+        if q is not None:
             quotes[n] = q
             unverified.update(q.unverified)
-            cu = q.total
-            allowed_exact = cu * qty
-            allowed = round_to(allowed_exact, quantum, mode)
-            excess = amount - allowed if amount > allowed else ZERO
             for note in q.notes:
                 mine.append(_f("BK210", n, f"priced with the override of `{note.check}`: {note.message_en}; reason: {note.reason}",
                                f"tính giá với ngoại lệ `{note.check}`: {note.message_vi}; lý do: {note.reason}",

@@ -29,22 +29,54 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, defer_build=True)
 
 
+# Bounds that keep every product and sum inside normkit's exact Decimal range (34 digits):
+# no real budget comes near them, and beyond them arithmetic could only overflow.
+QUANTITY_LIMIT = Decimal(10) ** 12
+MONEY_LIMIT = Decimal(10) ** 18
+
+
+MAX_PLACES = 12
+
+
+def _within_places(value: Decimal | None) -> Decimal | None:
+    """At most 12 decimal places: tinier values are not amounts or quantities, and would leave
+    normkit's exact Decimal range when multiplied."""
+    if value is None or not value.is_finite():
+        return value
+    _sign, digits, exponent = value.as_tuple()  # no arithmetic: nothing here can leave the context's range
+    assert isinstance(exponent, int)
+    end = len(digits)
+    while end > 1 and digits[end - 1] == 0:  # trailing zeros do not make a place
+        end -= 1
+        exponent += 1
+    if not any(digits):
+        return Decimal(0)  # 0E-300 is zero: keep no extreme exponent around
+    if exponent < -MAX_PLACES:
+        raise ValueError(f"at most {MAX_PLACES} decimal places")
+    return value
+
+
 class BudgetLine(_Strict):
     """One line of a budget or settlement: a product, how many, and what is claimed for it."""
 
     ref: Short | None = Field(default=None, description="the line's own number or id in the budget (STT)")
     product: Short = Field(description="norm code (mã định mức) or product id of the pack, e.g. 01.03.01.50.10")
     description: Text | None = Field(default=None, description="nội dung / what the line is")
-    quantity: Decimal = Field(default=Decimal(1), description="number of products (khối lượng)")
+    quantity: Decimal = Field(default=Decimal(1), ge=-QUANTITY_LIMIT, le=QUANTITY_LIMIT, description="number of products (khối lượng)")
     unit: Short | None = Field(default=None, description="unit written in the budget (đơn vị tính), checked against the norm's")
     duration: Short | None = Field(default=None, description='actual duration (thời lượng thực tế), e.g. "10.5 minute" or "630 s"')
-    unit_price: Decimal | None = Field(default=None, description="unit price claimed (đơn giá), VND")
-    amount: Decimal | None = Field(default=None, description="amount claimed (thành tiền), VND")
+    unit_price: Decimal | None = Field(default=None, ge=-MONEY_LIMIT, le=MONEY_LIMIT, description="unit price claimed (đơn giá), VND")
+    amount: Decimal | None = Field(default=None, ge=-MONEY_LIMIT, le=MONEY_LIMIT, description="amount claimed (thành tiền), VND")
     options: dict[Short, OptionValue] = Field(
         default_factory=dict,
         description="inputs the packs declare for an item: royalty_genre, royalty_coefficient, edited_share, "
                     "duration_override_reason … (Vietnamese names such as `hệ số nhuận bút` are accepted)")
 
+
+    @field_validator("quantity", "unit_price", "amount")
+    @classmethod
+    def _places(cls, value: Decimal | None) -> Decimal | None:
+        return _within_places(value)
 
     @field_validator("options", mode="before")
     @classmethod
@@ -81,8 +113,13 @@ class Budget(_Strict):
     at: dt.date | None = Field(default=None, description="evaluation date; the budget's date when absent")
     pack: Short | None = Field(default=None, description="the province pack: an installed pack's name, or (files only) a folder")
     overlay: Short | Overlay | None = Field(default=None, description="what-if values: an overlay file (files only) or one written inline")
-    total: Decimal | None = Field(default=None, description="the total the budget declares (tổng cộng), checked against its lines")
+    total: Decimal | None = Field(default=None, ge=-MONEY_LIMIT, le=MONEY_LIMIT, description="the total the budget declares (tổng cộng), checked against its lines")
     lines: list[BudgetLine] = Field(min_length=1, max_length=100_000)
+
+    @field_validator("total")
+    @classmethod
+    def _total_places(cls, value: Decimal | None) -> Decimal | None:
+        return _within_places(value)
 
 
 class Finding(BaseModel):

@@ -184,3 +184,45 @@ def test_scaling_quantities_scales_ceilings_linearly(lines, k) -> None:
         assert y.allowed_exact == x.allowed_exact * k  # exact: the VND unit ceiling is whole, so is every allowed amount
         assert y.allowed == x.allowed * k
     assert b.totals.allowed == a.totals.allowed * k
+
+
+def test_amounts_beyond_the_exact_range_are_refused_when_read():
+    """Found by the long fuzz run: 10^30 quantities and amounts near 10^60 raised bare decimal errors."""
+    import copy
+
+    import yaml
+
+    from normkit.budget.checking import check
+    from normkit.errors import NormkitError
+    from normkit_testpaths import EXAMPLES
+
+    base = yaml.safe_load((EXAMPLES / "budgets" / "clean-2024.yaml").read_text(encoding="utf-8"))
+    for field, value, message in [("quantity", 10**30, "Input should be less than or equal to 1000000000000"),
+                                  ("amount", "1e59", "Input should be less than or equal to 1000000000000000000")]:
+        data = copy.deepcopy(base)
+        data["lines"][0][field] = value
+        with pytest.raises(NormkitError) as e:
+            check(data)
+        assert e.value.code == "NK903" and e.value.message == message
+        assert str(e.value.location) == f"lines[0].{field}"
+
+
+def test_tiny_values_are_refused_when_read_and_zero_is_zero():
+    """Found by the long fuzz run (seed 20261132): 1.85E-263 raised a bare decimal.Clamped."""
+    import copy
+
+    import yaml
+
+    from normkit.budget.checking import check
+    from normkit.errors import NormkitError
+    from normkit_testpaths import EXAMPLES
+
+    base = yaml.safe_load((EXAMPLES / "budgets" / "clean-2024.yaml").read_text(encoding="utf-8"))
+    data = copy.deepcopy(base)
+    data["lines"][0]["unit_price"] = "1.8549459406372413E-263"
+    with pytest.raises(NormkitError) as e:
+        check(data)
+    assert (e.value.code, e.value.message, str(e.value.location)) == ("NK903", "Value error, at most 12 decimal places", "lines[0].unit_price")
+    from normkit.budget.model import _within_places
+
+    assert str(_within_places(Decimal("0E-300"))) == "0"
