@@ -7,9 +7,7 @@ This is the only stage that imports pint. All errors found are reported together
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -26,7 +24,7 @@ from .expr.check import (
 from .expr.syntax import Expression, parse
 from .loader import Defined, PackSource, read_pack
 from .model import (
-    Adjustment, DatedValue, Formula, InputSpec, Label, Money, Parameter, ParameterValues, Source, Table,
+    Adjustment, DatedValue, Formula, InputSpec, Money, Parameter, ParameterValues, Source, Table,
     TableRows, TableVersion,
 )
 from .quantity import parse_quantity

@@ -255,7 +255,6 @@ class CompiledSet:
     inputs: dict[str, InputC]
     extras: list[ExtraC]
     checks: list[CheckC] = field(default_factory=list)
-    line_rate_labels: dict[str, Label] = field(default_factory=dict)
     replaced_norms: dict[str, NormC] = field(default_factory=dict)  # national entries a province replaced
 
     @property

@@ -11,16 +11,15 @@ import os
 import difflib
 from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .compiled import AdjustmentC, CompiledSet, Dated, FormulaC, LineC, NormC, Param, Row, TableC
+from .compiled import AdjustmentC, CompiledSet, LineC, NormC
 from .dating import coverage, in_force
-from .decimalctx import CTX, ZERO, round_to
+from .decimalctx import CTX, ZERO
 from .errors import ErrorCollector, Location, NormkitError
 from .build_locations import loc_from
 from .expr.compile import compile_ir
-from .model import Order, OrderItem, Overlay
+from .model import Order, Overlay
 from .quantity import parse_quantity
 from .units import UnitTable, Vocabulary, format_powers
 

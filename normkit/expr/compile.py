@@ -9,7 +9,7 @@ so nothing here knows about units. Closures use Python's operators, so they must
 
 from __future__ import annotations
 
-from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
+from decimal import Decimal
 from typing import Any, Callable
 
 from ..decimalctx import round_to
@@ -112,15 +112,3 @@ def compile_ir(ir: tuple) -> Fn:
         comp, inner = ir[1], compile_ir(ir[2])
         return lambda env: env.sum_lines(comp, inner)
     raise AssertionError(f"unknown IR {tag}")  # pragma: no cover
-
-
-def guarded(fn: Fn) -> Fn:
-    """Turn Decimal signals (overflow, invalid operation) into normkit errors."""
-
-    def run(env: Any) -> Any:
-        try:
-            return fn(env)
-        except (Overflow, InvalidOperation, DivisionByZero) as exc:
-            raise NormkitError("NK502", f"arithmetic error: {type(exc).__name__}") from None
-
-    return run
