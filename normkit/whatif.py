@@ -167,9 +167,9 @@ def _keyed(q: Quote) -> dict[tuple, tuple[QuoteLine, TraceNode | None]]:
     return out
 
 
-def _merge_keys(*keyed: dict[tuple, Any]) -> list[tuple]:
-    keys: list[tuple] = []
-    present: set[tuple] = set()
+def _merge_keys(*keyed: dict[Any, Any]) -> list[Any]:
+    keys: list[Any] = []
+    present: set[Any] = set()
     for k in keyed:
         for key in k:
             if key not in present:
@@ -194,7 +194,8 @@ def compare(baseline: Quote, variant: Quote) -> Comparison:
         node = lb[1] if lb else (la[1] if la else None)
         causes = overridden(node) if node is not None else []
         delta = (vb or Decimal(0)) - (va or Decimal(0))
-        status = "added" if la is None else "removed" if lb is None else ("changed" if delta else "unchanged")
+        status: Literal["changed", "unchanged", "added", "removed"] = (
+            "added" if la is None else "removed" if lb is None else ("changed" if delta else "unchanged"))
         lines.append(LineChange(item=ref.item, norm=ref.norm, component=ref.component, resource=ref.resource,
                                 label_vi=ref.label_vi, label_en=ref.label_en, baseline=va, variant=vb, delta=delta,
                                 status=status, causes=causes))
@@ -206,13 +207,13 @@ def compare(baseline: Quote, variant: Quote) -> Comparison:
         x, y = ia.get(item_id), ib.get(item_id)
         ref_item = y or x
         assert ref_item is not None
-        causes: list[str] = []
+        item_causes: list[str] = []
         for ln in lines:
             if ln.item == item_id and ln.status != "unchanged":
-                causes.extend(c for c in ln.causes + ln.via if c not in causes)
+                item_causes.extend(c for c in ln.causes + ln.via if c not in item_causes)
         items.append(ItemChange(id=item_id, norm=ref_item.norm, name_vi=ref_item.name_vi, name_en=ref_item.name_en,
                                 baseline=x.total if x else None, variant=y.total if y else None,
-                                delta=(y.total if y else Decimal(0)) - (x.total if x else Decimal(0)), causes=causes))
+                                delta=(y.total if y else Decimal(0)) - (x.total if x else Decimal(0)), causes=item_causes))
     subtotals = {c: Change(baseline=baseline.subtotals.get(c, Decimal(0)), variant=variant.subtotals.get(c, Decimal(0)),
                            delta=variant.subtotals.get(c, Decimal(0)) - baseline.subtotals.get(c, Decimal(0))) for c in COMPONENTS}
     delta = variant.total - baseline.total

@@ -354,9 +354,9 @@ def cmd_indicators(args: Any) -> int:
     lines = {}
     for name in ("poverty_line", "near_poverty_line", "middle_upper_line", "low_income_line"):
         if name in tables:
-            v = in_force(tables[name].layers, std.at)
-            if v is not None:
-                lines[name] = {k[0]: str(rows[0].value) for k, rows in v.rows.items()}
+            version = in_force(tables[name].layers, std.at)
+            if version is not None:
+                lines[name] = {k[0]: str(rows[0].value) for k, rows in version.rows.items()}
     data = {"standard": std.id, "at": str(std.at), "statuses": list(std.statuses), "lines_vnd_per_person_month": lines,
             "indicators": [i.__dict__ for i in std.indicators]}
     if args.json:

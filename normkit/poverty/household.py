@@ -105,10 +105,10 @@ def check_value(std: Standard, name: str, raw: Any) -> Any:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise NormkitError("NK704", f"{name} is missing", location=where)
     if spec.type == "text":
-        value = str(raw).strip()
-        if spec.choices is not None and value not in spec.choices:
+        text = str(raw).strip()
+        if spec.choices is not None and text not in spec.choices:
             raise NormkitError("NK704", f"{name} must be one of {', '.join(spec.choices)}, got {raw!r}", location=where)
-        return value
+        return text
     if spec.type == "bool":
         if isinstance(raw, bool):
             return raw
@@ -281,7 +281,7 @@ def household_classifier(std: Standard) -> Callable[[Mapping[str, Any]], str]:
         except KeyError:
             return checked(household)
         if area in areas and type(income) is int and income >= 0 and type(d) is int and dmin <= d <= dmax:
-            return status(household)  # type: ignore[no-any-return]
+            return status(household)
         return checked(household)
 
     return classify

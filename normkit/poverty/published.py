@@ -107,7 +107,7 @@ def check_table(table: PublishedTable) -> list[Finding]:
             whole = getattr(table.total, name)
             if whole is None or any(p is None for p in parts):
                 continue
-            s = sum(parts)  # type: ignore[arg-type]
+            s = sum(parts)
             if s != whole:
                 findings.append(Finding(check="parts_sum", row="total", field=name, published=str(whole), expected=str(s),
                                         message=f"the parts' {name} add up to {s:,}, the total says {whole:,} (difference {whole - s:+,})"))
