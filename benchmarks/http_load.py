@@ -12,17 +12,14 @@ Skips cleanly when the server extra (fastapi, uvicorn) or httpx is not installed
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 
 def main() -> int:
@@ -42,75 +39,61 @@ def main() -> int:
     bodies = [("/v1/check", {"budget": budget}),
               ("/v1/quote", {"pack": "example-province",
                              "order": {"id": "q", "date": "2024-09-15", "items": [{"norm": "01.03.01.50.10", "quantity": 3}]}})]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    packs = Path(tempfile.mkdtemp(prefix="normkit-http-load-"))
-    (packs / "example-province").symlink_to(ROOT / "examples" / "packs" / "example-province")
-    env = dict(os.environ, NORMKIT_PATH=str(packs), PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "normkit", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    from normkit_serverkit import running_service
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                print("the server did not start")
-                return 1
-            time.sleep(0.1)
-        with httpx.Client(base_url=url, timeout=30) as warm:  # load the pack once, as a running service has it
-            for path, body in bodies:
-                warm.post(path, json=body).raise_for_status()
-        latencies: list[float] = []
-        errors: list[str] = []
-        lock = threading.Lock()
-        counter = iter(range(total))
-
-        def worker() -> None:
-            with httpx.Client(base_url=url, timeout=30) as client:
-                while True:
-                    with lock:
-                        i = next(counter, None)
-                    if i is None:
-                        return
-                    path, body = bodies[i % len(bodies)]
-                    start = time.perf_counter()
-                    try:
-                        r = client.post(path, json=body)
-                        ok = r.status_code == 200
-                        why = f"{path}: HTTP {r.status_code}"
-                    except httpx.HTTPError as exc:
-                        ok, why = False, f"{path}: {type(exc).__name__}"
-                    elapsed = time.perf_counter() - start
-                    with lock:
-                        latencies.append(elapsed)
-                        if not ok:
-                            errors.append(why)
-
-        start = time.perf_counter()
-        threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - start
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        with running_service({"example-province": ROOT / "examples" / "packs" / "example-province"}) as url:
+            latencies, errors, wall = _load(httpx, url, bodies, total, concurrency)
+    except RuntimeError as exc:  # the server did not start
+        print(exc)
+        return 1
     latencies.sort()
     p50 = latencies[len(latencies) // 2] * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
     print(f"{total} requests (check and quote, alternating), concurrency {concurrency}: {wall:.2f} s, {total / wall:,.0f} req/s")
     print(f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms; errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
     return 1 if errors else 0
+
+
+def _load(httpx: Any, url: str, bodies: list[tuple[str, dict]], total: int, concurrency: int) -> tuple[list[float], list[str], float]:
+    """Warm the service, then send ``total`` requests from ``concurrency`` threads."""
+    with httpx.Client(base_url=url, timeout=30) as warm:  # load the pack once, as a running service has it
+        for path, body in bodies:
+            warm.post(path, json=body).raise_for_status()
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(total))
+
+    def worker() -> None:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            while True:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                path, body = bodies[i % len(bodies)]
+                start = time.perf_counter()
+                try:
+                    r = client.post(path, json=body)
+                    ok = r.status_code == 200
+                    why = f"{path}: HTTP {r.status_code}"
+                except httpx.HTTPError as exc:
+                    ok, why = False, f"{path}: {type(exc).__name__}"
+                elapsed = time.perf_counter() - start
+                with lock:
+                    latencies.append(elapsed)
+                    if not ok:
+                        errors.append(why)
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    return latencies, errors, wall
 
 
 if __name__ == "__main__":

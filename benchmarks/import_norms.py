@@ -21,21 +21,14 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent.parent / "tests")]
 
 from normkit.media.importing import Converter, import_norms, norms_yaml, pack_context  # noqa: E402
 from normkit.media.normtable import read_table  # noqa: E402
 
-MANIFEST = """\
-normkit: 1
-id: bench-province
-title: {vi: "Tỉnh thử (benchmark)", en: "Benchmark province"}
-version: "0"
-jurisdiction: "benchmark"
-status: test
-extends: [vn-tv-03-2018, vn-media-pricing]
-valid: {from: 2019-07-01}
-"""
+from normkit_testpaths import province_manifest  # noqa: E402
+
+MANIFEST = province_manifest("bench-province", "Benchmark province", "Tỉnh thử (benchmark)")
 LABOUR = [("Phóng viên hạng III", "3/9"), ("Biên tập viên hạng III", "4/9"), ("Quay phim hạng III", "5/9"),
           ("Kỹ sư", "3/9"), ("Phát thanh viên hạng III", "3/10"), ("Biên dịch viên hạng III", "6/9")]
 EQUIPMENT = ["Máy quay", "Máy vi tính", "Hệ thống dựng phi tuyến", "Hệ thống trường quay", "Máy in"]

@@ -14,19 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fuzzkit import fuzz_settings, must_be_clean
-from normkit_testpaths import EXAMPLES
+from normkit_testpaths import EXAMPLES, province_manifest
 
 EXAMPLE = EXAMPLES / "norm-tables" / "tv-01.03.01.50.10.csv"
-MANIFEST = """\
-normkit: 1
-id: fuzz-province
-title: {vi: "Tỉnh thử", en: "Test province"}
-version: "0.1"
-jurisdiction: "test"
-status: test
-extends: [vn-tv-03-2018, vn-media-pricing]
-valid: {from: 2019-07-01}
-"""
+MANIFEST = province_manifest("fuzz-province")
 HEADERS = ["Mã hiệu", "Tên định mức", "Thời lượng", "Thành phần", "Chức danh", "Hạng", "Bậc", "Đơn vị", "Định mức", "Xác minh",
            "code", "name", "component", "title", "unit", "value", "STT", "extra", "", "Ma hieu", "ĐỊNH MỨC", "M\u0061\u0303 hiệu"]
 CELLS = ["01.03.01.50.10", "02.01.01.00.01", "99.99", "01..03", "", " ", "Nhân công", "Máy", "Vật liệu", "labour", "equipment",

@@ -15,6 +15,8 @@ from normkit.cli import main
 from normkit.errors import NormkitError
 from normkit.lint import ceiling_findings
 from normkit.loader import read_pack
+from normkit_testpaths import province_manifest
+
 from normkit.media.importing import Reject, export_norms, import_norms, resource_id
 from normkit.media.normtable import header_field
 
@@ -22,16 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "norm-tables" / "tv-01.03.01.50.10.csv"
 NATIONAL = ROOT / "rules" / "vn-tv-03-2018"
 
-MANIFEST = """\
-normkit: 1
-id: test-province
-title: {vi: "Tỉnh thử", en: "Test province"}
-version: "0.1"
-jurisdiction: "test"
-status: test
-extends: [vn-tv-03-2018, vn-media-pricing]
-valid: {from: 2019-07-01}
-"""
+
+MANIFEST = province_manifest("test-province")
 
 
 @pytest.fixture

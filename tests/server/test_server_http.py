@@ -4,11 +4,6 @@ port) and called over HTTP; schemathesis checks it against its own OpenAPI docum
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +14,7 @@ httpx = pytest.importorskip("httpx")
 schemathesis = pytest.importorskip("schemathesis")
 
 from hypothesis import HealthCheck, settings
+from normkit_serverkit import running_service
 from normkit_testpaths import EXAMPLES, ROOT
 
 from normkit.budget import check, read_budget
@@ -27,41 +23,13 @@ CLEAN = EXAMPLES / "budgets" / "clean-2024.yaml"
 PLANTED = Path(__file__).resolve().parent.parent / "budget" / "data" / "planted.yaml"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    port = free_port()
-    packs = tmp_path_factory.mktemp("packs")
+def base_url():
     # the packs the service may use: the shipped ones, the example province, the test pack without ink prices
-    (packs / "example-province").symlink_to(EXAMPLES / "packs" / "example-province")
-    (packs / "test-province-no-ink").symlink_to(ROOT / "tests" / "budget" / "packs" / "province-no-ink")
-    env = dict(os.environ, NORMKIT_PATH=str(packs), PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "normkit", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start: " + (proc.stderr.read().decode() if proc.poll() is not None else "timeout"))
-            time.sleep(0.1)
+    with running_service({"example-province": EXAMPLES / "packs" / "example-province",
+                          "test-province-no-ink": ROOT / "tests" / "budget" / "packs" / "province-no-ink"}) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def budget_json(path: Path, pack: str) -> dict:
