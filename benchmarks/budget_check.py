@@ -52,7 +52,7 @@ def main() -> None:
                "items": [{"norm": ln.product, "quantity": ln.quantity,
                           "inputs": dict(ln.options, **({"actual_duration": ln.duration} if ln.duration else {}))}]}
               for ln in budget.lines]
-    from normkit.orders import order_from_data
+    from normkit.media.orders import order_from_data
 
     parsed = [order_from_data(o) for o in orders]
     start = time.perf_counter()

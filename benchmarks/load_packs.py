@@ -12,8 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from normkit.build import build  # noqa: E402
-from normkit.registry import shipped_rules_dir  # noqa: E402
+from normkit.core.compiler import build  # noqa: E402
+from normkit.core.registry import shipped_rules_dir  # noqa: E402
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 Prints ratios (not a timed test):
 
 1. 1,000,000 households as arrays: normkit evaluating the pack's ``status`` formula with the
-   array compiler (``normkit.expr.vector``) against a hand-written NumPy implementation of
+   array compiler (``normkit.core.lang.vector``) against a hand-written NumPy implementation of
    the same rule (target: at most 1.5×), and against OpenFisca-core running the same rule as
    an OpenFisca model (an optional peer: skipped when openfisca-core is not installed;
    target: normkit faster);
@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from normkit.expr.vector import Text, evaluate_columns  # noqa: E402
+from normkit.core.lang.vector import Text, evaluate_columns  # noqa: E402
 from normkit.poverty.household import household_classifier  # noqa: E402
 from normkit.poverty.standards import load_standard  # noqa: E402
 

@@ -31,7 +31,7 @@ def main() -> None:
         "id": "bench", "date": "2024-09-15",
         "items": [{"id": f"i{i}", "norm": "01.03.01.50.10", "quantity": i + 1} for i in range(ITEMS)],
     }
-    from normkit.orders import order_from_data
+    from normkit.media.orders import order_from_data
 
     parsed = order_from_data(order)
     quote = rules.quote(parsed)
@@ -49,7 +49,7 @@ def main() -> None:
         return lines, total
 
     engine, baseline = paired(lambda: rules.quote(parsed), hand, rounds=40, number_a=5, number_b=20)
-    from normkit.engine import RuleSet
+    from normkit.core.runtime import RuleSet
 
     cold = best_of(lambda: RuleSet(rules.compiled).quote(parsed), repeat=5, number=5)
     rendered = best_of(lambda: rules.quote(parsed).to_json(), repeat=5, number=5)

@@ -18,7 +18,7 @@ from _timing import best_of, paired  # noqa: E402
 from handpriced import price_year_plan, price_year_plan_lines  # noqa: E402
 
 import normkit.api  # noqa: E402
-from normkit.orders import load_order  # noqa: E402
+from normkit.media.orders import load_order  # noqa: E402
 
 
 def main() -> None:

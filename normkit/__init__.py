@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import Location, NormkitError, NormkitErrors
+from normkit.core.errors import Location, NormkitError, NormkitErrors
 
-from .version import __version__
+from normkit.version import __version__
 __all__ = ["__version__", "load", "quote", "schema", "Location", "NormkitError", "NormkitErrors"]
 
 
 def __getattr__(name: str) -> Any:  # keep `import normkit` light: the API loads on first use
     if name in ("load", "quote", "schema"):
-        from . import api
+        from normkit import api
 
         return getattr(api, name)
     raise AttributeError(f"module 'normkit' has no attribute {name!r}")

@@ -13,12 +13,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import cache
-from .engine import RuleSet
-from .errors import NormkitError
-from .model import Order, Overlay
-from .quote import Quote
-from .registry import find_pack
+from normkit.core import cache
+from normkit.core.runtime import RuleSet
+from normkit.core.errors import NormkitError
+from normkit.core.schema import Order, Overlay
+from normkit.media.quote import Quote
+from normkit.core.registry import find_pack
 
 
 def load(pack: str | Path, *, extra: tuple[str, ...] = (), use_cache: bool = True) -> RuleSet:
@@ -27,7 +27,7 @@ def load(pack: str | Path, *, extra: tuple[str, ...] = (), use_cache: bool = Tru
     root = Path(pack) if isinstance(pack, Path) else find_pack(str(pack))
     compiled = cache.load(root, tuple(extra)) if use_cache else None
     if compiled is None:
-        from .build import build  # pint is imported only on this path
+        from normkit.core.compiler import build  # pint is imported only on this path
 
         compiled = build(root, extra)
         if use_cache:
@@ -42,7 +42,7 @@ def quote(order: str | Path | Order | Mapping[str, Any], *, pack: str | Path | N
     The pack is ``pack``, or the order's first entry under ``packs:`` (relative to the order
     file). ``overrides`` and ``overlay`` replace parameter values for a what-if.
     """
-    from .orders import load_order, load_overlay, order_from_data
+    from normkit.media.orders import load_order, load_overlay, order_from_data
 
     base: Path | None = None
     if isinstance(order, (str, Path)):
@@ -72,12 +72,12 @@ def resolve_order_pack(order: Order, pack: str | Path | None, base: Path | None)
 def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of ``order``, ``quote``, ``trace`` (one trace node), ``pack`` (pack.yaml),
     ``pack-file``, ``overlay``, ``budget`` or ``report`` (budget checks)."""
-    from .model import Order as O, Overlay as V, PackDocument, PackFile
-    from .quote import Quote as Q, TraceNode
+    from normkit.core.schema import Order as O, Overlay as V, PackDocument, PackFile
+    from normkit.media.quote import Quote as Q, TraceNode
 
     models: dict[str, Any] = {"order": O, "quote": Q, "trace": TraceNode, "pack": PackDocument, "pack-file": PackFile, "overlay": V}
     if kind in ("budget", "report"):
-        from .budget.schemas import schema as budget_schema
+        from normkit.budget.schemas import schema as budget_schema
 
         return budget_schema(kind)
     if kind not in models:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from normkit.errors import CATALOGUE
+from normkit.core.errors import CATALOGUE
 
 from normkit_testpaths import ROOT
 

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from normkit.api import load
-from normkit.compiled import Dated
-from normkit.dating import in_force
-from normkit.decimalctx import MODES, round_to
+from normkit.core.compiled import Dated
+from normkit.core.dating import in_force
+from normkit.core.numbers import MODES, round_to
 
 from normkit_testpaths import EXAMPLES, FIXTURES
 
@@ -88,7 +88,7 @@ def test_dating_picks_the_value_in_force_on_each_side_of_every_boundary(starts, 
 
 def test_base_salary_boundaries_are_exact():
     wages = load("vn-wages")
-    from normkit.engine import evaluate
+    from normkit.core.runtime import evaluate
 
     cases = [(dt.date(2019, 7, 1), "1490000"), (dt.date(2023, 6, 30), "1490000"), (dt.date(2023, 7, 1), "1800000"),
              (dt.date(2024, 6, 30), "1800000"), (dt.date(2024, 7, 1), "2340000")]

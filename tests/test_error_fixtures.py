@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from normkit.build import build
-from normkit.engine import RuleSet
-from normkit.errors import CATALOGUE, NormkitError
-from normkit.orders import load_order
+from normkit.core.compiler import build
+from normkit.core.runtime import RuleSet
+from normkit.core.errors import CATALOGUE, NormkitError
+from normkit.media.orders import load_order
 
 CASES = Path(__file__).parent / "fixtures" / "errors"
 

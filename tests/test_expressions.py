@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normkit.errors import NormkitError
-from normkit.expr.syntax import Binary, Call, Lookup, Num, parse
+from normkit.core.errors import NormkitError
+from normkit.core.lang.syntax import Binary, Call, Lookup, Num, parse
 
 UNITS = {"VND", "workday", "month", "minute", "second", "machine_hour", "hour", "percent"}.__contains__
 
@@ -89,7 +89,7 @@ def _formula_pack(tmp_path, expr, unit="VND", extra=""):
 ])
 def test_units_are_inferred_and_folded(tmp_path, expr, unit, value):
     from normkit.api import load
-    from normkit.engine import evaluate
+    from normkit.core.runtime import evaluate
 
     rules = load(_formula_pack(tmp_path, expr, unit), use_cache=False)
     assert str(evaluate(rules, "f", dt.date(2024, 1, 1))[0]) == value
@@ -105,7 +105,7 @@ def test_units_are_inferred_and_folded(tmp_path, expr, unit, value):
 ])
 def test_unit_and_type_errors_at_load(tmp_path, expr, unit, code, message):
     from normkit.api import load
-    from normkit.engine import evaluate
+    from normkit.core.runtime import evaluate
 
     if code is None:  # division by zero is caught when evaluated, as a normkit error
         rules = load(_formula_pack(tmp_path, expr, unit), use_cache=False)

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from normkit.api import load
-from normkit.engine import evaluate
-from normkit.errors import NormkitError
+from normkit.core.runtime import evaluate
+from normkit.core.errors import NormkitError
 
 from normkit_testpaths import EXAMPLES
 from handpriced import price_year_plan

@@ -9,7 +9,7 @@ import pytest
 
 import normkit
 from normkit.api import load, quote
-from normkit.errors import NormkitError
+from normkit.core.errors import NormkitError
 
 from normkit_testpaths import EXAMPLES, FIXTURES
 from handpriced import price_bulletins

@@ -2,8 +2,8 @@ from fractions import Fraction
 
 import pytest
 
-from normkit.errors import NormkitError
-from normkit.units import VOCABULARY, UnitDef, Vocabulary, build_unit_table, format_powers, parse_unit_expr
+from normkit.core.errors import NormkitError
+from normkit.core.units import VOCABULARY, UnitDef, Vocabulary, build_unit_table, format_powers, parse_unit_expr
 
 
 @pytest.fixture(scope="module")

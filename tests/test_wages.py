@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from normkit.api import load
-from normkit.engine import evaluate
+from normkit.core.runtime import evaluate
 
 PUBLISHED = Path(__file__).resolve().parent / "fixtures" / "published" / "salary-tables.yaml"
 WAGES = load("vn-wages")

@@ -1,4 +1,4 @@
-"""normkit.whatif: baseline vs variant line by line, causes from the trace, sweeps, and the CLI."""
+"""normkit.media.whatif: baseline vs variant line by line, causes from the trace, sweeps, and the CLI."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from normkit.api import load
-from normkit.cli import main
-from normkit.errors import NormkitError
-from normkit.orders import load_order
-from normkit.whatif import compare, parse_sweep, sweep
+from normkit.cli.main import main
+from normkit.core.errors import NormkitError
+from normkit.media.orders import load_order
+from normkit.media.whatif import compare, parse_sweep, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = ROOT / "examples" / "orders" / "tv-bulletins.yaml"

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from normkit.errors import NormkitError
-from normkit.yamlsource import decode_text, parse_text
+from normkit.core.errors import NormkitError
+from normkit.core.io.yaml import decode_text, parse_text
 
 
 def test_numbers_are_exact_decimals_never_floats():
@@ -78,7 +78,7 @@ def test_yaml11_surprises_stay_text():
 
 def test_the_pure_python_path_keeps_the_same_rules(monkeypatch):
     """Without libyaml the reader composes nodes itself: same data, same refusals."""
-    import normkit.yamlsource as ys
+    import normkit.core.io.yaml as ys
 
     text = "a: 0.04\nb: [1, {c: x}]\n"
     fast = ys.parse_text(text, "f.yaml")

@@ -1,4 +1,4 @@
-"""Regenerate the code table of docs/errors.md from normkit.errors.CATALOGUE.
+"""Regenerate the code table of docs/errors.md from normkit.core.errors.CATALOGUE.
 
     python tools/gen_errors_doc.py
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from normkit.errors import CATALOGUE  # noqa: E402
+from normkit.core.errors import CATALOGUE  # noqa: E402
 
 
 def main() -> None:

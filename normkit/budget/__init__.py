@@ -14,15 +14,15 @@ __all__ = ["Budget", "BudgetLine", "Finding", "LineResult", "Report", "Totals", 
 
 def __getattr__(name: str) -> Any:  # light import: the CLI registers this package without loading the engine
     if name == "check":
-        from .checking import check
+        from normkit.budget.checking import check
 
         return check
     if name == "read_budget":
-        from .reading import read_budget
+        from normkit.budget.reading import read_budget
 
         return read_budget
     if name in ("Budget", "BudgetLine", "Report", "Finding", "LineResult", "Totals"):
-        from . import model
+        from normkit.budget import model
 
         return getattr(model, name)
     raise AttributeError(name)

@@ -17,13 +17,13 @@ from decimal import Clamped, Decimal, InvalidOperation, Overflow, localcontext
 from pathlib import Path
 from typing import Any
 
-from ..decimalctx import CTX, ZERO, round_to
-from ..engine import RuleSet
-from ..errors import Location, NormkitError
-from ..model import Order, OrderItem, Overlay
-from ..quote import Quote
-from .model import SEVERITY_RANK, Budget, BudgetLine, Finding, LineResult, Report, Totals, budget_from_data
-from .reading import option_name, read_budget
+from normkit.core.numbers import CTX, ZERO, round_to
+from normkit.core.runtime import RuleSet
+from normkit.core.errors import Location, NormkitError
+from normkit.core.schema import Order, OrderItem, Overlay
+from normkit.media.quote import Quote
+from normkit.budget.model import SEVERITY_RANK, Budget, BudgetLine, Finding, LineResult, Report, Totals, budget_from_data
+from normkit.budget.reading import option_name, read_budget
 
 HUNDRED = Decimal(100)
 PCT = Decimal("0.01")
@@ -58,7 +58,7 @@ def _f(code: str, line: int | None, en: str, vi: str, numbers: Mapping[str, Deci
 
 
 def _fmt(d: Decimal) -> str:
-    from ..render import vnd
+    from normkit.cli.render import vnd
 
     return vnd(d)
 
@@ -66,8 +66,8 @@ def _fmt(d: Decimal) -> str:
 def resolve_rules(budget: Budget, pack: str | os.PathLike[str] | None, base: Path | None, overlay: Any = None,
                   names_only: bool = False) -> RuleSet:
     """The rule set a budget is checked with: ``pack`` or the budget's ``pack``, plus its overlay."""
-    from ..api import load
-    from ..registry import find_pack
+    from normkit.api import load
+    from normkit.core.registry import find_pack
 
     ref = pack if pack is not None else budget.pack
     if ref is None:
@@ -84,7 +84,7 @@ def resolve_rules(budget: Budget, pack: str | os.PathLike[str] | None, base: Pat
             if names_only:
                 raise NormkitError("NK904", "an overlay file cannot be named here; give the overlay inline (`overlay: {set: {...}}`)",
                                    location=Location(path="overlay"))
-            from ..orders import load_overlay
+            from normkit.media.orders import load_overlay
 
             p = Path(ov)
             if base is not None and not p.is_absolute():
@@ -98,7 +98,7 @@ def resolve_rules(budget: Budget, pack: str | os.PathLike[str] | None, base: Pat
 
 def find_named_pack(name: str) -> Path:
     """An installed pack chosen by its name only (no paths): what the HTTP service allows."""
-    from ..registry import installed_packs
+    from normkit.core.registry import installed_packs
 
     for p in installed_packs():
         if p.name == name:
@@ -325,7 +325,7 @@ def _inputs(rs: RuleSet, line: BudgetLine, n: int) -> tuple[dict[str, Any], list
 
 
 def _unit_check(rs: RuleSet, line: BudgetLine, n: int) -> list[Finding]:
-    from ..units import parse_unit_expr
+    from normkit.core.units import parse_unit_expr
 
     norm = rs.compiled.norms[line.product]
     try:

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
 
-from ..model import Overlay
-from ..quote import PackRef, TraceNode
+from normkit.core.schema import Overlay
+from normkit.media.quote import PackRef, TraceNode
 
 BUDGET_SCHEMA = "normkit.budget/1"
 REPORT_SCHEMA = "normkit.budget-report/1"
@@ -85,7 +85,7 @@ class BudgetLine(_Strict):
         and numbers written as text (``"25"``) as numbers, so every file format reads the same."""
         if not isinstance(value, dict):
             return value
-        from .reading import option_name
+        from normkit.budget.reading import option_name
 
         out: dict[Any, Any] = {}
         for key, v in value.items():
@@ -191,7 +191,7 @@ class Report(BaseModel):
     _quotes: dict[int, Any] = PrivateAttr(default_factory=dict)
 
     def quote_for(self, line: int) -> Any:
-        """The :class:`~normkit.quote.Quote` of one unit of ``line`` (1-based), or None."""
+        """The :class:`~normkit.media.quote.Quote` of one unit of ``line`` (1-based), or None."""
         return self._quotes.get(line)
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -207,8 +207,8 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 def budget_from_data(data: Any) -> Budget:
     """Validate plain data (parsed JSON from another app) as a budget; errors are NK903."""
-    from ..yamlsource import SourceMap
-    from .reading import validate_budget
+    from normkit.core.io.yaml import SourceMap
+    from normkit.budget.reading import validate_budget
 
     return validate_budget(data, SourceMap("<budget>"))
 

@@ -17,10 +17,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..errors import ErrorCollector, Location, NormkitError
-from ..media.normtable import MAX_ROWS, DateCell, _blank, _csv_records, _is_comment, _words, _xlsx_records
-from ..yamlsource import SourceMap
-from .model import Budget
+from normkit.core.errors import ErrorCollector, Location, NormkitError
+from normkit.media.normtable import MAX_ROWS, DateCell, _blank, _csv_records, _is_comment, _words, _xlsx_records
+from normkit.core.io.yaml import SourceMap
+from normkit.budget.model import Budget
 
 # column field -> header spellings after folding (no diacritics, lower case, words only)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -109,7 +109,7 @@ def read_budget(path: str | os.PathLike[str], sheet: str | None = None) -> Budge
     if not p.is_file():
         raise NormkitError("NK901", f"no such file: {p}", location=Location(str(p)))
     if suffix in (".json", ".yaml", ".yml"):
-        from ..yamlsource import read_file
+        from normkit.core.io.yaml import read_file
 
         try:
             data, smap = read_file(p)
@@ -133,7 +133,7 @@ def read_budget(path: str | os.PathLike[str], sheet: str | None = None) -> Budge
 
 def validate_budget(data: Any, smap: SourceMap) -> Budget:
     """Validate parsed data as a :class:`Budget`; schema errors are NK903 with their positions."""
-    from ..loader import validate
+    from normkit.core.loader import validate
 
     if not isinstance(data, dict):
         raise NormkitError("NK903", "a budget must be a mapping with `id`, `date` and `lines`", location=Location(path="budget"))

@@ -24,9 +24,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import Location, NormkitError
-from ..units import Vocabulary, format_powers, parse_unit_expr
-from .normtable import EXPORT_HEADERS, NORM_FIELDS, DateCell, RawTable, _blank, atomic_write, fold, read_table, write_table
+from normkit.core.errors import Location, NormkitError
+from normkit.core.units import Vocabulary, format_powers, parse_unit_expr
+from normkit.media.normtable import EXPORT_HEADERS, NORM_FIELDS, DateCell, RawTable, _blank, atomic_write, fold, read_table, write_table
 
 DEFAULT_CODE_PATTERN = r"\d{2}(\.\d{2}){4}"
 SCALE_TABLE = "salary_coefficient"  # vn-wages: salary coefficient by (scale, step)
@@ -111,8 +111,8 @@ class PackContext:
 
 
 def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, use_cache: bool = True) -> PackContext:
-    from ..api import load
-    from ..build import _loc_from
+    from normkit.api import load
+    from normkit.core.compiler import _loc_from
 
     rules = load(pack_dir, use_cache=use_cache)
     c = rules.compiled
@@ -576,7 +576,7 @@ def import_norms(table: str | Path, pack_dir: str | Path, *, source: str | None 
 
     Returns the report; the caller decides the exit status (1 when ``report.rejected``).
     """
-    from ..registry import find_pack
+    from normkit.core.registry import find_pack
 
     root = find_pack(str(pack_dir)) if not Path(pack_dir).is_dir() else Path(pack_dir)
     if not re.fullmatch(r"[\w.-]+\.ya?ml", file) or file in ("pack.yaml", "pack.yml"):
@@ -626,9 +626,9 @@ def import_norms(table: str | Path, pack_dir: str | Path, *, source: str | None 
 
 
 def _lint(root: Path) -> None:
-    from ..build import build
-    from ..errors import NormkitErrors
-    from ..lint import ceiling_findings
+    from normkit.core.compiler import build
+    from normkit.core.errors import NormkitErrors
+    from normkit.core.lint import ceiling_findings
 
     problems = ceiling_findings(build(root))
     if problems:
@@ -647,10 +647,10 @@ class ExportReport(BaseModel):
 
 def export_norms(pack: str | Path, out: str | Path, *, use_cache: bool = True) -> ExportReport:
     """Write the norms a pack defines itself (not those it extends) as a norm table."""
-    from ..api import load
-    from ..loader import read_pack
-    from ..quantity import parse_quantity
-    from ..registry import find_pack
+    from normkit.api import load
+    from normkit.core.loader import read_pack
+    from normkit.core.quantity import parse_quantity
+    from normkit.core.registry import find_pack
 
     root = Path(pack) if Path(pack).is_dir() else find_pack(str(pack))
     if Path(out).suffix.lower() not in (".csv", ".xlsx"):
@@ -698,7 +698,7 @@ def export_norms(pack: str | Path, out: str | Path, *, use_cache: bool = True) -
 
 
 def _duration_text(text: str, vocab: Vocabulary) -> str:
-    from ..quantity import parse_quantity
+    from normkit.core.quantity import parse_quantity
 
     value, powers = parse_quantity(text, vocab)
     return f"{number_text(value)} {format_powers(powers)}"

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..atomic import atomic_write as shared_atomic_write
-from ..errors import Location, NormkitError
+from normkit.core.io.atomic import atomic_write as shared_atomic_write
+from normkit.core.errors import Location, NormkitError
 
 MAX_ROWS = 200_000
 

@@ -11,7 +11,7 @@ through a float: whole-đồng amounts are written as ``int`` with the format ``
 
 >>> import normkit
 >>> from normkit.media.xlsx import write_quote_xlsx
->>> q = normkit.quote("examples/orders/tv-bulletins.yaml")   # doctest: +SKIP
+>>> q = normkit.media.quote("examples/orders/tv-bulletins.yaml")   # doctest: +SKIP
 >>> write_quote_xlsx(q, "quote.xlsx")                         # doctest: +SKIP
 """
 
@@ -22,10 +22,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import Location, NormkitError
-from ..quote import Quote, TraceNode
-from ..render import COMPONENT_LABELS
-from ..units import VOCABULARY
+from normkit.core.errors import Location, NormkitError
+from normkit.media.quote import Quote, TraceNode
+from normkit.cli.render import COMPONENT_LABELS
+from normkit.core.units import VOCABULARY
 
 MONEY_FORMAT = "#,##0"
 QTY_FORMAT = "#,##0.######"
@@ -111,8 +111,8 @@ def write_quote_xlsx(quote: Quote, path: str | os.PathLike[str]) -> None:
     """Write ``quote`` as an XLSX unit-price sheet at ``path``, atomically (temp file + rename)."""
     from openpyxl import Workbook
 
-    from ..whatif import _line_nodes
-    from .normtable import atomic_write
+    from normkit.media.whatif import _line_nodes
+    from normkit.media.normtable import atomic_write
 
     p = Path(path)
     if p.suffix.lower() != ".xlsx":

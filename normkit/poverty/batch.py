@@ -1,6 +1,6 @@
 """Classify a whole table of households with the standard's own rules, evaluated as arrays.
 
-The rules are the pack's formulas, compiled by :mod:`normkit.expr.vector`; this module only
+The rules are the pack's formulas, compiled by :mod:`normkit.core.lang.vector`; this module only
 reads the columns (:mod:`normkit.poverty.ingest`), decides where deprivations come from
 (:func:`normkit.poverty.household.plan_for`) and splits rows into classified and rejected.
 Every row ends in exactly one of the two: rows in = rows classified + rows rejected.
@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import NormkitError
-from ..expr.vector import RowError, Text, evaluate_columns
-from .household import Plan, plan_for, raw_inputs_of
-from .ingest import bool_column, new_reasons, number_column, text_column, whole_column
-from .standards import Standard
+from normkit.core.errors import NormkitError
+from normkit.core.lang.vector import RowError, Text, evaluate_columns
+from normkit.poverty.household import Plan, plan_for, raw_inputs_of
+from normkit.poverty.ingest import bool_column, new_reasons, number_column, text_column, whole_column
+from normkit.poverty.standards import Standard
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -1,6 +1,6 @@
 """A formula bound to one date, for classifying one case at a time as fast as plain Python.
 
-The engine's Decimal path (:func:`normkit.engine.evaluate`) records a trace and resolves
+The engine's Decimal path (:func:`normkit.core.runtime.evaluate`) records a trace and resolves
 every name through its environment; that is what an explanation needs. Screening one
 household at a time in a loop needs none of that, so this module compiles the same checked
 IR once more, with every parameter and table resolved at the date and folded in as a
@@ -16,12 +16,12 @@ import operator
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from ..dating import in_force
-from ..decimalctx import CTX, round_to
-from ..errors import NormkitError
+from normkit.core.dating import in_force
+from normkit.core.numbers import CTX, round_to
+from normkit.core.errors import NormkitError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RuleSet
+    from normkit.core.runtime import RuleSet
 
 Row = Mapping[str, Any]
 BFn = Callable[[Row], Any]
@@ -60,7 +60,7 @@ class Binder:
         self.at = at
 
     def param(self, name: str) -> Any:
-        from ..engine import evaluate
+        from normkit.core.runtime import evaluate
 
         if name in self.rs.overrides:
             return _whole(self.rs.overrides[name])

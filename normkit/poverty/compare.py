@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .batch import classify_frame
-from .standards import STATUSES, Standard
+from normkit.poverty.batch import classify_frame
+from normkit.poverty.standards import STATUSES, Standard
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -2,7 +2,7 @@
 
 CSV is read as text (every cell a string) so that no number passes through float; the
 classifier converts each column exactly. Output files are written to a temporary file in the
-target folder and moved into place (:mod:`normkit.atomic`), so a reader never sees half a
+target folder and moved into place (:mod:`normkit.core.io.atomic`), so a reader never sees half a
 file and an interrupted run leaves the old file untouched.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from ..atomic import publish, temp_beside
-from ..errors import Location, NormkitError
+from normkit.core.io.atomic import publish, temp_beside
+from normkit.core.errors import Location, NormkitError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

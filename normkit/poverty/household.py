@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from ..errors import Location, NormkitError
-from .standards import Standard
+from normkit.core.errors import Location, NormkitError
+from normkit.poverty.standards import Standard
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..quote import TraceNode
+    from normkit.media.quote import TraceNode
 
 WHOLE_NUMBER_INPUTS = ("income_per_capita", "deprivation_count")
 TRUE_WORDS = {"true": True, "1": True, "yes": True, "có": True, "x": True, "false": False, "0": False, "no": False, "không": False}
@@ -174,9 +174,9 @@ def classify_household(household: Mapping[str, Any], *, year: int | None = None,
     >>> r.status, r.standard                                               # doctest: +SKIP
     ('poor', 'vn-poverty-2022-2026')
     """
-    from ..engine import evaluate
-    from ..trace import Assembler
-    from .standards import load_standard
+    from normkit.core.runtime import evaluate
+    from normkit.core.trace import Assembler
+    from normkit.poverty.standards import load_standard
 
     std = std or load_standard(year=year, standard=standard)
     inputs = std.rules.compiled.inputs
@@ -249,7 +249,7 @@ def household_classifier(std: Standard) -> Callable[[Mapping[str, Any]], str]:
     >>> classify({"area": "urban", "income_per_capita": 2000001, "deprivation_count": 5})  # doctest: +SKIP
     'middle'
     """
-    from .bound import Binder
+    from normkit.poverty.bound import Binder
 
     binder = Binder(std.rules, std.at)
     status = binder.compile(std.rules.compiled.formulas["status"].ir)

@@ -2,7 +2,7 @@
 
 A column arrives as a pandas Series: text (CSV is read as text, so nothing is lost to float
 parsing), integers, booleans, decimals, or floats (Parquet). Each reader returns the values
-as NumPy arrays (``int64`` for whole numbers, ``bool``, :class:`~normkit.expr.vector.Text`
+as NumPy arrays (``int64`` for whole numbers, ``bool``, :class:`~normkit.core.lang.vector.Text`
 for text, ``object`` Decimals for fractional quantities) and a ``reasons`` array holding
 ``None`` for a good row and a short explanation for a bad one.
 
@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..expr.vector import Text
+from normkit.core.lang.vector import Text
 
 FLOAT_EXACT = 2**53
 INT64_LIMIT = 2**63

@@ -33,8 +33,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import Location, NormkitError
-from .rates import rate
+from normkit.core.errors import Location, NormkitError
+from normkit.poverty.rates import rate
 
 COUNTS = ("households", "poor", "near_poor", "poor_and_near_poor")
 RATES = {"poor_pct": "poor", "near_poor_pct": "near_poor", "poor_and_near_poor_pct": "poor_and_near_poor"}
@@ -89,8 +89,8 @@ class Finding(BaseModel):
 
 def load_published(path: str | Path) -> PublishedTable:
     """Read a published table file (strict YAML; schema errors carry file:line:column)."""
-    from ..loader import validate
-    from ..yamlsource import read_file
+    from normkit.core.loader import validate
+    from normkit.core.io.yaml import read_file
 
     data, smap = read_file(path)
     if not isinstance(data, dict):

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from ..errors import NormkitError
-from .standards import STATUSES
+from normkit.core.errors import NormkitError
+from normkit.poverty.standards import STATUSES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

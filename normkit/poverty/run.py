@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import Location, NormkitError
-from .batch import classify_frame
-from .compare import Transitions, transitions
-from .files import AtomicTableWriter, count_rows, read_chunks, rejects_path
-from .rates import RateCounter
-from .standards import STATUSES, Standard
+from normkit.core.errors import Location, NormkitError
+from normkit.poverty.batch import classify_frame
+from normkit.poverty.compare import Transitions, transitions
+from normkit.poverty.files import AtomicTableWriter, count_rows, read_chunks, rejects_path
+from normkit.poverty.rates import RateCounter
+from normkit.poverty.standards import STATUSES, Standard
 
 PROGRESS_MIN_ROWS = 100_000
 
@@ -70,7 +70,7 @@ def classify_file(path: str | Path, out: str | Path, std: Standard, *, method: s
                   rejects: str | Path | None = None, low_income: bool = False, show_progress: bool | None = None,
                   chunk_rows: int | None = None) -> ClassifySummary:
     """Classify the households of ``path`` into ``out`` (CSV or Parquet); bad rows go to ``rejects``."""
-    from .files import CHUNK_ROWS
+    from normkit.poverty.files import CHUNK_ROWS
 
     total = count_rows(path)
     rej_path = Path(rejects) if rejects else rejects_path(out)

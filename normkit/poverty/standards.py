@@ -21,10 +21,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..errors import NormkitError
+from normkit.core.errors import NormkitError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..engine import RuleSet
+    from normkit.core.runtime import RuleSet
 
 STATUSES = ("poor", "near_poor", "middle", "none")
 STATUS_LABELS = {
@@ -71,7 +71,7 @@ class Standard:
         if missing:
             raise NormkitError("NK701", f"pack {c.root.id} is not a poverty standard: it lacks {', '.join(missing)}",
                                hint="a standard pack defines the inputs area, income_per_capita, deprivation_count and the formula status")
-        from ..pricing import check_validity
+        from normkit.media.pricing import check_validity
 
         try:
             check_validity(rules, at)
@@ -93,7 +93,7 @@ class Standard:
     @cached_property
     def statuses(self) -> tuple[str, ...]:
         """The statuses the standard's ``status`` formula can give (``middle`` is absent where no band is verified)."""
-        from ..expr.vector import static_text_choices
+        from normkit.core.lang.vector import static_text_choices
 
         found = static_text_choices(self.rules.compiled.formulas["status"].ir)
         return tuple(s for s in STATUSES if found is None or s in found)
@@ -101,7 +101,7 @@ class Standard:
     @cached_property
     def indicators(self) -> tuple[Indicator, ...]:
         """The indicators, in the order of the standard's table."""
-        from ..dating import in_force
+        from normkit.core.dating import in_force
 
         tables = self.rules.compiled.tables
         dims = in_force(tables["indicator_dimension"].layers, self.at)
@@ -132,8 +132,8 @@ class Standard:
 
 def find_standard_for_year(year: int) -> str:
     """The id of the national standard in force in review year ``year``."""
-    from ..loader import read_pack
-    from ..registry import find_pack
+    from normkit.core.loader import read_pack
+    from normkit.core.registry import find_pack
 
     at = review_date(year)
     spans = []
@@ -156,7 +156,7 @@ def load_standard(*, year: int | None = None, standard: str | Path | None = None
     >>> s.id, s.at                              # doctest: +SKIP
     ('vn-poverty-2022-2026', datetime.date(2024, 9, 1))
     """
-    from ..api import load
+    from normkit.api import load
 
     if standard is None and year is None and at is None:
         raise NormkitError("NK701", "choose a standard: give a review year or a standard pack")

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import Location, NormkitError
+from normkit.core.errors import Location, NormkitError
 
 TARGETS_PACK = "vn-poverty-targets-2021-2025"
 
@@ -88,8 +88,8 @@ _TARGETS: tuple[tuple[str, str, str, str, dict[str, tuple[str, str]], str], ...]
 
 
 def load_review_change(path: str | Path) -> ReviewChange:
-    from ..loader import validate
-    from ..yamlsource import read_file
+    from normkit.core.loader import validate
+    from normkit.core.io.yaml import read_file
 
     data, smap = read_file(path)
     if not isinstance(data, dict):
@@ -99,8 +99,8 @@ def load_review_change(path: str | Path) -> ReviewChange:
 
 def evaluate_targets(change: ReviewChange, *, pack: str | Path = TARGETS_PACK) -> list[TargetResult]:
     """Judge every QĐ 90 target the figures allow (the halving target needs a baseline)."""
-    from ..api import load
-    from ..engine import evaluate
+    from normkit.api import load
+    from normkit.core.runtime import evaluate
 
     years = change.after.year - change.before.year
     if years <= 0:

@@ -21,11 +21,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..budget.model import Budget, Report
-from ..engine import RuleSet
-from ..errors import Location, NormkitError
-from ..model import Order
-from ..version import __version__
+from normkit.budget.model import Budget, Report
+from normkit.core.runtime import RuleSet
+from normkit.core.errors import Location, NormkitError
+from normkit.core.schema import Order
+from normkit.version import __version__
 
 MAX_BODY = 1_000_000
 SCHEMA_KINDS = ("order", "quote", "trace", "overlay", "budget", "report")
@@ -138,8 +138,8 @@ class Packs:
         hit = self._sets.get(name)
         if hit is not None:
             return hit
-        from ..api import load
-        from ..budget.checking import find_named_pack
+        from normkit.api import load
+        from normkit.budget.checking import find_named_pack
 
         root = find_named_pack(name)
         with self._lock:
@@ -182,8 +182,8 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
 
     @app.get("/v1/packs", response_model=list[PackInfo], summary="the installed packs (the only ones requests may name)")
     def list_packs() -> list[dict[str, Any]]:
-        from ..loader import read_pack
-        from ..registry import installed_packs
+        from normkit.core.loader import read_pack
+        from normkit.core.registry import installed_packs
 
         out: list[dict[str, Any]] = []
         for path in installed_packs():
@@ -198,9 +198,9 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
     @app.get("/v1/schema/{kind}", summary="JSON Schema of an order, quote, trace node, overlay, budget or report",
              responses={404: ERRORS[404]})
     def get_schema(kind: Literal["order", "quote", "trace", "overlay", "budget", "report"]) -> dict[str, Any]:
-        from ..api import schema
-        from ..budget.schemas import SCHEMAS
-        from ..budget.schemas import schema as budget_schema
+        from normkit.api import schema
+        from normkit.budget.schemas import SCHEMAS
+        from normkit.budget.schemas import schema as budget_schema
 
         return budget_schema(kind) if kind in SCHEMAS else schema(kind)
 
@@ -217,7 +217,7 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
     @app.post("/v1/check", response_model=Report, summary="check a budget or settlement against the norm ceilings",
               responses={**ERRORS})
     def post_check(req: CheckRequest) -> Response:
-        from ..budget.checking import check
+        from normkit.budget.checking import check
 
         budget = req.budget
         name = req.pack or budget.pack

@@ -15,7 +15,7 @@ from normkit_testpaths import EXAMPLES, ROOT
 
 from normkit.budget import Budget, check, read_budget
 from normkit.budget.checking import CODES
-from normkit.errors import NormkitError
+from normkit.core.errors import NormkitError
 
 HERE = Path(__file__).parent
 PLANTED = HERE / "data" / "planted.yaml"
@@ -193,7 +193,7 @@ def test_amounts_beyond_the_exact_range_are_refused_when_read():
     import yaml
 
     from normkit.budget.checking import check
-    from normkit.errors import NormkitError
+    from normkit.core.errors import NormkitError
     from normkit_testpaths import EXAMPLES
 
     base = yaml.safe_load((EXAMPLES / "budgets" / "clean-2024.yaml").read_text(encoding="utf-8"))
@@ -214,7 +214,7 @@ def test_tiny_values_are_refused_when_read_and_zero_is_zero():
     import yaml
 
     from normkit.budget.checking import check
-    from normkit.errors import NormkitError
+    from normkit.core.errors import NormkitError
     from normkit_testpaths import EXAMPLES
 
     base = yaml.safe_load((EXAMPLES / "budgets" / "clean-2024.yaml").read_text(encoding="utf-8"))

@@ -13,8 +13,8 @@ from openpyxl import Workbook
 
 from normkit.budget import read_budget
 from normkit.budget.reading import money_cell
-from normkit.cli import main
-from normkit.errors import NormkitError
+from normkit.cli.main import main
+from normkit.core.errors import NormkitError
 
 PACK = EXAMPLES / "packs" / "example-province"
 PLANTED = Path(__file__).parent / "data" / "planted.yaml"

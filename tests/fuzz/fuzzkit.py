@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from hypothesis import HealthCheck, settings
 
-from normkit.errors import CATALOGUE, NormkitError, NormkitErrors
+from normkit.core.errors import CATALOGUE, NormkitError, NormkitErrors
 
 LONG = int(os.environ.get("NORMKIT_FUZZ_EXAMPLES", "0") or 0)
 CASES: Counter[str] = Counter()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from fuzzkit import fuzz_settings, must_be_clean
 from normkit_testpaths import FIXTURES
-from normkit.expr.syntax import parse
+from normkit.core.lang.syntax import parse
 
 UNITS = {"VND", "workday", "month", "minute", "second", "machine_hour", "hour", "percent"}.__contains__
 TOKENS = ["+", "-", "*", "/", "×", "÷", "−", "<", "<=", ">=", "==", "!=", "≤", "≠", "(", ")", "[", "]", ",", "%", "^", "**",
@@ -79,7 +79,7 @@ PACK = (FIXTURES / "packs" / "tiny" / "pack.yaml").read_text(encoding="utf-8")
 @example(expr="1 / (day_rate * day_rate)", junk="", at_frac=0.0, at=dt.date(2024, 7, 1), unit="percent")  # long-run finding
 def test_fuzz_typed_expression(tmp_path_factory, expr: str, junk: str, at_frac: float, at: dt.date, unit: str) -> None:
     from normkit.api import load
-    from normkit.engine import evaluate
+    from normkit.core.runtime import evaluate
 
     text = _mutate(expr, junk, at_frac)
     folder = tmp_path_factory.mktemp("expr")

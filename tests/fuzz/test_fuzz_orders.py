@@ -105,7 +105,7 @@ def _plain(v: Any) -> Any:
 @fuzz_settings(100)
 @given(order, st.sampled_from(["yaml", "json", "nfd", "bom", "utf16", "truncate"]), st.floats(0, 1))
 def test_fuzz_order_file(tmp_path_factory, province, data: dict, form: str, cut: float) -> None:
-    from normkit.orders import load_order
+    from normkit.media.orders import load_order
 
     data = _plain(data)
     folder = tmp_path_factory.mktemp("order")
@@ -146,7 +146,7 @@ def test_fuzz_overrides(province, sets: dict) -> None:
 @given(st.fixed_dictionaries({"set": st.dictionaries(st.sampled_from(SET_NAMES), AMOUNTS, max_size=3)},
                              optional={"normkit_overlay": st.sampled_from([1, 2]), "label": st.text(max_size=5)}))
 def test_fuzz_overlay_file(tmp_path_factory, province, data: dict) -> None:
-    from normkit.orders import load_overlay
+    from normkit.media.orders import load_overlay
 
     folder = tmp_path_factory.mktemp("overlay")
     path = folder / "overlay.yaml"

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from fuzzkit import fuzz_settings, must_be_clean
 from normkit_testpaths import FIXTURES
-from normkit.yamlsource import decode_text, parse_text
+from normkit.core.io.yaml import decode_text, parse_text
 
 TINY = FIXTURES / "packs" / "tiny"
 
@@ -122,7 +122,7 @@ def _mutate(data: Any, path: tuple, value: Any, mode: str) -> Any:
        st.sampled_from(["NFC", "NFD"]))
 def test_fuzz_mutated_pack(tmp_path_factory, mutations: list, form: str) -> None:
     from normkit.api import load
-    from normkit.engine import evaluate
+    from normkit.core.runtime import evaluate
 
     data = TINY_DATA
     for path, value, mode in mutations:
@@ -140,7 +140,7 @@ def test_fuzz_mutated_pack(tmp_path_factory, mutations: list, form: str) -> None
             try:
                 evaluate(rules, name, dt.date(2024, 7, 1))
             except Exception as e:  # noqa: BLE001 - re-raised unless it is a clean normkit error
-                from normkit.errors import NormkitError
+                from normkit.core.errors import NormkitError
                 if not isinstance(e, NormkitError):
                     raise
         return rules.quote({"id": "q", "date": dt.date(2024, 7, 1), "items": [{"norm": "99.00.00.00.01", "quantity": 2}]})

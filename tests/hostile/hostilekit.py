@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import pytest
 
-from normkit.errors import CATALOGUE, NormkitError, NormkitErrors
+from normkit.core.errors import CATALOGUE, NormkitError, NormkitErrors
 
 SECONDS = 5.0
 MIB = 200
@@ -61,7 +61,7 @@ def expect_error(attack: str, call: Callable[[], Any], code: str, message: str |
 
 _CHILD = r"""
 import json, resource, sys, time
-from normkit.errors import NormkitError
+from normkit.core.errors import NormkitError
 
 
 def status(field):

@@ -8,7 +8,7 @@ import pytest
 
 from hostilekit import bounded, expect_error
 from normkit_testpaths import EXAMPLES, FIXTURES
-from normkit.yamlsource import parse_text
+from normkit.core.io.yaml import parse_text
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_year_9999_in_yaml_is_a_date():
 
 
 def test_cli_at_year_9999_and_10000(tmp_path):
-    from normkit.cli import main
+    from normkit.cli.main import main
 
     path = EXAMPLES / "orders" / "tv-bulletins.yaml"
     assert main(["price", str(path), "--at", "9999-12-31", "--json"]) == 0

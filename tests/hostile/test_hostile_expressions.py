@@ -10,7 +10,7 @@ import pytest
 
 from hostilekit import expect_error
 from normkit_testpaths import FIXTURES
-from normkit.expr.syntax import parse
+from normkit.core.lang.syntax import parse
 
 UNITS = {"VND", "workday", "month"}.__contains__
 TINY = (FIXTURES / "packs" / "tiny" / "pack.yaml").read_text(encoding="utf-8")
@@ -61,7 +61,7 @@ def test_unknown_functions_are_refused_at_load(tmp_path):
 
 def test_multiplication_towers_overflow_with_a_clear_error(tmp_path):
     """Regression: an overflowing formula raised a bare decimal.Overflow from normkit.evaluate."""
-    from normkit.engine import evaluate
+    from normkit.core.runtime import evaluate
 
     big = "1" + "0" * 30
     path = _pack(tmp_path, f'  f: {{label: {{vi: f, en: f}}, unit: VND/workday, expr: "day_rate * {big} * {big} * {big}"}}\n')
@@ -71,7 +71,7 @@ def test_multiplication_towers_overflow_with_a_clear_error(tmp_path):
 
 
 def test_division_by_zero_is_nk502(tmp_path):
-    from normkit.engine import evaluate
+    from normkit.core.runtime import evaluate
 
     path = _pack(tmp_path, '  f: {label: {vi: f, en: f}, unit: VND/workday, expr: "day_rate / (ethnic_uplift - 20%)"}\n')
     rules = _load(path)

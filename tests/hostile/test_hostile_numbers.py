@@ -10,7 +10,7 @@ import pytest
 
 from hostilekit import bounded, expect_error
 from normkit_testpaths import EXAMPLES, FIXTURES
-from normkit.yamlsource import parse_text
+from normkit.core.io.yaml import parse_text
 
 ORDER = EXAMPLES / "orders" / "tv-bulletins.yaml"
 

@@ -93,7 +93,7 @@ def test_household_outputs_have_normal_permissions(tmp_path, standard):
 
 
 def test_a_failing_disk_is_nk805_and_leaves_nothing(tmp_path, standard, monkeypatch):
-    from normkit.errors import NormkitError
+    from normkit.core.errors import NormkitError
     from normkit.poverty.files import AtomicTableWriter
 
     w = AtomicTableWriter(tmp_path / "out.csv")

@@ -11,7 +11,7 @@ import pytest
 
 from hostilekit import bounded_child, expect_error
 from normkit_testpaths import FIXTURES
-from normkit.yamlsource import MAX_BYTES, decode_text, parse_text, read_file
+from normkit.core.io.yaml import MAX_BYTES, decode_text, parse_text, read_file
 
 # a document at the limits (500,000 values) takes seconds to read, not milliseconds: its own bound
 LARGE_SECONDS, LARGE_MIB = 15.0, 300
@@ -53,17 +53,17 @@ def test_a_huge_file_is_refused_before_parsing(tmp_path):
 
 
 def test_too_many_values_is_refused_within_the_bounds():
-    out = bounded_child("YAML 600,001 values (child process)", "from normkit.yamlsource import parse_text\ntext = '[' + '1,' * 600_000 + '1]'",
+    out = bounded_child("YAML 600,001 values (child process)", "from normkit.core.io.yaml import parse_text\ntext = '[' + '1,' * 600_000 + '1]'",
                         "parse_text(text, 'many.yaml')", seconds=LARGE_SECONDS, mib=LARGE_MIB)
     assert (out["code"], out["message"]) == ("NK105", "YAML document has more than 500000 values")
 
 
 def test_the_largest_documents_accepted_parse_within_the_bounds():
     """500,000 values is the most a file may hold; 8 MiB the most bytes (one long text here)."""
-    out = bounded_child("YAML 500,000 values (accepted)", "from normkit.yamlsource import parse_text\n"
+    out = bounded_child("YAML 500,000 values (accepted)", "from normkit.core.io.yaml import parse_text\n"
                         "text = ''.join(f'k{i}: [{i}, \"hộ {i}\"]\\n' for i in range(166_000))", "parse_text(text, 'large.yaml')", seconds=LARGE_SECONDS, mib=LARGE_MIB)
     assert out["code"] == "ok"
-    out = bounded_child("YAML 8 MiB text (accepted)", "from normkit.yamlsource import MAX_BYTES, parse_text\n"
+    out = bounded_child("YAML 8 MiB text (accepted)", "from normkit.core.io.yaml import MAX_BYTES, parse_text\n"
                         "text = 'a: \"' + 'hộ ' * ((MAX_BYTES - 16) // 5) + '\"\\n'", "parse_text(text, 'big.yaml')")
     assert out["code"] == "ok"
 
@@ -117,7 +117,7 @@ def test_packs_that_extend_each_other_in_a_loop_are_nk206(tmp_path):
 def test_nfd_pack_keys_and_values_equal_nfc(tmp_path):
     """A pack written with decomposed diacritics (NFD) defines the same names and text as NFC."""
     from normkit.api import load
-    from normkit.engine import evaluate
+    from normkit.core.runtime import evaluate
 
     text = (FIXTURES / "packs" / "tiny" / "pack.yaml").read_text(encoding="utf-8")
     text = text.replace("choices: [vi, ethnic]", "choices: [vi, ethnic, \"dân tộc\"]").replace(

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from normkit.build import build
-from normkit.cli import main
-from normkit.errors import NormkitError
-from normkit.lint import ceiling_findings
-from normkit.loader import read_pack
+from normkit.core.compiler import build
+from normkit.cli.main import main
+from normkit.core.errors import NormkitError
+from normkit.core.lint import ceiling_findings
+from normkit.core.loader import read_pack
 from normkit_testpaths import province_manifest
 
 from normkit.media.importing import Reject, export_norms, import_norms, resource_id

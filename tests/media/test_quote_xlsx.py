@@ -9,8 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from normkit.api import quote as price_order
-from normkit.cli import main
-from normkit.errors import NormkitError
+from normkit.cli.main import main
+from normkit.core.errors import NormkitError
 from normkit.media.xlsx import _Sheet, write_quote_xlsx
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from normkit.cli import main
-from normkit.errors import NormkitError
+from normkit.cli.main import main
+from normkit.core.errors import NormkitError
 from normkit.poverty.batch import classify_frame
 from normkit.poverty.compare import transitions
 from normkit.poverty.rates import rates_by

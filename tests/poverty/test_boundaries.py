@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from normkit.errors import NormkitError
+from normkit.core.errors import NormkitError
 from normkit.poverty.batch import classify_frame
 from normkit.poverty.household import classify_household, household_classifier
 

@@ -88,7 +88,7 @@ def test_example_tables_copy_the_shared_published_figures() -> None:
 
 
 def test_schema_error_names_the_file_position(tmp_path: Path) -> None:
-    from normkit.errors import NormkitError
+    from normkit.core.errors import NormkitError
 
     f = tmp_path / "t.yaml"
     f.write_text("normkit_published: 1\nid: x\ntotal:\n  poor: 5\n  rich: 3\n", encoding="utf-8")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from normkit.errors import NormkitError
+from normkit.core.errors import NormkitError
 from normkit.poverty.targets import ReviewChange, evaluate_targets, load_review_change
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,1 @@
+"""Front-ends: the command line (`normkit`), built on the public API."""

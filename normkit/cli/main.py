@@ -1,0 +1,238 @@
+"""The ``normkit`` command line.
+
+Exit codes: 0 ok, 1 a user or data error (printed with a code, a location and a hint,
+never a traceback), 2 a usage error, 3 an internal error (a bug in normkit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from normkit.version import __version__
+from normkit.core.errors import NormkitError
+
+EPILOG = """\
+examples:
+  normkit price examples/orders/tv-bulletins.yaml
+  normkit price examples/orders/tv-bulletins.yaml --explain
+  normkit price examples/orders/tv-bulletins.yaml --set base_salary=1800000 --at 2024-01-10 --json
+  normkit show base_salary --pack vn-wages
+  normkit show 01.03.01.50.10
+  normkit lint rules/vn-wages
+  normkit schema order > order.schema.json
+
+Each command has its own help: normkit price --help.
+Documentation: docs/ in the source tree (quick start, pack format, expressions, errors).
+"""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2024-07-01") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="normkit",
+        description="Exact, explainable prices from Vietnam's economic-technical norms (định mức kinh tế - kỹ thuật) "
+                    "and poverty rules. Every figure comes with its formula, inputs, rule, legal source and date.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"normkit {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    pr = sub.add_parser("price", help="price an order (đặt hàng) from the norms and a rate card",
+                        description="Price ORDER (YAML or JSON) at a date. The pack is --pack, or the first entry of the "
+                                    "order's `packs:` (relative to the order file). Money is exact: amounts are rounded only "
+                                    "where the pack says (per line, subtotal or total).",
+                        epilog="example: normkit price examples/orders/tv-bulletins.yaml --set 'base_salary=2340000 VND/month' --explain",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    pr.add_argument("order", help="order file (.yaml or .json)")
+    _pack_options(pr)
+    pr.add_argument("--at", type=_date, help="evaluation date YYYY-MM-DD (default: the order's `at`, else its `date`)")
+    pr.add_argument("--explain", action="store_true", help="print the trace: how every figure was obtained, with sources")
+    pr.add_argument("--xlsx", metavar="OUT.xlsx", help="also write the quote as a unit-price sheet (bảng đơn giá) in XLSX")
+
+    pk = sub.add_parser("packs", help="list the installed rule packs", description="List the packs on the search path "
+                        "($NORMKIT_PATH, then the shipped rules/).")
+    pk.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    sh = sub.add_parser("show", help="show a norm, parameter, table or formula with its dated values and sources",
+                        description="Show NAME: a norm code (01.03.01.50.10), a parameter (base_salary), a table "
+                                    "(salary_coefficient), a formula or an adjustment. Without --pack, the installed packs are searched.")
+    sh.add_argument("name")
+    sh.add_argument("--pack", help="pack folder or installed pack name")
+    sh.add_argument("--json", action="store_true", help="print JSON")
+
+    li = sub.add_parser("lint", help="check a pack: schema, units, references and dates (exit 1 on any error)",
+                        description="Load and check PACK_DIR with every pack it extends. All errors are reported, each with "
+                                    "file:line:column and a hint; the exit code is 1 if there is any.")
+    li.add_argument("pack_dir")
+    li.add_argument("--json", action="store_true", help="print JSON")
+
+    sc = sub.add_parser("schema", help="print the JSON Schema of an order, quote, trace node, pack manifest, pack file, overlay, budget or budget report")
+    sc.add_argument("kind", choices=["order", "quote", "trace", "pack", "pack-file", "overlay", "budget", "report"])
+
+    un = sub.add_parser("units", help="list normkit's unit vocabulary")
+    un.add_argument("--json", action="store_true", help="print JSON")
+    for module in EXTENSIONS:  # domain commands register themselves (kept light: no heavy imports)
+        COMMANDS.update(importlib.import_module(module).register(sub, _pack_options))
+    return p
+
+
+def _pack_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pack", help="pack folder or installed pack name (default: the order's `packs:`)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                   help="what-if: give a parameter a value on every date, e.g. --set base_salary=2340000 "
+                        "or --set 'working_days_per_month=24 workday/month' (repeatable)")
+    p.add_argument("--overlay", help="what-if overlay file (YAML with `set:`)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (money as exact decimal strings)")
+    p.add_argument("--no-cache", action="store_true", help="rebuild the compiled packs instead of using the cache")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command is None:
+        parser().print_help()
+        return 2
+    handler: Callable[[Any], int] = COMMANDS[args.command]
+    try:
+        return handler(args)
+    except NormkitError as e:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": e.to_dict()}, ensure_ascii=False, indent=2), file=sys.stderr)
+        else:
+            from normkit.cli.render import console, error_text
+
+            console(stderr=True).print(error_text(e))
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug in normkit, not the user's mistake: say so plainly
+        if os.environ.get("NORMKIT_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}\n"
+              "  this is a bug in normkit, not a mistake in your input; please report it with the command you ran "
+              "(set NORMKIT_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 3
+
+
+def cmd_price(args: Any) -> int:
+    from normkit.api import load, resolve_order_pack
+    from normkit.media.orders import load_order, load_overlay, parse_set
+
+    order = load_order(args.order)
+    rules = load(resolve_order_pack(order, args.pack, Path(args.order).parent), use_cache=not args.no_cache)
+    if args.overlay:
+        rules = rules.with_overlay(load_overlay(args.overlay))
+    if args.sets:
+        rules = rules.with_overrides(parse_set(args.sets), label=rules.overlay_label or "--set")
+    q = rules.quote(order, at=args.at)
+    if args.xlsx:
+        from normkit.media.xlsx import write_quote_xlsx
+
+        write_quote_xlsx(q, args.xlsx)
+    if args.json:
+        sys.stdout.write(q.to_json(trace=args.explain) + "\n")
+        return 0
+    from normkit.cli.render import console, quote_footer, quote_table
+
+    c = console()
+    c.print(quote_table(q))
+    c.print(quote_footer(q))
+    if args.explain:
+        c.print(q.explain())
+    return 0
+
+
+def cmd_packs(args: Any) -> int:
+    from normkit.core.loader import read_pack
+    from normkit.core.registry import installed_packs
+
+    out: list[dict[str, Any]] = []
+    for path in installed_packs():
+        try:
+            m = read_pack(path).manifest
+            out.append({"id": m.id, "version": m.version, "title_vi": m.title.vi, "title_en": m.title.en, "status": m.status,
+                        "valid_from": str(m.valid.from_), "valid_to": str(m.valid.to) if m.valid.to else None,
+                        "extends": m.extends, "path": str(path)})
+        except NormkitError as e:
+            out.append({"id": path.name, "error": e.to_dict(), "path": str(path)})
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    from rich.table import Table
+
+    from normkit.cli.render import console
+
+    t = Table(title="Installed rule packs / Bộ quy tắc đã cài", header_style="bold")
+    for col in ("id", "version", "title", "valid", "status"):
+        t.add_column(col)
+    for p in out:
+        if "error" in p:
+            t.add_row(p["id"], "", f"[red]{p['error']['message']}[/red]", "", "error")
+        else:
+            t.add_row(p["id"], p["version"], f"{p['title_vi']}\n[dim]{p['title_en']}[/dim]",
+                      f"{p['valid_from']} → {p['valid_to'] or '…'}", p["status"])
+    console().print(t)
+    return 0
+
+
+def cmd_show(args: Any) -> int:
+    from normkit.cli.show import show
+
+    return show(args.name, args.pack, args.json)
+
+
+def cmd_lint(args: Any) -> int:
+    from normkit.core.lint import lint
+
+    return lint(args.pack_dir, args.json)
+
+
+def cmd_schema(args: Any) -> int:
+    from normkit.api import schema
+
+    print(json.dumps(schema(args.kind), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_units(args: Any) -> int:
+    from normkit.core.units import VOCABULARY
+
+    rows: list[dict[str, Any]] = [{"name": u.name, "definition": u.definition, "vi": u.vi, "en": u.en, "aliases": list(u.aliases)}
+                                  for u in VOCABULARY]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    from rich.table import Table
+
+    from normkit.cli.render import console
+
+    t = Table(title="Unit vocabulary / Đơn vị", header_style="bold")
+    for col in ("name", "definition", "tiếng Việt", "English", "aliases"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["name"], r["definition"], r["vi"], r["en"], ", ".join(r["aliases"]))
+    console().print(t)
+    return 0
+
+
+EXTENSIONS = ("normkit.cli.media", "normkit.cli.poverty", "normkit.cli.budget")
+
+COMMANDS: dict[str, Callable[[Any], int]] = {
+    "price": cmd_price, "packs": cmd_packs, "show": cmd_show, "lint": cmd_lint, "schema": cmd_schema, "units": cmd_units,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,381 @@
+"""CLI commands of this domain. ``register`` adds sub-commands and returns their handlers.
+
+Keep this module light: import heavy libraries inside the handlers, not at the top.
+
+    normkit classify HOUSEHOLDS.csv --out OUT.csv --year 2024
+    normkit household area=rural income_per_capita=1500000 deprivation_count=3 --year 2024 --explain
+    normkit rates OUT.csv --by district
+    normkit targets examples/households/review-2021-2022.yaml
+    normkit compare-standards HOUSEHOLDS.csv --from 2026 --to 2027
+    normkit check-published examples/households/published/vietnam-2022.yaml
+    normkit indicators --year 2027
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Callable
+
+STATUS_HEADERS = {
+    "poor": "Hộ nghèo\npoor",
+    "near_poor": "Hộ cận nghèo\nnear-poor",
+    "middle": "Mức sống trung bình\nmiddle",
+    "none": "Khác\nnone",
+}
+
+
+def _standard_options(p: argparse.ArgumentParser, pack_options: Callable[[argparse.ArgumentParser], None]) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--year", type=int, help="review year: picks the national standard in force (read at 1 September)")
+    g.add_argument("--standard", help="standard pack: an id (vn-poverty-2022-2026) or a folder that extends one")
+    pack_options(p)
+
+
+def register(sub: Any, pack_options: Callable[[argparse.ArgumentParser], None]) -> dict[str, Callable[[Any], int]]:
+    fmt = argparse.RawDescriptionHelpFormatter
+    c = sub.add_parser("classify", help="classify households (poor / near-poor / middle / none) from a CSV or Parquet file",
+                       formatter_class=fmt,
+                       description="Classify every household of HOUSEHOLDS under a poverty standard. Reads `area` (rural/urban), "
+                                   "`income_per_capita` (whole đồng per person per month) and either the standard's indicator "
+                                   "columns (true = deprived) or `deprivation_count`; `score_a`/`score_b` for the score-based review. "
+                                   "Writes every input column plus `status` and `deprivation_count`; bad rows go to the rejects file "
+                                   "with their row number and reason.",
+                       epilog="example: normkit classify examples/households/households.csv --out /tmp/out.csv --year 2024")
+    c.add_argument("households", help="input file (.csv or .parquet)")
+    c.add_argument("--out", required=True, help="output file (.csv or .parquet), written atomically")
+    c.add_argument("--rejects", help="rejects file (default: OUT.rejects.csv next to the output)")
+    c.add_argument("--method", choices=["income", "score"], help="income lines, or review scores (default: score when score_a is present)")
+    c.add_argument("--low-income", action="store_true", help="add `low_income_household` (NĐ 30/2025; from 24 Feb 2025)")
+    c.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show the progress bar")
+    c.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
+    _standard_options(c, pack_options)
+
+    h = sub.add_parser("household", help="classify one household and explain how", formatter_class=fmt,
+                       description="Classify one household given as NAME=VALUE pairs, with the lines, thresholds and sources used.",
+                       epilog="example: normkit household area=urban income_per_capita=2000000 deprivation_count=3 --year 2024 --explain")
+    h.add_argument("values", nargs="+", metavar="NAME=VALUE")
+    h.add_argument("--method", choices=["income", "score"])
+    h.add_argument("--explain", action="store_true", help="print the trace behind the status")
+    _standard_options(h, pack_options)
+
+    r = sub.add_parser("rates", help="counts and rates (2 decimals) of poor and near-poor households, by any column",
+                       formatter_class=fmt,
+                       description="Counts and rates of a classified file (with `status`), or of a household file classified on the "
+                                   "fly with --year/--standard. Rates = count / households × 100, rounded half up to 0.01; the "
+                                   "multidimensional rate counts poor + near-poor.",
+                       epilog="example: normkit rates /tmp/out.csv --by district --by area")
+    r.add_argument("households")
+    r.add_argument("--by", action="append", default=[], metavar="COLUMN", help="group by this column (repeatable)")
+    r.add_argument("--method", choices=["income", "score"])
+    r.add_argument("--progress", dest="progress", action="store_true", default=None)
+    _standard_options(r, pack_options)
+
+    t = sub.add_parser("targets", help="judge the QĐ 90 targets between two reviews (met / not met, with margins)",
+                       formatter_class=fmt, epilog="example: normkit targets examples/households/review-2021-2022.yaml")
+    t.add_argument("figures", help="YAML with `before:` and `after:` review figures (and optional `baseline:`)")
+    t.add_argument("--json", action="store_true")
+
+    cs = sub.add_parser("compare-standards", help="classify the same households under two standards; print the transition matrix",
+                        formatter_class=fmt, epilog="example: normkit compare-standards households.csv --from 2026 --to 2027")
+    cs.add_argument("households")
+    cs.add_argument("--from", dest="std_from", required=True, help="review year or standard pack (A)")
+    cs.add_argument("--to", dest="std_to", required=True, help="review year or standard pack (B)")
+    cs.add_argument("--progress", dest="progress", action="store_true", default=None)
+    cs.add_argument("--json", action="store_true")
+    cs.add_argument("--no-cache", action="store_true")
+
+    cp = sub.add_parser("check-published", help="check a published review table: parts that do not add up, rates that do not match",
+                        formatter_class=fmt, epilog="example: normkit check-published examples/households/published/vietnam-2022.yaml")
+    cp.add_argument("table", help="YAML published table (see examples/households/published/)")
+    cp.add_argument("--json", action="store_true")
+
+    ind = sub.add_parser("indicators", help="list a poverty standard's lines and indicators (names in vi/en, dimension)")
+    ind.add_argument("--json", action="store_true")
+    g = ind.add_mutually_exclusive_group()
+    g.add_argument("--year", type=int)
+    g.add_argument("--standard")
+    return {"classify": cmd_classify, "household": cmd_household, "rates": cmd_rates, "targets": cmd_targets,
+            "compare-standards": cmd_compare, "check-published": cmd_check_published, "indicators": cmd_indicators}
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+def _standard(args: Any) -> Any:
+    from normkit.core.errors import NormkitError
+    from normkit.media.orders import load_overlay, parse_set
+    from normkit.poverty.standards import load_standard
+
+    standard = getattr(args, "standard", None) or getattr(args, "pack", None)
+    year = getattr(args, "year", None)
+    if standard is None and year is None:
+        raise NormkitError("NK701", "choose a standard: --year YEAR or --standard PACK")
+    overrides: dict[str, Any] = {}
+    if getattr(args, "overlay", None):
+        overrides.update(load_overlay(args.overlay).set)
+    if getattr(args, "sets", None):
+        overrides.update(parse_set(args.sets))
+    return load_standard(year=year, standard=standard, overrides=overrides or None, use_cache=not getattr(args, "no_cache", False))
+
+
+def _console() -> Any:
+    from normkit.cli.render import console
+
+    return console()
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+# ---- commands -----------------------------------------------------------------------------------
+
+def cmd_classify(args: Any) -> int:
+    from normkit.poverty.run import classify_file
+
+    std = _standard(args)
+    s = classify_file(args.households, args.out, std, method=args.method, rejects=args.rejects, low_income=args.low_income,
+                      show_progress=args.progress)
+    if args.json:
+        _print_json(s.to_dict())
+        return 0
+    from rich.table import Table
+
+    c = _console()
+    t = Table(title=f"Phân loại hộ / Classification — {s.standard} (at {s.at}, method {s.method})", header_style="bold")
+    for st in STATUS_HEADERS:
+        t.add_column(STATUS_HEADERS[st], justify="right")
+    t.add_column("Tổng\nclassified", justify="right")
+    t.add_column("Loại bỏ\nrejected", justify="right")
+    t.add_row(*[f"{s.counts.get(st, 0):,}" for st in STATUS_HEADERS], f"{s.classified:,}", f"{s.rejected:,}")
+    c.print(t)
+    c.print(f"rows in {s.rows_in:,} = classified {s.classified:,} + rejected {s.rejected:,}; written {s.out}"
+            + (f"; rejects in {s.rejects}" if s.rejects else ""))
+    for n in s.notes:
+        c.print(f"[yellow]note:[/yellow] {n}")
+    return 0
+
+
+def cmd_household(args: Any) -> int:
+    from normkit.core.errors import Location, NormkitError
+    from normkit.poverty.household import classify_household
+
+    values: dict[str, str] = {}
+    for i, pair in enumerate(args.values):
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise NormkitError("NK704", f"expected NAME=VALUE, got {pair!r}", location=Location(path=f"values[{i}]"))
+        values[name.strip()] = value.strip()
+    std = _standard(args)
+    known = set(std.rules.compiled.inputs)
+    unknown = [n for n in values if n not in known]
+    if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=3, cutoff=0.4)
+        raise NormkitError("NK704", f"{std.id} has no input {unknown[0]!r}", location=Location(path=f"household.{unknown[0]}"),
+                           hint=("did you mean " + ", ".join(close) + "?") if close else "inputs: " + ", ".join(sorted(known)))
+    r = classify_household(values, std=std, method=args.method, explain=args.explain or args.json)
+    if args.json:
+        _print_json(r.to_dict())
+        return 0
+    from normkit.poverty.standards import STATUS_LABELS
+
+    c = _console()
+    vi, en = STATUS_LABELS[r.status]
+    c.print(f"[bold]{vi}[/bold] / {en}  (status = {r.status}; {r.deprivation_count} deprivation(s); {r.standard} at {r.at}, method {r.method})")
+    if r.deprived:
+        c.print("deprived in: " + ", ".join(r.deprived))
+    if r.low_income_household is not None:
+        c.print(f"low-income-worker household (NĐ 30/2025): {'yes' if r.low_income_household else 'no'}")
+    for n in r.notes:
+        c.print(f"[yellow]note:[/yellow] {n}")
+    if args.explain:
+        from rich.tree import Tree
+
+        for node in r.explanation:
+            tree = Tree(_node_text(node))
+            _grow(tree, node)
+            c.print(tree)
+    return 0
+
+
+def _node_text(n: Any) -> str:
+    from rich.markup import escape
+
+    label = f"{n.label_vi} / {n.label_en}" if n.label_vi else n.name
+    unit = f" {n.unit}" if n.unit and n.unit != "1" else ""
+    src = ""
+    if n.source is not None:
+        src = f" [dim]— {escape(n.source.document)}{(', ' + escape(n.source.article)) if n.source.article else ''}[/dim]"
+    flag = "" if n.verified else f" [red](unverified: {escape(n.why or '')})[/red]"
+    dates = f" [dim]from {n.effective_from}[/dim]" if n.effective_from else ""
+    formula = f"\n  [cyan]{escape(n.formula.strip())}[/cyan]" if n.formula else ""
+    return f"[bold]{escape(n.name)}[/bold] = {escape(n.value)}{unit}  {escape(label)}{dates}{src}{flag}{formula}"
+
+
+def _grow(tree: Any, node: Any) -> None:
+    for child in node.children:
+        _grow(tree.add(_node_text(child)), child)
+
+
+def cmd_rates(args: Any) -> int:
+    from normkit.poverty.files import read_chunks
+    from normkit.poverty.run import rates_file
+
+    std = None
+    first = next(iter(read_chunks(args.households, 1000)), None)
+    if first is not None and "status" not in first.columns or args.year is not None or args.standard or args.pack:
+        std = _standard(args)
+    counter, rejected = rates_file(args.households, args.by, std, method=args.method, show_progress=args.progress)
+    groups = counter.result()
+    total = counter.total()
+    if args.json:
+        _print_json({"by": args.by, "groups": [g.to_dict(args.by) for g in groups], "total": total.to_dict([]),
+                     "rejected": rejected, "standard": std.id if std else None})
+        return 0
+    from rich.table import Table
+
+    c = _console()
+    t = Table(title="Tỷ lệ hộ nghèo, cận nghèo / Poverty rates" + (f" — {std.id}" if std else ""), header_style="bold")
+    for col in args.by:
+        t.add_column(col)
+    t.add_column("Số hộ\nhouseholds", justify="right")
+    t.add_column("Hộ nghèo\npoor", justify="right")
+    t.add_column("Tỷ lệ nghèo %\npoverty rate", justify="right")
+    t.add_column("Hộ cận nghèo\nnear-poor", justify="right")
+    t.add_column("Tỷ lệ cận nghèo %\nnear-poverty rate", justify="right")
+    t.add_column("Nghèo đa chiều %\nmultidimensional", justify="right")
+    rows = groups if args.by else []
+    for g in rows + [total]:
+        label = list(g.group) if g.group else (["[bold]tổng / total[/bold]"] + [""] * (len(args.by) - 1) if args.by else [])
+        t.add_row(*label, f"{g.households:,}", f"{g.poor:,}", str(g.poverty_rate), f"{g.near_poor:,}", str(g.near_poverty_rate),
+                  str(g.multidimensional_rate))
+    c.print(t)
+    if rejected:
+        c.print(f"[yellow]{rejected:,} row(s) rejected and not counted[/yellow] (run `normkit classify` to see why)")
+    return 0
+
+
+def cmd_targets(args: Any) -> int:
+    from normkit.poverty.targets import evaluate_targets, load_review_change
+
+    change = load_review_change(args.figures)
+    results = evaluate_targets(change)
+    if args.json:
+        _print_json({"before": change.before.year, "after": change.after.year, "targets": [r.model_dump() for r in results]})
+        return 0
+    from rich.table import Table
+
+    c = _console()
+    t = Table(title=f"Chỉ tiêu QĐ 90 / QĐ 90 targets: {change.before.year} → {change.after.year}", header_style="bold")
+    for col in ("Chỉ tiêu / target", "Giá trị / value", "Khoảng / band", "Kết quả / result", "Chênh lệch / margin"):
+        t.add_column(col)
+    for r in results:
+        result = "—" if not r.evaluated else ("[green]đạt / met[/green]" if r.met else "[red]không đạt / not met[/red]")
+        t.add_row(f"{r.label_vi}\n[dim]{r.label_en}[/dim]", f"{r.value} {r.unit}" if r.evaluated else (r.note or ""), r.band, result,
+                  r.margin or "")
+    c.print(t)
+    for r in results:
+        if r.evaluated and r.note:
+            c.print(f"[yellow]note:[/yellow] {r.id}: {r.note}")
+    return 0
+
+
+def _std_arg(text: str, no_cache: bool) -> Any:
+    from normkit.poverty.standards import load_standard
+
+    if text.isdigit():
+        return load_standard(year=int(text), use_cache=not no_cache)
+    return load_standard(standard=text, use_cache=not no_cache)
+
+
+def cmd_compare(args: Any) -> int:
+    from normkit.poverty.run import compare_file
+    from normkit.poverty.standards import STATUSES
+
+    a, b = _std_arg(args.std_from, args.no_cache), _std_arg(args.std_to, args.no_cache)
+    t = compare_file(args.households, a, b, show_progress=args.progress)
+    if args.json:
+        _print_json(t.to_dict())
+        return 0
+    from rich.table import Table
+
+    c = _console()
+    tab = Table(title=f"Chuyển đổi / Transitions: {a.id} ({a.at}) → {b.id} ({b.at})", header_style="bold")
+    tab.add_column("từ / from \\ sang / to")
+    for s in STATUSES:
+        tab.add_column(STATUS_HEADERS[s], justify="right")
+    tab.add_column("Tổng\ntotal", justify="right")
+    for s, row in zip(STATUSES, t.matrix()):
+        tab.add_row(STATUS_HEADERS[s].replace("\n", " / "), *[f"{n:,}" for n in row], f"{sum(row):,}")
+    c.print(tab)
+    c.print(f"households {t.households:,}; changed status {t.moved():,}; rejected {t.rejected:,}")
+    for n in t.notes:
+        c.print(f"[yellow]note:[/yellow] {n}")
+    return 0
+
+
+def cmd_check_published(args: Any) -> int:
+    from normkit.poverty.published import check_table, load_published
+
+    table = load_published(args.table)
+    findings = check_table(table)
+    if args.json:
+        _print_json({"id": table.id, "consistent": not findings, "findings": [f.model_dump() for f in findings]})
+        return 0
+    c = _console()
+    if not findings:
+        c.print(f"[green]{table.id}: consistent[/green] — parts add up, poor + near-poor match, rates match counts at 2 decimals")
+        return 0
+    from rich.table import Table
+
+    t = Table(title=f"{table.id}: {len(findings)} inconsistenc{'y' if len(findings) == 1 else 'ies'} (reported, not corrected)",
+              header_style="bold")
+    for col in ("check", "row", "field", "published", "implied", "message"):
+        t.add_column(col)
+    for f in findings:
+        t.add_row(f.check, f.row, f.field, f.published, f.expected, f.message)
+    c.print(t)
+    return 0
+
+
+def cmd_indicators(args: Any) -> int:
+    from normkit.core.dating import in_force
+    from normkit.poverty.standards import load_standard
+
+    std = load_standard(year=args.year, standard=args.standard) if (args.year or args.standard) else None
+    if std is None:
+        from normkit.core.errors import NormkitError
+
+        raise NormkitError("NK701", "choose a standard: --year YEAR or --standard PACK")
+    tables = std.rules.compiled.tables
+    lines = {}
+    for name in ("poverty_line", "near_poverty_line", "middle_upper_line", "low_income_line"):
+        if name in tables:
+            version = in_force(tables[name].layers, std.at)
+            if version is not None:
+                lines[name] = {k[0]: str(rows[0].value) for k, rows in version.rows.items()}
+    data = {"standard": std.id, "at": str(std.at), "statuses": list(std.statuses), "lines_vnd_per_person_month": lines,
+            "indicators": [i.__dict__ for i in std.indicators]}
+    if args.json:
+        _print_json(data)
+        return 0
+    from rich.table import Table
+
+    c = _console()
+    c.print(f"[bold]{std.title.vi}[/bold]\n{std.title.en}\n(read at {std.at}; statuses: {', '.join(std.statuses)})")
+    lt = Table(title="Chuẩn thu nhập / Income lines (đồng/người/tháng)", header_style="bold")
+    for col in ("line", "rural / nông thôn", "urban / thành thị"):
+        lt.add_column(col)
+    for name, v in lines.items():
+        lt.add_row(name, f"{int(v.get('rural', 0)):,}", f"{int(v.get('urban', 0)):,}")
+    c.print(lt)
+    it = Table(title="Chỉ số thiếu hụt / Deprivation indicators", header_style="bold")
+    for col in ("id", "tiếng Việt", "English", "dịch vụ / dimension", "verified"):
+        it.add_column(col)
+    for i in std.indicators:
+        it.add_row(i.id, i.name_vi, i.name_en, f"{i.dimension_vi} / {i.dimension_en}", "yes" if i.verified else "[red]no[/red]")
+    c.print(it)
+    return 0

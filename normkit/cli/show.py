@@ -1,0 +1,121 @@
+"""``normkit show NAME``: a norm, parameter, table, formula or adjustment, with its dated
+values and sources."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from normkit.core.compiled import CompiledSet
+from normkit.core.errors import NormkitError
+from normkit.core.trace import fmt
+
+
+def _src(c: CompiledSet, key: str | None) -> dict[str, Any] | None:
+    if not key or key not in c.sources:
+        return None
+    return c.sources[key].model_dump(mode="json", exclude_none=True)
+
+
+def describe(c: CompiledSet, name: str) -> dict[str, Any] | None:
+    if name in c.norms:
+        n = c.norms[name]
+        return {"kind": "norm", "code": n.code, "name_vi": n.name.vi, "name_en": n.name.en, "output_unit": n.output_unit,
+                "duration": n.duration_text, "valid_from": str(n.valid_from), "valid_to": str(n.valid_to) if n.valid_to else None,
+                "pack": n.pack, "location": n.location, "source": _src(c, n.source), "verified": n.verified, "notes": n.notes,
+                "lines": [{"component": ln.component, "resource": ln.resource, "label_vi": ln.label.vi, "label_en": ln.label.en,
+                           "quantity": fmt(ln.quantity), "unit": ln.unit, "scale": ln.scale, "step": ln.step, "steps": ln.steps,
+                           "verified": ln.verified, "why": ln.why} for ln in n.lines]}
+    if name in c.params:
+        p = c.params[name]
+        return {"kind": "parameter", "name": p.name, "label_vi": p.label.vi, "label_en": p.label.en, "unit": p.unit, "type": p.type,
+                "supplied_by": p.supplied_by, "pack": p.pack, "location": p.location, "description": p.description,
+                "values": [{"from": str(d.start), "to": str(d.end) if d.end else None, "value": fmt(d.value), "pack": d.pack,
+                            "source": _src(c, d.source), "verified": d.verified, "why": d.why}
+                           for layer in p.layers for d in layer]}
+    if name in c.tables:
+        t = c.tables[name]
+        return {"kind": "table", "name": t.name, "label_vi": t.label.vi, "label_en": t.label.en, "unit": t.unit,
+                "keys": [k for k, _ in t.keys], "hit_policy": t.hit_policy, "supplied_by": t.supplied_by, "pack": t.pack,
+                "versions": [{"from": str(v.start), "to": str(v.end) if v.end else None, "pack": v.pack, "source": _src(c, v.source),
+                              "verified": v.verified, "rows": [[*k, fmt(r.value), r.unit] for k, rs in v.rows.items() for r in rs]}
+                             for layer in t.layers for v in layer]}
+    if name in c.formulas:
+        f = c.formulas[name]
+        return {"kind": "formula", "name": f.name, "label_vi": f.label.vi, "label_en": f.label.en, "unit": f.unit, "expr": f.text,
+                "params": [p for p, _ in f.params], "pack": f.pack, "location": f.location, "source": _src(c, f.source),
+                "verified": f.verified, "why": f.why}
+    if name in c.adjustments:
+        a = c.adjustments[name]
+        return {"kind": "adjustment", "name": a.name, "label_vi": a.label.vi, "label_en": a.label.en, "unit": a.unit, "base": a.base_text,
+                "exceptions": [{"label": e.label, "when": e.when_text, "value": e.value_text, "priority": e.priority} for e in a.exceptions],
+                "pack": a.pack, "location": a.location}
+    return None
+
+
+def find(name: str, pack: str | None) -> dict[str, Any]:
+    from normkit.api import load
+    from normkit.core.registry import installed_packs
+
+    if pack is not None:
+        candidates = [pack]
+    else:
+        candidates = [str(p) for p in installed_packs()]
+    for ref in candidates:
+        try:
+            c = load(ref).compiled
+        except NormkitError:
+            if pack is not None:
+                raise
+            continue
+        found = describe(c, name)
+        if found is not None:
+            return found
+    raise NormkitError("NK202", f"{name!r} is not a norm, parameter, table, formula or adjustment of "
+                       + (f"pack {pack}" if pack else "any installed pack"),
+                       hint="give --pack for a pack outside the search path; `normkit packs` lists installed packs")
+
+
+def show(name: str, pack: str | None, as_json: bool) -> int:
+    info = find(name, pack)
+    if as_json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    from rich.markup import escape
+    from rich.table import Table
+
+    from normkit.cli.render import console
+
+    con = console()
+    title = info.get("label_vi") or info.get("name_vi")
+    title_en = info.get("label_en") or info.get("name_en")
+    con.print(f"[bold]{escape(info.get('code') or info['name'])}[/bold] ({info['kind']}, pack {info['pack']})\n"
+              f"{escape(str(title))}\n[dim]{escape(str(title_en))}[/dim]")
+    if info["kind"] == "parameter":
+        t = Table("from", "to", "value", "source", "verified", header_style="bold")
+        for v in info["values"]:
+            t.add_row(v["from"], v["to"] or "", f"{v['value']} {info['unit']}", escape((v["source"] or {}).get("document", "")),
+                      "yes" if v["verified"] else f"[yellow]no[/yellow] {escape(v['why'] or '')}")
+        if not info["values"]:
+            con.print(f"[yellow]no values: supplied by the {info['supplied_by'] or 'user'}[/yellow]")
+        con.print(t)
+    elif info["kind"] == "table":
+        for v in info["versions"]:
+            t = Table(*info["keys"], "value", title=f"from {v['from']} ({v['pack']}) — {escape((v['source'] or {}).get('document', ''))}", header_style="bold")
+            for r in v["rows"]:
+                t.add_row(*[escape(str(x)) for x in r[:-1]])
+            con.print(t)
+    elif info["kind"] == "norm":
+        con.print(f"unit: {info['output_unit']}  duration: {info['duration'] or '—'}  in force {info['valid_from']} → {info['valid_to'] or '…'}")
+        con.print(f"source: {escape((info['source'] or {}).get('document', ''))}")
+        t = Table("component", "line", "quantity", "scale/step", "verified", header_style="bold")
+        for ln in info["lines"]:
+            ss = f"{ln['scale']} {ln['step']}/{ln['steps']}" if ln["scale"] else ""
+            t.add_row(ln["component"], f"{escape(ln['label_vi'])}\n[dim]{escape(ln['label_en'])}[/dim]", f"{ln['quantity']} {ln['unit']}", ss,
+                      "yes" if ln["verified"] else "[yellow]no[/yellow]")
+        con.print(t)
+        for note in info["notes"]:
+            con.print(f"[dim]• {escape(note)}[/dim]")
+    else:
+        con.print_json(data=info)
+    return 0

@@ -1,0 +1,266 @@
+"""The checked, compiled form of a pack set: plain data, no pint, cached by content hash.
+
+Everything here is what evaluation needs, with units already reduced to exact factors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from normkit.core.lang.typecheck import Powers, Type
+from normkit.core.schema import Label, Money, Source
+from normkit.core.units import UnitDef, UnitInfo
+
+
+@dataclass(slots=True)
+class Dated:
+    start: dt.date
+    end: dt.date | None
+    value: Any  # Decimal (in the declared unit), bool or str
+    source: str | None  # key into CompiledSet.sources
+    verified: bool
+    why: str | None
+    pack: str
+    location: str
+
+    def covers(self, at: dt.date) -> bool:
+        return self.start <= at and (self.end is None or at <= self.end)
+
+
+@dataclass(slots=True)
+class Param:
+    name: str
+    label: Label
+    unit: str
+    powers: Powers
+    type: str
+    layers: list[list[Dated]]  # highest precedence first; each sorted by start date
+    supplied_by: str | None
+    min: Decimal | None
+    max: Decimal | None
+    pack: str
+    location: str
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class Row:
+    value: Decimal | bool | str
+    unit: str
+    powers: Powers
+    id: str
+    location: str
+
+
+@dataclass(slots=True)
+class TableVersionC:
+    start: dt.date
+    end: dt.date | None
+    source: str | None
+    verified: bool
+    why: str | None
+    pack: str
+    rows: dict[tuple, list[Row]]  # hit policy `first` keeps several, in order
+
+    def covers(self, at: dt.date) -> bool:
+        return self.start <= at and (self.end is None or at <= self.end)
+
+
+@dataclass(slots=True)
+class TableC:
+    name: str
+    label: Label
+    keys: list[tuple[str, Type]]
+    per_row: bool
+    unit: str
+    powers: Powers
+    hit_policy: str
+    layers: list[list[TableVersionC]]
+    supplied_by: str | None
+    pack: str
+    location: str
+
+
+@dataclass(slots=True)
+class FormulaC:
+    name: str
+    label: Label
+    unit: str
+    type: Type
+    params: list[tuple[str, Type]]
+    text: str
+    ir: tuple
+    names: list[str]
+    item_dependent: bool
+    source: str | None
+    verified: bool
+    why: str | None
+    pack: str
+    location: str
+
+
+@dataclass(slots=True)
+class ExceptionC:
+    label: str
+    when_text: str
+    when_ir: tuple
+    value_text: str
+    value_ir: tuple
+    priority: int
+    source: str | None
+
+
+@dataclass(slots=True)
+class AdjustmentC:
+    name: str
+    label: Label
+    unit: str
+    type: Type
+    base_text: str
+    base_ir: tuple
+    exceptions: list[ExceptionC]
+    names: list[str]
+    item_dependent: bool
+    source: str | None
+    pack: str
+    location: str
+
+
+@dataclass(slots=True)
+class LineC:
+    component: str
+    resource: str
+    label: Label
+    quantity: Decimal
+    unit: str
+    powers: Powers
+    grade: str | None
+    scale: str | None
+    step: int | None
+    steps: int | None
+    verified: bool
+    why: str | None
+    rate_text: str
+    rate_ir: tuple
+    rate_unit: str
+    factor: tuple[int, int] | None  # quantity × rate × n/d = VND; None until the rate card has the row
+    location: str
+
+
+@dataclass(slots=True)
+class NormC:
+    code: str
+    name: Label
+    output_unit: str
+    duration: Decimal | None  # seconds
+    duration_text: str | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    source: str | None
+    verified: bool
+    why: str | None
+    notes: list[str]
+    lines: list[LineC]
+    pack: str
+    location: str
+    replaces: str | None = None  # pack whose entry of the same code this one replaces
+    medium: str | None = None
+    derive_from: str | None = None  # base entry whose lines (some components) this one scales
+    derive_components: list[str] | None = None
+    factor_text: str | None = None
+    factor_ir: tuple | None = None
+    factor_source: str | None = None
+    supplied_by: str | None = None
+
+
+@dataclass(slots=True)
+class InputC:
+    name: str
+    label: Label
+    unit: str
+    powers: Powers
+    type: str
+    scope: str
+    default: Any
+    min: Decimal | None
+    max: Decimal | None
+    choices: list[str] | None
+    pack: str
+    location: str
+
+
+@dataclass(slots=True)
+class ExtraC:
+    id: str
+    label: Label
+    text: str
+    ir: tuple
+    when_text: str | None
+    when_ir: tuple | None
+    source: str | None
+    pack: str
+    location: str
+
+
+@dataclass(slots=True)
+class CheckC:
+    id: str
+    label: Label
+    text: str
+    ir: tuple
+    message: Label
+    media: list[str] | None
+    requires: list[str]
+    override: str | None
+    uses_duration: bool
+    source: str | None
+    pack: str
+    location: str
+
+
+@dataclass(slots=True)
+class PackInfo:
+    id: str
+    version: str
+    hash: str
+    title: Label
+    path: str
+    jurisdiction: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    status: str
+    legal_basis: list[str]
+    extends: list[str]
+    description: str | None
+    valid_location: str | None = None
+
+
+@dataclass
+class CompiledSet:
+    normkit_version: str
+    packs: list[PackInfo]  # base first, root last
+    units: tuple[UnitDef, ...]
+    unit_base: dict[str, UnitInfo]
+    money: Money
+    money_pack: str
+    sources: dict[str, Source]
+    params: dict[str, Param]
+    tables: dict[str, TableC]
+    formulas: dict[str, FormulaC]
+    adjustments: dict[str, AdjustmentC]
+    norms: dict[str, NormC]
+    inputs: dict[str, InputC]
+    extras: list[ExtraC]
+    checks: list[CheckC] = field(default_factory=list)
+    replaced_norms: dict[str, NormC] = field(default_factory=dict)  # national entries a province replaced
+
+    @property
+    def root(self) -> PackInfo:
+        return self.packs[-1]
+
+    @property
+    def key(self) -> str:
+        return "+".join(f"{p.id}@{p.hash[:12]}" for p in self.packs)

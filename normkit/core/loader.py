@@ -1,0 +1,186 @@
+"""Read a pack folder into validated surface models, keeping every definition's location.
+
+A pack is a folder with ``pack.yaml`` (the manifest) and any number of other ``*.yaml``
+files holding sections (parameters, tables, norms …). A name defined twice, in one file or
+across files, is an error (NK203).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from decimal import localcontext
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from normkit.core.numbers import CTX
+from normkit.core.errors import ErrorCollector, Location, NormkitError
+from normkit.core.schema import PackDocument, PackFile
+from normkit.core.io.yaml import SourceMap, decode_text, parse_text
+
+SECTIONS = ("sources", "units", "inputs", "parameters", "tables", "formulas", "adjustments", "norms")
+MAX_PACK_FILES = 200
+
+
+@dataclass
+class Defined:
+    """One definition with the place it was written."""
+
+    model: Any
+    location: Location
+    smap: SourceMap
+    path: tuple[str | int, ...]
+
+
+@dataclass
+class PackSource:
+    root: Path
+    manifest: PackDocument
+    content_hash: str
+    sections: dict[str, dict[str, Defined]] = field(default_factory=dict)
+    pricing: list[Defined] = field(default_factory=list)
+    manifest_location: Location | None = None
+    manifest_map: SourceMap | None = None
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+
+def validation_error(exc: ValidationError, data: Any, smap: SourceMap, prefix: tuple = ()) -> NormkitError:
+    """The pydantic errors of one document as normkit errors with file positions."""
+    errors = ErrorCollector()
+    for err in exc.errors(include_url=False):
+        path = _data_path(data, err["loc"])
+        loc = smap.locate(prefix + path)
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown field {path[-1]!r}" if path else "unknown field"
+        elif err["type"] == "missing":
+            msg = f"missing field {str(err['loc'][-1])!r}"
+        errors.add(NormkitError("NK201", msg, location=loc))
+    try:
+        errors.raise_if_any()
+    except NormkitError as e:
+        return e
+    raise AssertionError("no errors")  # pragma: no cover
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Follow pydantic's loc through the data, skipping union-member tags it adds."""
+    out: list[Any] = []
+    cur = data
+    for part in loc:
+        if isinstance(cur, dict):
+            key = "from" if part == "from_" else part
+            if key in cur:
+                out.append(key)
+                cur = cur[key]
+                continue
+            if isinstance(part, str) and (part[:1].isupper() or part in ("declare", "extend")):
+                continue  # a union member name or tag, e.g. 'Parameter'
+            out.append(key)
+            cur = None
+        elif isinstance(cur, list) and isinstance(part, int) and part < len(cur):
+            out.append(part)
+            cur = cur[part]
+        elif isinstance(part, str) and (part[:1].isupper() or "[" in part or part in ("str", "bool", "decimal", "int")):
+            continue
+        else:
+            out.append(part)
+            cur = None
+    return tuple(out)
+
+
+def validate(model: type[BaseModel], data: Any, smap: SourceMap, prefix: tuple = ()) -> Any:
+    try:
+        # pydantic tries Decimal(text) on `Decimal | bool | text` fields; in normkit's own context, so the
+        # caller's Decimal context (its flags and traps) is never touched
+        with localcontext(CTX):
+            return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, data, smap, prefix) from None
+
+
+def pack_files(root: Path, manifest: PackDocument | None = None) -> list[Path]:
+    files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.name not in ("pack.yaml", "pack.yml") and p.is_file())
+    if manifest is not None and manifest.files is not None:
+        wanted = [root / f for f in manifest.files]
+        for w in wanted:
+            if w.resolve().parent != root.resolve():
+                raise NormkitError("NK201", f"`files` may only name files inside the pack folder: {w.name}", location=Location(str(root / "pack.yaml"), path="files"))
+        files = wanted
+    if len(files) > MAX_PACK_FILES:
+        raise NormkitError("NK105", f"pack has {len(files)} files; the limit is {MAX_PACK_FILES}", location=Location(str(root)))
+    return files
+
+
+def content_hash(root: Path) -> str:
+    """sha256 over the pack's YAML files (names and bytes), in a stable order."""
+    h = hashlib.sha256()
+    for p in sorted(q for q in root.iterdir() if q.suffix in (".yaml", ".yml") and q.is_file()):
+        h.update(p.name.encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def read_pack(root: str | os.PathLike[str]) -> PackSource:
+    """Read and validate every file of the pack at ``root``; report all errors at once."""
+    root = Path(root)
+    manifest_path = root / "pack.yaml"
+    if not manifest_path.is_file():
+        alt = root / "pack.yml"
+        if alt.is_file():
+            manifest_path = alt
+        else:
+            raise NormkitError("NK205", f"no pack.yaml in {root}", location=Location(str(root)),
+                               hint="a pack is a folder with a pack.yaml manifest; `normkit packs` lists installed packs")
+    errors = ErrorCollector()
+    data, smap = _read(manifest_path)
+    if not isinstance(data, dict):
+        raise NormkitError("NK201", "pack.yaml must be a mapping", location=Location(str(manifest_path), 1, 1))
+    manifest: PackDocument = validate(PackDocument, data, smap)
+    pack = PackSource(root, manifest, content_hash(root), {s: {} for s in SECTIONS},
+                      manifest_location=Location(str(manifest_path), 1, 1), manifest_map=smap)
+    _collect(pack, data, smap, manifest, errors)
+    for path in pack_files(root, manifest):
+        try:
+            fdata, fmap = _read(path)
+            if fdata is None:
+                continue
+            if not isinstance(fdata, dict):
+                raise NormkitError("NK201", "a pack file must be a mapping of sections", location=Location(str(path), 1, 1))
+            model: PackFile = validate(PackFile, fdata, fmap)
+            _collect(pack, fdata, fmap, model, errors)
+        except NormkitError as e:
+            errors.add(e)
+    errors.raise_if_any()
+    return pack
+
+
+def _read(path: Path) -> tuple[Any, SourceMap]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NormkitError("NK101", f"cannot read file: {exc.strerror or exc}", location=Location(str(path))) from None
+    return parse_text(decode_text(raw, str(path)), str(path))
+
+
+def _collect(pack: PackSource, data: dict, smap: SourceMap, model: Any, errors: ErrorCollector) -> None:
+    for section in SECTIONS:
+        entries = getattr(model, section)
+        for name, entry in entries.items():
+            path = (section, name)
+            loc = smap.locate(path)
+            existing = pack.sections[section].get(name)
+            if existing is not None:
+                errors.add(NormkitError("NK203", f"{section[:-1]} {name!r} is defined twice (also at {existing.location})", location=loc))
+                continue
+            pack.sections[section][name] = Defined(entry, loc, smap, path)
+    if model.pricing is not None:
+        pack.pricing.append(Defined(model.pricing, smap.locate(("pricing",)), smap, ("pricing",)))

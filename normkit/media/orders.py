@@ -1,0 +1,57 @@
+"""Reading orders and overlays from YAML/JSON files or plain data, with located errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from normkit.core.errors import Location, NormkitError
+from normkit.core.loader import validate
+from normkit.core.schema import Order, Overlay
+from normkit.core.io.yaml import SourceMap, read_file
+
+
+def _read(path: str | Path) -> tuple[Any, SourceMap]:
+    p = Path(path)
+    if p.suffix.lower() == ".json":
+        data, smap = read_file(p)  # JSON is YAML: same strict reader, same positions
+        return data, smap
+    return read_file(p)
+
+
+def load_order(path: str | Path) -> Order:
+    data, smap = _read(path)
+    if not isinstance(data, dict):
+        raise NormkitError("NK601", "an order file must be a mapping with `id`, `date` and `items`", location=Location(str(path), 1, 1))
+    order: Order = validate(Order, data, smap)
+    order._source_map = smap
+    return order
+
+
+def order_from_data(data: Mapping[str, Any]) -> Order:
+    """Validate a plain mapping (e.g. parsed JSON from another app) as an order."""
+    smap = SourceMap("<order>")
+    if not isinstance(data, Mapping):
+        raise NormkitError("NK601", "an order must be a mapping", location=Location(path="order"))
+    order: Order = validate(Order, dict(data), smap)
+    return order
+
+
+def load_overlay(path: str | Path) -> Overlay:
+    data, smap = _read(path)
+    if not isinstance(data, dict):
+        raise NormkitError("NK602", "an overlay file must be a mapping with `set:`", location=Location(str(path), 1, 1))
+    overlay: Overlay = validate(Overlay, data, smap)
+    return overlay
+
+
+def parse_set(pairs: list[str]) -> dict[str, str]:
+    """``["base_salary=2340000 VND/month"]`` -> ``{"base_salary": "2340000 VND/month"}``."""
+    out: dict[str, str] = {}
+    for i, pair in enumerate(pairs):
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise NormkitError("NK602", f"--set expects NAME=VALUE, got {pair!r}", location=Location(path=f"--set[{i}]"),
+                               hint="e.g. --set base_salary=2340000 or --set 'base_salary=2340000 VND/month'")
+        out[name.strip()] = value.strip()
+    return out

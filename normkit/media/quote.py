@@ -1,0 +1,177 @@
+"""The result of pricing an order: a :class:`Quote`, with a trace node behind every figure.
+
+In JSON every money amount is a string holding an exact decimal (VND amounts are whole
+numbers once rounded), so no consumer ever parses money into a float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
+
+from normkit.core.schema import Source
+
+QUOTE_SCHEMA = "normkit.quote/1"
+TRACE_SCHEMA = "normkit.trace/1"
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def fast_model(cls: type[M], values: dict[str, Any]) -> M:
+    """Build a model from values the engine computed and already knows to be valid.
+
+    Like ``model_construct`` without its per-field default handling: ``values`` must name every
+    field. Used on the hot path of pricing, where validation would only re-check our own work."""
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    if cls.__private_attributes__:
+        object.__setattr__(obj, "__pydantic_private__", {k: v.get_default() for k, v in cls.__private_attributes__.items()})
+    return obj
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+
+class TraceInput(Out):
+    name: str
+    value: str
+    unit: str | None = None
+
+
+class TraceNode(Out):
+    """How one figure was obtained."""
+
+    kind: Literal["quote", "item", "line", "extra", "formula", "adjustment", "parameter", "table", "input", "rounding", "norm",
+                  "factor", "check"]
+    name: str
+    label_vi: str | None = None
+    label_en: str | None = None
+    formula: str | None = None
+    value: str
+    unit: str | None = None
+    inputs: list[TraceInput] = Field(default_factory=list)
+    rule: str | None = Field(default=None, description="norm code, table row id, or chosen exception")
+    pack: str | None = None
+    location: str | None = None
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    source: Source | None = None
+    verified: bool = True
+    why: str | None = None
+    children: list["TraceNode"] = Field(default_factory=list)
+
+
+class PackRef(Out):
+    id: str
+    version: str
+    hash: str = Field(description="sha256 of the pack's files")
+
+
+class Rounding(Out):
+    quantum: Decimal
+    mode: str
+    at: Literal["line", "subtotal", "total"]
+    pack: str
+
+
+class OverlayInfo(Out):
+    label: str
+    values: dict[str, str]
+
+
+@dataclass(slots=True)
+class QuoteLine:
+    """One priced line: a norm line (labour, equipment, material) or an extra ("other").
+
+    A plain slotted dataclass rather than a pydantic model: a quote can hold thousands of
+    lines and this is the hot path. pydantic still validates, serialises and documents it
+    as part of :class:`Quote`. ``quantity`` is the norm quantity × the item quantity;
+    ``amount`` is in VND, rounded as the pack declares; ``amount_exact`` is before rounding."""
+
+    item: str
+    norm: str
+    component: Literal["labour", "equipment", "material", "other"]
+    resource: str
+    label_vi: str
+    label_en: str
+    quantity: Decimal
+    quantity_unit: str
+    rate: Decimal
+    rate_unit: str
+    amount: Decimal
+    amount_exact: Decimal
+    verified: bool = True
+
+
+class QuoteNote(Out):
+    """A rule whose condition was not met, priced anyway because the order gave the
+    override the rule allows (with its reason)."""
+
+    item: str
+    check: str
+    label_vi: str
+    label_en: str
+    message_vi: str
+    message_en: str
+    reason: str
+    source: Source | None = None
+
+
+class QuoteItem(Out):
+    id: str
+    norm: str
+    name_vi: str
+    name_en: str
+    quantity: Decimal
+    subtotals: dict[str, Decimal]
+    total: Decimal
+
+
+class Quote(Out):
+    """A priced order."""
+
+    schema_: str = Field(default=QUOTE_SCHEMA, alias="schema")
+    order_id: str
+    at: dt.date
+    currency: str = "VND"
+    items: list[QuoteItem]
+    lines: list[QuoteLine]
+    subtotals: dict[str, Decimal]
+    total: Decimal
+    rounding: Rounding
+    packs: list[PackRef]
+    overlay: OverlayInfo | None = None
+    unverified: list[str] = Field(default_factory=list, description="values used that are not verified in their source")
+    notes: list[QuoteNote] = Field(default_factory=list, description="rule conditions overridden by the order, with reasons")
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
+    _materialize: Any = PrivateAttr(default=None)
+    _trace: Any = PrivateAttr(default=None)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def trace(self) -> list[TraceNode]:
+        """How every figure was obtained. The engine records it while pricing; it is turned
+        into TraceNode models on first use (explain, JSON export)."""
+        if self._trace is None:
+            self._trace = self._materialize() if self._materialize is not None else []
+        trace: list[TraceNode] = self._trace
+        return trace
+
+    def to_json(self, *, trace: bool = True, indent: int | None = 2) -> str:
+        return self.model_dump_json(by_alias=True, indent=indent, exclude={"trace"} if not trace else None)
+
+    def explain(self) -> "object":
+        """A rich Tree of the trace (render it with ``rich.print``)."""
+        from normkit.cli.render import trace_tree
+
+        return trace_tree(self)
