@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from normkit.core.errors import Location
 from normkit.core.lang.typecheck import Powers, Type
 from normkit.core.schema import Label, Money, Source
 from normkit.core.units import UnitDef, UnitInfo
@@ -24,7 +25,7 @@ class Dated:
     verified: bool
     why: str | None
     pack: str
-    location: str
+    location: Location
 
     def covers(self, at: dt.date) -> bool:
         return self.start <= at and (self.end is None or at <= self.end)
@@ -42,7 +43,7 @@ class Param:
     min: Decimal | None
     max: Decimal | None
     pack: str
-    location: str
+    location: Location
     description: str | None = None
 
 
@@ -52,7 +53,7 @@ class Row:
     unit: str
     powers: Powers
     id: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -81,7 +82,7 @@ class TableC:
     layers: list[list[TableVersionC]]
     supplied_by: str | None
     pack: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -99,7 +100,7 @@ class FormulaC:
     verified: bool
     why: str | None
     pack: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -126,7 +127,7 @@ class AdjustmentC:
     item_dependent: bool
     source: str | None
     pack: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -147,7 +148,7 @@ class LineC:
     rate_ir: tuple
     rate_unit: str
     factor: tuple[int, int] | None  # quantity × rate × n/d = VND; None until the rate card has the row
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -165,7 +166,7 @@ class NormC:
     notes: list[str]
     lines: list[LineC]
     pack: str
-    location: str
+    location: Location
     replaces: str | None = None  # pack whose entry of the same code this one replaces
     medium: str | None = None
     derive_from: str | None = None  # base entry whose lines (some components) this one scales
@@ -189,7 +190,7 @@ class InputC:
     max: Decimal | None
     choices: list[str] | None
     pack: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -202,7 +203,7 @@ class ExtraC:
     when_ir: tuple | None
     source: str | None
     pack: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -218,7 +219,7 @@ class CheckC:
     uses_duration: bool
     source: str | None
     pack: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -235,7 +236,7 @@ class PackInfo:
     legal_basis: list[str]
     extends: list[str]
     description: str | None
-    valid_location: str | None = None
+    valid_location: Location | None = None
 
 
 @dataclass

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from normkit.core.compiled import CompiledSet
-from normkit.core.build_locations import loc_from
 from normkit.core.errors import Location, NormkitError, NormkitErrors
 
 
@@ -26,7 +25,7 @@ def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
         for line in local.lines:
             key = (line.component, line.resource, line.scale, line.step)
             used[key] = used.get(key, 0) + line.quantity
-            where = _loc(line.location)
+            where = line.location
             if key not in limits:
                 out.append(NormkitError("NK209", f"norm {code} ({local.pack}): {line.component} line {line.resource} is not in the national entry of pack {national.pack}",
                                         location=where, hint="a provincial norm may only lower or keep the national lines"))
@@ -34,10 +33,6 @@ def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
                 out.append(NormkitError("NK209", f"norm {code} ({local.pack}): {line.component} {line.resource} is {used[key]} {line.unit}, above the national maximum {limits[key]} {line.unit} ({national.pack})",
                                         location=where))
     return out
-
-
-def _loc(text: str) -> Location:
-    return loc_from(text)
 
 
 def lint(pack_dir: str, as_json: bool) -> int:

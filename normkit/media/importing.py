@@ -112,7 +112,6 @@ class PackContext:
 
 def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, use_cache: bool = True) -> PackContext:
     from normkit.api import load
-    from normkit.core.compiler import _loc_from
 
     rules = load(pack_dir, use_cache=use_cache)
     c = rules.compiled
@@ -136,9 +135,9 @@ def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, 
     elsewhere: dict[str, str] = {}
     for code, norm in c.norms.items():
         if norm.pack == root_id:
-            file = _loc_from(norm.location).file
+            file = norm.location.file
             if file is None or Path(file).resolve() != target.resolve():
-                elsewhere[code] = norm.location
+                elsewhere[code] = str(norm.location)
     pattern = code_pattern or DEFAULT_CODE_PATTERN
     try:
         code_re = re.compile(pattern)
