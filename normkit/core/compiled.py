@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from normkit.core.errors import Location
+from normkit.core.io.plain import register
 from normkit.core.lang.typecheck import Powers, Type
 from normkit.core.schema import Label, Money, Source
 from normkit.core.units import UnitDef, UnitInfo
@@ -237,6 +238,8 @@ class PackInfo:
     extends: list[str]
     description: str | None
     valid_location: Location | None = None
+    files: list[str] | None = None  # the manifest's `files:` (None: every *.yaml beside it)
+    extends_resolved: list[str] = field(default_factory=list)  # the folder each `extends` entry resolved to
 
 
 @dataclass
@@ -265,3 +268,14 @@ class CompiledSet:
     @property
     def key(self) -> str:
         return "+".join(f"{p.id}@{p.hash[:12]}" for p in self.packs)
+
+
+# Every class of the compiled form, by a stable tag, for the plain-data cache codec
+# (normkit.core.io.plain): an entry can only ever build these.
+def _register_codec_classes() -> None:
+    for cls in (Dated, Param, Row, TableVersionC, TableC, FormulaC, ExceptionC, AdjustmentC, LineC, NormC, InputC,
+                ExtraC, CheckC, PackInfo, CompiledSet, Location, Type, UnitDef, UnitInfo, Label, Money, Source):
+        register(cls, tag=f"core.{cls.__name__}")
+
+
+_register_codec_classes()

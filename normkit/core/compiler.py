@@ -38,7 +38,11 @@ NORM_FIELDS: dict[str, Type] = {"norm_duration": num((("second", 1),)), "norm_me
 
 
 def resolve(root: str | Path, extra: Iterable[str] = ()) -> list[PackSource]:
-    """The packs of a set, base first: ``root`` and everything it extends, transitively."""
+    """The packs of a set, base first: ``root`` and everything it extends, transitively.
+
+    ``root`` and ``extra`` given as text follow :func:`~normkit.core.registry.find_pack` (a bare
+    id on the search path, else a folder relative to the working directory); each pack records
+    the folder every ``extends`` entry resolved to, so the cache can check it again."""
     order: list[PackSource] = []
     done: dict[Path, PackSource] = {}
     stack: list[Path] = []
@@ -54,7 +58,9 @@ def resolve(root: str | Path, extra: Iterable[str] = ()) -> list[PackSource]:
         pack = read_pack(path)
         for i, ref in enumerate(pack.manifest.extends):
             loc = pack.manifest_map.locate(("extends", i)) if pack.manifest_map else Location(str(path / "pack.yaml"), path=f"extends[{i}]")
-            visit(find_pack(ref, path, loc), loc)
+            target = find_pack(ref, path, loc)  # a bare id on the search path, a path relative to this pack
+            pack.extends_resolved.append(target)
+            visit(target, loc)
         stack.pop()
         done[path] = pack
         order.append(pack)
@@ -108,11 +114,9 @@ class Builder:
             if p in seen:
                 return
             seen.append(p)
-            for ref in p.manifest.extends:
-                try:
-                    walk(by_root[find_pack(ref, p.root)])
-                except (KeyError, NormkitError):
-                    pass
+            for target in p.extends_resolved:
+                if target in by_root:
+                    walk(by_root[target])
 
         walk(pack)
         return seen
@@ -229,7 +233,9 @@ class Builder:
         m = p.manifest
         valid_loc = p.manifest_map.locate(("valid",)) if p.manifest_map else None
         return PackInfo(m.id, m.version, p.content_hash, m.title, str(p.root), m.jurisdiction, m.valid.from_, m.valid.to,
-                        m.status, [f"{m.id}:{s}" for s in m.legal_basis], list(m.extends), m.description, valid_loc)
+                        m.status, [f"{m.id}:{s}" for s in m.legal_basis], list(m.extends), m.description, valid_loc,
+                        files=list(m.files) if m.files is not None else None,
+                        extends_resolved=[str(t) for t in p.extends_resolved])
 
     def build_vocabulary(self) -> Vocabulary:
         vocab = Vocabulary(VOCABULARY)
