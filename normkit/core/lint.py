@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from normkit.core.compiled import CompiledSet
-from normkit.core.errors import Location, NormkitError, NormkitErrors
+from normkit.core.errors import NormkitError, NormkitErrors
 
 
 def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
@@ -38,7 +37,7 @@ def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
 def lint(pack_dir: str, as_json: bool) -> int:
     from normkit.core.compiler import build
 
-    c = build(Path(pack_dir))
+    c = build(pack_dir)  # a bare id on the search path, else a folder (core.registry.find_pack)
     problems = ceiling_findings(c)
     summary: dict[str, Any] = {
         "ok": not problems,

@@ -29,10 +29,11 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T", bound=type)
 
@@ -204,7 +205,7 @@ class _Decoder:
         try:
             if e.positional:
                 return e.cls(*values)
-            obj = object.__new__(e.cls)
+            obj: Any = object.__new__(e.cls)
             for name, x in zip(e.fields, values):
                 object.__setattr__(obj, name, x)
             return obj
