@@ -22,16 +22,22 @@ from normkit.core.registry import find_pack
 
 
 def load(pack: str | Path, *, extra: tuple[str, ...] = (), use_cache: bool = True) -> RuleSet:
-    """Load, check and compile the pack ``pack`` (a folder or an installed pack's name)
-    with every pack it extends. Compiled sets are cached by content hash."""
-    root = Path(pack) if isinstance(pack, Path) else find_pack(str(pack))
-    compiled = cache.load(root, tuple(extra)) if use_cache else None
+    """Load, check and compile the pack ``pack`` with every pack it extends.
+
+    ``pack`` (and each of ``extra``) is a bare id, found on the pack search path
+    (``$NORMKIT_PATH``, then the shipped rules; never the working directory), or a folder path
+    (a :class:`~pathlib.Path`, or text with a ``/``), relative to the working directory.
+    Compiled sets are cached by the content of every pack they read (``normkit.core.cache``).
+    """
+    root = Path(pack).resolve() if isinstance(pack, Path) else find_pack(str(pack))
+    folders = tuple(find_pack(ref) for ref in extra)
+    compiled = cache.load(root, folders) if use_cache else None
     if compiled is None:
         from normkit.core.compiler import build  # pint is imported only on this path
 
-        compiled = build(root, extra)
+        compiled = build(root, [str(f) for f in folders])
         if use_cache:
-            cache.store(root, compiled, tuple(extra))
+            cache.store(root, compiled, folders)
     return RuleSet(compiled)
 
 

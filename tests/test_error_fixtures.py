@@ -2,7 +2,8 @@
 
 Each folder under tests/fixtures/errors/ holds a pack in `pack/`, optionally an `order.yaml`
 to price with it, and `expected.yaml` with the first error's code, message, file, line and
-column. `{case}` in a message stands for the case folder's absolute path.
+column. `{case}` in a message stands for the case folder's absolute path. An optional
+`normkit_path` lists pack search folders (relative to the case folder) for the case.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ def first_error(case: Path) -> NormkitError:
 
 
 @pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir()), ids=str)
-def test_error_fixture(case: str) -> None:
+def test_error_fixture(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = (CASES / case).resolve()
     expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
+    if "normkit_path" in expected:
+        monkeypatch.setenv("NORMKIT_PATH", os.pathsep.join(str(folder / p) for p in expected["normkit_path"]))
     err = first_error(folder)
     assert err.code == expected["code"]
     assert err.message == expected["message"].replace("{case}", str(folder))

@@ -22,14 +22,14 @@ def describe(c: CompiledSet, name: str) -> dict[str, Any] | None:
         n = c.norms[name]
         return {"kind": "norm", "code": n.code, "name_vi": n.name.vi, "name_en": n.name.en, "output_unit": n.output_unit,
                 "duration": n.duration_text, "valid_from": str(n.valid_from), "valid_to": str(n.valid_to) if n.valid_to else None,
-                "pack": n.pack, "location": n.location, "source": _src(c, n.source), "verified": n.verified, "notes": n.notes,
+                "pack": n.pack, "location": str(n.location), "source": _src(c, n.source), "verified": n.verified, "notes": n.notes,
                 "lines": [{"component": ln.component, "resource": ln.resource, "label_vi": ln.label.vi, "label_en": ln.label.en,
                            "quantity": fmt(ln.quantity), "unit": ln.unit, "scale": ln.scale, "step": ln.step, "steps": ln.steps,
                            "verified": ln.verified, "why": ln.why} for ln in n.lines]}
     if name in c.params:
         p = c.params[name]
         return {"kind": "parameter", "name": p.name, "label_vi": p.label.vi, "label_en": p.label.en, "unit": p.unit, "type": p.type,
-                "supplied_by": p.supplied_by, "pack": p.pack, "location": p.location, "description": p.description,
+                "supplied_by": p.supplied_by, "pack": p.pack, "location": str(p.location), "description": p.description,
                 "values": [{"from": str(d.start), "to": str(d.end) if d.end else None, "value": fmt(d.value), "pack": d.pack,
                             "source": _src(c, d.source), "verified": d.verified, "why": d.why}
                            for layer in p.layers for d in layer]}
@@ -43,13 +43,13 @@ def describe(c: CompiledSet, name: str) -> dict[str, Any] | None:
     if name in c.formulas:
         f = c.formulas[name]
         return {"kind": "formula", "name": f.name, "label_vi": f.label.vi, "label_en": f.label.en, "unit": f.unit, "expr": f.text,
-                "params": [p for p, _ in f.params], "pack": f.pack, "location": f.location, "source": _src(c, f.source),
+                "params": [p for p, _ in f.params], "pack": f.pack, "location": str(f.location), "source": _src(c, f.source),
                 "verified": f.verified, "why": f.why}
     if name in c.adjustments:
         a = c.adjustments[name]
         return {"kind": "adjustment", "name": a.name, "label_vi": a.label.vi, "label_en": a.label.en, "unit": a.unit, "base": a.base_text,
                 "exceptions": [{"label": e.label, "when": e.when_text, "value": e.value_text, "priority": e.priority} for e in a.exceptions],
-                "pack": a.pack, "location": a.location}
+                "pack": a.pack, "location": str(a.location)}
     return None
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from normkit.core.errors import Location
+from normkit.core.io.plain import register
 from normkit.core.lang.typecheck import Powers, Type
 from normkit.core.schema import Label, Money, Source
 from normkit.core.units import UnitDef, UnitInfo
@@ -24,7 +26,7 @@ class Dated:
     verified: bool
     why: str | None
     pack: str
-    location: str
+    location: Location
 
     def covers(self, at: dt.date) -> bool:
         return self.start <= at and (self.end is None or at <= self.end)
@@ -42,7 +44,7 @@ class Param:
     min: Decimal | None
     max: Decimal | None
     pack: str
-    location: str
+    location: Location
     description: str | None = None
 
 
@@ -52,7 +54,7 @@ class Row:
     unit: str
     powers: Powers
     id: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -81,7 +83,7 @@ class TableC:
     layers: list[list[TableVersionC]]
     supplied_by: str | None
     pack: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -99,7 +101,7 @@ class FormulaC:
     verified: bool
     why: str | None
     pack: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -126,7 +128,7 @@ class AdjustmentC:
     item_dependent: bool
     source: str | None
     pack: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -147,7 +149,7 @@ class LineC:
     rate_ir: tuple
     rate_unit: str
     factor: tuple[int, int] | None  # quantity × rate × n/d = VND; None until the rate card has the row
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -165,7 +167,7 @@ class NormC:
     notes: list[str]
     lines: list[LineC]
     pack: str
-    location: str
+    location: Location
     replaces: str | None = None  # pack whose entry of the same code this one replaces
     medium: str | None = None
     derive_from: str | None = None  # base entry whose lines (some components) this one scales
@@ -189,7 +191,7 @@ class InputC:
     max: Decimal | None
     choices: list[str] | None
     pack: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -202,7 +204,7 @@ class ExtraC:
     when_ir: tuple | None
     source: str | None
     pack: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -218,7 +220,7 @@ class CheckC:
     uses_duration: bool
     source: str | None
     pack: str
-    location: str
+    location: Location
 
 
 @dataclass(slots=True)
@@ -235,7 +237,9 @@ class PackInfo:
     legal_basis: list[str]
     extends: list[str]
     description: str | None
-    valid_location: str | None = None
+    valid_location: Location | None = None
+    files: list[str] | None = None  # the manifest's `files:` (None: every *.yaml beside it)
+    extends_resolved: list[str] = field(default_factory=list)  # the folder each `extends` entry resolved to
 
 
 @dataclass
@@ -264,3 +268,14 @@ class CompiledSet:
     @property
     def key(self) -> str:
         return "+".join(f"{p.id}@{p.hash[:12]}" for p in self.packs)
+
+
+# Every class of the compiled form, by a stable tag, for the plain-data cache codec
+# (normkit.core.io.plain): an entry can only ever build these.
+def _register_codec_classes() -> None:
+    for cls in (Dated, Param, Row, TableVersionC, TableC, FormulaC, ExceptionC, AdjustmentC, LineC, NormC, InputC,
+                ExtraC, CheckC, PackInfo, CompiledSet, Location, Type, UnitDef, UnitInfo, Label, Money, Source):
+        register(cls, tag=f"core.{cls.__name__}")
+
+
+_register_codec_classes()

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from normkit.version import __version__
-from normkit.core.build_locations import loc_from
 from normkit.core.compiled import (
     AdjustmentC, CheckC, CompiledSet, Dated, ExceptionC, ExtraC, FormulaC, InputC, LineC, NormC, PackInfo,
     Param, Row, TableC, TableVersionC,
@@ -39,7 +38,11 @@ NORM_FIELDS: dict[str, Type] = {"norm_duration": num((("second", 1),)), "norm_me
 
 
 def resolve(root: str | Path, extra: Iterable[str] = ()) -> list[PackSource]:
-    """The packs of a set, base first: ``root`` and everything it extends, transitively."""
+    """The packs of a set, base first: ``root`` and everything it extends, transitively.
+
+    ``root`` and ``extra`` given as text follow :func:`~normkit.core.registry.find_pack` (a bare
+    id on the search path, else a folder relative to the working directory); each pack records
+    the folder every ``extends`` entry resolved to, so the cache can check it again."""
     order: list[PackSource] = []
     done: dict[Path, PackSource] = {}
     stack: list[Path] = []
@@ -55,7 +58,9 @@ def resolve(root: str | Path, extra: Iterable[str] = ()) -> list[PackSource]:
         pack = read_pack(path)
         for i, ref in enumerate(pack.manifest.extends):
             loc = pack.manifest_map.locate(("extends", i)) if pack.manifest_map else Location(str(path / "pack.yaml"), path=f"extends[{i}]")
-            visit(find_pack(ref, path, loc), loc)
+            target = find_pack(ref, path, loc)  # a bare id on the search path, a path relative to this pack
+            pack.extends_resolved.append(target)
+            visit(target, loc)
         stack.pop()
         done[path] = pack
         order.append(pack)
@@ -109,11 +114,9 @@ class Builder:
             if p in seen:
                 return
             seen.append(p)
-            for ref in p.manifest.extends:
-                try:
-                    walk(by_root[find_pack(ref, p.root)])
-                except (KeyError, NormkitError):
-                    pass
+            for target in p.extends_resolved:
+                if target in by_root:
+                    walk(by_root[target])
 
         walk(pack)
         return seen
@@ -228,9 +231,11 @@ class Builder:
 
     def pack_info(self, p: PackSource) -> PackInfo:
         m = p.manifest
-        valid_loc = str(p.manifest_map.locate(("valid",))) if p.manifest_map else None
+        valid_loc = p.manifest_map.locate(("valid",)) if p.manifest_map else None
         return PackInfo(m.id, m.version, p.content_hash, m.title, str(p.root), m.jurisdiction, m.valid.from_, m.valid.to,
-                        m.status, [f"{m.id}:{s}" for s in m.legal_basis], list(m.extends), m.description, valid_loc)
+                        m.status, [f"{m.id}:{s}" for s in m.legal_basis], list(m.extends), m.description, valid_loc,
+                        files=list(m.files) if m.files is not None else None,
+                        extends_resolved=[str(t) for t in p.extends_resolved])
 
     def build_vocabulary(self) -> Vocabulary:
         vocab = Vocabulary(VOCABULARY)
@@ -263,7 +268,7 @@ class Builder:
     def _where(self, name: str) -> Location:
         for coll in (self.params, self.tables, self.inputs):
             if name in coll:
-                return _loc_from(coll[name].location)
+                return coll[name].location
         return Location()
 
     # ---- inputs and parameters -----------------------------------------------------------
@@ -278,7 +283,7 @@ class Builder:
         default = m.default
         if default is not None and m.type == "number" and isinstance(default, str):
             default = self.convert_text(default, powers, d.smap.locate(d.path + ("default",)))
-        self.inputs[name] = InputC(name, m.label, m.unit, powers, m.type, m.scope, default, m.min, m.max, m.choices, pack.id, str(d.location))
+        self.inputs[name] = InputC(name, m.label, m.unit, powers, m.type, m.scope, default, m.min, m.max, m.choices, pack.id, d.location)
 
     def add_parameter(self, pack: PackSource, name: str, d: Defined) -> None:
         m = d.model
@@ -287,7 +292,7 @@ class Builder:
                 raise NormkitError("NK203", f"parameter {name!r} is already declared by pack {self.params[name].pack}; "
                                    "a pack that extends it may give new `values:` only", location=d.location)
             powers = self.unit(m.unit, d.smap.locate(d.path + ("unit",)))
-            p = Param(name, m.label, m.unit, powers, m.type, [], m.supplied_by, m.min, m.max, pack.id, str(d.location), m.description)
+            p = Param(name, m.label, m.unit, powers, m.type, [], m.supplied_by, m.min, m.max, pack.id, d.location, m.description)
             self.params[name] = p
             values = m.values
         else:
@@ -323,7 +328,7 @@ class Builder:
         elif p.type == "text" and not isinstance(value, str):
             value = str(value)
         src = self.source_key(pack, v.source, d.smap.locate(path + ("source",)))
-        return Dated(v.from_, v.to, value, src, self.verified(v.verified, src), v.why, pack.id, str(d.smap.locate(path)))
+        return Dated(v.from_, v.to, value, src, self.verified(v.verified, src), v.why, pack.id, d.smap.locate(path))
 
     def convert_text(self, text: str, powers: Powers, loc: Location) -> Decimal:
         value, given = parse_quantity(text, self.vocab, loc)
@@ -336,7 +341,7 @@ class Builder:
         layer.sort(key=lambda x: x.start)
         for a, b in zip(layer, layer[1:]):
             if a.start == b.start or (a.end is not None and a.end >= b.start):
-                raise NormkitError("NK403", f"{name!r}: the value from {b.start} overlaps the one from {a.start}", location=_loc_from(b.location) if hasattr(b, "location") else d.location)
+                raise NormkitError("NK403", f"{name!r}: the value from {b.start} overlaps the one from {a.start}", location=b.location if hasattr(b, "location") else d.location)
         for x in layer:
             if x.end is not None and x.end < x.start:
                 raise NormkitError("NK403", f"{name!r}: a value ends ({x.end}) before it starts ({x.start})", location=d.location)
@@ -353,7 +358,7 @@ class Builder:
                 keys.append((k.name, STR if k.type == "text" else num(kp)))
             per_row = m.unit == "per_row"
             powers = () if per_row or m.unit == "text" else self.unit(m.unit, d.smap.locate(d.path + ("unit",)))
-            t = TableC(name, m.label, keys, per_row, m.unit, powers, m.hit_policy, [], m.supplied_by, pack.id, str(d.location))
+            t = TableC(name, m.label, keys, per_row, m.unit, powers, m.hit_policy, [], m.supplied_by, pack.id, d.location)
             self.tables[name] = t
             versions = m.versions
         else:
@@ -409,7 +414,7 @@ class Builder:
                     raise NormkitError("NK207", f"table {t.name!r}: the value must be a number, got {cell!r}", location=vloc)
                 powers, unit_text = t.powers, t.unit
             k = tuple(key)
-            row = Row(value, unit_text, powers, "/".join(str(x) for x in k), str(loc))
+            row = Row(value, unit_text, powers, "/".join(str(x) for x in k), loc)
             if k in rows and t.hit_policy == "unique":
                 raise NormkitError("NK207", f"table {t.name!r} (hit policy unique): key {row.id!r} appears twice (first at {rows[k][0].location})", location=loc)
             rows.setdefault(k, []).append(row)
@@ -440,7 +445,7 @@ class Builder:
         _t, ir = check_expression(expr, self.scope(params), self.algebra, result)
         src = self.source_key(pack, m.source, d.location)
         self.formulas[name] = FormulaC(name, m.label, m.unit, result, params, m.expr, ir, sorted(expr.names), False, src,
-                                       self.verified(m.verified, src) if (m.verified is not None or src) else True, m.why, pack.id, str(d.location))
+                                       self.verified(m.verified, src) if (m.verified is not None or src) else True, m.why, pack.id, d.location)
 
     def add_adjustment(self, pack: PackSource, name: str, d: Defined) -> None:
         m: Adjustment = d.model
@@ -463,7 +468,7 @@ class Builder:
             excs.append(ExceptionC(e.label, e.when, when_ir, e.value, value_ir, e.priority,
                                    self.source_key(pack, e.source, d.location)))
         src = self.source_key(pack, m.source, d.location)
-        self.adjustments[name] = AdjustmentC(name, m.label, m.unit, result, m.base, base_ir, excs, sorted(names), False, src, pack.id, str(d.location))
+        self.adjustments[name] = AdjustmentC(name, m.label, m.unit, result, m.base, base_ir, excs, sorted(names), False, src, pack.id, d.location)
 
     def deps(self, name: str) -> set[str]:
         f = self.formulas.get(name)
@@ -483,7 +488,7 @@ class Builder:
                 if state.get(m) == 1:
                     cycle = path[path.index(m):] + [m]
                     where = self.formulas[n].location if n in self.formulas else self.adjustments[n].location
-                    raise NormkitError("NK204", "formulas depend on each other in a cycle: " + " -> ".join(cycle), location=_loc_from(where))
+                    raise NormkitError("NK204", "formulas depend on each other in a cycle: " + " -> ".join(cycle), location=where)
                 if state.get(m) is None:
                     visit(m)
             path.pop()
@@ -535,7 +540,7 @@ class Builder:
                 if e.when:
                     w = self.expression(e.when, d.smap, path + ("when",))
                     _wt, when_ir = check_expression(w, scope, self.algebra, BOOL)
-                self.extras.append(ExtraC(eid, e.label, e.expr, ir, e.when, when_ir, self.source_key(pack, e.source, d.location), pack.id, str(d.smap.locate(path))))
+                self.extras.append(ExtraC(eid, e.label, e.expr, ir, e.when, when_ir, self.source_key(pack, e.source, d.location), pack.id, d.smap.locate(path)))
                 item_types[eid] = num(MONEY)
             except NormkitError as err:
                 self.errors.add(err)
@@ -556,7 +561,7 @@ class Builder:
                 _t, ir = check_expression(expr, self.scope(item=dict(item_types)), self.algebra, BOOL)
                 self.checks.append(CheckC(cid, chk.label, chk.expr, ir, chk.message, list(chk.media) if chk.media else None, list(chk.requires),
                                           chk.override, "norm_duration" in expr.names, self.source_key(pack, chk.source, d.location),
-                                          pack.id, str(d.smap.locate(path))))
+                                          pack.id, d.smap.locate(path)))
             except NormkitError as err:
                 self.errors.add(err)
         return comps
@@ -567,7 +572,7 @@ class Builder:
             if norm.derive_from is None:
                 continue
             base = self.norms.get(norm.derive_from)
-            where = _loc_from(norm.location)
+            where = norm.location
             if base is None:
                 self.errors.add(NormkitError("NK504", f"norm {code} is derived from {norm.derive_from}, which no pack defines", location=where,
                                              hint="a province pack (or an imported norm table) must supply the base entry"))
@@ -606,7 +611,7 @@ class Builder:
         errors.raise_if_any()
         valid = m.valid or pack.manifest.valid
         norm = NormC(code, m.name, m.output_unit, duration, m.duration, valid.from_, valid.to, src,
-                     self.verified(m.verified, src), m.why, list(m.notes), lines, pack.id, str(d.location), medium=m.medium,
+                     self.verified(m.verified, src), m.why, list(m.notes), lines, pack.id, d.location, medium=m.medium,
                      supplied_by=m.supplied_by)
         if m.derive is not None:
             item = dict(NORM_FIELDS)
@@ -661,7 +666,7 @@ class Builder:
                 factor = (f.numerator, f.denominator)
                 rate_unit = str(rate_t)
         return LineC(line.component, line.resource, line.label, qty, unit_text, powers, line.grade, line.scale, line.step, line.steps,
-                     line.verified if line.verified is not None else True, line.why, rate_text, rate_ir, rate_unit, factor, str(d.smap.locate(path)))
+                     line.verified if line.verified is not None else True, line.why, rate_text, rate_ir, rate_unit, factor, d.smap.locate(path))
 
 
 class LineConsts:
@@ -782,4 +787,3 @@ def _fmt(p: Powers) -> str:
     return format_powers(dict(p))
 
 
-_loc_from = loc_from

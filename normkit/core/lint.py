@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from normkit.core.compiled import CompiledSet
-from normkit.core.build_locations import loc_from
-from normkit.core.errors import Location, NormkitError, NormkitErrors
+from normkit.core.errors import NormkitError, NormkitErrors
 
 
 def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
@@ -26,7 +24,7 @@ def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
         for line in local.lines:
             key = (line.component, line.resource, line.scale, line.step)
             used[key] = used.get(key, 0) + line.quantity
-            where = _loc(line.location)
+            where = line.location
             if key not in limits:
                 out.append(NormkitError("NK209", f"norm {code} ({local.pack}): {line.component} line {line.resource} is not in the national entry of pack {national.pack}",
                                         location=where, hint="a provincial norm may only lower or keep the national lines"))
@@ -36,14 +34,10 @@ def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
     return out
 
 
-def _loc(text: str) -> Location:
-    return loc_from(text)
-
-
 def lint(pack_dir: str, as_json: bool) -> int:
     from normkit.core.compiler import build
 
-    c = build(Path(pack_dir))
+    c = build(pack_dir)  # a bare id on the search path, else a folder (core.registry.find_pack)
     problems = ceiling_findings(c)
     summary: dict[str, Any] = {
         "ok": not problems,

@@ -44,6 +44,7 @@ class PackSource:
     pricing: list[Defined] = field(default_factory=list)
     manifest_location: Location | None = None
     manifest_map: SourceMap | None = None
+    extends_resolved: list[Path] = field(default_factory=list)  # the folder each `extends` entry named, in order
 
     @property
     def id(self) -> str:
@@ -106,9 +107,16 @@ def validate(model: type[BaseModel], data: Any, smap: SourceMap, prefix: tuple =
 
 
 def pack_files(root: Path, manifest: PackDocument | None = None) -> list[Path]:
+    """The section files of the pack at ``root``: the manifest's ``files:`` if it lists them
+    (whatever their suffix), else every ``*.yaml``/``*.yml`` beside the manifest."""
+    return listed_files(root, manifest.files if manifest is not None else None)
+
+
+def listed_files(root: Path, listed: list[str] | None) -> list[Path]:
+    """:func:`pack_files` given the manifest's ``files:`` field (None when absent)."""
     files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.name not in ("pack.yaml", "pack.yml") and p.is_file())
-    if manifest is not None and manifest.files is not None:
-        wanted = [root / f for f in manifest.files]
+    if listed is not None:
+        wanted = [root / f for f in listed]
         for w in wanted:
             if w.resolve().parent != root.resolve():
                 raise NormkitError("NK201", f"`files` may only name files inside the pack folder: {w.name}", location=Location(str(root / "pack.yaml"), path="files"))
@@ -118,39 +126,62 @@ def pack_files(root: Path, manifest: PackDocument | None = None) -> list[Path]:
     return files
 
 
-def content_hash(root: Path) -> str:
-    """sha256 over the pack's YAML files (names and bytes), in a stable order."""
-    h = hashlib.sha256()
-    for p in sorted(q for q in root.iterdir() if q.suffix in (".yaml", ".yml") and q.is_file()):
-        h.update(p.name.encode())
-        h.update(b"\0")
-        h.update(p.read_bytes())
-        h.update(b"\0")
+def manifest_file(root: Path) -> Path:
+    """``pack.yaml`` (or ``pack.yml``) in ``root``; NK205 if there is neither."""
+    path = root / "pack.yaml"
+    if path.is_file():
+        return path
+    alt = root / "pack.yml"
+    if alt.is_file():
+        return alt
+    raise NormkitError("NK205", f"no pack.yaml in {root}", location=Location(str(root)),
+                       hint="a pack is a folder with a pack.yaml manifest; `normkit packs` lists installed packs")
+
+
+class ContentHash:
+    """sha256 over every file a pack is read from (name and bytes, in reading order): the
+    manifest first, then the section files, whatever their suffix."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+
+    def add(self, path: Path, raw: bytes) -> None:
+        self._h.update(path.name.encode("utf-8", "surrogateescape"))
+        self._h.update(b"\0")
+        self._h.update(len(raw).to_bytes(8, "big"))
+        self._h.update(raw)
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
+
+
+def content_hash(root: Path, listed: list[str] | None) -> str:
+    """The :class:`ContentHash` of the pack at ``root`` whose manifest lists ``listed`` under
+    ``files:`` (None when it lists none), computed without parsing any YAML; the result equals
+    :attr:`PackSource.content_hash` as long as the files are unchanged. Raises OSError or
+    NormkitError when a file is missing."""
+    h = ContentHash()
+    for path in [manifest_file(root), *listed_files(root, listed)]:
+        h.add(path, path.read_bytes())
     return h.hexdigest()
 
 
 def read_pack(root: str | os.PathLike[str]) -> PackSource:
     """Read and validate every file of the pack at ``root``; report all errors at once."""
     root = Path(root)
-    manifest_path = root / "pack.yaml"
-    if not manifest_path.is_file():
-        alt = root / "pack.yml"
-        if alt.is_file():
-            manifest_path = alt
-        else:
-            raise NormkitError("NK205", f"no pack.yaml in {root}", location=Location(str(root)),
-                               hint="a pack is a folder with a pack.yaml manifest; `normkit packs` lists installed packs")
+    manifest_path = manifest_file(root)
     errors = ErrorCollector()
-    data, smap = _read(manifest_path)
+    hashed = ContentHash()
+    data, smap = _read(manifest_path, hashed)
     if not isinstance(data, dict):
         raise NormkitError("NK201", "pack.yaml must be a mapping", location=Location(str(manifest_path), 1, 1))
     manifest: PackDocument = validate(PackDocument, data, smap)
-    pack = PackSource(root, manifest, content_hash(root), {s: {} for s in SECTIONS},
+    pack = PackSource(root, manifest, "", {s: {} for s in SECTIONS},
                       manifest_location=Location(str(manifest_path), 1, 1), manifest_map=smap)
     _collect(pack, data, smap, manifest, errors)
     for path in pack_files(root, manifest):
         try:
-            fdata, fmap = _read(path)
+            fdata, fmap = _read(path, hashed)
             if fdata is None:
                 continue
             if not isinstance(fdata, dict):
@@ -160,14 +191,16 @@ def read_pack(root: str | os.PathLike[str]) -> PackSource:
         except NormkitError as e:
             errors.add(e)
     errors.raise_if_any()
+    pack.content_hash = hashed.hexdigest()  # of exactly the bytes parsed above
     return pack
 
 
-def _read(path: Path) -> tuple[Any, SourceMap]:
+def _read(path: Path, hashed: ContentHash) -> tuple[Any, SourceMap]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise NormkitError("NK101", f"cannot read file: {exc.strerror or exc}", location=Location(str(path))) from None
+    hashed.add(path, raw)
     return parse_text(decode_text(raw, str(path)), str(path))
 
 

@@ -17,7 +17,6 @@ from normkit.core.compiled import AdjustmentC, CompiledSet, LineC, NormC
 from normkit.core.dating import coverage, in_force
 from normkit.core.numbers import CTX, ZERO
 from normkit.core.errors import ErrorCollector, Location, NormkitError
-from normkit.core.build_locations import loc_from
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.schema import Order, Overlay
 from normkit.core.quantity import parse_quantity
@@ -101,7 +100,7 @@ class Env:
             if p.supplied_by and not any(layer for layer in p.layers):
                 raise Missing("parameter", name, f"`{name}` ({p.label.en}, {p.unit}) must be supplied by the {p.supplied_by.replace('_', ' ')}")
             raise NormkitError("NK401", f"{name!r} has no value in force on {self.at}; values cover {coverage(p.layers)}",
-                               location=_loc(p.location))
+                               location=p.location)
         return d.value, Rec("parameter", p, d.value, extra=d)
 
     def formula(self, name: str, args: tuple) -> Any:
@@ -140,7 +139,7 @@ class Env:
         if len(best) > 1:
             labels = ", ".join(e.label for e, _ in best)
             raise NormkitError("NK208", f"adjustment {a.name!r}: exceptions {labels} all apply with priority {top}",
-                               location=_loc(a.location))
+                               location=a.location)
         e, fn = best[0]
         return fn(self), e.label
 
@@ -151,14 +150,14 @@ class Env:
             if t.supplied_by and not any(t.layers):
                 raise Missing("table", table, f"table `{table}` ({t.label.en}) must be supplied by the rate card")
             raise NormkitError("NK401", f"table {table!r} has no version in force on {self.at}; versions cover {coverage(t.layers)}",
-                               location=_loc(t.location))
+                               location=t.location)
         rows = version.rows.get(key)
         if not rows:
             shown = "/".join(str(k) for k in key)
             if t.supplied_by:
                 raise Missing("table", f"{table}[{shown}]", f"`{table}` has no row for {shown} (rate card, version from {version.start})")
             raise NormkitError("NK202", f"table {table!r} has no row for {shown} in the version in force from {version.start}",
-                               location=_loc(t.location), hint="check the keys; `normkit show " + table + "` lists the rows")
+                               location=t.location, hint="check the keys; `normkit show " + table + "` lists the rows")
         row = rows[0]
         self.children.append(Rec("table", t, row.value, extra=(version, row)))
         return row.value
@@ -181,10 +180,6 @@ def _uses(ir: Any, tag: str) -> bool:
     if ir[0] == tag:
         return True
     return any(_uses(p, tag) if (p and isinstance(p[0], str)) else any(_uses(q, tag) for q in p) for p in ir[1:] if isinstance(p, tuple))
-
-
-def _loc(text: str) -> Location:
-    return loc_from(text)
 
 
 class RuleSet:
@@ -383,7 +378,7 @@ def evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapp
             obj = c.formulas.get(name) or c.adjustments.get(name)
             loc = getattr(obj, "location", None)
             raise NormkitError("NK502", f"evaluating {name}: a value is beyond the exact range (34 significant digits, magnitudes from 10^-60 to 10^60) "
-                               f"({type(exc).__name__})", location=loc_from(loc) if isinstance(loc, str) and loc else None,
+                               f"({type(exc).__name__})", location=loc,
                                hint="check the inputs and the formula: a value this large is almost certainly a mistake") from None
 
 

@@ -112,7 +112,6 @@ class PackContext:
 
 def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, use_cache: bool = True) -> PackContext:
     from normkit.api import load
-    from normkit.core.compiler import _loc_from
 
     rules = load(pack_dir, use_cache=use_cache)
     c = rules.compiled
@@ -136,9 +135,9 @@ def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, 
     elsewhere: dict[str, str] = {}
     for code, norm in c.norms.items():
         if norm.pack == root_id:
-            file = _loc_from(norm.location).file
+            file = norm.location.file
             if file is None or Path(file).resolve() != target.resolve():
-                elsewhere[code] = norm.location
+                elsewhere[code] = str(norm.location)
     pattern = code_pattern or DEFAULT_CODE_PATTERN
     try:
         code_re = re.compile(pattern)
@@ -578,7 +577,7 @@ def import_norms(table: str | Path, pack_dir: str | Path, *, source: str | None 
     """
     from normkit.core.registry import find_pack
 
-    root = find_pack(str(pack_dir)) if not Path(pack_dir).is_dir() else Path(pack_dir)
+    root = Path(pack_dir).resolve() if isinstance(pack_dir, Path) else find_pack(pack_dir)  # a bare id is never a CWD folder
     if not re.fullmatch(r"[\w.-]+\.ya?ml", file) or file in ("pack.yaml", "pack.yml"):
         raise NormkitError("NK805", f"--file must be a YAML file name inside the pack other than pack.yaml, got {file!r}")
     target = root / file
@@ -652,7 +651,7 @@ def export_norms(pack: str | Path, out: str | Path, *, use_cache: bool = True) -
     from normkit.core.quantity import parse_quantity
     from normkit.core.registry import find_pack
 
-    root = Path(pack) if Path(pack).is_dir() else find_pack(str(pack))
+    root = Path(pack).resolve() if isinstance(pack, Path) else find_pack(pack)  # a bare id is never a CWD folder
     if Path(out).suffix.lower() not in (".csv", ".xlsx"):
         raise NormkitError("NK804", f"cannot write {Path(out).name}: the table must end in .csv or .xlsx", location=Location(str(out)))
     vocab = Vocabulary(load(root, use_cache=use_cache).compiled.units)

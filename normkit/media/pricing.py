@@ -14,7 +14,6 @@ from normkit.core.runtime import COMPONENTS, Env, Missing, Rec, RuleSet
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.schema import Order
 from normkit.media.quote import QUOTE_SCHEMA, OverlayInfo, Quote, QuoteItem, QuoteLine, QuoteNote, fast_model
-from normkit.core.build_locations import loc_from as _loc_from
 from normkit.core.trace import assemble
 
 _mul, _div, _add = CTX.multiply, CTX.divide, CTX.add
@@ -31,7 +30,7 @@ def check_validity(rs: RuleSet, at: dt.date, used: set[str] | None = None) -> No
         if at < p.valid_from or (p.valid_to is not None and at > p.valid_to):
             until = f"to {p.valid_to}" if p.valid_to else "onwards"
             raise NormkitError("NK402", f"pack {p.id} is valid from {p.valid_from} {until}; it cannot be used on {at}",
-                               location=_loc_from(p.valid_location) if p.valid_location else Location(p.path + "/pack.yaml", path="valid"),
+                               location=p.valid_location if p.valid_location else Location(p.path + "/pack.yaml", path="valid"),
                                hint="price at a date inside the window, or use a pack in force on that date")
 
 

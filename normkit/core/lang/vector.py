@@ -32,7 +32,6 @@ import numpy as np
 
 from normkit.core.dating import coverage, in_force
 from normkit.core.numbers import CTX, round_to
-from normkit.core.build_locations import loc_from
 from normkit.core.errors import Location, NormkitError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -430,7 +429,7 @@ def _param(env: VectorEnv, name: str) -> Any:
         if d is None:
             if p.supplied_by and not any(layer for layer in p.layers):
                 raise NormkitError("NK501", f"`{name}` ({p.label.en}, {p.unit}) must be supplied by the {p.supplied_by.replace('_', ' ')}")
-            raise NormkitError("NK401", f"{name!r} has no value in force on {env.at}; values cover {coverage(p.layers)}", location=_loc(p.location))
+            raise NormkitError("NK401", f"{name!r} has no value in force on {env.at}; values cover {coverage(p.layers)}", location=p.location)
         value = d.value
     env.scalars[name] = value = scalar(value)
     return value
@@ -554,12 +553,8 @@ def _table_rows(env: VectorEnv, name: str) -> dict[tuple, Any]:
     if version is None:
         if t.supplied_by and not any(t.layers):
             raise NormkitError("NK501", f"table `{name}` ({t.label.en}) must be supplied by the rate card")
-        raise NormkitError("NK401", f"table {name!r} has no version in force on {env.at}; versions cover {coverage(t.layers)}", location=_loc(t.location))
+        raise NormkitError("NK401", f"table {name!r} has no version in force on {env.at}; versions cover {coverage(t.layers)}", location=t.location)
     return {k: scalar(rows[0].value) for k, rows in version.rows.items() if rows}
-
-
-def _loc(text: str) -> Location:
-    return loc_from(text)
 
 
 # ---- adjustments -------------------------------------------------------------------------------
