@@ -22,8 +22,9 @@ from normkit.core.runtime import RuleSet
 from normkit.core.errors import Location, NormkitError
 from normkit.core.schema import Order, OrderItem, Overlay
 from normkit.media.quote import Quote
-from normkit.budget.model import SEVERITY_RANK, Budget, BudgetLine, Finding, LineResult, Report, Totals, budget_from_data
-from normkit.budget.reading import option_name, read_budget
+from normkit.budget.model import SEVERITY_RANK, Budget, BudgetLine, Finding, LineResult, Report, Totals
+from normkit.budget.options import option_name
+from normkit.budget.reading import budget_from_data, read_budget
 
 HUNDRED = Decimal(100)
 PCT = Decimal("0.01")

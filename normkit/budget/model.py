@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
 
+from normkit.budget.options import option_name
 from normkit.core.schema import Overlay
 from normkit.media.quote import PackRef, TraceNode
 
@@ -85,8 +86,6 @@ class BudgetLine(_Strict):
         and numbers written as text (``"25"``) as numbers, so every file format reads the same."""
         if not isinstance(value, dict):
             return value
-        from normkit.budget.reading import option_name
-
         out: dict[Any, Any] = {}
         for key, v in value.items():
             name = option_name(key) if isinstance(key, str) else key
@@ -205,12 +204,4 @@ class Report(BaseModel):
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
-def budget_from_data(data: Any) -> Budget:
-    """Validate plain data (parsed JSON from another app) as a budget; errors are NK903."""
-    from normkit.core.io.yaml import SourceMap
-    from normkit.budget.reading import validate_budget
-
-    return validate_budget(data, SourceMap("<budget>"))
-
-
-__all__ = ["BUDGET_SCHEMA", "REPORT_SCHEMA", "Budget", "BudgetLine", "Finding", "LineResult", "Report", "Totals", "budget_from_data"]
+__all__ = ["BUDGET_SCHEMA", "REPORT_SCHEMA", "Budget", "BudgetLine", "Finding", "LineResult", "Report", "Totals"]

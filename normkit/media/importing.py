@@ -24,9 +24,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from normkit.core.build_locations import loc_from
 from normkit.core.errors import Location, NormkitError
+from normkit.core.io.tables import DateCell, fold, is_blank
 from normkit.core.units import Vocabulary, format_powers, parse_unit_expr
-from normkit.media.normtable import EXPORT_HEADERS, NORM_FIELDS, DateCell, RawTable, _blank, atomic_write, fold, read_table, write_table
+from normkit.media.normtable import EXPORT_HEADERS, NORM_FIELDS, RawTable, atomic_write, read_table, write_table
 
 DEFAULT_CODE_PATTERN = r"\d{2}(\.\d{2}){4}"
 SCALE_TABLE = "salary_coefficient"  # vn-wages: salary coefficient by (scale, step)
@@ -110,9 +112,13 @@ class PackContext:
     code_re: re.Pattern[str]
 
 
+def _file_of(location: Location | str) -> str | None:
+    """The file a compiled entry comes from (compiled sets keep its location as text today)."""
+    return location.file if isinstance(location, Location) else loc_from(location).file
+
+
 def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, use_cache: bool = True) -> PackContext:
     from normkit.api import load
-    from normkit.core.compiler import _loc_from
 
     rules = load(pack_dir, use_cache=use_cache)
     c = rules.compiled
@@ -136,7 +142,7 @@ def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, 
     elsewhere: dict[str, str] = {}
     for code, norm in c.norms.items():
         if norm.pack == root_id:
-            file = _loc_from(norm.location).file
+            file = _file_of(norm.location)
             if file is None or Path(file).resolve() != target.resolve():
                 elsewhere[code] = norm.location
     pattern = code_pattern or DEFAULT_CODE_PATTERN
@@ -249,7 +255,7 @@ class Converter:
         component: str | None = None
         for n, cells in t.rows:
             get = lambda name: t.cell(cells, name)  # noqa: E731
-            line_blank = all(_blank(get(f)) for f in ("title", "unit", "value", "grade", "step", "scale"))
+            line_blank = all(is_blank(get(f)) for f in ("title", "unit", "value", "grade", "step", "scale"))
             code_text = text_of(get("code"))
             if code_text:
                 if code_text != norm_fields.get("code"):
@@ -349,7 +355,7 @@ class Converter:
         step_cell = get("step")
         if isinstance(step_cell, DateCell):
             self.reject(n, "step", "the step was read as a date (a spreadsheet turns 3/9 into 9 March): format the column as text", step_cell)
-        elif not _blank(step_cell):
+        elif not is_blank(step_cell):
             try:
                 step, steps = _step(step_cell)
             except ValueError as exc:
@@ -378,7 +384,7 @@ class Converter:
                 powers = None
         value_cell = get("value")
         value: Decimal | None = None
-        if _blank(value_cell):
+        if is_blank(value_cell):
             self.reject(n, "value", "the line has no value")
         else:
             try:
@@ -390,7 +396,7 @@ class Converter:
                 self.reject(n, "value", "not a number (write e.g. 0,04 or 0.04)", value_cell)
         if component and component != "labour":
             for f, v in (("grade", get("grade")), ("step", step_cell), ("scale", scale)):
-                if not _blank(v):
+                if not is_blank(v):
                     self.reject(n, f, f"{f} applies to labour lines only", v)
         if component == "labour" and ctx.scales is not None and len(self.rejects) == before:
             scale, verified, why = self.labour_scale(n, scale, step, steps, step_cell, verified, why)
@@ -420,7 +426,7 @@ class Converter:
         self.ceiling(draft, n, key, value, powers, title)
 
     def flags(self, n: int, cell: Any, why: str | None) -> tuple[bool | None, str | None]:
-        if _blank(cell):
+        if is_blank(cell):
             return None, why
         word = " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text_of(cell)).lower()).split())
         if word in TRUE:
