@@ -13,26 +13,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Mapping
 
-from normkit.core import cache
-from normkit.core.runtime import RuleSet
+from normkit.core.rulesets import load
 from normkit.core.errors import NormkitError
 from normkit.core.schema import Order, Overlay
 from normkit.media.quote import Quote
 from normkit.core.registry import find_pack
 
-
-def load(pack: str | Path, *, extra: tuple[str, ...] = (), use_cache: bool = True) -> RuleSet:
-    """Load, check and compile the pack ``pack`` (a folder or an installed pack's name)
-    with every pack it extends. Compiled sets are cached by content hash."""
-    root = Path(pack) if isinstance(pack, Path) else find_pack(str(pack))
-    compiled = cache.load(root, tuple(extra)) if use_cache else None
-    if compiled is None:
-        from normkit.core.compiler import build  # pint is imported only on this path
-
-        compiled = build(root, extra)
-        if use_cache:
-            cache.store(root, compiled, tuple(extra))
-    return RuleSet(compiled)
+__all__ = ["load", "quote", "resolve_order_pack", "schema"]
 
 
 def quote(order: str | Path | Order | Mapping[str, Any], *, pack: str | Path | None = None, at: dt.date | None = None,

@@ -17,6 +17,7 @@ from decimal import Clamped, Decimal, InvalidOperation, Overflow, localcontext
 from pathlib import Path
 from typing import Any
 
+from normkit.core.amounts import vnd
 from normkit.core.numbers import CTX, ZERO, round_to
 from normkit.core.runtime import RuleSet
 from normkit.core.errors import Location, NormkitError
@@ -59,15 +60,13 @@ def _f(code: str, line: int | None, en: str, vi: str, numbers: Mapping[str, Deci
 
 
 def _fmt(d: Decimal) -> str:
-    from normkit.cli.render import vnd
-
     return vnd(d)
 
 
 def resolve_rules(budget: Budget, pack: str | os.PathLike[str] | None, base: Path | None, overlay: Any = None,
                   names_only: bool = False) -> RuleSet:
     """The rule set a budget is checked with: ``pack`` or the budget's ``pack``, plus its overlay."""
-    from normkit.api import load
+    from normkit.core.rulesets import load
     from normkit.core.registry import find_pack
 
     ref = pack if pack is not None else budget.pack

@@ -1,12 +1,15 @@
 """Rich rendering for people: quote tables, trace trees, pack listings, errors.
 
-VND is written as Vietnamese documents write it: dots between thousands (5.359.747 đ).
+VND is written as Vietnamese documents write it: dots between thousands (5.359.747 đ), by
+:func:`normkit.core.amounts.vnd` (re-exported here).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from normkit.core.amounts import number, vnd
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -20,27 +23,6 @@ COMPONENT_LABELS = {
     "material": ("Vật liệu", "Materials"),
     "other": ("Chi phí khác", "Other costs"),
 }
-
-
-def vnd(amount: Decimal) -> str:
-    """``Decimal('5359747')`` -> ``'5.359.747'``; decimals after a comma, as in Vietnamese."""
-    sign = "-" if amount < 0 else ""
-    text = format(abs(amount), "f")
-    whole, _, frac = text.partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    out = ".".join(groups)
-    return sign + out + ("," + frac if frac and frac.strip("0") else "")
-
-
-def number(value: Decimal) -> str:
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 def quote_table(q: "Quote") -> Any:
@@ -160,3 +142,5 @@ def console(stderr: bool = False) -> "Console":
     width = None if stream.isatty() else 120
     return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
+
+__all__ = ["COMPONENT_LABELS", "console", "error_text", "number", "quote_footer", "quote_table", "trace_tree", "vnd"]

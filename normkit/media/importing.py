@@ -118,7 +118,7 @@ def _file_of(location: Location | str) -> str | None:
 
 
 def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, use_cache: bool = True) -> PackContext:
-    from normkit.api import load
+    from normkit.core.rulesets import load
 
     rules = load(pack_dir, use_cache=use_cache)
     c = rules.compiled
@@ -653,7 +653,7 @@ class ExportReport(BaseModel):
 
 def export_norms(pack: str | Path, out: str | Path, *, use_cache: bool = True) -> ExportReport:
     """Write the norms a pack defines itself (not those it extends) as a norm table."""
-    from normkit.api import load
+    from normkit.core.rulesets import load
     from normkit.core.loader import read_pack
     from normkit.core.quantity import parse_quantity
     from normkit.core.registry import find_pack
