@@ -17,15 +17,18 @@ from decimal import Clamped, Decimal, InvalidOperation, Overflow, localcontext
 from pathlib import Path
 from typing import Any
 
-from normkit.core.amounts import vnd
-from normkit.core.numbers import CTX, ZERO, round_to
-from normkit.core.runtime import RuleSet
-from normkit.core.errors import Location, NormkitError
-from normkit.core.schema import Order, OrderItem, Overlay
-from normkit.media.quote import Quote
 from normkit.budget.model import SEVERITY_RANK, Budget, BudgetLine, Finding, LineResult, Report, Totals
 from normkit.budget.options import option_name
 from normkit.budget.reading import budget_from_data, read_budget
+from normkit.core.amounts import vnd
+from normkit.core.errors import Location, NormkitError
+from normkit.core.numbers import CTX, ZERO, round_to
+from normkit.core.registry import find_pack, installed_packs
+from normkit.core.rulesets import load
+from normkit.core.runtime import RuleSet
+from normkit.core.schema import Order, OrderItem, Overlay
+from normkit.media.orders import load_overlay
+from normkit.media.quote import Quote
 
 HUNDRED = Decimal(100)
 PCT = Decimal("0.01")
@@ -65,41 +68,44 @@ def _fmt(d: Decimal) -> str:
 
 def resolve_rules(budget: Budget, pack: str | os.PathLike[str] | None, base: Path | None, overlay: Any = None,
                   names_only: bool = False) -> RuleSet:
-    """The rule set a budget is checked with: ``pack`` or the budget's ``pack``, plus its overlay."""
-    from normkit.core.rulesets import load
-    from normkit.core.registry import find_pack
+    """The rule set a budget is checked with: ``pack`` or the budget's ``pack``, plus ``overlay``
+    or else the budget's overlay."""
+    rules = load(budget_pack(budget, pack, base, names_only=names_only))
+    ov = _as_overlay(overlay, base, names_only) if overlay is not None else budget_overlay(budget, base, names_only=names_only)
+    return rules.with_overlay(ov) if ov is not None else rules
 
+
+def budget_pack(budget: Budget, pack: str | os.PathLike[str] | None, base: Path | None, *, names_only: bool = False) -> Path:
+    """The pack folder a budget is checked with: ``pack`` if given, else the budget's ``pack``
+    (relative to the budget's folder ``base``); with ``names_only``, installed packs by name only."""
     ref = pack if pack is not None else budget.pack
     if ref is None:
         raise NormkitError("NK601", "the budget names no pack: add `pack:` to it or pass one",
                            hint="e.g. normkit check BUDGET --pack examples/packs/example-province")
     if names_only:
-        root = find_named_pack(str(ref))
-    else:
-        root = ref if isinstance(ref, Path) else find_pack(str(ref), base)
-    rules = load(root)
-    ov = overlay if overlay is not None else budget.overlay
-    if ov is not None:
-        if isinstance(ov, str):
-            if names_only:
-                raise NormkitError("NK904", "an overlay file cannot be named here; give the overlay inline (`overlay: {set: {...}}`)",
-                                   location=Location(path="overlay"))
-            from normkit.media.orders import load_overlay
+        return find_named_pack(str(ref))
+    return ref if isinstance(ref, Path) else find_pack(str(ref), base)
 
-            p = Path(ov)
-            if base is not None and not p.is_absolute():
-                p = base / p
-            ov = load_overlay(p)
-        if not isinstance(ov, Overlay):
-            ov = Overlay.model_validate(ov)
-        rules = rules.with_overlay(ov)
-    return rules
+
+def budget_overlay(budget: Budget, base: Path | None, *, names_only: bool = False) -> Overlay | None:
+    """The budget's own overlay: inline, or a file relative to the budget's folder ``base``."""
+    return None if budget.overlay is None else _as_overlay(budget.overlay, base, names_only)
+
+
+def _as_overlay(ov: Any, base: Path | None, names_only: bool) -> Overlay:
+    if isinstance(ov, str):
+        if names_only:
+            raise NormkitError("NK904", "an overlay file cannot be named here; give the overlay inline (`overlay: {set: {...}}`)",
+                               location=Location(path="overlay"))
+        p = Path(ov)
+        if base is not None and not p.is_absolute():
+            p = base / p
+        return load_overlay(p)
+    return ov if isinstance(ov, Overlay) else Overlay.model_validate(ov)
 
 
 def find_named_pack(name: str) -> Path:
     """An installed pack chosen by its name only (no paths): what the HTTP service allows."""
-    from normkit.core.registry import installed_packs
-
     for p in installed_packs():
         if p.name == name:
             return p.resolve()

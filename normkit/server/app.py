@@ -21,9 +21,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from normkit.api import WhatIf, rules_for
+from normkit.budget.checking import find_named_pack
 from normkit.budget.model import Budget, Report
-from normkit.core.runtime import RuleSet
 from normkit.core.errors import Location, NormkitError
+from normkit.core.runtime import RuleSet
 from normkit.core.schema import Order
 from normkit.version import __version__
 
@@ -138,16 +140,33 @@ class Packs:
         hit = self._sets.get(name)
         if hit is not None:
             return hit
-        from normkit.api import load
-        from normkit.budget.checking import find_named_pack
-
         root = find_named_pack(name)
         with self._lock:
             hit = self._sets.get(name)
             if hit is None:
-                hit = load(root)
+                hit = rules_for(root)
                 self._sets[name] = hit
         return hit
+
+
+def quote_rules(packs: Packs, req: QuoteRequest) -> RuleSet:
+    """The rule set of a quote request: the named pack with the request's overrides, through
+    :func:`normkit.api.rules_for`'s :class:`~normkit.api.WhatIf` like every CLI command."""
+    return WhatIf(values=dict(req.overrides or {})).apply(packs.get(req.pack))
+
+
+def check_rules(packs: Packs, req: CheckRequest) -> RuleSet:
+    """The rule set of a check request: the named pack (``pack``, else the budget's) with the
+    budget's inline overlay (an overlay file cannot be named here)."""
+    budget = req.budget
+    name = req.pack or budget.pack
+    if name is None:
+        raise NormkitError("NK601", "the budget names no pack: give `pack` (an installed pack's name)", location=Location(path="pack"))
+    rules = packs.get(name)
+    if isinstance(budget.overlay, str):
+        raise NormkitError("NK904", "an overlay file cannot be named here; give the overlay inline (`overlay: {set: {...}}`)",
+                           location=Location(path="budget.overlay"))
+    return WhatIf(overlay=budget.overlay).apply(rules)
 
 
 def create_app(max_body: int = MAX_BODY) -> FastAPI:
@@ -208,9 +227,7 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
               responses={200: {"description": "the quote (normkit.quote/1; GET /v1/schema/quote)",
                                "content": {"application/json": {"schema": {"type": "object"}}}}, **ERRORS})
     def post_quote(req: QuoteRequest) -> Response:
-        rules = packs.get(req.pack)
-        if req.overrides:
-            rules = rules.with_overrides(req.overrides, label="what-if")
+        rules = quote_rules(packs, req)
         q = rules.quote(req.order, at=req.at)
         return Response(q.to_json(trace=req.trace, indent=None), media_type="application/json")
 
@@ -219,17 +236,7 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
     def post_check(req: CheckRequest) -> Response:
         from normkit.budget.checking import check
 
-        budget = req.budget
-        name = req.pack or budget.pack
-        if name is None:
-            raise NormkitError("NK601", "the budget names no pack: give `pack` (an installed pack's name)", location=Location(path="pack"))
-        rules = packs.get(name)
-        if isinstance(budget.overlay, str):
-            raise NormkitError("NK904", "an overlay file cannot be named here; give the overlay inline (`overlay: {set: {...}}`)",
-                               location=Location(path="budget.overlay"))
-        if budget.overlay is not None:
-            rules = rules.with_overlay(budget.overlay)
-        report = check(budget, rules=rules, at=req.at, trace=req.trace)
+        report = check(req.budget, rules=check_rules(packs, req), at=req.at, trace=req.trace)
         return Response(report.to_json(indent=None), media_type="application/json")
 
     app.add_middleware(BodyLimit, limit=max_body)
