@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from normkit_testpaths import EXAMPLES, ROOT
 
 from normkit.api import WhatIf, resolve_order_pack, rules_for
 from normkit.cli import budget as cli_budget
@@ -17,7 +18,6 @@ from normkit.cli import common, serve
 from normkit.cli.main import COMMANDS, main, parser
 from normkit.core.runtime import RuleSet
 from normkit.media.orders import load_order
-from normkit_testpaths import EXAMPLES, ROOT
 
 ORDER = EXAMPLES / "orders" / "tv-bulletins.yaml"
 PROVINCE = EXAMPLES / "packs" / "example-province"

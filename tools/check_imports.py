@@ -18,6 +18,7 @@ Exit 0 when clean, 1 with the list of problems. Standard library only.
 from __future__ import annotations
 
 import ast
+import itertools
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -227,7 +228,7 @@ def check(roots: Iterable[Path]) -> list[str]:
     graph = {name: set(mod.imports) for name, mod in known.items()}
     for comp in components(graph):
         cyc = _shortest_cycle(graph, comp)
-        steps = [f"{a} imports {b} at {_shown(known[a].path)}:{known[a].imports[b]}" for a, b in zip(cyc, cyc[1:])]
+        steps = [f"{a} imports {b} at {_shown(known[a].path)}:{known[a].imports[b]}" for a, b in itertools.pairwise(cyc)]
         others = sorted(set(comp) - set(cyc))
         problems.append("import cycle: " + " -> ".join(cyc) + "".join("\n      " + s for s in steps)
                         + (f"\n      (the same cycle group also holds: {', '.join(others)})" if others else ""))

@@ -262,7 +262,7 @@ def _check(budget: Budget, rs: RuleSet, at: dt.date, trace: bool) -> Report:
         values = sorted(unverified)
         findings.append(_f("BK402", None, f"the ceilings use {len(values)} value(s) not verified in their source",
                            f"mức trần dùng {len(values)} giá trị chưa được kiểm chứng với văn bản gốc", details={"values": values}))
-    counts = {s: 0 for s in ("error", "warning", "info")}
+    counts = dict.fromkeys(("error", "warning", "info"), 0)
     for f in findings:
         counts[f.severity] += 1
     report = Report(
@@ -382,10 +382,10 @@ def _problem(e: NormkitError, line: BudgetLine) -> tuple[str, str, str, dict]:
         check = str(e.details.get("check", ""))
         details["check"] = check
         if check == "radio_duration_tolerance":
-            return ("BK204", f"{line.product}: the actual duration {line.duration or line.options.get('actual_duration')} is outside "
-                             "the tolerance of the norm's duration and the line gives no override reason",
-                    f"{line.product}: thời lượng thực tế {line.duration or line.options.get('actual_duration')} lệch quá mức cho phép "
-                    "so với thời lượng định mức và không ghi lý do", {"details": details})
+            return ("BK204", (f"{line.product}: the actual duration {line.duration or line.options.get('actual_duration')} is outside "
+                             "the tolerance of the norm's duration and the line gives no override reason"),
+                    (f"{line.product}: thời lượng thực tế {line.duration or line.options.get('actual_duration')} lệch quá mức cho phép "
+                    "so với thời lượng định mức và không ghi lý do"), {"details": details})
         if check == "royalty_frame":
             return ("BK205", f"{line.product}: the royalty coefficient is above its genre's maximum",
                     f"{line.product}: hệ số nhuận bút vượt khung tối đa của thể loại", {"details": details})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
 
@@ -23,7 +23,7 @@ REPORT_SCHEMA = "normkit.budget-report/1"
 
 Short = Annotated[str, StringConstraints(max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=2000)]
-OptionValue = Union[Decimal, bool, Text]
+OptionValue = Decimal | bool | Text
 
 
 class _Strict(BaseModel):
@@ -87,13 +87,12 @@ class BudgetLine(_Strict):
         if not isinstance(value, dict):
             return value
         out: dict[Any, Any] = {}
-        for key, v in value.items():
+        for key, given in value.items():
             name = option_name(key) if isinstance(key, str) else key
             if name in out:
                 raise ValueError(f"option {key!r} is given twice (as {name})")
-            if isinstance(v, str) and _PLAIN_NUMBER.fullmatch(v.strip()):
-                v = Decimal(v.strip())
-            out[name] = v
+            plain = isinstance(given, str) and _PLAIN_NUMBER.fullmatch(given.strip())
+            out[name] = Decimal(given.strip()) if plain else given
         return out
 
 

@@ -9,6 +9,7 @@ header folding as the norm tables).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import re
@@ -143,7 +144,7 @@ def money_cell(v: Any) -> Decimal:
     """A VND amount from a cell: whole đồng; ``5.359.747`` and ``5,359,747`` read as 5359747.
 
     Raises ``ValueError`` with the reason."""
-    if isinstance(v, bool) or isinstance(v, DateCell):
+    if isinstance(v, (bool, DateCell)):
         raise ValueError(f"{_text(v)!r} is not an amount")
     if isinstance(v, int):
         return Decimal(v)
@@ -174,7 +175,7 @@ def money_cell(v: Any) -> Decimal:
 
 def number_cell(v: Any) -> Decimal:
     """A quantity or coefficient: exact decimal; a spreadsheet float by its shortest repr."""
-    if isinstance(v, bool) or isinstance(v, DateCell):
+    if isinstance(v, (bool, DateCell)):
         raise ValueError(f"{_text(v)!r} is not a number")
     if isinstance(v, int):
         return Decimal(v)
@@ -253,10 +254,7 @@ def _from_table(path: str, records: Iterable[Record]) -> Budget:
             continue
         assert columns is not None
 
-        def cell(name: str) -> Any:
-            i = columns.get(name) if columns is not None else None
-            return cells[i] if i is not None and i < len(cells) else None
-
+        cell = functools.partial(_cell, cells, columns)
         product = cell("product")
         if is_blank(product):
             seen = {w for c in cells if isinstance(c, str) for w in [words(c)] + [words(x) for x in re.split(r"[/|()]", c)]}
@@ -344,6 +342,11 @@ def _from_table(path: str, records: Iterable[Record]) -> Budget:
             out.add(NormkitError("NK902", sub.message, location=where))
         out.raise_if_any()
         raise  # pragma: no cover
+
+
+def _cell(cells: list[Any], columns: dict[str, int], name: str) -> Any:
+    i = columns.get(name)
+    return cells[i] if i is not None and i < len(cells) else None
 
 
 def _date_cell(v: Any) -> dt.date:

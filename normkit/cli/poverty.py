@@ -229,7 +229,7 @@ def cmd_rates(args: Any) -> int:
 
     std = None
     first = next(iter(read_chunks(args.households, 1000)), None)
-    if first is not None and "status" not in first.columns or args.year is not None or args.standard or args.pack:
+    if (first is not None and "status" not in first.columns) or args.year is not None or args.standard or args.pack:
         std = _standard(args)
     counter, rejected = rates_file(args.households, args.by, std, method=args.method, show_progress=args.progress)
     groups = counter.result()
@@ -311,7 +311,7 @@ def cmd_compare(args: Any) -> int:
     for s in STATUSES:
         tab.add_column(STATUS_HEADERS[s], justify="right")
     tab.add_column("Tổng\ntotal", justify="right")
-    for s, row in zip(STATUSES, t.matrix()):
+    for s, row in zip(STATUSES, t.matrix(), strict=True):
         tab.add_row(STATUS_HEADERS[s].replace("\n", " / "), *[f"{n:,}" for n in row], f"{sum(row):,}")
     c.print(tab)
     c.print(f"households {t.households:,}; changed status {t.moved():,}; rejected {t.rejected:,}")

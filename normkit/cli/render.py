@@ -25,7 +25,7 @@ COMPONENT_LABELS = {
 }
 
 
-def quote_table(q: "Quote") -> Any:
+def quote_table(q: Quote) -> Any:
     from rich.markup import escape
     from rich.table import Table
 
@@ -60,7 +60,7 @@ def quote_table(q: "Quote") -> Any:
     return t
 
 
-def quote_footer(q: "Quote") -> str:
+def quote_footer(q: Quote) -> str:
     packs = ", ".join(f"{p.id} {p.version}" for p in q.packs)
     lines = [f"Bộ quy tắc / packs: {packs}",
              f"Làm tròn / rounding: {q.rounding.mode} to {number(q.rounding.quantum)} VND per {q.rounding.at}"]
@@ -74,7 +74,7 @@ def quote_footer(q: "Quote") -> str:
     return "\n".join(lines)
 
 
-def _node_label(n: "TraceNode") -> str:
+def _node_label(n: TraceNode) -> str:
     from rich.markup import escape
 
     value = vnd(Decimal(n.value)) if n.unit == "VND" and _is_number(n.value) else n.value
@@ -106,12 +106,12 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def trace_tree(q: "Quote") -> "Tree":
+def trace_tree(q: Quote) -> Tree:
     from rich.tree import Tree
 
     root = Tree(f"[bold]Quote {q.order_id}[/bold] = [cyan]{vnd(q.total)}[/cyan] VND at {q.at}")
 
-    def add(parent: Any, node: "TraceNode") -> None:
+    def add(parent: Any, node: TraceNode) -> None:
         branch = parent.add(_node_label(node))
         for child in node.children:
             add(branch, child)
@@ -132,10 +132,10 @@ def error_text(err: Any) -> str:
     return "\n".join(out)
 
 
-def console(stderr: bool = False) -> "Console":
-    from rich.console import Console
-
+def console(stderr: bool = False) -> Console:
     import sys
+
+    from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     # piped output gets a readable width instead of rich's 80-column default

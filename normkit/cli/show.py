@@ -57,10 +57,7 @@ def find(name: str, pack: str | None, *, use_cache: bool = True) -> dict[str, An
     from normkit.api import rules_for
     from normkit.core.registry import installed_packs
 
-    if pack is not None:
-        candidates = [pack]
-    else:
-        candidates = [str(p) for p in installed_packs()]
+    candidates = [pack] if pack is not None else [str(p) for p in installed_packs()]
     for ref in candidates:
         try:
             c = rules_for(ref, use_cache=use_cache).compiled

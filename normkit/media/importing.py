@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -167,7 +168,7 @@ def decimal_of(v: Any) -> Decimal:
     """A cell as an exact decimal: ``"0,04"`` and ``"0.04"`` alike. Spreadsheet numbers
     arrive as floats; their shortest repr is the decimal the user typed (0.04, not
     0.0400000000000000008)."""
-    if isinstance(v, bool) or isinstance(v, DateCell):
+    if isinstance(v, (bool, DateCell)):
         raise ValueError("not a number")
     if isinstance(v, int):
         return Decimal(v)
@@ -254,7 +255,7 @@ class Converter:
         norm_fields: dict[str, str] = {}
         component: str | None = None
         for n, cells in t.rows:
-            get = lambda name: t.cell(cells, name)  # noqa: E731
+            get = functools.partial(t.cell, cells)
             line_blank = all(is_blank(get(f)) for f in ("title", "unit", "value", "grade", "step", "scale"))
             code_text = text_of(get("code"))
             if code_text:
@@ -527,8 +528,8 @@ def _q(text: str) -> str:
 
 
 def norms_yaml(norms: list[NormDraft], table_name: str) -> str:
-    out = [f"# Imported by `normkit import-norms` from {table_name}: {len(norms)} norm(s),"
-           f" {sum(len(n.lines) for n in norms)} line(s).",
+    out = [(f"# Imported by `normkit import-norms` from {table_name}: {len(norms)} norm(s),"
+           f" {sum(len(n.lines) for n in norms)} line(s)."),
            "# Change the table and import it again rather than editing this file by hand.",
            "norms:"]
     for n in norms:
@@ -608,7 +609,7 @@ def import_norms(table: str | Path, pack_dir: str | Path, *, source: str | None 
     if rejects and keep_going:
         out = Path(rejects_file) if rejects_file else Path(table).with_suffix(".rejects.csv")
         by_row = dict(raw.rows)
-        headers = ["row", "column", "reason"] + [h for h in raw.headers]
+        headers = ["row", "column", "reason"] + list(raw.headers)
         rows = [[r.row, r.column, r.reason] + [text_of(c) for c in by_row.get(r.row, [])] for r in rejects]
         write_table(out, headers, rows)
         report = report.model_copy(update={"rejects_file": str(out)})
@@ -653,10 +654,10 @@ class ExportReport(BaseModel):
 
 def export_norms(pack: str | Path, out: str | Path, *, use_cache: bool = True) -> ExportReport:
     """Write the norms a pack defines itself (not those it extends) as a norm table."""
-    from normkit.core.rulesets import load
     from normkit.core.loader import read_pack
     from normkit.core.quantity import parse_quantity
     from normkit.core.registry import find_pack
+    from normkit.core.rulesets import load
 
     root = Path(pack) if Path(pack).is_dir() else find_pack(str(pack))
     if Path(out).suffix.lower() not in (".csv", ".xlsx"):

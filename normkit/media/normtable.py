@@ -15,9 +15,10 @@ from __future__ import annotations
 import csv
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from normkit.core.errors import Location, NormkitError
 from normkit.core.io.atomic import atomic_write as shared_atomic_write

@@ -10,7 +10,6 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
 from normkit_testpaths import ROOT
 
 TOOL = ROOT / "tools" / "check_imports.py"
