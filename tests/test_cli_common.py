@@ -124,3 +124,12 @@ def test_domain_command_modules_are_imported_normally():
     text = (ROOT / "normkit" / "cli" / "main.py").read_text(encoding="utf-8")
     assert "importlib" not in text and "import_module" not in text
     assert Path(common.__file__).name == "common.py"
+
+
+def test_docs_cli_lists_the_shared_options_once():
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = text.split("## The options every evaluating command shares", 1)[1]
+    for option in ("--pack", "--at", "--overlay", "--set", "--no-cache", "--json"):
+        assert f"| `{option}" in section, option
+    price = next(a for a in parser()._subparsers._group_actions[0].choices["price"]._actions if a.dest == "sets")
+    assert price.metavar == "NAME=VALUE"
