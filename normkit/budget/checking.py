@@ -27,6 +27,7 @@ from normkit.core.registry import find_pack, installed_packs
 from normkit.core.rulesets import load
 from normkit.core.runtime import RuleSet
 from normkit.core.schema import Order, OrderItem, Overlay
+from normkit.core.units import parse_unit_expr
 from normkit.media.orders import load_overlay
 from normkit.media.quote import Quote
 
@@ -331,8 +332,6 @@ def _inputs(rs: RuleSet, line: BudgetLine, n: int) -> tuple[dict[str, Any], list
 
 
 def _unit_check(rs: RuleSet, line: BudgetLine, n: int) -> list[Finding]:
-    from normkit.core.units import parse_unit_expr
-
     norm = rs.compiled.norms[line.product]
     try:
         given = parse_unit_expr(line.unit or "", rs.units.vocab)

@@ -22,7 +22,8 @@ from normkit.budget.model import Budget
 from normkit.budget.options import OPTION_WORDS, OPTIONS, option_name
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.io.tables import DateCell, Record, csv_records, is_blank, is_comment, words, xlsx_records
-from normkit.core.io.yaml import SourceMap
+from normkit.core.io.yaml import SourceMap, read_file
+from normkit.core.loader import validate
 
 # column field -> header spellings after folding (no diacritics, lower case, words only)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -92,8 +93,6 @@ def read_budget(path: str | os.PathLike[str], sheet: str | None = None) -> Budge
     if not p.is_file():
         raise NormkitError("NK901", f"no such file: {p}", location=Location(str(p)))
     if suffix in (".json", ".yaml", ".yml"):
-        from normkit.core.io.yaml import read_file
-
         try:
             data, smap = read_file(p)
         except NormkitError as e:
@@ -112,8 +111,6 @@ def read_budget(path: str | os.PathLike[str], sheet: str | None = None) -> Budge
 
 def validate_budget(data: Any, smap: SourceMap) -> Budget:
     """Validate parsed data as a :class:`Budget`; schema errors are NK903 with their positions."""
-    from normkit.core.loader import validate
-
     if not isinstance(data, dict):
         raise NormkitError("NK903", "a budget must be a mapping with `id`, `date` and `lines`", location=Location(path="budget"))
     try:

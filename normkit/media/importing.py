@@ -26,8 +26,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from normkit.core.build_locations import loc_from
-from normkit.core.errors import Location, NormkitError
+from normkit.core.errors import Location, NormkitError, NormkitErrors
 from normkit.core.io.tables import DateCell, fold, is_blank
+from normkit.core.loader import read_pack
+from normkit.core.quantity import parse_quantity
+from normkit.core.registry import find_pack
+from normkit.core.rulesets import load
 from normkit.core.units import Vocabulary, format_powers, parse_unit_expr
 from normkit.media.normtable import EXPORT_HEADERS, NORM_FIELDS, RawTable, atomic_write, read_table, write_table
 
@@ -119,8 +123,6 @@ def _file_of(location: Location | str) -> str | None:
 
 
 def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, use_cache: bool = True) -> PackContext:
-    from normkit.core.rulesets import load
-
     rules = load(pack_dir, use_cache=use_cache)
     c = rules.compiled
     root_id = c.packs[-1].id
@@ -583,8 +585,6 @@ def import_norms(table: str | Path, pack_dir: str | Path, *, source: str | None 
 
     Returns the report; the caller decides the exit status (1 when ``report.rejected``).
     """
-    from normkit.core.registry import find_pack
-
     root = find_pack(str(pack_dir)) if not Path(pack_dir).is_dir() else Path(pack_dir)
     if not re.fullmatch(r"[\w.-]+\.ya?ml", file) or file in ("pack.yaml", "pack.yml"):
         raise NormkitError("NK805", f"--file must be a YAML file name inside the pack other than pack.yaml, got {file!r}")
@@ -634,7 +634,6 @@ def import_norms(table: str | Path, pack_dir: str | Path, *, source: str | None 
 
 def _lint(root: Path) -> None:
     from normkit.core.compiler import build
-    from normkit.core.errors import NormkitErrors
     from normkit.core.lint import ceiling_findings
 
     problems = ceiling_findings(build(root))
@@ -654,11 +653,6 @@ class ExportReport(BaseModel):
 
 def export_norms(pack: str | Path, out: str | Path, *, use_cache: bool = True) -> ExportReport:
     """Write the norms a pack defines itself (not those it extends) as a norm table."""
-    from normkit.core.loader import read_pack
-    from normkit.core.quantity import parse_quantity
-    from normkit.core.registry import find_pack
-    from normkit.core.rulesets import load
-
     root = Path(pack) if Path(pack).is_dir() else find_pack(str(pack))
     if Path(out).suffix.lower() not in (".csv", ".xlsx"):
         raise NormkitError("NK804", f"cannot write {Path(out).name}: the table must end in .csv or .xlsx", location=Location(str(out)))
@@ -705,7 +699,5 @@ def export_norms(pack: str | Path, out: str | Path, *, use_cache: bool = True) -
 
 
 def _duration_text(text: str, vocab: Vocabulary) -> str:
-    from normkit.core.quantity import parse_quantity
-
     value, powers = parse_quantity(text, vocab)
     return f"{number_text(value)} {format_powers(powers)}"

@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -213,8 +214,6 @@ def write_table(path: str | os.PathLike[str], headers: Sequence[str], rows: Sequ
                     w.writerow(["" if c is None else str(c) for c in r])
         atomic_write(p, write_csv)
     elif suffix == ".xlsx":
-        from decimal import Decimal
-
         from openpyxl import Workbook
 
         def write_xlsx(tmp: Path) -> None:

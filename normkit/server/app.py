@@ -21,10 +21,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from normkit.api import WhatIf, rules_for
-from normkit.budget.checking import find_named_pack
+from normkit.api import WhatIf, rules_for, schema
+from normkit.budget.checking import check, find_named_pack
 from normkit.budget.model import Budget, Report
+from normkit.budget.schemas import SCHEMAS
+from normkit.budget.schemas import schema as budget_schema
 from normkit.core.errors import Location, NormkitError
+from normkit.core.loader import read_pack
+from normkit.core.registry import installed_packs
 from normkit.core.runtime import RuleSet
 from normkit.core.schema import Order
 from normkit.version import __version__
@@ -201,9 +205,6 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
 
     @app.get("/v1/packs", response_model=list[PackInfo], summary="the installed packs (the only ones requests may name)")
     def list_packs() -> list[dict[str, Any]]:
-        from normkit.core.loader import read_pack
-        from normkit.core.registry import installed_packs
-
         out: list[dict[str, Any]] = []
         for path in installed_packs():
             try:
@@ -217,10 +218,6 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
     @app.get("/v1/schema/{kind}", summary="JSON Schema of an order, quote, trace node, overlay, budget or report",
              responses={404: ERRORS[404]})
     def get_schema(kind: Literal["order", "quote", "trace", "overlay", "budget", "report"]) -> dict[str, Any]:
-        from normkit.api import schema
-        from normkit.budget.schemas import SCHEMAS
-        from normkit.budget.schemas import schema as budget_schema
-
         return budget_schema(kind) if kind in SCHEMAS else schema(kind)
 
     @app.post("/v1/quote", summary="price an order with an installed pack",
@@ -234,8 +231,6 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
     @app.post("/v1/check", response_model=Report, summary="check a budget or settlement against the norm ceilings",
               responses={**ERRORS})
     def post_check(req: CheckRequest) -> Response:
-        from normkit.budget.checking import check
-
         report = check(req.budget, rules=check_rules(packs, req), at=req.at, trace=req.trace)
         return Response(report.to_json(indent=None), media_type="application/json")
 
