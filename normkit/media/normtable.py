@@ -219,6 +219,7 @@ def write_table(path: str | os.PathLike[str], headers: Sequence[str], rows: Sequ
         def write_xlsx(tmp: Path) -> None:
             wb = Workbook()
             ws = wb.active
+            assert ws is not None  # a new workbook always has its first sheet
             ws.title = "Định mức"
             ws.append(list(headers))
             for r in rows:
