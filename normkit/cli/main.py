@@ -77,7 +77,7 @@ def parser() -> argparse.ArgumentParser:
 
     un = sub.add_parser("units", help="list normkit's unit vocabulary")
     un.add_argument("--json", action="store_true", help="print JSON")
-    for module in DOMAINS:  # each front-end module adds its sub-commands (kept light: no heavy imports)
+    for module in COMMAND_MODULES:  # each adds its sub-commands (kept light: no heavy imports at import time)
         COMMANDS.update(module.register(sub))
     return p
 
@@ -207,7 +207,7 @@ def cmd_units(args: Any) -> int:
     return 0
 
 
-DOMAINS = (media, poverty, budget, serve)
+COMMAND_MODULES = (media, poverty, budget, serve)  # the domains' commands, then the HTTP service
 
 COMMANDS: dict[str, Callable[[Any], int]] = {
     "price": cmd_price, "packs": cmd_packs, "show": cmd_show, "lint": cmd_lint, "schema": cmd_schema, "units": cmd_units,
