@@ -88,8 +88,11 @@ def resolve_order_pack(order: Order, pack: str | Path | None, base: Path | None)
 def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of ``order``, ``quote``, ``trace`` (one trace node), ``pack`` (pack.yaml),
     ``pack-file``, ``overlay``, ``budget`` or ``report`` (budget checks)."""
-    from normkit.core.schema import Order as O, Overlay as V, PackDocument, PackFile
-    from normkit.media.quote import Quote as Q, TraceNode
+    from normkit.core.schema import Order as O
+    from normkit.core.schema import Overlay as V
+    from normkit.core.schema import PackDocument, PackFile
+    from normkit.media.quote import Quote as Q
+    from normkit.media.quote import TraceNode
 
     models: dict[str, Any] = {"order": O, "quote": Q, "trace": TraceNode, "pack": PackDocument, "pack-file": PackFile, "overlay": V}
     if kind in ("budget", "report"):
