@@ -10,35 +10,49 @@ Decimal('5359747')
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from normkit.core import cache
-from normkit.core.runtime import RuleSet
 from normkit.core.errors import NormkitError
+from normkit.core.registry import find_pack
+from normkit.core.rulesets import load
+from normkit.core.runtime import RuleSet
 from normkit.core.schema import Order, Overlay
 from normkit.media.quote import Quote
-from normkit.core.registry import find_pack
+
+__all__ = ["WhatIf", "load", "quote", "resolve_order_pack", "rules_for", "schema"]
 
 
-def load(pack: str | Path, *, extra: tuple[str, ...] = (), use_cache: bool = True) -> RuleSet:
-    """Load, check and compile the pack ``pack`` with every pack it extends.
+@dataclass(frozen=True)
+class WhatIf:
+    """Changed values for a what-if, as every front-end takes them: an overlay (its label
+    names the variant), then single values (``--set``, a request's ``overrides``), which win.
 
-    ``pack`` (and each of ``extra``) is a bare id, found on the pack search path
-    (``$NORMKIT_PATH``, then the shipped rules; never the working directory), or a folder path
-    (a :class:`~pathlib.Path`, or text with a ``/``), relative to the working directory.
-    Compiled sets are cached by the content of every pack they read (``normkit.core.cache``).
+    >>> WhatIf().apply(rules) is rules                                   # doctest: +SKIP
+    True
     """
-    root = Path(pack).resolve() if isinstance(pack, Path) else find_pack(str(pack))
-    folders = tuple(find_pack(ref) for ref in extra)
-    compiled = cache.load(root, folders) if use_cache else None
-    if compiled is None:
-        from normkit.core.compiler import build  # pint is imported only on this path
 
-        compiled = build(root, [str(f) for f in folders])
-        if use_cache:
-            cache.store(root, compiled, folders)
-    return RuleSet(compiled)
+    overlay: Overlay | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    label: str = "what-if"
+    """The variant's label when only ``values`` are given (the CLI says ``--set``)."""
+
+    def apply(self, rules: RuleSet) -> RuleSet:
+        """``rules`` with the overlay, then the values; ``rules`` itself when nothing changes."""
+        if self.overlay is not None:
+            rules = rules.with_overlay(self.overlay)
+        if self.values:
+            rules = rules.with_overrides(self.values, label=rules.overlay_label or self.label)
+        return rules
+
+
+def rules_for(pack: str | Path, whatif: WhatIf | None = None, *, use_cache: bool = True) -> RuleSet:
+    """The rule set a front-end evaluates with: ``pack`` (a folder or an installed pack's name)
+    loaded once, then ``whatif`` applied. The CLI and the HTTP service both come through here."""
+    rules = load(pack, use_cache=use_cache)
+    return whatif.apply(rules) if whatif is not None else rules
 
 
 def quote(order: str | Path | Order | Mapping[str, Any], *, pack: str | Path | None = None, at: dt.date | None = None,
@@ -56,13 +70,9 @@ def quote(order: str | Path | Order | Mapping[str, Any], *, pack: str | Path | N
         order = load_order(order)
     elif not isinstance(order, Order):
         order = order_from_data(order)
-    rules = load(resolve_order_pack(order, pack, base))
-    if overlay is not None:
-        if not isinstance(overlay, Overlay):
-            overlay = load_overlay(overlay)
-        rules = rules.with_overlay(overlay)
-    if overrides:
-        rules = rules.with_overrides(overrides, label=(rules.overlay_label or "what-if"))
+    if overlay is not None and not isinstance(overlay, Overlay):
+        overlay = load_overlay(overlay)
+    rules = rules_for(resolve_order_pack(order, pack, base), WhatIf(overlay, dict(overrides or {})))
     return rules.quote(order, at=at)
 
 
@@ -78,8 +88,11 @@ def resolve_order_pack(order: Order, pack: str | Path | None, base: Path | None)
 def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of ``order``, ``quote``, ``trace`` (one trace node), ``pack`` (pack.yaml),
     ``pack-file``, ``overlay``, ``budget`` or ``report`` (budget checks)."""
-    from normkit.core.schema import Order as O, Overlay as V, PackDocument, PackFile
-    from normkit.media.quote import Quote as Q, TraceNode
+    from normkit.core.schema import Order as O
+    from normkit.core.schema import Overlay as V
+    from normkit.core.schema import PackDocument, PackFile
+    from normkit.media.quote import Quote as Q
+    from normkit.media.quote import TraceNode
 
     models: dict[str, Any] = {"order": O, "quote": Q, "trace": TraceNode, "pack": PackDocument, "pack-file": PackFile, "overlay": V}
     if kind in ("budget", "report"):

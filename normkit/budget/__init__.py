@@ -3,26 +3,15 @@
 >>> from normkit.budget import check                               # doctest: +SKIP
 >>> report = check("examples/budgets/clean-2024.yaml")             # doctest: +SKIP
 >>> report.passed, report.totals.allowed                           # doctest: +SKIP
+
+Imported normally (no lazy names): the CLI imports this package only inside ``normkit check``,
+which needs all of it anyway.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from normkit.budget.checking import check
+from normkit.budget.model import Budget, BudgetLine, Finding, LineResult, Report, Totals
+from normkit.budget.reading import read_budget
 
 __all__ = ["Budget", "BudgetLine", "Finding", "LineResult", "Report", "Totals", "check", "read_budget"]
-
-
-def __getattr__(name: str) -> Any:  # light import: the CLI registers this package without loading the engine
-    if name == "check":
-        from normkit.budget.checking import check
-
-        return check
-    if name == "read_budget":
-        from normkit.budget.reading import read_budget
-
-        return read_budget
-    if name in ("Budget", "BudgetLine", "Report", "Finding", "LineResult", "Totals"):
-        from normkit.budget import model
-
-        return getattr(model, name)
-    raise AttributeError(name)

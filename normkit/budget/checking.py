@@ -17,13 +17,19 @@ from decimal import Clamped, Decimal, InvalidOperation, Overflow, localcontext
 from pathlib import Path
 from typing import Any
 
-from normkit.core.numbers import CTX, ZERO, round_to
-from normkit.core.runtime import RuleSet
+from normkit.budget.model import SEVERITY_RANK, Budget, BudgetLine, Finding, LineResult, Report, Totals
+from normkit.budget.options import option_name
+from normkit.budget.reading import budget_from_data, read_budget
+from normkit.core.amounts import vnd
 from normkit.core.errors import Location, NormkitError
+from normkit.core.numbers import CTX, ZERO, round_to
+from normkit.core.registry import find_pack, installed_packs
+from normkit.core.rulesets import load
+from normkit.core.runtime import RuleSet
 from normkit.core.schema import Order, OrderItem, Overlay
+from normkit.core.units import parse_unit_expr
+from normkit.media.orders import load_overlay
 from normkit.media.quote import Quote
-from normkit.budget.model import SEVERITY_RANK, Budget, BudgetLine, Finding, LineResult, Report, Totals, budget_from_data
-from normkit.budget.reading import option_name, read_budget
 
 HUNDRED = Decimal(100)
 PCT = Decimal("0.01")
@@ -58,48 +64,49 @@ def _f(code: str, line: int | None, en: str, vi: str, numbers: Mapping[str, Deci
 
 
 def _fmt(d: Decimal) -> str:
-    from normkit.cli.render import vnd
-
     return vnd(d)
 
 
 def resolve_rules(budget: Budget, pack: str | os.PathLike[str] | None, base: Path | None, overlay: Any = None,
                   names_only: bool = False) -> RuleSet:
-    """The rule set a budget is checked with: ``pack`` or the budget's ``pack``, plus its overlay."""
-    from normkit.api import load
-    from normkit.core.registry import find_pack
+    """The rule set a budget is checked with: ``pack`` or the budget's ``pack``, plus ``overlay``
+    or else the budget's overlay."""
+    rules = load(budget_pack(budget, pack, base, names_only=names_only))
+    ov = _as_overlay(overlay, base, names_only) if overlay is not None else budget_overlay(budget, base, names_only=names_only)
+    return rules.with_overlay(ov) if ov is not None else rules
 
+
+def budget_pack(budget: Budget, pack: str | os.PathLike[str] | None, base: Path | None, *, names_only: bool = False) -> Path:
+    """The pack folder a budget is checked with: ``pack`` if given, else the budget's ``pack``
+    (relative to the budget's folder ``base``); with ``names_only``, installed packs by name only."""
     ref = pack if pack is not None else budget.pack
     if ref is None:
         raise NormkitError("NK601", "the budget names no pack: add `pack:` to it or pass one",
                            hint="e.g. normkit check BUDGET --pack examples/packs/example-province")
     if names_only:
-        root = find_named_pack(str(ref))
-    else:
-        root = ref if isinstance(ref, Path) else find_pack(str(ref), base)
-    rules = load(root)
-    ov = overlay if overlay is not None else budget.overlay
-    if ov is not None:
-        if isinstance(ov, str):
-            if names_only:
-                raise NormkitError("NK904", "an overlay file cannot be named here; give the overlay inline (`overlay: {set: {...}}`)",
-                                   location=Location(path="overlay"))
-            from normkit.media.orders import load_overlay
+        return find_named_pack(str(ref))
+    return ref if isinstance(ref, Path) else find_pack(str(ref), base)
 
-            p = Path(ov)
-            if base is not None and not p.is_absolute():
-                p = base / p
-            ov = load_overlay(p)
-        if not isinstance(ov, Overlay):
-            ov = Overlay.model_validate(ov)
-        rules = rules.with_overlay(ov)
-    return rules
+
+def budget_overlay(budget: Budget, base: Path | None, *, names_only: bool = False) -> Overlay | None:
+    """The budget's own overlay: inline, or a file relative to the budget's folder ``base``."""
+    return None if budget.overlay is None else _as_overlay(budget.overlay, base, names_only)
+
+
+def _as_overlay(ov: Any, base: Path | None, names_only: bool) -> Overlay:
+    if isinstance(ov, str):
+        if names_only:
+            raise NormkitError("NK904", "an overlay file cannot be named here; give the overlay inline (`overlay: {set: {...}}`)",
+                               location=Location(path="overlay"))
+        p = Path(ov)
+        if base is not None and not p.is_absolute():
+            p = base / p
+        return load_overlay(p)
+    return ov if isinstance(ov, Overlay) else Overlay.model_validate(ov)
 
 
 def find_named_pack(name: str) -> Path:
     """An installed pack chosen by its name only (no paths): what the HTTP service allows."""
-    from normkit.core.registry import installed_packs
-
     for p in installed_packs():
         if p.name == name:
             return p.resolve()
@@ -256,7 +263,7 @@ def _check(budget: Budget, rs: RuleSet, at: dt.date, trace: bool) -> Report:
         values = sorted(unverified)
         findings.append(_f("BK402", None, f"the ceilings use {len(values)} value(s) not verified in their source",
                            f"mức trần dùng {len(values)} giá trị chưa được kiểm chứng với văn bản gốc", details={"values": values}))
-    counts = {s: 0 for s in ("error", "warning", "info")}
+    counts = dict.fromkeys(("error", "warning", "info"), 0)
     for f in findings:
         counts[f.severity] += 1
     report = Report(
@@ -325,8 +332,6 @@ def _inputs(rs: RuleSet, line: BudgetLine, n: int) -> tuple[dict[str, Any], list
 
 
 def _unit_check(rs: RuleSet, line: BudgetLine, n: int) -> list[Finding]:
-    from normkit.core.units import parse_unit_expr
-
     norm = rs.compiled.norms[line.product]
     try:
         given = parse_unit_expr(line.unit or "", rs.units.vocab)
@@ -376,10 +381,10 @@ def _problem(e: NormkitError, line: BudgetLine) -> tuple[str, str, str, dict]:
         check = str(e.details.get("check", ""))
         details["check"] = check
         if check == "radio_duration_tolerance":
-            return ("BK204", f"{line.product}: the actual duration {line.duration or line.options.get('actual_duration')} is outside "
-                             "the tolerance of the norm's duration and the line gives no override reason",
-                    f"{line.product}: thời lượng thực tế {line.duration or line.options.get('actual_duration')} lệch quá mức cho phép "
-                    "so với thời lượng định mức và không ghi lý do", {"details": details})
+            return ("BK204", (f"{line.product}: the actual duration {line.duration or line.options.get('actual_duration')} is outside "
+                             "the tolerance of the norm's duration and the line gives no override reason"),
+                    (f"{line.product}: thời lượng thực tế {line.duration or line.options.get('actual_duration')} lệch quá mức cho phép "
+                    "so với thời lượng định mức và không ghi lý do"), {"details": details})
         if check == "royalty_frame":
             return ("BK205", f"{line.product}: the royalty coefficient is above its genre's maximum",
                     f"{line.product}: hệ số nhuận bút vượt khung tối đa của thể loại", {"details": details})

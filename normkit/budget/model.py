@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
 
+from normkit.budget.options import option_name
 from normkit.core.schema import Overlay
 from normkit.media.quote import PackRef, TraceNode
 
@@ -22,7 +23,7 @@ REPORT_SCHEMA = "normkit.budget-report/1"
 
 Short = Annotated[str, StringConstraints(max_length=200)]
 Text = Annotated[str, StringConstraints(max_length=2000)]
-OptionValue = Union[Decimal, bool, Text]
+OptionValue = Decimal | bool | Text
 
 
 class _Strict(BaseModel):
@@ -85,16 +86,13 @@ class BudgetLine(_Strict):
         and numbers written as text (``"25"``) as numbers, so every file format reads the same."""
         if not isinstance(value, dict):
             return value
-        from normkit.budget.reading import option_name
-
         out: dict[Any, Any] = {}
-        for key, v in value.items():
+        for key, given in value.items():
             name = option_name(key) if isinstance(key, str) else key
             if name in out:
                 raise ValueError(f"option {key!r} is given twice (as {name})")
-            if isinstance(v, str) and _PLAIN_NUMBER.fullmatch(v.strip()):
-                v = Decimal(v.strip())
-            out[name] = v
+            plain = isinstance(given, str) and _PLAIN_NUMBER.fullmatch(given.strip())
+            out[name] = Decimal(given.strip()) if plain else given
         return out
 
 
@@ -205,12 +203,4 @@ class Report(BaseModel):
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
-def budget_from_data(data: Any) -> Budget:
-    """Validate plain data (parsed JSON from another app) as a budget; errors are NK903."""
-    from normkit.core.io.yaml import SourceMap
-    from normkit.budget.reading import validate_budget
-
-    return validate_budget(data, SourceMap("<budget>"))
-
-
-__all__ = ["BUDGET_SCHEMA", "REPORT_SCHEMA", "Budget", "BudgetLine", "Finding", "LineResult", "Report", "Totals", "budget_from_data"]
+__all__ = ["BUDGET_SCHEMA", "REPORT_SCHEMA", "Budget", "BudgetLine", "Finding", "LineResult", "Report", "Totals"]

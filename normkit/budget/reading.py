@@ -2,13 +2,14 @@
 
 Every problem in a file is reported with its position (file:row:column for tables,
 file:line:column for JSON/YAML), all at once; nothing is skipped silently. Table cells are
-read with the helpers of :mod:`normkit.media.normtable` (same CSV/XLSX handling, same header
-folding as the norm tables).
+read with the shared readers of :mod:`normkit.core.io.tables` (same CSV/XLSX handling, same
+header folding as the norm tables).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import re
@@ -17,10 +18,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from normkit.core.errors import ErrorCollector, Location, NormkitError
-from normkit.media.normtable import MAX_ROWS, DateCell, _blank, _csv_records, _is_comment, _words, _xlsx_records
-from normkit.core.io.yaml import SourceMap
 from normkit.budget.model import Budget
+from normkit.budget.options import OPTION_WORDS, OPTIONS, option_name
+from normkit.core.errors import ErrorCollector, Location, NormkitError
+from normkit.core.io.tables import DateCell, Record, csv_records, is_blank, is_comment, words, xlsx_records
+from normkit.core.io.yaml import SourceMap, read_file
+from normkit.core.loader import validate
 
 # column field -> header spellings after folding (no diacritics, lower case, words only)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -32,15 +35,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "duration": ("duration", "actual duration", "thoi luong", "thoi luong thuc te"),
     "unit_price": ("unit price", "price", "don gia", "don gia de nghi"),
     "amount": ("amount", "thanh tien", "so tien", "kinh phi", "kinh phi de nghi"),
-}
-# option names (JSON keys or table headers) -> the pack input they fill
-OPTIONS: dict[str, tuple[str, ...]] = {
-    "royalty_genre": ("royalty genre", "genre", "the loai", "the loai nhuan but"),
-    "royalty_coefficient": ("royalty coefficient", "royalty", "he so nhuan but", "he so"),
-    "edited_share": ("edited share", "ty le bien tap", "ty le"),
-    "duration_override_reason": ("duration override reason", "override reason", "ly do", "ly do dieu chinh thoi luong"),
-    "actual_duration": ("actual duration input",),
-    "language": ("language", "ngon ngu"),
 }
 META: dict[str, tuple[str, ...]] = {
     "id": ("id", "budget id", "ma du toan", "so du toan", "so hieu"),
@@ -56,37 +50,27 @@ TOTAL_WORDS = ("tong cong", "total", "tong", "cong")
 REQUIRED = ("product", "quantity")
 
 _COL = {syn: f for f, syns in COLUMNS.items() for syn in syns}
-_OPT = {syn: f for f, syns in OPTIONS.items() for syn in syns}
 _META = {syn: f for f, syns in META.items() for syn in syns}
 _OPTION_PREFIX = re.compile(r"^(?:option|tuy chon)\s+(.+)$")
 _GROUPED = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
 MAX_EXACT = 2 ** 53
-
-
-def option_name(key: str) -> str:
-    """The pack input an option key names: ``"Hệ số nhuận bút"`` -> ``royalty_coefficient``;
-    a key that is already an input name (or unknown) is returned as written, trimmed."""
-    words = _words(key)
-    if words in _OPT:
-        return _OPT[words]
-    snake = words.replace(" ", "_")
-    return snake if snake in OPTIONS else key.strip()
+MAX_ROWS = 200_000  # as many as a norm table
 
 
 def header_field(header: str) -> str | None:
     """``"Đơn giá / unit price"`` -> ``unit_price``; ``option:<name>`` columns -> ``option:<input>``;
     ``""`` for nothing to read; ``None`` when not understood."""
-    whole = _words(header)
+    whole = words(header)
     if not whole:
         return ""
-    for words in [whole] + [_words(p) for p in re.split(r"[/|()\[\]]", header)]:
-        if not words:
+    for w in [whole] + [words(p) for p in re.split(r"[/|()\[\]]", header)]:
+        if not w:
             continue
-        if words in _COL:
-            return _COL[words]
-        if words in _OPT or words.replace(" ", "_") in OPTIONS:
-            return "option:" + option_name(words)
-        m = _OPTION_PREFIX.match(words)
+        if w in _COL:
+            return _COL[w]
+        if w in OPTION_WORDS or w.replace(" ", "_") in OPTIONS:
+            return "option:" + option_name(w)
+        m = _OPTION_PREFIX.match(w)
         if m:
             return "option:" + m.group(1).replace(" ", "_")
     return None
@@ -94,9 +78,9 @@ def header_field(header: str) -> str | None:
 
 def meta_field(text: str) -> str | None:
     """``"Ngày / date:"`` -> ``date`` (a budget-level value written above the header row)."""
-    for words in [_words(text)] + [_words(p) for p in re.split(r"[/|()\[\]]", text)]:
-        if words in _META:
-            return _META[words]
+    for w in [words(text)] + [words(p) for p in re.split(r"[/|()\[\]]", text)]:
+        if w in _META:
+            return _META[w]
     return None
 
 
@@ -109,8 +93,6 @@ def read_budget(path: str | os.PathLike[str], sheet: str | None = None) -> Budge
     if not p.is_file():
         raise NormkitError("NK901", f"no such file: {p}", location=Location(str(p)))
     if suffix in (".json", ".yaml", ".yml"):
-        from normkit.core.io.yaml import read_file
-
         try:
             data, smap = read_file(p)
         except NormkitError as e:
@@ -119,22 +101,16 @@ def read_budget(path: str | os.PathLike[str], sheet: str | None = None) -> Budge
             raise NormkitError("NK903", "a budget must be a mapping with `id`, `date` and `lines`", location=Location(str(p), 1, 1))
         return validate_budget(data, smap)
     if suffix in (".csv", ".xlsx"):
-        try:
-            if suffix == ".csv":
-                records: Iterable[tuple[int, list[Any]]] = _csv_records(p)
-                records = list(records)
-            else:
-                records, _ = _xlsx_records(p, sheet)
-        except NormkitError as e:
-            raise NormkitError("NK901", e.message, location=e.location, hint=e.hint) from None
+        if suffix == ".csv":
+            records: list[Record] = list(csv_records(p, code="NK901"))
+        else:
+            records, _ = xlsx_records(p, sheet, code="NK901", max_rows=MAX_ROWS)
         return _from_table(str(p), records)
     raise NormkitError("NK901", f"cannot read {p.name}: a budget is a .json, .yaml, .csv or .xlsx file", location=Location(str(p)))
 
 
 def validate_budget(data: Any, smap: SourceMap) -> Budget:
     """Validate parsed data as a :class:`Budget`; schema errors are NK903 with their positions."""
-    from normkit.core.loader import validate
-
     if not isinstance(data, dict):
         raise NormkitError("NK903", "a budget must be a mapping with `id`, `date` and `lines`", location=Location(path="budget"))
     try:
@@ -165,7 +141,7 @@ def money_cell(v: Any) -> Decimal:
     """A VND amount from a cell: whole đồng; ``5.359.747`` and ``5,359,747`` read as 5359747.
 
     Raises ``ValueError`` with the reason."""
-    if isinstance(v, bool) or isinstance(v, DateCell):
+    if isinstance(v, (bool, DateCell)):
         raise ValueError(f"{_text(v)!r} is not an amount")
     if isinstance(v, int):
         return Decimal(v)
@@ -196,7 +172,7 @@ def money_cell(v: Any) -> Decimal:
 
 def number_cell(v: Any) -> Decimal:
     """A quantity or coefficient: exact decimal; a spreadsheet float by its shortest repr."""
-    if isinstance(v, bool) or isinstance(v, DateCell):
+    if isinstance(v, (bool, DateCell)):
         raise ValueError(f"{_text(v)!r} is not a number")
     if isinstance(v, int):
         return Decimal(v)
@@ -226,7 +202,7 @@ def _option_cell(v: Any) -> Any:
     return _text(v)
 
 
-def _from_table(path: str, records: Iterable[tuple[int, list[Any]]]) -> Budget:
+def _from_table(path: str, records: Iterable[Record]) -> Budget:
     errors = ErrorCollector()
     meta: dict[str, Any] = {}
     meta_where: dict[str, Location] = {}
@@ -240,12 +216,12 @@ def _from_table(path: str, records: Iterable[tuple[int, list[Any]]]) -> Budget:
         return Location(path, row, None if col is None else col + 1, path=name)
 
     for row, cells in records:
-        if all(_blank(c) for c in cells) or _is_comment(cells):
+        if all(is_blank(c) for c in cells) or is_comment(cells):
             continue
         if columns is None:
-            first = next((i for i, c in enumerate(cells) if not _blank(c)), 0)
+            first = next((i for i, c in enumerate(cells) if not is_blank(c)), 0)
             key = meta_field(_text(cells[first]))
-            if key is not None and len([c for c in cells if not _blank(c)]) <= 2:
+            if key is not None and len([c for c in cells if not is_blank(c)]) <= 2:
                 value = cells[first + 1] if first + 1 < len(cells) else None
                 if key in meta:
                     errors.add(NormkitError("NK902", f"{key} is given twice", location=loc(row, first)))
@@ -275,14 +251,11 @@ def _from_table(path: str, records: Iterable[tuple[int, list[Any]]]) -> Budget:
             continue
         assert columns is not None
 
-        def cell(name: str) -> Any:
-            i = columns.get(name) if columns is not None else None
-            return cells[i] if i is not None and i < len(cells) else None
-
+        cell = functools.partial(_cell, cells, columns)
         product = cell("product")
-        if _blank(product):
-            words = {w for c in cells if isinstance(c, str) for w in [_words(c)] + [_words(x) for x in re.split(r"[/|()]", c)]}
-            if words & set(TOTAL_WORDS) and "amount" in columns:
+        if is_blank(product):
+            seen = {w for c in cells if isinstance(c, str) for w in [words(c)] + [words(x) for x in re.split(r"[/|()]", c)]}
+            if seen & set(TOTAL_WORDS) and "amount" in columns:
                 if total_seen:
                     errors.add(NormkitError("NK902", "a second total row", location=loc(row)))
                 total_seen = True
@@ -303,7 +276,7 @@ def _from_table(path: str, records: Iterable[tuple[int, list[Any]]]) -> Budget:
         bad: set[str] = set()
         for field, i in columns.items():
             v = cells[i] if i < len(cells) else None
-            if field == "product" or _blank(v):
+            if field == "product" or is_blank(v):
                 continue
             try:
                 if field in ("unit_price", "amount"):
@@ -340,7 +313,7 @@ def _from_table(path: str, records: Iterable[tuple[int, list[Any]]]) -> Budget:
             elif key in ("date", "at"):
                 data[key] = _date_cell(value)
             elif key == "kind":
-                k = _words(_text(value))
+                k = words(_text(value))
                 if k not in KINDS:
                     raise ValueError(f"{_text(value)!r} is not a kind; write dự toán/budget or quyết toán/settlement")
                 data[key] = KINDS[k]
@@ -368,6 +341,11 @@ def _from_table(path: str, records: Iterable[tuple[int, list[Any]]]) -> Budget:
         raise  # pragma: no cover
 
 
+def _cell(cells: list[Any], columns: dict[str, int], name: str) -> Any:
+    i = columns.get(name)
+    return cells[i] if i is not None and i < len(cells) else None
+
+
 def _date_cell(v: Any) -> dt.date:
     if isinstance(v, DateCell):
         v = v.value
@@ -386,3 +364,8 @@ def _date_cell(v: Any) -> dt.date:
             except ValueError:
                 pass
     raise ValueError(f"{text!r} is not a date; write YYYY-MM-DD or dd/mm/yyyy")
+
+
+def budget_from_data(data: Any) -> Budget:
+    """Validate plain data (parsed JSON from another app) as a budget; errors are NK903."""
+    return validate_budget(data, SourceMap("<budget>"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from normkit.cli.render import number, vnd
 from normkit.budget.model import Report
+from normkit.core.amounts import number, vnd
 
 SEVERITY = {"error": ("[red]lỗi / error[/red]"), "warning": "[yellow]cảnh báo / warning[/yellow]", "info": "[dim]thông tin / info[/dim]"}
 STATUS = {"within": "[green]trong mức / within[/green]", "over": "[red]vượt / over[/red]", "not_priced": "[yellow]không tính được / not priced[/yellow]"}

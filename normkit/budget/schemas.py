@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from normkit.core.errors import NormkitError
 from normkit.budget.model import BUDGET_SCHEMA, REPORT_SCHEMA, Budget, Report
+from normkit.core.errors import NormkitError
 
 SCHEMAS: dict[str, type[BaseModel]] = {"budget": Budget, "report": Report}
 TITLES = {"budget": BUDGET_SCHEMA, "report": REPORT_SCHEMA}

@@ -7,16 +7,17 @@ never a traceback), 2 a usage error, 3 an internal error (a bug in normkit).
 from __future__ import annotations
 
 import argparse
-import importlib
-import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from normkit.version import __version__
+from normkit.cli import budget, media, poverty, serve
+from normkit.cli.common import pack_options
 from normkit.core.errors import NormkitError
+from normkit.version import __version__
 
 EPILOG = """\
 examples:
@@ -31,13 +32,6 @@ examples:
 Each command has its own help: normkit price --help.
 Documentation: docs/ in the source tree (quick start, pack format, expressions, errors).
 """
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2024-07-01") from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -56,8 +50,7 @@ def parser() -> argparse.ArgumentParser:
                         epilog="example: normkit price examples/orders/tv-bulletins.yaml --set 'base_salary=2340000 VND/month' --explain",
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     pr.add_argument("order", help="order file (.yaml or .json)")
-    _pack_options(pr)
-    pr.add_argument("--at", type=_date, help="evaluation date YYYY-MM-DD (default: the order's `at`, else its `date`)")
+    pack_options(pr, at="evaluation date YYYY-MM-DD (default: the order's `at`, else its `date`)")
     pr.add_argument("--explain", action="store_true", help="print the trace: how every figure was obtained, with sources")
     pr.add_argument("--xlsx", metavar="OUT.xlsx", help="also write the quote as a unit-price sheet (bảng đơn giá) in XLSX")
 
@@ -71,6 +64,7 @@ def parser() -> argparse.ArgumentParser:
     sh.add_argument("name")
     sh.add_argument("--pack", help="pack folder or installed pack name")
     sh.add_argument("--json", action="store_true", help="print JSON")
+    sh.add_argument("--no-cache", action="store_true", help="rebuild the compiled packs instead of using the cache")
 
     li = sub.add_parser("lint", help="check a pack: schema, units, references and dates (exit 1 on any error)",
                         description="Load and check PACK_DIR with every pack it extends. All errors are reported, each with "
@@ -83,19 +77,9 @@ def parser() -> argparse.ArgumentParser:
 
     un = sub.add_parser("units", help="list normkit's unit vocabulary")
     un.add_argument("--json", action="store_true", help="print JSON")
-    for module in EXTENSIONS:  # domain commands register themselves (kept light: no heavy imports)
-        COMMANDS.update(importlib.import_module(module).register(sub, _pack_options))
+    for module in COMMAND_MODULES:  # each adds its sub-commands (kept light: no heavy imports at import time)
+        COMMANDS.update(module.register(sub))
     return p
-
-
-def _pack_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--pack", help="pack folder or installed pack name (default: the order's `packs:`)")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-                   help="what-if: give a parameter a value on every date, e.g. --set base_salary=2340000 "
-                        "or --set 'working_days_per_month=24 workday/month' (repeatable)")
-    p.add_argument("--overlay", help="what-if overlay file (YAML with `set:`)")
-    p.add_argument("--json", action="store_true", help="print one JSON object (money as exact decimal strings)")
-    p.add_argument("--no-cache", action="store_true", help="rebuild the compiled packs instead of using the cache")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,16 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_price(args: Any) -> int:
-    from normkit.api import load, resolve_order_pack
-    from normkit.media.orders import load_order, load_overlay, parse_set
+    from normkit.api import resolve_order_pack
+    from normkit.cli.common import rules
+    from normkit.media.orders import load_order
 
     order = load_order(args.order)
-    rules = load(resolve_order_pack(order, args.pack, Path(args.order).parent), use_cache=not args.no_cache)
-    if args.overlay:
-        rules = rules.with_overlay(load_overlay(args.overlay))
-    if args.sets:
-        rules = rules.with_overrides(parse_set(args.sets), label=rules.overlay_label or "--set")
-    q = rules.quote(order, at=args.at)
+    q = rules(args, resolve_order_pack(order, args.pack, Path(args.order).parent)).quote(order, at=args.at)
     if args.xlsx:
         from normkit.media.xlsx import write_quote_xlsx
 
@@ -190,7 +170,7 @@ def cmd_packs(args: Any) -> int:
 def cmd_show(args: Any) -> int:
     from normkit.cli.show import show
 
-    return show(args.name, args.pack, args.json)
+    return show(args.name, args.pack, args.json, use_cache=not args.no_cache)
 
 
 def cmd_lint(args: Any) -> int:
@@ -227,7 +207,7 @@ def cmd_units(args: Any) -> int:
     return 0
 
 
-EXTENSIONS = ("normkit.cli.media", "normkit.cli.poverty", "normkit.cli.budget")
+COMMAND_MODULES = (media, poverty, budget, serve)  # the domains' commands, then the HTTP service
 
 COMMANDS: dict[str, Callable[[Any], int]] = {
     "price": cmd_price, "packs": cmd_packs, "show": cmd_show, "lint": cmd_lint, "schema": cmd_schema, "units": cmd_units,

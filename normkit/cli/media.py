@@ -6,21 +6,18 @@ Keep this module light: import heavy libraries inside the handlers, not at the t
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+from normkit.cli.common import Variants, pack_options
+
+AT_HELP = "evaluation date YYYY-MM-DD (default: the order's)"
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2024-07-01") from None
-
-
-def register(sub: Any, pack_options: Callable[[argparse.ArgumentParser], None]) -> dict[str, Callable[[Any], int]]:
+def register(sub: Any) -> dict[str, Callable[[Any], int]]:
     fmt = argparse.RawDescriptionHelpFormatter
     im = sub.add_parser(
         "import-norms", help="import a province's norm table (.csv/.xlsx) into a pack, checking every row",
@@ -57,8 +54,7 @@ def register(sub: Any, pack_options: Callable[[argparse.ArgumentParser], None]) 
                         epilog="example: normkit export-quote examples/orders/tv-bulletins.yaml --xlsx quote.xlsx", formatter_class=fmt)
     xq.add_argument("order", help="order file (.yaml or .json)")
     xq.add_argument("--xlsx", required=True, metavar="OUT", help="workbook to write (.xlsx)")
-    xq.add_argument("--at", type=_date, help="evaluation date YYYY-MM-DD (default: the order's)")
-    pack_options(xq)
+    pack_options(xq, at=AT_HELP)
 
     wi = sub.add_parser("whatif", help="compare an order's price with and without changed values, line by line",
                         description="Price ORDER twice, as the packs say (baseline) and with --set/--overlay (variant), and "
@@ -68,10 +64,9 @@ def register(sub: Any, pack_options: Callable[[argparse.ArgumentParser], None]) 
                                "  normkit whatif examples/orders/tv-bulletins.yaml --sweep overhead_rate=5,10,15 --json",
                         formatter_class=fmt)
     wi.add_argument("order", help="order file (.yaml or .json)")
-    wi.add_argument("--at", type=_date, help="evaluation date YYYY-MM-DD (default: the order's)")
     wi.add_argument("--sweep", metavar="NAME=V1,V2,…", help="one column per value of parameter NAME (decimals with a point)")
     wi.add_argument("--all-lines", action="store_true", help="also show lines that did not change")
-    pack_options(wi)
+    pack_options(wi, at=AT_HELP)
     return {"import-norms": cmd_import_norms, "export-norms": cmd_export_norms, "export-quote": cmd_export_quote, "whatif": cmd_whatif}
 
 
@@ -118,28 +113,21 @@ def cmd_export_norms(args: Any) -> int:
     return 0
 
 
-def _priced(args: Any, with_whatif: bool = True) -> tuple[Any, Any, Any]:
-    """(order, baseline rule set, variant rule set or None) from the standard options."""
-    from normkit.api import load, resolve_order_pack
-    from normkit.media.orders import load_order, load_overlay, parse_set
+def _priced(args: Any) -> tuple[Any, Variants]:
+    """The order and its rule sets (baseline, and variant with --set/--overlay) from the shared options."""
+    from normkit.api import resolve_order_pack
+    from normkit.cli.common import variants
+    from normkit.media.orders import load_order
 
     order = load_order(args.order)
-    rules = load(resolve_order_pack(order, args.pack, Path(args.order).parent), use_cache=not args.no_cache)
-    variant = None
-    if with_whatif and (args.overlay or args.sets):
-        variant = rules
-        if args.overlay:
-            variant = variant.with_overlay(load_overlay(args.overlay))
-        if args.sets:
-            variant = variant.with_overrides(parse_set(args.sets), label=variant.overlay_label or "--set")
-    return order, rules, variant
+    return order, variants(args, resolve_order_pack(order, args.pack, Path(args.order).parent))
 
 
 def cmd_export_quote(args: Any) -> int:
     from normkit.media.xlsx import write_quote_xlsx
 
-    order, rules, variant = _priced(args)
-    q = (variant or rules).quote(order, at=args.at)
+    order, sets = _priced(args)
+    q = (sets.variant or sets.baseline).quote(order, at=args.at)
     write_quote_xlsx(q, args.xlsx)
     if args.json:
         print(json.dumps({"written": args.xlsx, "order_id": q.order_id, "at": str(q.at), "total": str(q.total)}, ensure_ascii=False))
@@ -154,7 +142,8 @@ def cmd_whatif(args: Any) -> int:
     from normkit.core.errors import NormkitError
     from normkit.media.whatif import compare, parse_sweep, sweep
 
-    order, rules, variant = _priced(args)
+    order, sets = _priced(args)
+    rules, variant = sets.baseline, sets.variant
     if args.sweep:
         name, values = parse_sweep(args.sweep)
         base = variant or rules

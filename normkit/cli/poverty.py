@@ -16,7 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
+
+from normkit.cli.common import pack_options
 
 STATUS_HEADERS = {
     "poor": "Hộ nghèo\npoor",
@@ -26,14 +29,14 @@ STATUS_HEADERS = {
 }
 
 
-def _standard_options(p: argparse.ArgumentParser, pack_options: Callable[[argparse.ArgumentParser], None]) -> None:
+def _standard_options(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--year", type=int, help="review year: picks the national standard in force (read at 1 September)")
     g.add_argument("--standard", help="standard pack: an id (vn-poverty-2022-2026) or a folder that extends one")
-    pack_options(p)
+    pack_options(p, pack_help="standard pack, as --standard")
 
 
-def register(sub: Any, pack_options: Callable[[argparse.ArgumentParser], None]) -> dict[str, Callable[[Any], int]]:
+def register(sub: Any) -> dict[str, Callable[[Any], int]]:
     fmt = argparse.RawDescriptionHelpFormatter
     c = sub.add_parser("classify", help="classify households (poor / near-poor / middle / none) from a CSV or Parquet file",
                        formatter_class=fmt,
@@ -50,7 +53,7 @@ def register(sub: Any, pack_options: Callable[[argparse.ArgumentParser], None]) 
     c.add_argument("--low-income", action="store_true", help="add `low_income_household` (NĐ 30/2025; from 24 Feb 2025)")
     c.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show the progress bar")
     c.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
-    _standard_options(c, pack_options)
+    _standard_options(c)
 
     h = sub.add_parser("household", help="classify one household and explain how", formatter_class=fmt,
                        description="Classify one household given as NAME=VALUE pairs, with the lines, thresholds and sources used.",
@@ -58,7 +61,7 @@ def register(sub: Any, pack_options: Callable[[argparse.ArgumentParser], None]) 
     h.add_argument("values", nargs="+", metavar="NAME=VALUE")
     h.add_argument("--method", choices=["income", "score"])
     h.add_argument("--explain", action="store_true", help="print the trace behind the status")
-    _standard_options(h, pack_options)
+    _standard_options(h)
 
     r = sub.add_parser("rates", help="counts and rates (2 decimals) of poor and near-poor households, by any column",
                        formatter_class=fmt,
@@ -70,7 +73,7 @@ def register(sub: Any, pack_options: Callable[[argparse.ArgumentParser], None]) 
     r.add_argument("--by", action="append", default=[], metavar="COLUMN", help="group by this column (repeatable)")
     r.add_argument("--method", choices=["income", "score"])
     r.add_argument("--progress", dest="progress", action="store_true", default=None)
-    _standard_options(r, pack_options)
+    _standard_options(r)
 
     t = sub.add_parser("targets", help="judge the QĐ 90 targets between two reviews (met / not met, with margins)",
                        formatter_class=fmt, epilog="example: normkit targets examples/households/review-2021-2022.yaml")
@@ -103,20 +106,20 @@ def register(sub: Any, pack_options: Callable[[argparse.ArgumentParser], None]) 
 # ---- helpers ------------------------------------------------------------------------------------
 
 def _standard(args: Any) -> Any:
+    """The standard of --year/--standard (or --pack), with --overlay and --set applied."""
+    from normkit.cli.common import use_cache, whatif
     from normkit.core.errors import NormkitError
-    from normkit.media.orders import load_overlay, parse_set
-    from normkit.poverty.standards import load_standard
+    from normkit.poverty.standards import Standard, load_standard
 
     standard = getattr(args, "standard", None) or getattr(args, "pack", None)
     year = getattr(args, "year", None)
     if standard is None and year is None:
         raise NormkitError("NK701", "choose a standard: --year YEAR or --standard PACK")
-    overrides: dict[str, Any] = {}
-    if getattr(args, "overlay", None):
-        overrides.update(load_overlay(args.overlay).set)
-    if getattr(args, "sets", None):
-        overrides.update(parse_set(args.sets))
-    return load_standard(year=year, standard=standard, overrides=overrides or None, use_cache=not getattr(args, "no_cache", False))
+    change = whatif(args)
+    std = load_standard(year=year, standard=standard, use_cache=use_cache(args))
+    if change.overlay is None and not change.values:
+        return std
+    return Standard(change.apply(std.rules), std.at)
 
 
 def _console() -> Any:
@@ -226,7 +229,7 @@ def cmd_rates(args: Any) -> int:
 
     std = None
     first = next(iter(read_chunks(args.households, 1000)), None)
-    if first is not None and "status" not in first.columns or args.year is not None or args.standard or args.pack:
+    if (first is not None and "status" not in first.columns) or args.year is not None or args.standard or args.pack:
         std = _standard(args)
     counter, rejected = rates_file(args.households, args.by, std, method=args.method, show_progress=args.progress)
     groups = counter.result()
@@ -308,7 +311,7 @@ def cmd_compare(args: Any) -> int:
     for s in STATUSES:
         tab.add_column(STATUS_HEADERS[s], justify="right")
     tab.add_column("Tổng\ntotal", justify="right")
-    for s, row in zip(STATUSES, t.matrix()):
+    for s, row in zip(STATUSES, t.matrix(), strict=True):
         tab.add_row(STATUS_HEADERS[s].replace("\n", " / "), *[f"{n:,}" for n in row], f"{sum(row):,}")
     c.print(tab)
     c.print(f"households {t.households:,}; changed status {t.moved():,}; rejected {t.rejected:,}")

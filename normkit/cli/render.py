@@ -1,12 +1,15 @@
 """Rich rendering for people: quote tables, trace trees, pack listings, errors.
 
-VND is written as Vietnamese documents write it: dots between thousands (5.359.747 đ).
+VND is written as Vietnamese documents write it: dots between thousands (5.359.747 đ), by
+:func:`normkit.core.amounts.vnd` (re-exported here).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from normkit.core.amounts import number, vnd
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -22,28 +25,7 @@ COMPONENT_LABELS = {
 }
 
 
-def vnd(amount: Decimal) -> str:
-    """``Decimal('5359747')`` -> ``'5.359.747'``; decimals after a comma, as in Vietnamese."""
-    sign = "-" if amount < 0 else ""
-    text = format(abs(amount), "f")
-    whole, _, frac = text.partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    out = ".".join(groups)
-    return sign + out + ("," + frac if frac and frac.strip("0") else "")
-
-
-def number(value: Decimal) -> str:
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def quote_table(q: "Quote") -> Any:
+def quote_table(q: Quote) -> Any:
     from rich.markup import escape
     from rich.table import Table
 
@@ -78,7 +60,7 @@ def quote_table(q: "Quote") -> Any:
     return t
 
 
-def quote_footer(q: "Quote") -> str:
+def quote_footer(q: Quote) -> str:
     packs = ", ".join(f"{p.id} {p.version}" for p in q.packs)
     lines = [f"Bộ quy tắc / packs: {packs}",
              f"Làm tròn / rounding: {q.rounding.mode} to {number(q.rounding.quantum)} VND per {q.rounding.at}"]
@@ -92,7 +74,7 @@ def quote_footer(q: "Quote") -> str:
     return "\n".join(lines)
 
 
-def _node_label(n: "TraceNode") -> str:
+def _node_label(n: TraceNode) -> str:
     from rich.markup import escape
 
     value = vnd(Decimal(n.value)) if n.unit == "VND" and _is_number(n.value) else n.value
@@ -124,12 +106,12 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def trace_tree(q: "Quote") -> "Tree":
+def trace_tree(q: Quote) -> Tree:
     from rich.tree import Tree
 
     root = Tree(f"[bold]Quote {q.order_id}[/bold] = [cyan]{vnd(q.total)}[/cyan] VND at {q.at}")
 
-    def add(parent: Any, node: "TraceNode") -> None:
+    def add(parent: Any, node: TraceNode) -> None:
         branch = parent.add(_node_label(node))
         for child in node.children:
             add(branch, child)
@@ -150,13 +132,15 @@ def error_text(err: Any) -> str:
     return "\n".join(out)
 
 
-def console(stderr: bool = False) -> "Console":
-    from rich.console import Console
-
+def console(stderr: bool = False) -> Console:
     import sys
+
+    from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     # piped output gets a readable width instead of rich's 80-column default
     width = None if stream.isatty() else 120
     return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
+
+__all__ = ["COMPONENT_LABELS", "console", "error_text", "number", "quote_footer", "quote_table", "trace_tree", "vnd"]

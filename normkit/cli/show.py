@@ -53,17 +53,14 @@ def describe(c: CompiledSet, name: str) -> dict[str, Any] | None:
     return None
 
 
-def find(name: str, pack: str | None) -> dict[str, Any]:
-    from normkit.api import load
+def find(name: str, pack: str | None, *, use_cache: bool = True) -> dict[str, Any]:
+    from normkit.api import rules_for
     from normkit.core.registry import installed_packs
 
-    if pack is not None:
-        candidates = [pack]
-    else:
-        candidates = [str(p) for p in installed_packs()]
+    candidates = [pack] if pack is not None else [str(p) for p in installed_packs()]
     for ref in candidates:
         try:
-            c = load(ref).compiled
+            c = rules_for(ref, use_cache=use_cache).compiled
         except NormkitError:
             if pack is not None:
                 raise
@@ -76,8 +73,8 @@ def find(name: str, pack: str | None) -> dict[str, Any]:
                        hint="give --pack for a pack outside the search path; `normkit packs` lists installed packs")
 
 
-def show(name: str, pack: str | None, as_json: bool) -> int:
-    info = find(name, pack)
+def show(name: str, pack: str | None, as_json: bool, *, use_cache: bool = True) -> int:
+    info = find(name, pack, use_cache=use_cache)
     if as_json:
         print(json.dumps(info, ensure_ascii=False, indent=2))
         return 0

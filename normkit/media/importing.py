@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -24,9 +25,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from normkit.core.errors import Location, NormkitError
+from normkit.core.errors import Location, NormkitError, NormkitErrors
+from normkit.core.io.tables import DateCell, fold, is_blank
+from normkit.core.loader import read_pack
+from normkit.core.quantity import parse_quantity
+from normkit.core.registry import find_pack
+from normkit.core.rulesets import load
 from normkit.core.units import Vocabulary, format_powers, parse_unit_expr
-from normkit.media.normtable import EXPORT_HEADERS, NORM_FIELDS, DateCell, RawTable, _blank, atomic_write, fold, read_table, write_table
+from normkit.media.normtable import EXPORT_HEADERS, NORM_FIELDS, RawTable, atomic_write, read_table, write_table
 
 DEFAULT_CODE_PATTERN = r"\d{2}(\.\d{2}){4}"
 SCALE_TABLE = "salary_coefficient"  # vn-wages: salary coefficient by (scale, step)
@@ -111,8 +117,6 @@ class PackContext:
 
 
 def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, use_cache: bool = True) -> PackContext:
-    from normkit.api import load
-
     rules = load(pack_dir, use_cache=use_cache)
     c = rules.compiled
     root_id = c.packs[-1].id
@@ -160,7 +164,7 @@ def decimal_of(v: Any) -> Decimal:
     """A cell as an exact decimal: ``"0,04"`` and ``"0.04"`` alike. Spreadsheet numbers
     arrive as floats; their shortest repr is the decimal the user typed (0.04, not
     0.0400000000000000008)."""
-    if isinstance(v, bool) or isinstance(v, DateCell):
+    if isinstance(v, (bool, DateCell)):
         raise ValueError("not a number")
     if isinstance(v, int):
         return Decimal(v)
@@ -247,8 +251,8 @@ class Converter:
         norm_fields: dict[str, str] = {}
         component: str | None = None
         for n, cells in t.rows:
-            get = lambda name: t.cell(cells, name)  # noqa: E731
-            line_blank = all(_blank(get(f)) for f in ("title", "unit", "value", "grade", "step", "scale"))
+            get = functools.partial(t.cell, cells)
+            line_blank = all(is_blank(get(f)) for f in ("title", "unit", "value", "grade", "step", "scale"))
             code_text = text_of(get("code"))
             if code_text:
                 if code_text != norm_fields.get("code"):
@@ -348,7 +352,7 @@ class Converter:
         step_cell = get("step")
         if isinstance(step_cell, DateCell):
             self.reject(n, "step", "the step was read as a date (a spreadsheet turns 3/9 into 9 March): format the column as text", step_cell)
-        elif not _blank(step_cell):
+        elif not is_blank(step_cell):
             try:
                 step, steps = _step(step_cell)
             except ValueError as exc:
@@ -377,7 +381,7 @@ class Converter:
                 powers = None
         value_cell = get("value")
         value: Decimal | None = None
-        if _blank(value_cell):
+        if is_blank(value_cell):
             self.reject(n, "value", "the line has no value")
         else:
             try:
@@ -389,7 +393,7 @@ class Converter:
                 self.reject(n, "value", "not a number (write e.g. 0,04 or 0.04)", value_cell)
         if component and component != "labour":
             for f, v in (("grade", get("grade")), ("step", step_cell), ("scale", scale)):
-                if not _blank(v):
+                if not is_blank(v):
                     self.reject(n, f, f"{f} applies to labour lines only", v)
         if component == "labour" and ctx.scales is not None and len(self.rejects) == before:
             scale, verified, why = self.labour_scale(n, scale, step, steps, step_cell, verified, why)
@@ -419,7 +423,7 @@ class Converter:
         self.ceiling(draft, n, key, value, powers, title)
 
     def flags(self, n: int, cell: Any, why: str | None) -> tuple[bool | None, str | None]:
-        if _blank(cell):
+        if is_blank(cell):
             return None, why
         word = " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text_of(cell)).lower()).split())
         if word in TRUE:
@@ -520,8 +524,8 @@ def _q(text: str) -> str:
 
 
 def norms_yaml(norms: list[NormDraft], table_name: str) -> str:
-    out = [f"# Imported by `normkit import-norms` from {table_name}: {len(norms)} norm(s),"
-           f" {sum(len(n.lines) for n in norms)} line(s).",
+    out = [(f"# Imported by `normkit import-norms` from {table_name}: {len(norms)} norm(s),"
+           f" {sum(len(n.lines) for n in norms)} line(s)."),
            "# Change the table and import it again rather than editing this file by hand.",
            "norms:"]
     for n in norms:
@@ -575,8 +579,6 @@ def import_norms(table: str | Path, pack_dir: str | Path, *, source: str | None 
 
     Returns the report; the caller decides the exit status (1 when ``report.rejected``).
     """
-    from normkit.core.registry import find_pack
-
     root = Path(pack_dir).resolve() if isinstance(pack_dir, Path) else find_pack(pack_dir)  # a bare id is never a CWD folder
     if not re.fullmatch(r"[\w.-]+\.ya?ml", file) or file in ("pack.yaml", "pack.yml"):
         raise NormkitError("NK805", f"--file must be a YAML file name inside the pack other than pack.yaml, got {file!r}")
@@ -601,7 +603,7 @@ def import_norms(table: str | Path, pack_dir: str | Path, *, source: str | None 
     if rejects and keep_going:
         out = Path(rejects_file) if rejects_file else Path(table).with_suffix(".rejects.csv")
         by_row = dict(raw.rows)
-        headers = ["row", "column", "reason"] + [h for h in raw.headers]
+        headers = ["row", "column", "reason"] + list(raw.headers)
         rows = [[r.row, r.column, r.reason] + [text_of(c) for c in by_row.get(r.row, [])] for r in rejects]
         write_table(out, headers, rows)
         report = report.model_copy(update={"rejects_file": str(out)})
@@ -626,7 +628,6 @@ def import_norms(table: str | Path, pack_dir: str | Path, *, source: str | None 
 
 def _lint(root: Path) -> None:
     from normkit.core.compiler import build
-    from normkit.core.errors import NormkitErrors
     from normkit.core.lint import ceiling_findings
 
     problems = ceiling_findings(build(root))
@@ -646,11 +647,6 @@ class ExportReport(BaseModel):
 
 def export_norms(pack: str | Path, out: str | Path, *, use_cache: bool = True) -> ExportReport:
     """Write the norms a pack defines itself (not those it extends) as a norm table."""
-    from normkit.api import load
-    from normkit.core.loader import read_pack
-    from normkit.core.quantity import parse_quantity
-    from normkit.core.registry import find_pack
-
     root = Path(pack).resolve() if isinstance(pack, Path) else find_pack(pack)  # a bare id is never a CWD folder
     if Path(out).suffix.lower() not in (".csv", ".xlsx"):
         raise NormkitError("NK804", f"cannot write {Path(out).name}: the table must end in .csv or .xlsx", location=Location(str(out)))
@@ -697,7 +693,5 @@ def export_norms(pack: str | Path, out: str | Path, *, use_cache: bool = True) -
 
 
 def _duration_text(text: str, vocab: Vocabulary) -> str:
-    from normkit.core.quantity import parse_quantity
-
     value, powers = parse_quantity(text, vocab)
     return f"{number_text(value)} {format_powers(powers)}"

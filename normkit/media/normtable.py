@@ -13,17 +13,17 @@ them and turns them into pack YAML.
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import io
 import os
 import re
-import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from normkit.core.io.atomic import atomic_write as shared_atomic_write
 from normkit.core.errors import Location, NormkitError
+from normkit.core.io.atomic import atomic_write as shared_atomic_write
+from normkit.core.io.tables import Record, csv_records, fold, is_blank, is_comment, words, xlsx_records
 
 MAX_ROWS = 200_000
 
@@ -73,42 +73,22 @@ EXPORT_HEADERS: dict[str, str] = {
 _LOOKUP = {syn: name for name, syns in SYNONYMS.items() for syn in syns}
 
 
-def fold(text: str) -> str:
-    """ASCII-fold Vietnamese: ``"Biên dịch viên"`` -> ``"Bien dich vien"`` (đ becomes d)."""
-    t = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in t if not unicodedata.combining(c))
-
-
-def _words(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text).lower()).split())
-
-
 def header_field(header: str) -> str | None:
     """The field a header names, ``""`` for a column to ignore (STT), ``None`` if unknown.
 
     Raises ``ValueError`` when the parts of a two-language header name different fields.
     """
-    whole = _words(header)
+    whole = words(header)
     if not whole:
         return None
     if whole in IGNORED:
         return ""
     if whole in _LOOKUP:
         return _LOOKUP[whole]
-    found = {_LOOKUP[w] for w in (_words(p) for p in re.split(r"[/|()\[\]]", fold(header))) if w in _LOOKUP}
+    found = {_LOOKUP[w] for w in (words(p) for p in re.split(r"[/|()\[\]]", fold(header))) if w in _LOOKUP}
     if len(found) > 1:
         raise ValueError(", ".join(sorted(found)))
     return found.pop() if found else None
-
-
-@dataclass(frozen=True, slots=True)
-class DateCell:
-    """A cell a spreadsheet turned into a date (Excel reads ``3/9`` as 9 March)."""
-
-    value: Any
-
-    def __str__(self) -> str:
-        return str(self.value)
 
 
 @dataclass
@@ -138,15 +118,6 @@ class RawTable:
         return Location(self.path, row, None if col is None else col + 1, path=name)
 
 
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
-def _is_comment(cells: Sequence[Any]) -> bool:
-    first = next((c for c in cells if not _blank(c)), None)
-    return isinstance(first, str) and first.lstrip().startswith("#")
-
-
 def read_table(path: str | os.PathLike[str], sheet: str | None = None) -> RawTable:
     """Read a ``.csv`` (UTF-8, comma, semicolon or tab separated) or ``.xlsx`` norm table.
 
@@ -162,58 +133,10 @@ def read_table(path: str | os.PathLike[str], sheet: str | None = None) -> RawTab
     if suffix == ".csv":
         if sheet is not None:
             raise NormkitError("NK801", "--sheet applies to .xlsx tables only", location=Location(str(p)))
-        records = _csv_records(p)
+        records: Iterable[Record] = csv_records(p, code="NK801")
     else:
-        records, sheet = _xlsx_records(p, sheet)
+        records, sheet = xlsx_records(p, sheet, code="NK801", max_rows=MAX_ROWS)
     return _layout(str(p), records, sheet)
-
-
-def _csv_records(p: Path) -> Iterable[tuple[int, list[Any]]]:
-    try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise NormkitError("NK801", f"{p.name} is not UTF-8 text (byte {exc.start})", location=Location(str(p)),
-                           hint="save the table as CSV UTF-8 (Excel: File → Save As → CSV UTF-8)") from None
-    except OSError as exc:
-        raise NormkitError("NK801", f"cannot read {p.name}: {exc.strerror or exc}", location=Location(str(p))) from None
-    text = unicodedata.normalize("NFC", text)
-    header_line = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
-    delimiter = max((",", ";", "\t"), key=header_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for cells in reader:
-            yield reader.line_num, cells
-    except csv.Error as exc:
-        raise NormkitError("NK801", f"CSV error: {exc}", location=Location(str(p), reader.line_num)) from None
-
-
-def _xlsx_records(p: Path, sheet: str | None) -> tuple[list[tuple[int, list[Any]]], str]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(p, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise NormkitError("NK801", f"cannot open {p.name} as an XLSX workbook: {exc}", location=Location(str(p))) from None
-    try:
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif sheet in wb.sheetnames:
-            ws = wb[sheet]
-        else:
-            raise NormkitError("NK801", f"{p.name} has no sheet {sheet!r}; its sheets are: {', '.join(wb.sheetnames)}",
-                               location=Location(str(p)))
-        out: list[tuple[int, list[Any]]] = []
-        for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [DateCell(v) if isinstance(v, (dt.datetime, dt.date, dt.time)) else
-                     (unicodedata.normalize("NFC", v) if isinstance(v, str) else v) for v in row]
-            out.append((n, cells))
-            if len(out) > MAX_ROWS + 100:
-                break
-        return out, ws.title
-    finally:
-        wb.close()
 
 
 def _layout(path: str, records: Iterable[tuple[int, list[Any]]], sheet: str | None) -> RawTable:
@@ -221,15 +144,15 @@ def _layout(path: str, records: Iterable[tuple[int, list[Any]]], sheet: str | No
     table: RawTable | None = None
     for n, cells in records:
         if header is None:
-            if all(_blank(c) for c in cells) or _is_comment(cells):
+            if all(is_blank(c) for c in cells) or is_comment(cells):
                 continue
             header = ["" if c is None else str(c).strip() for c in cells]
             table = _columns(path, n, header, sheet)
             continue
         assert table is not None
-        if all(_blank(c) for c in cells):
+        if all(is_blank(c) for c in cells):
             table.blank_rows += 1
-        elif _is_comment(cells):
+        elif is_comment(cells):
             table.comment_rows += 1
         else:
             if len(table.rows) >= MAX_ROWS:
@@ -291,13 +214,12 @@ def write_table(path: str | os.PathLike[str], headers: Sequence[str], rows: Sequ
                     w.writerow(["" if c is None else str(c) for c in r])
         atomic_write(p, write_csv)
     elif suffix == ".xlsx":
-        from decimal import Decimal
-
         from openpyxl import Workbook
 
         def write_xlsx(tmp: Path) -> None:
             wb = Workbook()
             ws = wb.active
+            assert ws is not None  # a new workbook always has its first sheet
             ws.title = "Định mức"
             ws.append(list(headers))
             for r in rows:

@@ -8,11 +8,13 @@ file and an interrupted run leaves the old file untouched.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
-from normkit.core.io.atomic import publish, temp_beside
 from normkit.core.errors import Location, NormkitError
+from normkit.core.io.atomic import publish, temp_beside
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -58,7 +60,7 @@ def count_rows(path: str | Path) -> int:
     return max(lines - 1, 0)
 
 
-def read_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator["pd.DataFrame"]:
+def read_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
     """The file's rows as DataFrames of at most ``chunk_rows`` rows, in order."""
     import pandas as pd
 
@@ -73,8 +75,7 @@ def read_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator["pd.
                 yield batch.to_pandas()
             return
         reader = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], chunksize=chunk_rows, encoding="utf-8")
-        for chunk in reader:
-            yield chunk
+        yield from reader
     except NormkitError:
         raise
     except UnicodeDecodeError as e:
@@ -85,7 +86,7 @@ def read_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator["pd.
         raise NormkitError("NK702", f"{path}: {str(e).splitlines()[0]}", location=Location(str(path))) from None
 
 
-def read_table(path: str | Path) -> "pd.DataFrame":
+def read_table(path: str | Path) -> pd.DataFrame:
     """The whole file as one DataFrame."""
     import pandas as pd
 
@@ -111,13 +112,13 @@ class AtomicTableWriter:
         self._header_done = False
         self.rows = 0
 
-    def write(self, frame: "pd.DataFrame") -> None:
+    def write(self, frame: pd.DataFrame) -> None:
         try:
             self._write(frame)
         except OSError as exc:  # disk full, folder removed …: the user's environment, not a bug
             raise NormkitError("NK805", f"cannot write {self.path}: {exc.strerror or exc}", location=Location(str(self.path))) from None
 
-    def _write(self, frame: "pd.DataFrame") -> None:
+    def _write(self, frame: pd.DataFrame) -> None:
         if self.format == "csv":
             frame.to_csv(self.tmp, mode="a" if self._header_done else "w", header=not self._header_done, index=False)
             self._header_done = True
@@ -156,13 +157,11 @@ class AtomicTableWriter:
 
     def abort(self) -> None:
         if self._writer is not None:
-            try:
+            with contextlib.suppress(Exception):  # best effort while failing
                 self._writer.close()
-            except Exception:  # pragma: no cover - best effort while failing
-                pass
         self.tmp.unlink(missing_ok=True)
 
-    def __enter__(self) -> "AtomicTableWriter":
+    def __enter__(self) -> AtomicTableWriter:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:

@@ -13,8 +13,9 @@ that a float holds exactly (below 2**53); an income with a fraction of a đồng
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -34,8 +35,16 @@ def _missing(series: Any) -> np.ndarray:
     return na
 
 
+_NO_REASON = np.array(None, dtype=object)
+
+
+def good_rows(reasons: np.ndarray) -> np.ndarray:
+    """The rows with no reason against them (a boolean mask)."""
+    return np.equal(reasons, _NO_REASON)
+
+
 def _mark(reasons: np.ndarray, mask: np.ndarray, text: str) -> None:
-    hit = mask & np.equal(reasons, None)
+    hit = mask & good_rows(reasons)
     if hit.any():
         reasons[hit] = text
 
@@ -73,7 +82,7 @@ def whole_column(series: Any, name: str, lo: Decimal | None, hi: Decimal | None,
         _mark(reasons, big & ~positive, ("negative " + name if lo == 0 else f"{name} is below {lo}") if lo is not None
               else f"{name} is too small (at least {-INT64_LIMIT})")
         ints = np.zeros(len(series), dtype=np.int64)
-        ok = np.equal(reasons, None)
+        ok = good_rows(reasons)
         ints[ok] = [int(v) for v in fractional[ok].tolist()]
         values = ints
     _bounds(values, reasons, name, lo, hi)
@@ -85,7 +94,7 @@ def number_column(series: Any, name: str, lo: Decimal | None, hi: Decimal | None
     values, reasons, fractional = _numbers(series, name)
     if fractional is not None:
         values = fractional
-        ok = np.equal(reasons, None)
+        ok = good_rows(reasons)
         if ok.any():
             good = values[ok]
             if all(v == v.to_integral_value() and abs(v) < FLOAT_EXACT for v in good.tolist()):
@@ -93,7 +102,7 @@ def number_column(series: Any, name: str, lo: Decimal | None, hi: Decimal | None
                 ints[ok] = [int(v) for v in good.tolist()]
                 values = ints
         if values.dtype == object:
-            values = np.where(ok, values, Decimal(0))
+            values = np.where(ok, values, np.array(Decimal(0), dtype=object))
     _bounds(values, reasons, name, lo, hi)
     return values, reasons
 

@@ -156,7 +156,7 @@ def load_standard(*, year: int | None = None, standard: str | Path | None = None
     >>> s.id, s.at                              # doctest: +SKIP
     ('vn-poverty-2022-2026', datetime.date(2024, 9, 1))
     """
-    from normkit.api import load
+    from normkit.core.rulesets import load
 
     if standard is None and year is None and at is None:
         raise NormkitError("NK701", "choose a standard: give a review year or a standard pack")

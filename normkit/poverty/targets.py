@@ -99,7 +99,7 @@ def load_review_change(path: str | Path) -> ReviewChange:
 
 def evaluate_targets(change: ReviewChange, *, pack: str | Path = TARGETS_PACK) -> list[TargetResult]:
     """Judge every QĐ 90 target the figures allow (the halving target needs a baseline)."""
-    from normkit.api import load
+    from normkit.core.rulesets import load
     from normkit.core.runtime import evaluate
 
     years = change.after.year - change.before.year

@@ -21,9 +21,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from normkit.api import WhatIf, rules_for, schema
+from normkit.budget.checking import check, find_named_pack
 from normkit.budget.model import Budget, Report
-from normkit.core.runtime import RuleSet
+from normkit.budget.schemas import SCHEMAS
+from normkit.budget.schemas import schema as budget_schema
 from normkit.core.errors import Location, NormkitError
+from normkit.core.loader import read_pack
+from normkit.core.registry import installed_packs
+from normkit.core.runtime import RuleSet
 from normkit.core.schema import Order
 from normkit.version import __version__
 
@@ -138,16 +144,33 @@ class Packs:
         hit = self._sets.get(name)
         if hit is not None:
             return hit
-        from normkit.api import load
-        from normkit.budget.checking import find_named_pack
-
         root = find_named_pack(name)
         with self._lock:
             hit = self._sets.get(name)
             if hit is None:
-                hit = load(root)
+                hit = rules_for(root)
                 self._sets[name] = hit
         return hit
+
+
+def quote_rules(packs: Packs, req: QuoteRequest) -> RuleSet:
+    """The rule set of a quote request: the named pack with the request's overrides, through
+    :func:`normkit.api.rules_for`'s :class:`~normkit.api.WhatIf` like every CLI command."""
+    return WhatIf(values=dict(req.overrides or {})).apply(packs.get(req.pack))
+
+
+def check_rules(packs: Packs, req: CheckRequest) -> RuleSet:
+    """The rule set of a check request: the named pack (``pack``, else the budget's) with the
+    budget's inline overlay (an overlay file cannot be named here)."""
+    budget = req.budget
+    name = req.pack or budget.pack
+    if name is None:
+        raise NormkitError("NK601", "the budget names no pack: give `pack` (an installed pack's name)", location=Location(path="pack"))
+    rules = packs.get(name)
+    if isinstance(budget.overlay, str):
+        raise NormkitError("NK904", "an overlay file cannot be named here; give the overlay inline (`overlay: {set: {...}}`)",
+                           location=Location(path="budget.overlay"))
+    return WhatIf(overlay=budget.overlay).apply(rules)
 
 
 def create_app(max_body: int = MAX_BODY) -> FastAPI:
@@ -182,9 +205,6 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
 
     @app.get("/v1/packs", response_model=list[PackInfo], summary="the installed packs (the only ones requests may name)")
     def list_packs() -> list[dict[str, Any]]:
-        from normkit.core.loader import read_pack
-        from normkit.core.registry import installed_packs
-
         out: list[dict[str, Any]] = []
         for path in installed_packs():
             try:
@@ -198,38 +218,20 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
     @app.get("/v1/schema/{kind}", summary="JSON Schema of an order, quote, trace node, overlay, budget or report",
              responses={404: ERRORS[404]})
     def get_schema(kind: Literal["order", "quote", "trace", "overlay", "budget", "report"]) -> dict[str, Any]:
-        from normkit.api import schema
-        from normkit.budget.schemas import SCHEMAS
-        from normkit.budget.schemas import schema as budget_schema
-
         return budget_schema(kind) if kind in SCHEMAS else schema(kind)
 
     @app.post("/v1/quote", summary="price an order with an installed pack",
               responses={200: {"description": "the quote (normkit.quote/1; GET /v1/schema/quote)",
                                "content": {"application/json": {"schema": {"type": "object"}}}}, **ERRORS})
     def post_quote(req: QuoteRequest) -> Response:
-        rules = packs.get(req.pack)
-        if req.overrides:
-            rules = rules.with_overrides(req.overrides, label="what-if")
+        rules = quote_rules(packs, req)
         q = rules.quote(req.order, at=req.at)
         return Response(q.to_json(trace=req.trace, indent=None), media_type="application/json")
 
     @app.post("/v1/check", response_model=Report, summary="check a budget or settlement against the norm ceilings",
               responses={**ERRORS})
     def post_check(req: CheckRequest) -> Response:
-        from normkit.budget.checking import check
-
-        budget = req.budget
-        name = req.pack or budget.pack
-        if name is None:
-            raise NormkitError("NK601", "the budget names no pack: give `pack` (an installed pack's name)", location=Location(path="pack"))
-        rules = packs.get(name)
-        if isinstance(budget.overlay, str):
-            raise NormkitError("NK904", "an overlay file cannot be named here; give the overlay inline (`overlay: {set: {...}}`)",
-                               location=Location(path="budget.overlay"))
-        if budget.overlay is not None:
-            rules = rules.with_overlay(budget.overlay)
-        report = check(budget, rules=rules, at=req.at, trace=req.trace)
+        report = check(req.budget, rules=check_rules(packs, req), at=req.at, trace=req.trace)
         return Response(report.to_json(indent=None), media_type="application/json")
 
     app.add_middleware(BodyLimit, limit=max_body)
