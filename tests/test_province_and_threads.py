@@ -10,7 +10,7 @@ import pytest
 from normkit.api import load
 from normkit.core.compiler import build
 from normkit.core.errors import NormkitError, NormkitErrors
-from normkit.core.lint import ceiling_findings
+from normkit.media.ceilings import ceiling_findings
 
 from normkit_testpaths import EXAMPLES
 

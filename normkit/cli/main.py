@@ -155,6 +155,7 @@ def cmd_price(args: Any) -> int:
 
 
 def cmd_packs(args: Any) -> int:
+    import normkit.api  # noqa: F401  (the domains register their pack sections on import)
     from normkit.core.loader import read_pack
     from normkit.core.registry import installed_packs
 
@@ -194,6 +195,7 @@ def cmd_show(args: Any) -> int:
 
 
 def cmd_lint(args: Any) -> int:
+    import normkit.api  # noqa: F401  (the domains register their pack sections on import)
     from normkit.core.lint import lint
 
     return lint(args.pack_dir, args.json)

@@ -17,6 +17,7 @@ from typing import Any
 
 from normkit.version import __version__
 from normkit.core.compiled import CompiledSet
+from normkit.core.extensions import registered
 from normkit.core.loader import content_hash
 
 _ALLOWED = {
@@ -42,7 +43,7 @@ def cache_dir() -> Path | None:
     return Path(base)
 
 
-_COMPILER_FILES = ("compiled.py", "compiler.py", "schema.py", "loader.py", "units.py", "lang/typecheck.py", "lang/syntax.py")
+_COMPILER_FILES = ("compiled.py", "compiler.py", "schema.py", "sections.py", "extensions.py", "loader.py", "units.py", "lang/typecheck.py", "lang/syntax.py")
 _compiler_hash: str | None = None
 
 
@@ -53,9 +54,10 @@ def compiler_hash() -> str:
     if _compiler_hash is None:
         h = hashlib.sha256(__version__.encode())
         here = Path(__file__).resolve().parent
-        for name in _COMPILER_FILES:
+        files = [here / name for name in _COMPILER_FILES] + [f for d in registered() for f in d.compiled_form_files]
+        for path in files:
             try:
-                h.update((here / name).read_bytes())
+                h.update(path.read_bytes())
             except OSError:
                 pass
         _compiler_hash = h.hexdigest()

@@ -130,53 +130,6 @@ class AdjustmentC:
 
 
 @dataclass(slots=True)
-class LineC:
-    component: str
-    resource: str
-    label: Label
-    quantity: Decimal
-    unit: str
-    powers: Powers
-    grade: str | None
-    scale: str | None
-    step: int | None
-    steps: int | None
-    verified: bool
-    why: str | None
-    rate_text: str
-    rate_ir: tuple
-    rate_unit: str
-    factor: tuple[int, int] | None  # quantity × rate × n/d = VND; None until the rate card has the row
-    location: str
-
-
-@dataclass(slots=True)
-class NormC:
-    code: str
-    name: Label
-    output_unit: str
-    duration: Decimal | None  # seconds
-    duration_text: str | None
-    valid_from: dt.date
-    valid_to: dt.date | None
-    source: str | None
-    verified: bool
-    why: str | None
-    notes: list[str]
-    lines: list[LineC]
-    pack: str
-    location: str
-    replaces: str | None = None  # pack whose entry of the same code this one replaces
-    medium: str | None = None
-    derive_from: str | None = None  # base entry whose lines (some components) this one scales
-    derive_components: list[str] | None = None
-    factor_text: str | None = None
-    factor_ir: tuple | None = None
-    factor_source: str | None = None
-    supplied_by: str | None = None
-
-
-@dataclass(slots=True)
 class InputC:
     name: str
     label: Label
@@ -188,35 +141,6 @@ class InputC:
     min: Decimal | None
     max: Decimal | None
     choices: list[str] | None
-    pack: str
-    location: str
-
-
-@dataclass(slots=True)
-class ExtraC:
-    id: str
-    label: Label
-    text: str
-    ir: tuple
-    when_text: str | None
-    when_ir: tuple | None
-    source: str | None
-    pack: str
-    location: str
-
-
-@dataclass(slots=True)
-class CheckC:
-    id: str
-    label: Label
-    text: str
-    ir: tuple
-    message: Label
-    media: list[str] | None
-    requires: list[str]
-    override: str | None
-    uses_duration: bool
-    source: str | None
     pack: str
     location: str
 
@@ -251,11 +175,10 @@ class CompiledSet:
     tables: dict[str, TableC]
     formulas: dict[str, FormulaC]
     adjustments: dict[str, AdjustmentC]
-    norms: dict[str, NormC]
     inputs: dict[str, InputC]
-    extras: list[ExtraC]
-    checks: list[CheckC] = field(default_factory=list)
-    replaced_norms: dict[str, NormC] = field(default_factory=dict)  # national entries a province replaced
+    # each registered domain's compiled part, by domain name (see normkit.core.extensions);
+    # read it through the domain's accessor, e.g. normkit.media.compiled.media_part
+    domains: dict[str, object] = field(default_factory=dict)
 
     @property
     def root(self) -> PackInfo:

@@ -1,4 +1,5 @@
-"""``normkit lint``: check a pack and everything it extends; report every problem."""
+"""``normkit lint``: check a pack and everything it extends; report every problem (the core's
+and each registered domain's lint step, e.g. media's provincial ceilings)."""
 
 from __future__ import annotations
 
@@ -7,50 +8,30 @@ from pathlib import Path
 from typing import Any
 
 from normkit.core.compiled import CompiledSet
-from normkit.core.build_locations import loc_from
-from normkit.core.errors import Location, NormkitError, NormkitErrors
+from normkit.core.errors import NormkitErrors
+from normkit.core.extensions import DomainLint, registered
 
 
-def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
-    """Norms are ceilings: a provincial entry may not exceed the national one, line by line."""
-    out: list[NormkitError] = []
-    for code, national in c.replaced_norms.items():
-        local = c.norms[code]
-        if not national.lines and national.supplied_by:
-            continue  # the national lines were not readable: the province supplies them, nothing to compare
-        limits: dict[tuple, Any] = {}
-        for line in national.lines:
-            key = (line.component, line.resource, line.scale, line.step)
-            limits[key] = limits.get(key, 0) + line.quantity
-        used: dict[tuple, Any] = {}
-        for line in local.lines:
-            key = (line.component, line.resource, line.scale, line.step)
-            used[key] = used.get(key, 0) + line.quantity
-            where = _loc(line.location)
-            if key not in limits:
-                out.append(NormkitError("NK209", f"norm {code} ({local.pack}): {line.component} line {line.resource} is not in the national entry of pack {national.pack}",
-                                        location=where, hint="a provincial norm may only lower or keep the national lines"))
-            elif used[key] > limits[key]:
-                out.append(NormkitError("NK209", f"norm {code} ({local.pack}): {line.component} {line.resource} is {used[key]} {line.unit}, above the national maximum {limits[key]} {line.unit} ({national.pack})",
-                                        location=where))
-    return out
-
-
-def _loc(text: str) -> Location:
-    return loc_from(text)
+def domain_lints(c: CompiledSet) -> list[DomainLint]:
+    """Every registered domain's lint step on ``c``."""
+    return [d.lint(c) for d in registered() if d.lint is not None]
 
 
 def lint(pack_dir: str, as_json: bool) -> int:
     from normkit.core.compiler import build
 
     c = build(Path(pack_dir))
-    problems = ceiling_findings(c)
+    reports = domain_lints(c)
+    problems = [e for r in reports for e in r.findings]
+    counts = {"parameters": len(c.params), "tables": len(c.tables), "formulas": len(c.formulas), "adjustments": len(c.adjustments)}
+    for r in reports:
+        counts.update(r.counts)
+    counts["inputs"] = len(c.inputs)
     summary: dict[str, Any] = {
         "ok": not problems,
         "packs": [{"id": p.id, "version": p.version, "hash": p.hash} for p in c.packs],
-        "counts": {"parameters": len(c.params), "tables": len(c.tables), "formulas": len(c.formulas),
-                   "adjustments": len(c.adjustments), "norms": len(c.norms), "inputs": len(c.inputs)},
-        "unverified": sorted(_unverified(c)),
+        "counts": counts,
+        "unverified": sorted(_unverified(c).union(*(r.unverified for r in reports))),
     }
     if problems:
         raise NormkitErrors(problems)
@@ -79,7 +60,4 @@ def _unverified(c: CompiledSet) -> set[str]:
     for f in c.formulas.values():
         if not f.verified:
             out.add(f"formula {f.name}")
-    for n in c.norms.values():
-        if not n.verified or any(not line.verified for line in n.lines):
-            out.add(f"norm {n.code}")
     return out

@@ -18,10 +18,9 @@ from pydantic import BaseModel, ValidationError
 
 from normkit.core.numbers import CTX
 from normkit.core.errors import ErrorCollector, Location, NormkitError
-from normkit.core.schema import PackDocument, PackFile
+from normkit.core.sections import CORE_SECTIONS, pack_document_model, pack_file_model, section_specs
 from normkit.core.io.yaml import SourceMap, decode_text, parse_text
 
-SECTIONS = ("sources", "units", "inputs", "parameters", "tables", "formulas", "adjustments", "norms")
 MAX_PACK_FILES = 200
 
 
@@ -38,10 +37,10 @@ class Defined:
 @dataclass
 class PackSource:
     root: Path
-    manifest: PackDocument
+    manifest: Any  # the pack.yaml model: core PackDocument plus the registered sections
     content_hash: str
-    sections: dict[str, dict[str, Defined]] = field(default_factory=dict)
-    pricing: list[Defined] = field(default_factory=list)
+    sections: dict[str, dict[str, Defined]] = field(default_factory=dict)  # keyed sections: name -> definition
+    blocks: dict[str, list[Defined]] = field(default_factory=dict)  # one-value sections (a domain's `pricing:`), per file
     manifest_location: Location | None = None
     manifest_map: SourceMap | None = None
 
@@ -105,7 +104,7 @@ def validate(model: type[BaseModel], data: Any, smap: SourceMap, prefix: tuple =
         raise validation_error(exc, data, smap, prefix) from None
 
 
-def pack_files(root: Path, manifest: PackDocument | None = None) -> list[Path]:
+def pack_files(root: Path, manifest: Any = None) -> list[Path]:
     files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.name not in ("pack.yaml", "pack.yml") and p.is_file())
     if manifest is not None and manifest.files is not None:
         wanted = [root / f for f in manifest.files]
@@ -144,9 +143,11 @@ def read_pack(root: str | os.PathLike[str]) -> PackSource:
     data, smap = _read(manifest_path)
     if not isinstance(data, dict):
         raise NormkitError("NK201", "pack.yaml must be a mapping", location=Location(str(manifest_path), 1, 1))
-    manifest: PackDocument = validate(PackDocument, data, smap)
-    pack = PackSource(root, manifest, content_hash(root), {s: {} for s in SECTIONS},
+    manifest = validate(pack_document_model(), data, smap)
+    keyed, blocks = _section_names()
+    pack = PackSource(root, manifest, content_hash(root), {s: {} for s in keyed}, {s: [] for s in blocks},
                       manifest_location=Location(str(manifest_path), 1, 1), manifest_map=smap)
+    file_model = pack_file_model()
     _collect(pack, data, smap, manifest, errors)
     for path in pack_files(root, manifest):
         try:
@@ -155,7 +156,7 @@ def read_pack(root: str | os.PathLike[str]) -> PackSource:
                 continue
             if not isinstance(fdata, dict):
                 raise NormkitError("NK201", "a pack file must be a mapping of sections", location=Location(str(path), 1, 1))
-            model: PackFile = validate(PackFile, fdata, fmap)
+            model = validate(file_model, fdata, fmap)
             _collect(pack, fdata, fmap, model, errors)
         except NormkitError as e:
             errors.add(e)
@@ -171,8 +172,14 @@ def _read(path: Path) -> tuple[Any, SourceMap]:
     return parse_text(decode_text(raw, str(path)), str(path))
 
 
+def _section_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The keyed sections (core ones, then the registered domains') and the one-value ones."""
+    specs = section_specs()
+    return CORE_SECTIONS + tuple(s.name for s in specs if s.keyed), tuple(s.name for s in specs if not s.keyed)
+
+
 def _collect(pack: PackSource, data: dict, smap: SourceMap, model: Any, errors: ErrorCollector) -> None:
-    for section in SECTIONS:
+    for section in pack.sections:
         entries = getattr(model, section)
         for name, entry in entries.items():
             path = (section, name)
@@ -182,5 +189,7 @@ def _collect(pack: PackSource, data: dict, smap: SourceMap, model: Any, errors: 
                 errors.add(NormkitError("NK203", f"{section[:-1]} {name!r} is defined twice (also at {existing.location})", location=loc))
                 continue
             pack.sections[section][name] = Defined(entry, loc, smap, path)
-    if model.pricing is not None:
-        pack.pricing.append(Defined(model.pricing, smap.locate(("pricing",)), smap, ("pricing",)))
+    for section in pack.blocks:
+        value = getattr(model, section)
+        if value is not None:
+            pack.blocks[section].append(Defined(value, smap.locate((section,)), smap, (section,)))

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from normkit.budget.model import Budget, Report
 from normkit.core.runtime import RuleSet
 from normkit.core.errors import Location, NormkitError
-from normkit.core.schema import Order
+from normkit.media.schema import Order
 from normkit.version import __version__
 
 MAX_BODY = 1_000_000
