@@ -195,8 +195,7 @@ def cmd_show(args: Any) -> int:
 
 
 def cmd_lint(args: Any) -> int:
-    import normkit.api  # noqa: F401  (the domains register their pack sections on import)
-    from normkit.core.lint import lint
+    from normkit.cli.lint import lint
 
     return lint(args.pack_dir, args.json)
 

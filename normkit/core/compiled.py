@@ -177,7 +177,7 @@ class CompiledSet:
     adjustments: dict[str, AdjustmentC]
     inputs: dict[str, InputC]
     # each registered domain's compiled part, by domain name (see normkit.core.extensions);
-    # read it through the domain's accessor, e.g. normkit.media.compiled.media_part
+    # each domain reads its own part through an accessor of its own
     domains: dict[str, object] = field(default_factory=dict)
 
     @property

@@ -2,7 +2,7 @@
 lint steps to the domain-free engine, without the engine knowing the domain.
 
 A domain describes itself once as a :class:`Domain` and calls :func:`register_domain` when its
-package is imported (``import normkit.media`` does; :mod:`normkit.api` imports the domains). Then:
+package is imported (the media package does; :mod:`normkit.api` imports the domains). Then:
 
 - pack files may hold the domain's sections (:mod:`normkit.core.sections` composes the pack-file
   models from the core sections and the registered ones: validation keeps exact file positions,
@@ -24,12 +24,15 @@ A second domain needs no edit of the compiler::
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.sections import SectionSpec, add_sections
+
+__all__ = ["BuildApi", "Domain", "DomainLint", "SectionSpec", "register_domain", "registered"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from normkit.core.compiled import CompiledSet, InputC

@@ -1,13 +1,13 @@
-"""``normkit lint``: check a pack and everything it extends; report every problem (the core's
-and each registered domain's lint step, e.g. media's provincial ceilings)."""
+"""Lint a pack set: build it (every error at once), then run each registered domain's lint
+step (e.g. media's provincial ceilings); the summary ``normkit lint`` prints (normkit.cli.lint)."""
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from normkit.core.compiled import CompiledSet
+from normkit.core.compiled import CompiledSet, PackInfo
 from normkit.core.errors import NormkitErrors
 from normkit.core.extensions import DomainLint, registered
 
@@ -17,36 +17,39 @@ def domain_lints(c: CompiledSet) -> list[DomainLint]:
     return [d.lint(c) for d in registered() if d.lint is not None]
 
 
-def lint(pack_dir: str, as_json: bool) -> int:
-    from normkit.core.compiler import build
+@dataclass(frozen=True, slots=True)
+class LintSummary:
+    """What ``normkit lint`` reports for a pack set without problems."""
 
-    c = build(Path(pack_dir))
+    root: PackInfo
+    packs: list[PackInfo]
+    counts: dict[str, int]  # parameters, tables, formulas, adjustments, each domain's counts, inputs
+    unverified: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": True, "packs": [{"id": p.id, "version": p.version, "hash": p.hash} for p in self.packs],
+                "counts": self.counts, "unverified": self.unverified}
+
+
+def lint_compiled(c: CompiledSet) -> LintSummary:
+    """Run every domain's lint step on ``c``; raises NormkitErrors with every problem found."""
     reports = domain_lints(c)
     problems = [e for r in reports for e in r.findings]
+    if problems:
+        raise NormkitErrors(problems)
     counts = {"parameters": len(c.params), "tables": len(c.tables), "formulas": len(c.formulas), "adjustments": len(c.adjustments)}
     for r in reports:
         counts.update(r.counts)
     counts["inputs"] = len(c.inputs)
-    summary: dict[str, Any] = {
-        "ok": not problems,
-        "packs": [{"id": p.id, "version": p.version, "hash": p.hash} for p in c.packs],
-        "counts": counts,
-        "unverified": sorted(_unverified(c).union(*(r.unverified for r in reports))),
-    }
-    if problems:
-        raise NormkitErrors(problems)
-    if as_json:
-        print(json.dumps(summary, ensure_ascii=False, indent=2))
-        return 0
-    from normkit.cli.render import console
+    return LintSummary(c.root, list(c.packs), counts, sorted(_unverified(c).union(*(r.unverified for r in reports))))
 
-    con = console()
-    con.print(f"[green]ok[/green] {c.root.id} {c.root.version}: " + ", ".join(f"{n} {k}" for k, n in summary["counts"].items() if n)
-              + f" (packs: {', '.join(p.id for p in c.packs)})")
-    if summary["unverified"]:
-        con.print(f"[yellow]{len(summary['unverified'])} unverified item(s)[/yellow] (shown in every trace that uses them): "
-                  + ", ".join(summary["unverified"][:8]) + (" …" if len(summary["unverified"]) > 8 else ""))
-    return 0
+
+def lint_pack(pack_dir: str | Path) -> LintSummary:
+    """Build the pack at ``pack_dir`` (and everything it extends) and lint it. The domains whose
+    sections the pack uses must be registered (``import normkit.api`` registers them all)."""
+    from normkit.core.compiler import build
+
+    return lint_compiled(build(Path(pack_dir)))
 
 
 def _unverified(c: CompiledSet) -> set[str]:

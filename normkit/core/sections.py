@@ -72,7 +72,7 @@ def _composed() -> tuple[type[BaseModel], type[BaseModel]]:
         if not _models:
             fields: dict[str, Any] = {}
             for spec in section_specs():
-                default = Field(default_factory=dict, description=spec.description) if spec.keyed else Field(default=None, description=spec.description)
+                default: Any = Field(default_factory=dict, description=spec.description) if spec.keyed else Field(default=None, description=spec.description)
                 fields[spec.name] = (spec.annotation, default)
             if fields:
                 sections = create_model("Sections", __base__=Sections, __module__=Sections.__module__, __doc__=Sections.__doc__, **fields)

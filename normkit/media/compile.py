@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from normkit.core.build_locations import loc_from
 from normkit.core.compiler import MISSING
@@ -293,7 +293,7 @@ def norm_line(build: NormBuild, code: str, i: int, line: NormLine, d: Defined) -
 class LineConsts:
     """The fixed fields of one norm line, for checking a rate expression against it."""
 
-    FIELDS = {"resource": STR, "scale": STR, "grade": STR, "step": PLAIN, "steps": PLAIN}
+    FIELDS: ClassVar[dict[str, Type]] = {"resource": STR, "scale": STR, "grade": STR, "step": PLAIN, "steps": PLAIN}
 
     def __init__(self, line: NormLine, code: str, loc: Location) -> None:
         self.line, self.code, self.loc = line, code, loc

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from normkit.core.compiled import CompiledSet
 from normkit.core.lang.typecheck import Powers
@@ -37,7 +38,7 @@ class LineC:
     verified: bool
     why: str | None
     rate_text: str
-    rate_ir: tuple
+    rate_ir: tuple[Any, ...]
     rate_unit: str
     factor: tuple[int, int] | None  # quantity × rate × n/d = VND; None until the rate card has the row
     location: str
@@ -64,7 +65,7 @@ class NormC:
     derive_from: str | None = None  # base entry whose lines (some components) this one scales
     derive_components: list[str] | None = None
     factor_text: str | None = None
-    factor_ir: tuple | None = None
+    factor_ir: tuple[Any, ...] | None = None
     factor_source: str | None = None
     supplied_by: str | None = None
 
@@ -74,9 +75,9 @@ class ExtraC:
     id: str
     label: Label
     text: str
-    ir: tuple
+    ir: tuple[Any, ...]
     when_text: str | None
-    when_ir: tuple | None
+    when_ir: tuple[Any, ...] | None
     source: str | None
     pack: str
     location: str
@@ -87,7 +88,7 @@ class CheckC:
     id: str
     label: Label
     text: str
-    ir: tuple
+    ir: tuple[Any, ...]
     message: Label
     media: list[str] | None
     requires: list[str]
