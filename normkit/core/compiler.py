@@ -29,7 +29,7 @@ from normkit.core.schema import (
 )
 from normkit.core.quantity import parse_quantity
 from normkit.core.registry import find_pack
-from normkit.core.units import VOCABULARY, UnitDef, Vocabulary, build_unit_table, format_powers, parse_unit_def, pint_registry
+from normkit.core.units import VOCABULARY, UnitDef, UnitTable, Vocabulary, build_unit_table, format_powers, parse_unit_def, pint_registry
 
 MISSING: Powers = (("__missing__", 1),)  # the unit of a per-row table's row the rate card does not have yet
 
@@ -139,6 +139,34 @@ class Builder:
 
     # ---- the passes ---------------------------------------------------------------------
     def run(self) -> CompiledSet:
+        """The passes, in order; each reports every error it finds before the next one runs."""
+        table = self.check_units()
+        self.check_values()
+        self.errors.raise_if_any()
+        self.check_formulas()
+        domains = self.run_domains()
+        money, money_pack = Money(), "normkit"
+        for pack in self.packs:
+            if pack.manifest.money is not None:
+                money, money_pack = pack.manifest.money, pack.id
+        return CompiledSet(
+            normkit_version=__version__,
+            packs=[self.pack_info(p) for p in self.packs],
+            units=self.vocab.units,
+            unit_base=table.base,
+            money=money,
+            money_pack=money_pack,
+            sources=self.sources,
+            params=self.params,
+            tables=self.tables,
+            formulas=self.formulas,
+            adjustments=self.adjustments,
+            inputs=self.inputs,
+            domains=domains,
+        )
+
+    def check_units(self) -> UnitTable:
+        """The unit vocabulary (normkit's and the packs' own units) and its exact conversion table."""
         self.vocab = self.build_vocabulary()
         self.errors.raise_if_any()
         try:
@@ -150,6 +178,10 @@ class Builder:
         except Exception as exc:  # pint's own errors on a bad unit definition
             raise NormkitError("NK310", f"a unit definition is invalid: {exc}") from None
         self.is_unit = lambda name: self.vocab.canonical(name) is not None
+        return table
+
+    def check_values(self) -> None:
+        """Sources, inputs, parameters and tables of every pack."""
         for pack in self.packs:
             for name, d in pack.sections["sources"].items():
                 self.sources[f"{pack.id}:{name}"] = d.model
@@ -166,8 +198,9 @@ class Builder:
             for name, d in pack.sections["tables"].items():
                 self.attempt(self.add_table, pack, name, d)
         self.check_clashes()
-        self.errors.raise_if_any()
-        # formulas and adjustments: declare all signatures first, then check bodies
+
+    def check_formulas(self) -> None:
+        """Formulas and adjustments: every signature first, then the bodies, then cycles."""
         self.formula_defs: dict[str, tuple[PackSource, Defined]] = {}
         for pack in self.packs:
             for section in ("formulas", "adjustments"):
@@ -191,26 +224,6 @@ class Builder:
         self.errors.raise_if_any()
         self.mark_item_dependent()
         self.errors.raise_if_any()
-        domains = self.run_domains()
-        money, money_pack = Money(), "normkit"
-        for pack in self.packs:
-            if pack.manifest.money is not None:
-                money, money_pack = pack.manifest.money, pack.id
-        return CompiledSet(
-            normkit_version=__version__,
-            packs=[self.pack_info(p) for p in self.packs],
-            units=self.vocab.units,
-            unit_base=table.base,
-            money=money,
-            money_pack=money_pack,
-            sources=self.sources,
-            params=self.params,
-            tables=self.tables,
-            formulas=self.formulas,
-            adjustments=self.adjustments,
-            inputs=self.inputs,
-            domains=domains,
-        )
 
     def run_domains(self) -> dict[str, object]:
         """Each registered domain's compile step, in registration order: its compiled part."""

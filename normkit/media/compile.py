@@ -67,11 +67,12 @@ def compile_media(api: BuildApi) -> MediaCompiled:
     """The media part of a pack set; errors go to ``api.errors`` (the core raises them all)."""
     part = MediaCompiled()
     rates = merge_rates(api.packs)
-    part.rates = {c: RateC(c, r.model.rate, r.pack.id, str(r.block.smap.locate(r.block.path + (c, "rate"))), r.model.label)
+    part.rates = {c: RateC(component=c, text=r.model.rate, pack=r.pack.id, label=r.model.label,
+                           location=str(r.block.smap.locate(r.block.path + (c, "rate"))))
                   for c, r in rates.items()}
     item_types = compile_extras(api, part)
     compile_checks(api, part, item_types)
-    build = NormBuild(api, rates, part)
+    build = NormBuild(api=api, rates=rates, part=part)
     for pack in api.packs:
         for code, d in pack.sections["norms"].items():
             api.attempt(add_norm, build, pack, code, d)
@@ -86,7 +87,7 @@ def merge_rates(packs: list[PackSource]) -> dict[str, RateDef]:
             for comp in COMPONENTS:
                 c = getattr(d.model, comp)
                 if c is not None:
-                    comps[comp] = RateDef(pack, d, c)
+                    comps[comp] = RateDef(pack=pack, block=d, model=c)
     return comps
 
 
@@ -97,7 +98,7 @@ def _merged(packs: list[PackSource], attr: str) -> dict[str, ItemDef]:
     for pack in packs:
         for d in pack.blocks["pricing"]:
             for i, x in enumerate(getattr(d.model, attr)):
-                out[x.id] = ItemDef(pack, d, i, x)
+                out[x.id] = ItemDef(pack=pack, block=d, index=i, model=x)
     return out
 
 
@@ -124,8 +125,8 @@ def _extra(api: BuildApi, x: ItemDef, item_types: dict[str, Type]) -> ExtraC:
     when_ir = None
     if e.when:
         _wt, when_ir = api.check(api.expression(e.when, d.smap, path + ("when",)), scope, BOOL)
-    return ExtraC(e.id, e.label, e.expr, ir, e.when, when_ir, api.source_key(x.pack, e.source, d.location), x.pack.id,
-                  str(d.smap.locate(path)))
+    return ExtraC(id=e.id, label=e.label, text=e.expr, ir=ir, when_text=e.when, when_ir=when_ir,
+                  source=api.source_key(x.pack, e.source, d.location), pack=x.pack.id, location=str(d.smap.locate(path)))
 
 
 def compile_checks(api: BuildApi, part: MediaCompiled, item_types: dict[str, Type]) -> None:
@@ -147,9 +148,9 @@ def _check(api: BuildApi, cid: str, x: ItemDef, item_types: dict[str, Type]) -> 
         raise NormkitError("NK303", f"check {cid!r}: the override input {chk.override!r} must be text (the reason)", location=d.smap.locate(path))
     expr = api.expression(chk.expr, d.smap, path + ("expr",))
     _t, ir = api.check(expr, api.scope(item=dict(item_types)), BOOL)
-    return CheckC(cid, chk.label, chk.expr, ir, chk.message, list(chk.media) if chk.media else None, list(chk.requires),
-                  chk.override, "norm_duration" in expr.names, api.source_key(x.pack, chk.source, d.location),
-                  x.pack.id, str(d.smap.locate(path)))
+    return CheckC(id=cid, label=chk.label, text=chk.expr, ir=ir, message=chk.message, media=list(chk.media) if chk.media else None,
+                  requires=list(chk.requires), override=chk.override, uses_duration="norm_duration" in expr.names,
+                  source=api.source_key(x.pack, chk.source, d.location), pack=x.pack.id, location=str(d.smap.locate(path)))
 
 
 def derive_norms(errors: ErrorCollector, part: MediaCompiled) -> None:
@@ -204,9 +205,9 @@ def add_norm(build: NormBuild, pack: PackSource, code: str, d: Defined) -> None:
             errors.add(e)
     errors.raise_if_any()
     valid = m.valid or pack.manifest.valid
-    norm = NormC(code, m.name, m.output_unit, duration, m.duration, valid.from_, valid.to, src,
-                 api.verified(m.verified, src), m.why, list(m.notes), lines, pack.id, str(d.location), medium=m.medium,
-                 supplied_by=m.supplied_by)
+    norm = NormC(code=code, name=m.name, output_unit=m.output_unit, duration=duration, duration_text=m.duration,
+                 valid_from=valid.from_, valid_to=valid.to, source=src, verified=api.verified(m.verified, src), why=m.why,
+                 notes=list(m.notes), lines=lines, pack=pack.id, location=str(d.location), medium=m.medium, supplied_by=m.supplied_by)
     if m.derive is not None:
         item = dict(NORM_FIELDS)
         item["item_quantity"] = PLAIN
@@ -246,7 +247,7 @@ def line_quantity(api: BuildApi, code: str, line: NormLine, qloc: Location) -> L
     want = COMPONENT_UNITS.get(line.component)
     if want and api.algebra.factor(powers, ((want, 1),)) is None:
         raise NormkitError("NK311", f"norm {code}: a {line.component} line is measured in {want}, not {unit_text}", location=qloc)
-    return LineQuantity(qty, unit_text, powers)
+    return LineQuantity(value=qty, unit=unit_text, powers=powers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,12 +273,12 @@ def line_rate(build: NormBuild, code: str, i: int, line: NormLine, q: LineQuanti
     scope = MediaScope(api.scope(), line=LineConsts(line, code, loc), lines=False)
     rate_t, rate_ir = api.check(expr, scope)
     if rate_t.unit == MISSING:
-        return LineRate(comp.model.rate, rate_ir)
+        return LineRate(text=comp.model.rate, ir=rate_ir)
     f = api.algebra.factor(api.algebra.mul(q.powers, rate_t.unit), MONEY)
     if f is None:
         raise NormkitError("NK311", f"norm {code} line {i + 1}: {q.unit} × {rate_t} is not money (VND)",
                            location=qloc, hint=f"the {line.component} rate `{comp.model.rate}` must be VND per {q.unit}")
-    return LineRate(comp.model.rate, rate_ir, str(rate_t), (f.numerator, f.denominator))
+    return LineRate(text=comp.model.rate, ir=rate_ir, unit=str(rate_t), factor=(f.numerator, f.denominator))
 
 
 def norm_line(build: NormBuild, code: str, i: int, line: NormLine, d: Defined) -> LineC:
@@ -285,9 +286,10 @@ def norm_line(build: NormBuild, code: str, i: int, line: NormLine, d: Defined) -
     qloc = d.smap.locate(path + ("quantity",), 0)
     q = line_quantity(build.api, code, line, qloc)
     rate = line_rate(build, code, i, line, q, d.smap.locate(path), qloc)
-    return LineC(line.component, line.resource, line.label, q.value, q.unit, q.powers, line.grade, line.scale, line.step, line.steps,
-                 line.verified if line.verified is not None else True, line.why, rate.text, rate.ir, rate.unit, rate.factor,
-                 str(d.smap.locate(path)))
+    return LineC(component=line.component, resource=line.resource, label=line.label, quantity=q.value, unit=q.unit, powers=q.powers,
+                 grade=line.grade, scale=line.scale, step=line.step, steps=line.steps,
+                 verified=line.verified if line.verified is not None else True, why=line.why,
+                 rate_text=rate.text, rate_ir=rate.ir, rate_unit=rate.unit, factor=rate.factor, location=str(d.smap.locate(path)))
 
 
 class LineConsts:
