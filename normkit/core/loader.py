@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from normkit.core.numbers import CTX
 from normkit.core.errors import ErrorCollector, Location, NormkitError
+from normkit.core.schema import PackDocument, PackFile
 from normkit.core.sections import CORE_SECTIONS, pack_document_model, pack_file_model, section_specs
 from normkit.core.io.yaml import SourceMap, decode_text, parse_text
 
@@ -37,7 +38,7 @@ class Defined:
 @dataclass
 class PackSource:
     root: Path
-    manifest: Any  # the pack.yaml model: core PackDocument plus the registered sections
+    manifest: PackDocument  # with the registered domains' sections (normkit.core.sections)
     content_hash: str
     sections: dict[str, dict[str, Defined]] = field(default_factory=dict)  # keyed sections: name -> definition
     blocks: dict[str, list[Defined]] = field(default_factory=dict)  # one-value sections (a domain's `pricing:`), per file
@@ -104,7 +105,7 @@ def validate(model: type[BaseModel], data: Any, smap: SourceMap, prefix: tuple =
         raise validation_error(exc, data, smap, prefix) from None
 
 
-def pack_files(root: Path, manifest: Any = None) -> list[Path]:
+def pack_files(root: Path, manifest: PackDocument | None = None) -> list[Path]:
     files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.name not in ("pack.yaml", "pack.yml") and p.is_file())
     if manifest is not None and manifest.files is not None:
         wanted = [root / f for f in manifest.files]
@@ -143,7 +144,7 @@ def read_pack(root: str | os.PathLike[str]) -> PackSource:
     data, smap = _read(manifest_path)
     if not isinstance(data, dict):
         raise NormkitError("NK201", "pack.yaml must be a mapping", location=Location(str(manifest_path), 1, 1))
-    manifest = validate(pack_document_model(), data, smap)
+    manifest: PackDocument = validate(pack_document_model(), data, smap)
     keyed, blocks = _section_names()
     pack = PackSource(root, manifest, content_hash(root), {s: {} for s in keyed}, {s: [] for s in blocks},
                       manifest_location=Location(str(manifest_path), 1, 1), manifest_map=smap)
@@ -156,7 +157,7 @@ def read_pack(root: str | os.PathLike[str]) -> PackSource:
                 continue
             if not isinstance(fdata, dict):
                 raise NormkitError("NK201", "a pack file must be a mapping of sections", location=Location(str(path), 1, 1))
-            model = validate(file_model, fdata, fmap)
+            model: PackFile = validate(file_model, fdata, fmap)
             _collect(pack, fdata, fmap, model, errors)
         except NormkitError as e:
             errors.add(e)

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import Field, create_model
 
 from normkit.core.schema import Manifest, PackDocument, PackFile, Sections
 
@@ -35,7 +35,7 @@ class SectionSpec:
 
 _lock = threading.Lock()
 _specs: dict[str, tuple[SectionSpec, ...]] = {}  # domain name -> its sections
-_models: dict[str, type[BaseModel]] = {}
+_models: dict[str, Any] = {}  # "PackFile" / "PackDocument" -> the composed model
 
 
 def add_sections(domain: str, specs: tuple[SectionSpec, ...]) -> None:
@@ -54,17 +54,17 @@ def section_specs() -> tuple[SectionSpec, ...]:
     return tuple(s for specs in _specs.values() for s in specs)
 
 
-def pack_file_model() -> type[BaseModel]:
+def pack_file_model() -> type[PackFile]:
     """``PackFile`` (any YAML file of a pack but ``pack.yaml``) with every registered section."""
     return _composed()[0]
 
 
-def pack_document_model() -> type[BaseModel]:
+def pack_document_model() -> type[PackDocument]:
     """``PackDocument`` (``pack.yaml``: the manifest and any section) with every registered section."""
     return _composed()[1]
 
 
-def _composed() -> tuple[type[BaseModel], type[BaseModel]]:
+def _composed() -> tuple[type[PackFile], type[PackDocument]]:
     """The core models with the registered sections appended to the core ones: same names,
     docstrings and field order as if the sections were written in :class:`Sections`, so the
     JSON Schemas do not show where a section comes from."""
@@ -76,8 +76,11 @@ def _composed() -> tuple[type[BaseModel], type[BaseModel]]:
                 fields[spec.name] = (spec.annotation, default)
             if fields:
                 sections = create_model("Sections", __base__=Sections, __module__=Sections.__module__, __doc__=Sections.__doc__, **fields)
-                _models["PackFile"] = create_model("PackFile", __base__=(sections,), __module__=PackFile.__module__, __doc__=PackFile.__doc__)
-                _models["PackDocument"] = create_model("PackDocument", __base__=(Manifest, sections), __module__=PackDocument.__module__,
+                # subclasses of the core models (so code typed against them holds), with the domain
+                # sections right after the core ones: pydantic orders fields by the reversed MRO
+                _models["PackFile"] = create_model("PackFile", __base__=(PackFile, sections), __module__=PackFile.__module__,
+                                                   __doc__=PackFile.__doc__)
+                _models["PackDocument"] = create_model("PackDocument", __base__=(PackDocument, sections), __module__=PackDocument.__module__,
                                                        __doc__=PackDocument.__doc__)
             else:
                 _models.update(PackFile=PackFile, PackDocument=PackDocument)

@@ -128,3 +128,8 @@ def media_part(compiled: CompiledSet) -> MediaCompiled:
         return MediaCompiled()
     assert isinstance(part, MediaCompiled)
     return part
+
+
+# every class the media part is made of: what a plain-data codec of the compiled set must know
+# (each registered under a stable tag, e.g. "media.NormC")
+PLAIN_CLASSES: tuple[type, ...] = (LineC, NormC, ExtraC, CheckC, RateC, MediaCompiled)
