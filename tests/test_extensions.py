@@ -278,3 +278,23 @@ def test_pack_schemas_show_the_media_sections_in_their_place(kind):
     core = ["sources", "units", "inputs", "parameters", "tables", "formulas", "adjustments"]
     assert props[props.index("sources"):props.index("sources") + 9] == core + ["norms", "pricing"]
     assert schema(kind)["title"] == {"pack": "PackDocument", "pack-file": "PackFile"}[kind]
+
+
+def test_a_domain_s_compile_code_enters_the_cache_key(tmp_path):
+    """Editing the code that decides a domain's compiled part must not let an old cache entry be read."""
+    code = tmp_path / "domain_compile.py"
+    code.write_text("# version 1\n", encoding="utf-8")
+    script = f"""
+        from pathlib import Path
+        from normkit.core import cache
+        from normkit.core.extensions import Domain, register_domain
+        register_domain(Domain("probe", compiled_form_files=(Path({str(code)!r}),)))
+        print(cache.compiler_hash())
+    """
+    first = _python(script)
+    code.write_text("# version 2\n", encoding="utf-8")
+    second = _python(script)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert first.stdout.strip() != second.stdout.strip()
+    again = _python(script)
+    assert again.stdout == second.stdout
