@@ -380,7 +380,7 @@ class Builder:
     def table_version(self, pack: PackSource, t: TableC, vi: int, v: TableVersion, d: Defined) -> TableVersionC:
         vpath = d.path + ("versions", vi)
         src = self.source_key(pack, v.source, d.smap.locate(vpath + ("source",)))
-        rows: dict[tuple, list[Row]] = {}
+        rows: dict[tuple[Any, ...], list[Row]] = {}
         width = len(t.keys) + 1
         for ri, raw in enumerate(v.rows):
             rpath = vpath + ("rows", ri)
@@ -554,7 +554,7 @@ class BuildScope:
         if not t.per_row:
             return TableSig(tuple(k for _, k in t.keys), num(t.powers))
 
-        def row_unit(key: tuple) -> Type | None:
+        def row_unit(key: tuple[Any, ...]) -> Type | None:
             norm_key = tuple(Decimal(k) if isinstance(k, int) else k for k in key)
             for layer in t.layers:
                 for v in layer:

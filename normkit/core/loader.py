@@ -50,7 +50,7 @@ class PackSource:
         return self.manifest.id
 
 
-def validation_error(exc: ValidationError, data: Any, smap: SourceMap, prefix: tuple = ()) -> NormkitError:
+def validation_error(exc: ValidationError, data: Any, smap: SourceMap, prefix: tuple[str | int, ...] = ()) -> NormkitError:
     """The pydantic errors of one document as normkit errors with file positions."""
     errors = ErrorCollector()
     for err in exc.errors(include_url=False):
@@ -69,7 +69,7 @@ def validation_error(exc: ValidationError, data: Any, smap: SourceMap, prefix: t
     raise AssertionError("no errors")  # pragma: no cover
 
 
-def _data_path(data: Any, loc: tuple) -> tuple:
+def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """Follow pydantic's loc through the data, skipping union-member tags it adds."""
     out: list[Any] = []
     cur = data
@@ -95,7 +95,7 @@ def _data_path(data: Any, loc: tuple) -> tuple:
     return tuple(out)
 
 
-def validate(model: type[BaseModel], data: Any, smap: SourceMap, prefix: tuple = ()) -> Any:
+def validate(model: type[BaseModel], data: Any, smap: SourceMap, prefix: tuple[str | int, ...] = ()) -> Any:
     try:
         # pydantic tries Decimal(text) on `Decimal | bool | text` fields; in normkit's own context, so the
         # caller's Decimal context (its flags and traps) is never touched
@@ -179,7 +179,7 @@ def _section_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return CORE_SECTIONS + tuple(s.name for s in specs if s.keyed), tuple(s.name for s in specs if not s.keyed)
 
 
-def _collect(pack: PackSource, data: dict, smap: SourceMap, model: Any, errors: ErrorCollector) -> None:
+def _collect(pack: PackSource, data: dict[str, Any], smap: SourceMap, model: Any, errors: ErrorCollector) -> None:
     for section in pack.sections:
         entries = getattr(model, section)
         for name, entry in entries.items():
