@@ -1,5 +1,7 @@
 """Build a pack set: resolve ``extends``, then check names, units, dates and references,
-and compile everything into a :class:`~normkit.core.compiled.CompiledSet`.
+and compile everything into a :class:`~normkit.core.compiled.CompiledSet`. Sections a domain
+adds (media's norms and pricing) are compiled by the domain's own step, called here through
+the extension points of :mod:`normkit.core.extensions`; the result is ``CompiledSet.domains``.
 
 This is the only stage that imports pint. All errors found are reported together.
 """

@@ -37,5 +37,5 @@ register_domain(Domain(
     ),
     compile=_compile,
     lint=_lint,
-    compiled_form_files=tuple(_HERE / f for f in ("schema.py", "compile.py", "compiled.py")),
+    compiled_form_files=tuple(_HERE / f for f in ("__init__.py", "schema.py", "compile.py", "compiled.py")),
 ))
