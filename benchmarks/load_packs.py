@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT))
 
 from normkit.core.compiler import build  # noqa: E402
 from normkit.core.registry import shipped_rules_dir  # noqa: E402
+from normkit.media.compiled import media_part  # noqa: E402  (importing media registers its pack sections)
 
 
 def main() -> None:
@@ -29,7 +30,7 @@ def main() -> None:
             compiled = build(path)
             best = min(best, time.perf_counter() - start)
         total += best
-        print(f"{path.name:28s} {best * 1e3:8.1f} ms  ({len(compiled.packs)} packs, {len(compiled.norms)} norms, "
+        print(f"{path.name:28s} {best * 1e3:8.1f} ms  ({len(compiled.packs)} packs, {len(media_part(compiled).norms)} norms, "
               f"{sum(len(r) for t in compiled.tables.values() for layer in t.layers for v in layer for r in v.rows.values())} table rows)")
     print(f"{'all shipped + example':28s} {total * 1e3:8.1f} ms")
 

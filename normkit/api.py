@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import normkit.media  # noqa: F401  (the domains register their pack sections and compile steps on import)
 from normkit.core.errors import NormkitError
 from normkit.core.registry import find_pack
 from normkit.core.rulesets import load
 from normkit.core.runtime import RuleSet
-from normkit.core.schema import Order, Overlay
+from normkit.core.schema import Overlay
+from normkit.media.schema import Order
 from normkit.media.quote import Quote
 
 __all__ = ["WhatIf", "load", "quote", "resolve_order_pack", "rules_for", "schema"]
@@ -88,13 +90,11 @@ def resolve_order_pack(order: Order, pack: str | Path | None, base: Path | None)
 def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of ``order``, ``quote``, ``trace`` (one trace node), ``pack`` (pack.yaml),
     ``pack-file``, ``overlay``, ``budget`` or ``report`` (budget checks)."""
-    from normkit.core.schema import Order as O
-    from normkit.core.schema import Overlay as V
-    from normkit.core.schema import PackDocument, PackFile
-    from normkit.media.quote import Quote as Q
-    from normkit.media.quote import TraceNode
+    from normkit.core.sections import pack_document_model, pack_file_model
+    from normkit.media.quote import Quote as Q, TraceNode
 
-    models: dict[str, Any] = {"order": O, "quote": Q, "trace": TraceNode, "pack": PackDocument, "pack-file": PackFile, "overlay": V}
+    models: dict[str, Any] = {"order": Order, "quote": Q, "trace": TraceNode, "pack": pack_document_model(), "pack-file": pack_file_model(),
+                              "overlay": Overlay}
     if kind in ("budget", "report"):
         from normkit.budget.schemas import schema as budget_schema
 

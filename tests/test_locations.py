@@ -11,6 +11,7 @@ from pathlib import Path
 from normkit_testpaths import ROOT
 
 from normkit.core.compiler import build
+from normkit.media.compiled import media_part
 from normkit.core.errors import Location
 
 MANIFEST = (
@@ -33,7 +34,7 @@ def _pack(tmp_path: Path) -> Path:
 
 def test_compiled_objects_hold_location_objects(tmp_path: Path) -> None:
     c = build(_pack(tmp_path))
-    line = c.norms["01.03.01.50.10"].lines[0]
+    line = media_part(c).norms["01.03.01.50.10"].lines[0]
     assert isinstance(line.location, Location)
     assert line.location.file == str(tmp_path / "My Packs" / "pack" / "norms.yaml")
     assert (line.location.line, line.location.column) == (5, 9)

@@ -10,7 +10,7 @@ import pytest
 from normkit.api import load
 from normkit.core.compiler import build
 from normkit.core.errors import NormkitError, NormkitErrors
-from normkit.core.lint import ceiling_findings
+from normkit.media.ceilings import ceiling_findings
 
 from normkit_testpaths import EXAMPLES
 
@@ -35,7 +35,7 @@ def test_lint_reports_every_provincial_line_above_the_national_maximum(tmp_path)
         "norm 01.03.01.50.10 (too-generous): equipment line drone is not in the national entry of pack vn-tv-03-2018",
     ]
     assert findings[0].location.line == 13
-    from normkit.core.lint import lint
+    from normkit.cli.lint import lint
 
     with pytest.raises(NormkitErrors):
         lint(str(pack), as_json=True)

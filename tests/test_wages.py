@@ -11,6 +11,7 @@ import yaml
 
 from normkit.api import load
 from normkit.core.runtime import evaluate
+from normkit.media.compiled import media_part
 
 PUBLISHED = Path(__file__).resolve().parent / "fixtures" / "published" / "salary-tables.yaml"
 WAGES = load("vn-wages")
@@ -73,7 +74,7 @@ def test_press_titles_map_to_scales_from_tt_13_2022():
 
 def test_tv_norm_labour_total_is_1_95_cong():
     tv = load("vn-tv-03-2018")
-    norm = tv.compiled.norms["01.03.01.50.10"]
+    norm = media_part(tv.compiled).norms["01.03.01.50.10"]
     labour = [line for line in norm.lines if line.component == "labour"]
     assert len(labour) == 12 and sum(line.quantity for line in labour) == Decimal("1.95")
     assert len([x for x in norm.lines if x.component == "equipment"]) == 5

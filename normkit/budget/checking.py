@@ -26,9 +26,11 @@ from normkit.core.numbers import CTX, ZERO, round_to
 from normkit.core.registry import find_pack, installed_packs
 from normkit.core.rulesets import load
 from normkit.core.runtime import RuleSet
-from normkit.core.schema import Order, OrderItem, Overlay
+from normkit.core.schema import Overlay
 from normkit.core.units import parse_unit_expr
+from normkit.media.compiled import media_part
 from normkit.media.orders import load_overlay
+from normkit.media.schema import Order, OrderItem
 from normkit.media.quote import Quote
 
 HUNDRED = Decimal(100)
@@ -204,7 +206,7 @@ def _check(budget: Budget, rs: RuleSet, at: dt.date, trace: bool) -> Report:
                 cache[ckey] = ceiling
             for code, en, vi, extra in ceiling.problems:
                 mine.append(_f(code, n, en, vi, extra.get("numbers"), extra.get("details")))
-        if line.unit and line.product in rs.compiled.norms:
+        if line.unit and line.product in media_part(rs.compiled).norms:
             mine.extend(_unit_check(rs, line, n))
         q = ceiling.quote if ceiling is not None else None
         name = ceiling.name if ceiling is not None else None
@@ -332,7 +334,7 @@ def _inputs(rs: RuleSet, line: BudgetLine, n: int) -> tuple[dict[str, Any], list
 
 
 def _unit_check(rs: RuleSet, line: BudgetLine, n: int) -> list[Finding]:
-    norm = rs.compiled.norms[line.product]
+    norm = media_part(rs.compiled).norms[line.product]
     try:
         given = parse_unit_expr(line.unit or "", rs.units.vocab)
         want = parse_unit_expr(norm.output_unit, rs.units.vocab)
@@ -349,7 +351,7 @@ def _unit_check(rs: RuleSet, line: BudgetLine, n: int) -> list[Finding]:
 
 
 def _price_unit(rs: RuleSet, budget: Budget, line: BudgetLine, inputs: dict[str, Any], at: dt.date) -> _Ceiling:
-    norms = rs.compiled.norms
+    norms = media_part(rs.compiled).norms
     norm = norms.get(line.product)
     if norm is None:
         close = difflib.get_close_matches(line.product, list(norms), n=3, cutoff=0.6)

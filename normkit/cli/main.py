@@ -135,6 +135,7 @@ def cmd_price(args: Any) -> int:
 
 
 def cmd_packs(args: Any) -> int:
+    import normkit.api  # noqa: F401  (the domains register their pack sections on import)
     from normkit.core.loader import read_pack
     from normkit.core.registry import installed_packs
 
@@ -174,7 +175,7 @@ def cmd_show(args: Any) -> int:
 
 
 def cmd_lint(args: Any) -> int:
-    from normkit.core.lint import lint
+    from normkit.cli.lint import lint
 
     return lint(args.pack_dir, args.json)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from normkit.core.compiled import CompiledSet
 from normkit.core.errors import NormkitError
+from normkit.media.compiled import media_part
 from normkit.core.trace import fmt
 
 
@@ -18,8 +19,9 @@ def _src(c: CompiledSet, key: str | None) -> dict[str, Any] | None:
 
 
 def describe(c: CompiledSet, name: str) -> dict[str, Any] | None:
-    if name in c.norms:
-        n = c.norms[name]
+    norms = media_part(c).norms
+    if name in norms:
+        n = norms[name]
         return {"kind": "norm", "code": n.code, "name_vi": n.name.vi, "name_en": n.name.en, "output_unit": n.output_unit,
                 "duration": n.duration_text, "valid_from": str(n.valid_from), "valid_to": str(n.valid_to) if n.valid_to else None,
                 "pack": n.pack, "location": str(n.location), "source": _src(c, n.source), "verified": n.verified, "notes": n.notes,

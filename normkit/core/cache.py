@@ -30,6 +30,7 @@ from typing import Any
 
 from normkit.core.compiled import CompiledSet
 from normkit.core.errors import NormkitError
+from normkit.core.extensions import registered
 from normkit.core.io import plain
 from normkit.core.loader import content_hash
 from normkit.core.registry import find_pack, search_path
@@ -92,22 +93,28 @@ def _usable_dir(create: bool) -> Path | None:
 
 # ---- the key -------------------------------------------------------------------------------------
 
-_compiler_hash: str | None = None
+_compiler_hashes: dict[tuple[str, ...], str] = {}  # by the registered domains' names
 
 
 def compiler_hash() -> str:
     """Hash of normkit's version and of every module of ``normkit/core`` (the code that decides
     the compiled form), so a changed normkit never reads an old entry. The code of domain modules
     whose classes an entry holds is checked per entry (see :func:`_domain_code_hash`)."""
-    global _compiler_hash
-    if _compiler_hash is None:
+    domains = registered()
+    key = tuple(d.name for d in domains)
+    cached = _compiler_hashes.get(key)
+    if cached is None:
         h = hashlib.sha256(__version__.encode())
         core = Path(__file__).resolve().parent
         for path in sorted(core.rglob("*.py")):
             h.update(str(path.relative_to(core)).encode())
             h.update(path.read_bytes())
-        _compiler_hash = h.hexdigest()
-    return _compiler_hash
+        for domain in domains:  # the code that decides a domain's part of the compiled form
+            for path in domain.compiled_form_files:
+                h.update(f"{domain.name}:{path.name}".encode())
+                h.update(path.read_bytes())
+        cached = _compiler_hashes[key] = h.hexdigest()
+    return cached
 
 
 def _domain_code_hash(classes: list[type]) -> str:

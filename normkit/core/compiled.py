@@ -132,53 +132,6 @@ class AdjustmentC:
 
 
 @dataclass(slots=True)
-class LineC:
-    component: str
-    resource: str
-    label: Label
-    quantity: Decimal
-    unit: str
-    powers: Powers
-    grade: str | None
-    scale: str | None
-    step: int | None
-    steps: int | None
-    verified: bool
-    why: str | None
-    rate_text: str
-    rate_ir: tuple
-    rate_unit: str
-    factor: tuple[int, int] | None  # quantity × rate × n/d = VND; None until the rate card has the row
-    location: Location
-
-
-@dataclass(slots=True)
-class NormC:
-    code: str
-    name: Label
-    output_unit: str
-    duration: Decimal | None  # seconds
-    duration_text: str | None
-    valid_from: dt.date
-    valid_to: dt.date | None
-    source: str | None
-    verified: bool
-    why: str | None
-    notes: list[str]
-    lines: list[LineC]
-    pack: str
-    location: Location
-    replaces: str | None = None  # pack whose entry of the same code this one replaces
-    medium: str | None = None
-    derive_from: str | None = None  # base entry whose lines (some components) this one scales
-    derive_components: list[str] | None = None
-    factor_text: str | None = None
-    factor_ir: tuple | None = None
-    factor_source: str | None = None
-    supplied_by: str | None = None
-
-
-@dataclass(slots=True)
 class InputC:
     name: str
     label: Label
@@ -190,35 +143,6 @@ class InputC:
     min: Decimal | None
     max: Decimal | None
     choices: list[str] | None
-    pack: str
-    location: Location
-
-
-@dataclass(slots=True)
-class ExtraC:
-    id: str
-    label: Label
-    text: str
-    ir: tuple
-    when_text: str | None
-    when_ir: tuple | None
-    source: str | None
-    pack: str
-    location: Location
-
-
-@dataclass(slots=True)
-class CheckC:
-    id: str
-    label: Label
-    text: str
-    ir: tuple
-    message: Label
-    media: list[str] | None
-    requires: list[str]
-    override: str | None
-    uses_duration: bool
-    source: str | None
     pack: str
     location: Location
 
@@ -255,11 +179,10 @@ class CompiledSet:
     tables: dict[str, TableC]
     formulas: dict[str, FormulaC]
     adjustments: dict[str, AdjustmentC]
-    norms: dict[str, NormC]
     inputs: dict[str, InputC]
-    extras: list[ExtraC]
-    checks: list[CheckC] = field(default_factory=list)
-    replaced_norms: dict[str, NormC] = field(default_factory=dict)  # national entries a province replaced
+    # each registered domain's compiled part, by domain name (see normkit.core.extensions);
+    # each domain reads its own part through an accessor of its own
+    domains: dict[str, object] = field(default_factory=dict)
 
     @property
     def root(self) -> PackInfo:
@@ -273,8 +196,8 @@ class CompiledSet:
 # Every class of the compiled form, by a stable tag, for the plain-data cache codec
 # (normkit.core.io.plain): an entry can only ever build these.
 def _register_codec_classes() -> None:
-    for cls in (Dated, Param, Row, TableVersionC, TableC, FormulaC, ExceptionC, AdjustmentC, LineC, NormC, InputC,
-                ExtraC, CheckC, PackInfo, CompiledSet, Location, Type, UnitDef, UnitInfo, Label, Money, Source):
+    for cls in (Dated, Param, Row, TableVersionC, TableC, FormulaC, ExceptionC, AdjustmentC, InputC,
+                PackInfo, CompiledSet, Location, Type, UnitDef, UnitInfo, Label, Money, Source):
         register(cls, tag=f"core.{cls.__name__}")
 
 

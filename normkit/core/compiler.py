@@ -1,24 +1,26 @@
 """Build a pack set: resolve ``extends``, then check names, units, dates and references,
-and compile everything into a :class:`~normkit.core.compiled.CompiledSet`.
+and compile everything into a :class:`~normkit.core.compiled.CompiledSet`. Sections a domain
+adds (media's norms and pricing) are compiled by the domain's own step, called here through
+the extension points of :mod:`normkit.core.extensions`; the result is ``CompiledSet.domains``.
 
 This is the only stage that imports pint. All errors found are reported together.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from normkit.version import __version__
 from normkit.core.compiled import (
-    AdjustmentC, CheckC, CompiledSet, Dated, ExceptionC, ExtraC, FormulaC, InputC, LineC, NormC, PackInfo,
-    Param, Row, TableC, TableVersionC,
+    AdjustmentC, CompiledSet, Dated, ExceptionC, FormulaC, InputC, PackInfo, Param, Row, TableC, TableVersionC,
 )
 from normkit.core.errors import ErrorCollector, Location, NormkitError
+from normkit.core.extensions import registered
+from normkit.core.io.yaml import SourceMap
 from normkit.core.lang.typecheck import (
-    BOOL, PLAIN, STR, FormulaSig, Powers, Symbol, TableSig, Type, UnitAlgebra, check_expression, num, powers_of,
+    BOOL, STR, FormulaSig, Powers, Scope, Symbol, TableSig, Type, UnitAlgebra, check_expression, num, powers_of,
 )
 from normkit.core.lang.syntax import Expression, parse
 from normkit.core.loader import Defined, PackSource, read_pack
@@ -28,13 +30,9 @@ from normkit.core.schema import (
 )
 from normkit.core.quantity import parse_quantity
 from normkit.core.registry import find_pack
-from normkit.core.units import VOCABULARY, UnitDef, Vocabulary, build_unit_table, format_powers, parse_unit_def, parse_unit_expr, pint_registry
+from normkit.core.units import VOCABULARY, UnitDef, UnitTable, Vocabulary, build_unit_table, format_powers, parse_unit_def, pint_registry
 
-MONEY: Powers = (("VND", 1),)
-COMPONENT_UNITS = {"labour": "workday", "equipment": "machine_hour"}
-MISSING: Powers = (("__missing__", 1),)
-# what an item-level expression (extras, checks, derived-norm factors) may read about the item's norm
-NORM_FIELDS: dict[str, Type] = {"norm_duration": num((("second", 1),)), "norm_medium": STR, "norm_code": STR}
+MISSING: Powers = (("__missing__", 1),)  # the unit of a per-row table's row the rate card does not have yet
 
 
 def resolve(root: str | Path, extra: Iterable[str] = ()) -> list[PackSource]:
@@ -90,15 +88,10 @@ class Builder:
         self.formulas: dict[str, FormulaC] = {}
         self.adjustments: dict[str, AdjustmentC] = {}
         self.inputs: dict[str, InputC] = {}
-        self.norms: dict[str, NormC] = {}
-        self.replaced: dict[str, NormC] = {}
-        self.extras: list[ExtraC] = []
-        self.checks: list[CheckC] = []
-        self._parsed: dict[tuple[str, str], Expression] = {}
         self._inline = 0
 
     # ---- helpers ------------------------------------------------------------------------
-    def attempt(self, fn: Any, *args: Any) -> Any:
+    def attempt(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
             return fn(*args)
         except NormkitError as e:
@@ -143,11 +136,42 @@ class Builder:
     def unit(self, text: str, loc: Location) -> Powers:
         return self.algebra.parse(text, loc)
 
-    def expression(self, text: str, smap: Any, path: tuple) -> Expression:
+    def expression(self, text: str, smap: SourceMap, path: tuple[str | int, ...]) -> Expression:
         return parse(text, self.is_unit, smap.locate(path, 0))
+
+    def check(self, expr: Expression, scope: Scope, want: Type | None = None) -> tuple[Type, Any]:
+        return check_expression(expr, scope, self.algebra, want)
 
     # ---- the passes ---------------------------------------------------------------------
     def run(self) -> CompiledSet:
+        """The passes, in order; each reports every error it finds before the next one runs."""
+        table = self.check_units()
+        self.check_values()
+        self.errors.raise_if_any()
+        self.check_formulas()
+        domains = self.run_domains()
+        money, money_pack = Money(), "normkit"
+        for pack in self.packs:
+            if pack.manifest.money is not None:
+                money, money_pack = pack.manifest.money, pack.id
+        return CompiledSet(
+            normkit_version=__version__,
+            packs=[self.pack_info(p) for p in self.packs],
+            units=self.vocab.units,
+            unit_base=table.base,
+            money=money,
+            money_pack=money_pack,
+            sources=self.sources,
+            params=self.params,
+            tables=self.tables,
+            formulas=self.formulas,
+            adjustments=self.adjustments,
+            inputs=self.inputs,
+            domains=domains,
+        )
+
+    def check_units(self) -> UnitTable:
+        """The unit vocabulary (normkit's and the packs' own units) and its exact conversion table."""
         self.vocab = self.build_vocabulary()
         self.errors.raise_if_any()
         try:
@@ -159,6 +183,10 @@ class Builder:
         except Exception as exc:  # pint's own errors on a bad unit definition
             raise NormkitError("NK310", f"a unit definition is invalid: {exc}") from None
         self.is_unit = lambda name: self.vocab.canonical(name) is not None
+        return table
+
+    def check_values(self) -> None:
+        """Sources, inputs, parameters and tables of every pack."""
         for pack in self.packs:
             for name, d in pack.sections["sources"].items():
                 self.sources[f"{pack.id}:{name}"] = d.model
@@ -175,8 +203,9 @@ class Builder:
             for name, d in pack.sections["tables"].items():
                 self.attempt(self.add_table, pack, name, d)
         self.check_clashes()
-        self.errors.raise_if_any()
-        # formulas and adjustments: declare all signatures first, then check bodies
+
+    def check_formulas(self) -> None:
+        """Formulas and adjustments: every signature first, then the bodies, then cycles."""
         self.formula_defs: dict[str, tuple[PackSource, Defined]] = {}
         for pack in self.packs:
             for section in ("formulas", "adjustments"):
@@ -200,34 +229,17 @@ class Builder:
         self.errors.raise_if_any()
         self.mark_item_dependent()
         self.errors.raise_if_any()
-        self.pricing = self.merge_pricing()
-        for pack in self.packs:
-            for code, d in pack.sections["norms"].items():
-                self.attempt(self.add_norm, pack, code, d)
-        self.derive_norms()
-        self.errors.raise_if_any()
-        money, money_pack = Money(), "normkit"
-        for pack in self.packs:
-            if pack.manifest.money is not None:
-                money, money_pack = pack.manifest.money, pack.id
-        return CompiledSet(
-            normkit_version=__version__,
-            packs=[self.pack_info(p) for p in self.packs],
-            units=self.vocab.units,
-            unit_base=table.base,
-            money=money,
-            money_pack=money_pack,
-            sources=self.sources,
-            params=self.params,
-            tables=self.tables,
-            formulas=self.formulas,
-            adjustments=self.adjustments,
-            norms=self.norms,
-            inputs=self.inputs,
-            extras=self.extras,
-            checks=self.checks,
-            replaced_norms=self.replaced,
-        )
+
+    def run_domains(self) -> dict[str, object]:
+        """Each registered domain's compile step, in registration order: its compiled part."""
+        parts: dict[str, object] = {}
+        for domain in registered():
+            if domain.compile is not None:
+                part = self.attempt(domain.compile, self)
+                if part is not None:
+                    parts[domain.name] = part
+            self.errors.raise_if_any()
+        return parts
 
     def pack_info(self, p: PackSource) -> PackInfo:
         m = p.manifest
@@ -375,7 +387,7 @@ class Builder:
     def table_version(self, pack: PackSource, t: TableC, vi: int, v: TableVersion, d: Defined) -> TableVersionC:
         vpath = d.path + ("versions", vi)
         src = self.source_key(pack, v.source, d.smap.locate(vpath + ("source",)))
-        rows: dict[tuple, list[Row]] = {}
+        rows: dict[tuple[Any, ...], list[Row]] = {}
         width = len(t.keys) + 1
         for ri, raw in enumerate(v.rows):
             rpath = vpath + ("rows", ri)
@@ -433,16 +445,16 @@ class Builder:
                 params.append((pname, num(self.unit(ptext, d.smap.locate(d.path + ("params", pname))))))
         self.signatures[name] = (params, result)
 
-    def scope(self, local: list[tuple[str, Type]] | None = None, item: dict[str, Type] | None = None,
-              line: "LineConsts | None" = None, lines: bool = False) -> "BuildScope":
-        return BuildScope(self, dict(local or []), item or {}, line, lines)
+    def scope(self, item: dict[str, Type] | None = None, local: list[tuple[str, Type]] | None = None) -> "BuildScope":
+        """The checked names of the pack set, plus ``item`` (names a domain gives per item) and
+        ``local`` (a formula's parameters)."""
+        return BuildScope(self, dict(local or []), item or {})
 
     def add_formula(self, pack: PackSource, name: str, d: Defined) -> None:
         m: Formula = d.model
         params, result = self.signatures[name]
         expr = self.expression(m.expr, d.smap, d.path + ("expr",))
-        self._parsed[("f", name)] = expr
-        _t, ir = check_expression(expr, self.scope(params), self.algebra, result)
+        _t, ir = check_expression(expr, self.scope(local=params), self.algebra, result)
         src = self.source_key(pack, m.source, d.location)
         self.formulas[name] = FormulaC(name, m.label, m.unit, result, params, m.expr, ir, sorted(expr.names), False, src,
                                        self.verified(m.verified, src) if (m.verified is not None or src) else True, m.why, pack.id, d.location)
@@ -515,185 +527,16 @@ class Builder:
         for n, a in self.adjustments.items():
             a.item_dependent = dep(n)
 
-    # ---- pricing and norms --------------------------------------------------------------
-    def merge_pricing(self) -> dict[str, tuple[PackSource, Defined, Any]]:
-        comps: dict[str, tuple[PackSource, Defined, Any]] = {}
-        extras: dict[str, tuple[PackSource, Defined, int, Any]] = {}
-        for pack in self.packs:
-            for d in pack.pricing:
-                for comp in ("labour", "equipment", "material"):
-                    c = getattr(d.model, comp)
-                    if c is not None:
-                        comps[comp] = (pack, d, c)
-                for i, e in enumerate(d.model.extras):
-                    extras[e.id] = (pack, d, i, e)
-        item_types = dict(NORM_FIELDS)
-        item_types.update({"item_quantity": PLAIN, "labour_amount": num(MONEY), "equipment_amount": num(MONEY),
-                           "material_amount": num(MONEY), "direct_amount": num(MONEY)})
-        for eid, (pack, d, i, e) in extras.items():
-            try:
-                path = d.path + ("extras", i)
-                scope = self.scope(item=dict(item_types), lines=True)
-                expr = self.expression(e.expr, d.smap, path + ("expr",))
-                _t, ir = check_expression(expr, scope, self.algebra, num(MONEY))
-                when_ir = None
-                if e.when:
-                    w = self.expression(e.when, d.smap, path + ("when",))
-                    _wt, when_ir = check_expression(w, scope, self.algebra, BOOL)
-                self.extras.append(ExtraC(eid, e.label, e.expr, ir, e.when, when_ir, self.source_key(pack, e.source, d.location), pack.id, d.smap.locate(path)))
-                item_types[eid] = num(MONEY)
-            except NormkitError as err:
-                self.errors.add(err)
-        checks: dict[str, tuple[PackSource, Defined, int, Any]] = {}
-        for pack in self.packs:
-            for d in pack.pricing:
-                for i, chk in enumerate(d.model.checks):
-                    checks[chk.id] = (pack, d, i, chk)
-        for cid, (pack, d, i, chk) in checks.items():
-            try:
-                path = d.path + ("checks", i)
-                for name in chk.requires + ([chk.override] if chk.override else []):
-                    if name not in self.inputs:
-                        raise NormkitError("NK202", f"check {cid!r} names unknown input {name!r}", location=d.smap.locate(path))
-                if chk.override and self.inputs[chk.override].type != "text":
-                    raise NormkitError("NK303", f"check {cid!r}: the override input {chk.override!r} must be text (the reason)", location=d.smap.locate(path))
-                expr = self.expression(chk.expr, d.smap, path + ("expr",))
-                _t, ir = check_expression(expr, self.scope(item=dict(item_types)), self.algebra, BOOL)
-                self.checks.append(CheckC(cid, chk.label, chk.expr, ir, chk.message, list(chk.media) if chk.media else None, list(chk.requires),
-                                          chk.override, "norm_duration" in expr.names, self.source_key(pack, chk.source, d.location),
-                                          pack.id, d.smap.locate(path)))
-            except NormkitError as err:
-                self.errors.add(err)
-        return comps
-
-    def derive_norms(self) -> None:
-        """Fill the lines of derived norms from their base entries (after every pack's norms)."""
-        for code, norm in self.norms.items():
-            if norm.derive_from is None:
-                continue
-            base = self.norms.get(norm.derive_from)
-            where = norm.location
-            if base is None:
-                self.errors.add(NormkitError("NK504", f"norm {code} is derived from {norm.derive_from}, which no pack defines", location=where,
-                                             hint="a province pack (or an imported norm table) must supply the base entry"))
-                continue
-            if not base.lines and base.supplied_by:
-                continue  # the base entry's lines come from a province pack; pricing says so if they are missing
-            if base.derive_from is not None:
-                self.errors.add(NormkitError("NK204", f"norm {code} is derived from {norm.derive_from}, itself a derived norm", location=where))
-                continue
-            comps = set(norm.derive_components or [])
-            norm.lines = [dataclasses.replace(line) for line in base.lines if line.component in comps]
-            if not norm.lines:
-                self.errors.add(NormkitError("NK207", f"norm {code}: base entry {base.code} has no {', '.join(sorted(comps))} lines", location=where))
-
-    def add_norm(self, pack: PackSource, code: str, d: Defined) -> None:
-        m = d.model
-        src = self.source_key(pack, m.source, d.smap.locate(d.path + ("source",)))
-        duration = None
-        if m.duration:
-            value, given = parse_quantity(m.duration, self.vocab, d.smap.locate(d.path + ("duration",)))
-            f = self.algebra.factor(powers_of(given), (("second", 1),))
-            if f is None:
-                raise NormkitError("NK311", f"norm duration {m.duration!r} is not a time", location=d.smap.locate(d.path + ("duration",)))
-            duration = value * f.numerator / f.denominator
-        if m.derive is None and not m.lines and m.supplied_by is None:
-            raise NormkitError("NK201", f"norm {code} has no lines; give `lines:` or `derive:` (or `supplied_by: province`)", location=d.location)
-        if m.derive is not None and m.lines:
-            raise NormkitError("NK201", f"norm {code} gives both `lines:` and `derive:`; choose one", location=d.location)
-        lines: list[LineC] = []
-        errors = ErrorCollector()
-        for i, line in enumerate(m.lines):
-            try:
-                lines.append(self.norm_line(pack, code, i, line, d))
-            except NormkitError as e:
-                errors.add(e)
-        errors.raise_if_any()
-        valid = m.valid or pack.manifest.valid
-        norm = NormC(code, m.name, m.output_unit, duration, m.duration, valid.from_, valid.to, src,
-                     self.verified(m.verified, src), m.why, list(m.notes), lines, pack.id, d.location, medium=m.medium,
-                     supplied_by=m.supplied_by)
-        if m.derive is not None:
-            item = dict(NORM_FIELDS)
-            item["item_quantity"] = PLAIN
-            expr = self.expression(m.derive.factor, d.smap, d.path + ("derive", "factor"))
-            _t, ir = check_expression(expr, self.scope(item=item), self.algebra, PLAIN)
-            norm.derive_from, norm.derive_components = m.derive.from_, list(m.derive.components)
-            norm.factor_text, norm.factor_ir = m.derive.factor, ir
-            norm.factor_source = self.source_key(pack, m.derive.source, d.location)
-        if code in self.norms:
-            previous = self.norms[code]
-            self.replaced[code] = previous
-            norm.replaces = previous.pack
-        self.norms[code] = norm
-
-    def norm_line(self, pack: PackSource, code: str, i: int, line: Any, d: Defined) -> LineC:
-        path = d.path + ("lines", i)
-        qloc = d.smap.locate(path + ("quantity",), 0)
-        if isinstance(line.quantity, Decimal):
-            if line.unit is None:
-                raise NormkitError("NK603", "a norm line's quantity needs a unit: write e.g. \"0.04 workday\" or add `unit:`", location=qloc)
-            qty, given = line.quantity, parse_unit_expr(line.unit, self.vocab, qloc)
-            unit_text = line.unit
-        else:
-            qty, given = parse_quantity(line.quantity, self.vocab, qloc)
-            unit_text = line.quantity.split(None, 1)[1] if " " in line.quantity.strip() else "1"
-        powers = powers_of(given)
-        if qty < 0:
-            raise NormkitError("NK503", f"norm {code}: a quantity cannot be negative ({qty})", location=qloc)
-        want = COMPONENT_UNITS.get(line.component)
-        if want and self.algebra.factor(powers, ((want, 1),)) is None:
-            raise NormkitError("NK311", f"norm {code}: a {line.component} line is measured in {want}, not {unit_text}", location=qloc)
-        consts = LineConsts(line, code, d.smap.locate(path))
-        rate_text, rate_ir, rate_unit, factor = "", ("const", Decimal(0)), "", None
-        comp = self.pricing.get(line.component)
-        if comp is not None:
-            cpack, cdef, cm = comp
-            cpath = ("pricing", line.component, "rate")
-            key = (line.component, cpack.id)
-            expr = self._parsed.get(key)
-            if expr is None:
-                expr = self.expression(cm.rate, cdef.smap, cpath)
-                self._parsed[key] = expr
-            rate_t, rate_ir = check_expression(expr, self.scope(line=consts), self.algebra)
-            rate_text = cm.rate
-            if rate_t.unit != MISSING:
-                amount_unit = self.algebra.mul(powers, rate_t.unit)
-                f = self.algebra.factor(amount_unit, MONEY)
-                if f is None:
-                    raise NormkitError("NK311", f"norm {code} line {i + 1}: {unit_text} × {rate_t} is not money (VND)",
-                                       location=qloc, hint=f"the {line.component} rate `{cm.rate}` must be VND per {unit_text}")
-                factor = (f.numerator, f.denominator)
-                rate_unit = str(rate_t)
-        return LineC(line.component, line.resource, line.label, qty, unit_text, powers, line.grade, line.scale, line.step, line.steps,
-                     line.verified if line.verified is not None else True, line.why, rate_text, rate_ir, rate_unit, factor, d.smap.locate(path))
-
-
-class LineConsts:
-    """The fixed fields of one norm line, for checking a rate expression against it."""
-
-    FIELDS = {"resource": STR, "scale": STR, "grade": STR, "step": PLAIN, "steps": PLAIN}
-
-    def __init__(self, line: Any, code: str, loc: Location) -> None:
-        self.line, self.code, self.loc = line, code, loc
-
-    def get(self, name: str) -> Any:
-        v = getattr(self.line, name)
-        if v is None:
-            raise NormkitError("NK202", f"norm {self.code}: this {self.line.component} line has no `{name}`, which its rate needs", location=self.loc)
-        return Decimal(v) if isinstance(v, int) else v
-
-
 class BuildScope:
-    def __init__(self, b: Builder, local: dict[str, Type], item: dict[str, Type], line: LineConsts | None, lines: bool) -> None:
-        self.b, self.local, self.item, self.line, self.lines = b, local, item, line, lines
+    """Names as the checker sees them: a formula's parameters, the item names a domain gives,
+    then inputs, parameters and argument-less formulas of the pack set (and its tables)."""
+
+    def __init__(self, b: Builder, local: dict[str, Type], item: dict[str, Type]) -> None:
+        self.b, self.local, self.item = b, local, item
 
     def symbol(self, name: str) -> Symbol | None:
         if name in self.local:
             return Symbol("local", self.local[name])
-        if self.line is not None and name in LineConsts.FIELDS:
-            self.line.get(name)
-            return Symbol("line", LineConsts.FIELDS[name])
         if name in self.item:
             return Symbol("item", self.item[name])
         b = self.b
@@ -709,10 +552,6 @@ class BuildScope:
                 return Symbol("formula", result)
         return None
 
-    def line_value(self, name: str) -> Any:
-        assert self.line is not None
-        return self.line.get(name)
-
     def table(self, name: str) -> TableSig | None:
         t = self.b.tables.get(name)
         if t is None:
@@ -722,7 +561,7 @@ class BuildScope:
         if not t.per_row:
             return TableSig(tuple(k for _, k in t.keys), num(t.powers))
 
-        def row_unit(key: tuple) -> Type | None:
+        def row_unit(key: tuple[Any, ...]) -> Type | None:
             norm_key = tuple(Decimal(k) if isinstance(k, int) else k for k in key)
             for layer in t.layers:
                 for v in layer:
@@ -738,32 +577,8 @@ class BuildScope:
             return None
         return FormulaSig(tuple(sig[0]), sig[1])
 
-    def line_scope(self, component: str) -> "LineFieldScope | None":
-        if not self.lines:
-            return None
-        fields = {"amount": num(MONEY), "resource": STR}
-        if component in COMPONENT_UNITS:
-            fields["quantity"] = num(((COMPONENT_UNITS[component], 1),))
-        return LineFieldScope(self, fields)
-
-
-class LineFieldScope:
-    def __init__(self, outer: BuildScope, fields: dict[str, Type]) -> None:
-        self.outer, self.fields = outer, fields
-
-    def symbol(self, name: str) -> Symbol | None:
-        if name in self.fields:
-            return Symbol("line", self.fields[name])
-        return self.outer.symbol(name)
-
-    def table(self, name: str) -> TableSig | None:
-        return self.outer.table(name)
-
-    def function(self, name: str) -> FormulaSig | None:
-        return self.outer.function(name)
-
     def line_scope(self, component: str) -> None:
-        return None
+        return None  # the core knows no line groups; a domain's scope adds them
 
 
 def _calls(ir: Any) -> set[str]:

@@ -19,9 +19,9 @@ from pydantic import BaseModel, ValidationError
 from normkit.core.numbers import CTX
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.schema import PackDocument, PackFile
+from normkit.core.sections import CORE_SECTIONS, pack_document_model, pack_file_model, section_specs
 from normkit.core.io.yaml import SourceMap, decode_text, parse_text
 
-SECTIONS = ("sources", "units", "inputs", "parameters", "tables", "formulas", "adjustments", "norms")
 MAX_PACK_FILES = 200
 
 
@@ -38,10 +38,10 @@ class Defined:
 @dataclass
 class PackSource:
     root: Path
-    manifest: PackDocument
+    manifest: PackDocument  # with the registered domains' sections (normkit.core.sections)
     content_hash: str
-    sections: dict[str, dict[str, Defined]] = field(default_factory=dict)
-    pricing: list[Defined] = field(default_factory=list)
+    sections: dict[str, dict[str, Defined]] = field(default_factory=dict)  # keyed sections: name -> definition
+    blocks: dict[str, list[Defined]] = field(default_factory=dict)  # one-value sections (a domain's `pricing:`), per file
     manifest_location: Location | None = None
     manifest_map: SourceMap | None = None
     extends_resolved: list[Path] = field(default_factory=list)  # the folder each `extends` entry named, in order
@@ -51,7 +51,7 @@ class PackSource:
         return self.manifest.id
 
 
-def validation_error(exc: ValidationError, data: Any, smap: SourceMap, prefix: tuple = ()) -> NormkitError:
+def validation_error(exc: ValidationError, data: Any, smap: SourceMap, prefix: tuple[str | int, ...] = ()) -> NormkitError:
     """The pydantic errors of one document as normkit errors with file positions."""
     errors = ErrorCollector()
     for err in exc.errors(include_url=False):
@@ -70,7 +70,7 @@ def validation_error(exc: ValidationError, data: Any, smap: SourceMap, prefix: t
     raise AssertionError("no errors")  # pragma: no cover
 
 
-def _data_path(data: Any, loc: tuple) -> tuple:
+def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """Follow pydantic's loc through the data, skipping union-member tags it adds."""
     out: list[Any] = []
     cur = data
@@ -96,7 +96,7 @@ def _data_path(data: Any, loc: tuple) -> tuple:
     return tuple(out)
 
 
-def validate(model: type[BaseModel], data: Any, smap: SourceMap, prefix: tuple = ()) -> Any:
+def validate(model: type[BaseModel], data: Any, smap: SourceMap, prefix: tuple[str | int, ...] = ()) -> Any:
     try:
         # pydantic tries Decimal(text) on `Decimal | bool | text` fields; in normkit's own context, so the
         # caller's Decimal context (its flags and traps) is never touched
@@ -175,9 +175,11 @@ def read_pack(root: str | os.PathLike[str]) -> PackSource:
     data, smap = _read(manifest_path, hashed)
     if not isinstance(data, dict):
         raise NormkitError("NK201", "pack.yaml must be a mapping", location=Location(str(manifest_path), 1, 1))
-    manifest: PackDocument = validate(PackDocument, data, smap)
-    pack = PackSource(root, manifest, "", {s: {} for s in SECTIONS},
+    manifest: PackDocument = validate(pack_document_model(), data, smap)
+    keyed, blocks = _section_names()
+    pack = PackSource(root, manifest, "", {s: {} for s in keyed}, {s: [] for s in blocks},
                       manifest_location=Location(str(manifest_path), 1, 1), manifest_map=smap)
+    file_model = pack_file_model()
     _collect(pack, data, smap, manifest, errors)
     for path in pack_files(root, manifest):
         try:
@@ -186,7 +188,7 @@ def read_pack(root: str | os.PathLike[str]) -> PackSource:
                 continue
             if not isinstance(fdata, dict):
                 raise NormkitError("NK201", "a pack file must be a mapping of sections", location=Location(str(path), 1, 1))
-            model: PackFile = validate(PackFile, fdata, fmap)
+            model: PackFile = validate(file_model, fdata, fmap)
             _collect(pack, fdata, fmap, model, errors)
         except NormkitError as e:
             errors.add(e)
@@ -204,8 +206,14 @@ def _read(path: Path, hashed: ContentHash) -> tuple[Any, SourceMap]:
     return parse_text(decode_text(raw, str(path)), str(path))
 
 
-def _collect(pack: PackSource, data: dict, smap: SourceMap, model: Any, errors: ErrorCollector) -> None:
-    for section in SECTIONS:
+def _section_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The keyed sections (core ones, then the registered domains') and the one-value ones."""
+    specs = section_specs()
+    return CORE_SECTIONS + tuple(s.name for s in specs if s.keyed), tuple(s.name for s in specs if not s.keyed)
+
+
+def _collect(pack: PackSource, data: dict[str, Any], smap: SourceMap, model: Any, errors: ErrorCollector) -> None:
+    for section in pack.sections:
         entries = getattr(model, section)
         for name, entry in entries.items():
             path = (section, name)
@@ -215,5 +223,7 @@ def _collect(pack: PackSource, data: dict, smap: SourceMap, model: Any, errors: 
                 errors.add(NormkitError("NK203", f"{section[:-1]} {name!r} is defined twice (also at {existing.location})", location=loc))
                 continue
             pack.sections[section][name] = Defined(entry, loc, smap, path)
-    if model.pricing is not None:
-        pack.pricing.append(Defined(model.pricing, smap.locate(("pricing",)), smap, ("pricing",)))
+    for section in pack.blocks:
+        value = getattr(model, section)
+        if value is not None:
+            pack.blocks[section].append(Defined(value, smap.locate((section,)), smap, (section,)))

@@ -13,17 +13,19 @@ from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from normkit.core.compiled import AdjustmentC, CompiledSet, LineC, NormC
+from normkit.core.compiled import AdjustmentC, CompiledSet
 from normkit.core.dating import coverage, in_force
 from normkit.core.numbers import CTX, ZERO
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.lang.scalar import compile_ir
-from normkit.core.schema import Order, Overlay
+from normkit.core.schema import Overlay
 from normkit.core.quantity import parse_quantity
 from normkit.core.units import UnitTable, Vocabulary, format_powers
 
 if TYPE_CHECKING:  # pragma: no cover
+    from normkit.media.compiled import LineC, NormC
     from normkit.media.quote import Quote
+    from normkit.media.schema import Order
 
 _mul, _div, _add = CTX.multiply, CTX.divide, CTX.add
 COMPONENTS = ("labour", "equipment", "material", "other")
@@ -199,7 +201,10 @@ class RuleSet:
         }
         self.line_consts: dict[int, dict[str, Any]] = {}
         self._plans: dict[str, list[tuple]] = {}
-        for norm in compiled.norms.values():
+        from normkit.media.compiled import media_part
+
+        media = media_part(compiled)
+        for norm in media.norms.values():
             for line in norm.lines:
                 self.line_consts[id(line)] = {"resource": line.resource, "scale": line.scale, "grade": line.grade,
                                               "step": None if line.step is None else Decimal(line.step), "steps": line.steps}
@@ -207,10 +212,10 @@ class RuleSet:
         self._quantities: dict[tuple, Any] = {}  # ("90 s", unit) -> (value, factor): inputs parsed once
         self.converted_inputs: dict[tuple, tuple[Any]] = {}  # (input, raw value) -> (converted value,)
         self._rates: dict[dt.date, dict[str, dict]] = {}
-        self.check_fns = [(chk, compile_ir(chk.ir)) for chk in compiled.checks]
+        self.check_fns = [(chk, compile_ir(chk.ir)) for chk in media.checks]
         self._factor_fns: dict[str, Callable[[Env], Any]] = {}
-        self.uses_line_sums = any(_uses(x.ir, "sum_lines") or (x.when_ir is not None and _uses(x.when_ir, "sum_lines")) for x in compiled.extras)
-        self.extra_fns = [(x, compile_ir(x.ir), compile_ir(x.when_ir) if x.when_ir else None) for x in compiled.extras]
+        self.uses_line_sums = any(_uses(x.ir, "sum_lines") or (x.when_ir is not None and _uses(x.when_ir, "sum_lines")) for x in media.extras)
+        self.extra_fns = [(x, compile_ir(x.ir), compile_ir(x.when_ir) if x.when_ir else None) for x in media.extras]
         m = compiled.money
         self.quantum, self.mode, self.round_at = m.quantum, m.rounding, m.round_at
         from normkit.media.quote import PackRef, Rounding
@@ -358,6 +363,7 @@ class RuleSet:
         """Price ``order`` (an :class:`Order`, a mapping, or a YAML/JSON file path) at ``at``
         (default: the order's ``at``, else its ``date``)."""
         from normkit.media.pricing import price
+        from normkit.media.schema import Order
 
         if isinstance(order, (str, os.PathLike)):
             from normkit.media.orders import load_order

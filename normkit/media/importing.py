@@ -32,6 +32,7 @@ from normkit.core.quantity import parse_quantity
 from normkit.core.registry import find_pack
 from normkit.core.rulesets import load
 from normkit.core.units import Vocabulary, format_powers, parse_unit_expr
+from normkit.media.compiled import media_part
 from normkit.media.normtable import EXPORT_HEADERS, NORM_FIELDS, RawTable, atomic_write, read_table, write_table
 
 DEFAULT_CODE_PATTERN = r"\d{2}(\.\d{2}){4}"
@@ -131,13 +132,14 @@ def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, 
                     if len(key) == 2 and isinstance(key[0], str):
                         scales[key[0]] = max(scales.get(key[0], 0), int(key[1]))
     national: dict[str, Any] = {}
-    for code, norm in c.norms.items():
+    media = media_part(c)
+    for code, norm in media.norms.items():
         if norm.pack != root_id:
             national[code] = norm
-        elif code in c.replaced_norms:
-            national[code] = c.replaced_norms[code]
+        elif code in media.replaced_norms:
+            national[code] = media.replaced_norms[code]
     elsewhere: dict[str, str] = {}
-    for code, norm in c.norms.items():
+    for code, norm in media.norms.items():
         if norm.pack == root_id:
             file = norm.location.file
             if file is None or Path(file).resolve() != target.resolve():
@@ -628,7 +630,7 @@ def import_norms(table: str | Path, pack_dir: str | Path, *, source: str | None 
 
 def _lint(root: Path) -> None:
     from normkit.core.compiler import build
-    from normkit.core.lint import ceiling_findings
+    from normkit.media.ceilings import ceiling_findings
 
     problems = ceiling_findings(build(root))
     if problems:

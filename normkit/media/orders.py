@@ -7,7 +7,8 @@ from typing import Any, Mapping
 
 from normkit.core.errors import Location, NormkitError
 from normkit.core.loader import validate
-from normkit.core.schema import Order, Overlay
+from normkit.core.schema import Overlay
+from normkit.media.schema import Order
 from normkit.core.io.yaml import SourceMap, read_file
 
 

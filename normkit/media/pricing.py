@@ -7,12 +7,12 @@ import difflib
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from typing import Any
 
-from normkit.core.compiled import NormC
+from normkit.media.compiled import NormC, media_part
 from normkit.core.dating import in_force
 from normkit.core.numbers import CTX, MODES, ONE, ZERO, round_to
 from normkit.core.runtime import COMPONENTS, Env, Missing, Rec, RuleSet
 from normkit.core.errors import ErrorCollector, Location, NormkitError
-from normkit.core.schema import Order
+from normkit.media.schema import Order
 from normkit.media.quote import QUOTE_SCHEMA, OverlayInfo, Quote, QuoteItem, QuoteLine, QuoteNote, fast_model
 from normkit.core.trace import assemble
 
@@ -76,12 +76,12 @@ def convert_inputs(rs: RuleSet, given: dict[str, Any], where: tuple, order: Orde
 
 def find_norm(rs: RuleSet, code: str, at: dt.date, where: Any) -> NormC:
     """The norm ``code`` in force at ``at``; ``where()`` gives the location for an error."""
-    norm = rs.compiled.norms.get(code)
+    norm = media_part(rs.compiled).norms.get(code)
     if norm is not None and norm.valid_from <= at and (norm.valid_to is None or at <= norm.valid_to):
         return norm
     loc = where() if callable(where) else where
     if norm is None:
-        close = difflib.get_close_matches(code, list(rs.compiled.norms), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(code, list(media_part(rs.compiled).norms), n=3, cutoff=0.6)
         raise NormkitError("NK504", f"unknown norm code {code!r}", location=loc,
                            hint=("close matches: " + ", ".join(close)) if close else "`normkit show` lists the norms of a pack")
     if at < norm.valid_from or (norm.valid_to is not None and at > norm.valid_to):
@@ -168,7 +168,7 @@ def static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> tuple[dict[str
                 continue
             _walk(line.rate_ir, rs.line_consts[id(line)], rs, at, out, used)
     if norms:
-        for extra in rs.compiled.extras:
+        for extra in media_part(rs.compiled).extras:
             _walk(extra.ir, None, rs, at, out, used)
             if extra.when_ir:
                 _walk(extra.when_ir, None, rs, at, out, used)
@@ -185,9 +185,10 @@ def static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> tuple[dict[str
         elif kind == "formula" and name in c.formulas and not c.formulas[name].verified:
             unverified.add(f"formula {name}")
     packs = {n.pack for n in norms} | {rs.compiled.money_pack}
+    media = media_part(c)
     for n in norms:
-        if n.derive_from and n.derive_from in c.norms:
-            packs.add(c.norms[n.derive_from].pack)
+        if n.derive_from and n.derive_from in media.norms:
+            packs.add(media.norms[n.derive_from].pack)
     for kind, name in used:
         if kind == "parameter":
             p = c.params[name]
@@ -205,7 +206,7 @@ def static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> tuple[dict[str
             obj = c.formulas.get(name) or c.adjustments.get(name)
             if obj is not None:
                 packs.add(obj.pack)
-    packs |= {x.pack for x in c.extras} | {x.pack for x in c.checks if x.media is None or any(n.medium in x.media for n in norms)}
+    packs |= {x.pack for x in media.extras} | {x.pack for x in media.checks if x.media is None or any(n.medium in x.media for n in norms)}
     result = (out, sorted(unverified), packs)
     rs.static_cache[key] = result
     return result

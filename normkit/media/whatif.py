@@ -27,7 +27,7 @@ from normkit.media.quote import Quote, QuoteLine, TraceNode
 
 if TYPE_CHECKING:  # pragma: no cover
     from normkit.core.runtime import RuleSet
-    from normkit.core.schema import Order
+    from normkit.media.schema import Order
 
 COMPARISON_SCHEMA = "normkit.whatif/1"
 SWEEP_SCHEMA = "normkit.sweep/1"

@@ -30,7 +30,7 @@ from normkit.core.errors import Location, NormkitError
 from normkit.core.loader import read_pack
 from normkit.core.registry import installed_packs
 from normkit.core.runtime import RuleSet
-from normkit.core.schema import Order
+from normkit.media.schema import Order
 from normkit.version import __version__
 
 MAX_BODY = 1_000_000

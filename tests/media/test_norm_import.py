@@ -13,7 +13,8 @@ import pytest
 from normkit.core.compiler import build
 from normkit.cli.main import main
 from normkit.core.errors import NormkitError
-from normkit.core.lint import ceiling_findings
+from normkit.media.ceilings import ceiling_findings
+from normkit.media.compiled import media_part
 from normkit.core.loader import read_pack
 from normkit_testpaths import province_manifest
 
@@ -72,10 +73,10 @@ def test_example_table_matches_the_national_entry_and_passes_lint(pack: Path) ->
     assert (report.rows_in, report.imported, report.rejected, report.lines, report.written) == (23, 23, 0, 19, True)
     assert report.norms == ["01.03.01.50.10"] and report.rejects == [] and report.warnings == []
     # same lines (component, resource, scale, step, quantity) as the shipped national pack
-    national = build(NATIONAL).norms["01.03.01.50.10"]
+    national = media_part(build(NATIONAL)).norms["01.03.01.50.10"]
     compiled = build(pack)
     assert ceiling_findings(compiled) == []
-    mine = compiled.norms["01.03.01.50.10"]
+    mine = media_part(compiled).norms["01.03.01.50.10"]
     assert mine.pack == "test-province" and mine.source == "vn-tv-03-2018:tt-03-2018-01.03.01.50.10"
     assert [(x.component, x.resource, x.scale, x.step, x.steps, x.quantity, x.unit) for x in mine.lines] == \
            [(x.component, x.resource, x.scale, x.step, x.steps, x.quantity, x.unit) for x in national.lines]
@@ -182,7 +183,7 @@ def test_english_headers_semicolons_and_source_option(pack: Path, tmp_path: Path
                      "2;;;;máy;Máy quay;;giờ máy;1.5\n", encoding="utf-8")
     report = import_norms(table, pack, source="tt-03-2018")
     assert (report.rows_in, report.imported, report.blank_rows, report.comment_rows) == (2, 2, 1, 0)
-    norm = build(pack).norms["02.02.02.02.02"]
+    norm = media_part(build(pack)).norms["02.02.02.02.02"]
     assert norm.source == "vn-tv-03-2018:tt-03-2018" and norm.name.en == "News"
     assert [(x.resource, x.quantity, x.unit, x.scale, x.step, x.verified) for x in norm.lines] == [
         ("phong_vien_III", Decimal("0.25"), "workday", "A1", 2, False), ("may_quay", Decimal("1.5"), "machine_hour", None, None, True)]

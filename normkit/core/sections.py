@@ -1,0 +1,87 @@
+"""The sections a pack file may hold: the core's own, plus those domains registered (through
+:func:`normkit.core.extensions.register_domain`), and the pack-file models composed from them.
+
+Kept apart from :mod:`normkit.core.extensions` so that the loader depends on the section list
+alone, not on the compiler's extension API.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field, create_model
+
+from normkit.core.schema import Manifest, PackDocument, PackFile, Sections
+
+CORE_SECTIONS = tuple(Sections.model_fields)
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    """One top-level section a domain adds to pack files.
+
+    ``annotation`` is the type of the section's value as written (e.g. ``dict[NormCode, Norm]``
+    for a keyed section, ``Pricing | None`` for a block). A keyed section is a mapping of names to
+    entries: each entry becomes one definition, and a name written twice in one pack is NK203.
+    A block (``keyed=False``) is one value per file, kept per file in reading order."""
+
+    name: str
+    annotation: Any
+    keyed: bool = True
+    description: str | None = None
+
+
+_lock = threading.Lock()
+_specs: dict[str, tuple[SectionSpec, ...]] = {}  # domain name -> its sections
+_models: dict[str, Any] = {}  # "PackFile" / "PackDocument" -> the composed model
+
+
+def add_sections(domain: str, specs: tuple[SectionSpec, ...]) -> None:
+    """Let pack files hold ``specs`` (a domain's sections); a name already in use is refused."""
+    with _lock:
+        taken = set(CORE_SECTIONS) | set(Manifest.model_fields) | {s.name for d, ss in _specs.items() if d != domain for s in ss}
+        for spec in specs:
+            if spec.name in taken:
+                raise ValueError(f"domain {domain!r}: section {spec.name!r} is already defined")
+        _specs[domain] = specs
+        _models.clear()
+
+
+def section_specs() -> tuple[SectionSpec, ...]:
+    """Every registered section, in registration order."""
+    return tuple(s for specs in _specs.values() for s in specs)
+
+
+def pack_file_model() -> type[PackFile]:
+    """``PackFile`` (any YAML file of a pack but ``pack.yaml``) with every registered section."""
+    return _composed()[0]
+
+
+def pack_document_model() -> type[PackDocument]:
+    """``PackDocument`` (``pack.yaml``: the manifest and any section) with every registered section."""
+    return _composed()[1]
+
+
+def _composed() -> tuple[type[PackFile], type[PackDocument]]:
+    """The core models with the registered sections appended to the core ones: same names,
+    docstrings and field order as if the sections were written in :class:`Sections`, so the
+    JSON Schemas do not show where a section comes from."""
+    with _lock:
+        if not _models:
+            fields: dict[str, Any] = {}
+            for spec in section_specs():
+                default: Any = Field(default_factory=dict, description=spec.description) if spec.keyed else Field(default=None, description=spec.description)
+                fields[spec.name] = (spec.annotation, default)
+            if fields:
+                sections = create_model("Sections", __base__=Sections, __module__=Sections.__module__, __doc__=Sections.__doc__, **fields)
+                # subclasses of the core models (so code typed against them holds), with the domain
+                # sections right after the core ones: pydantic orders fields by the reversed MRO
+                _models["PackFile"] = create_model("PackFile", __base__=(PackFile, sections), __module__=PackFile.__module__,
+                                                   __doc__=PackFile.__doc__)
+                _models["PackDocument"] = create_model("PackDocument", __base__=(PackDocument, sections), __module__=PackDocument.__module__,
+                                                       __doc__=PackDocument.__doc__)
+            else:
+                _models.update(PackFile=PackFile, PackDocument=PackDocument)
+        return _models["PackFile"], _models["PackDocument"]

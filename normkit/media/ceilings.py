@@ -1,0 +1,48 @@
+"""Media's lint step: provincial norms are ceilings (never above the national entry they
+replace), plus the media counts and unverified norms for ``normkit lint``'s summary."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from normkit.core.compiled import CompiledSet
+from normkit.core.errors import NormkitError
+from normkit.core.extensions import DomainLint
+from normkit.media.compiled import LineC, media_part
+
+LineKey = tuple[str, str, "str | None", "int | None"]  # component, resource, scale, step
+
+
+def _key(line: LineC) -> LineKey:
+    return (line.component, line.resource, line.scale, line.step)
+
+
+def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
+    """Norms are ceilings: a provincial entry may not exceed the national one, line by line."""
+    media = media_part(c)
+    out: list[NormkitError] = []
+    for code, national in media.replaced_norms.items():
+        local = media.norms[code]
+        if not national.lines and national.supplied_by:
+            continue  # the national lines were not readable: the province supplies them, nothing to compare
+        limits: dict[LineKey, Decimal] = {}
+        for line in national.lines:
+            limits[_key(line)] = limits.get(_key(line), Decimal(0)) + line.quantity
+        used: dict[LineKey, Decimal] = {}
+        for line in local.lines:
+            key = _key(line)
+            used[key] = used.get(key, Decimal(0)) + line.quantity
+            where = line.location
+            if key not in limits:
+                out.append(NormkitError("NK209", f"norm {code} ({local.pack}): {line.component} line {line.resource} is not in the national entry of pack {national.pack}",
+                                        location=where, hint="a provincial norm may only lower or keep the national lines"))
+            elif used[key] > limits[key]:
+                out.append(NormkitError("NK209", f"norm {code} ({local.pack}): {line.component} {line.resource} is {used[key]} {line.unit}, above the national maximum {limits[key]} {line.unit} ({national.pack})",
+                                        location=where))
+    return out
+
+
+def media_lint(c: CompiledSet) -> DomainLint:
+    media = media_part(c)
+    unverified = {f"norm {n.code}" for n in media.norms.values() if not n.verified or any(not line.verified for line in n.lines)}
+    return DomainLint(findings=ceiling_findings(c), counts={"norms": len(media.norms)}, unverified=unverified)

@@ -1,0 +1,130 @@
+"""The media domain's file formats: norms (with their lines and derivations), the pricing
+section of a pack, and orders. Registered with the core as the pack sections ``norms:`` and
+``pricing:`` (see :mod:`normkit.media.compile`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PrivateAttr, StringConstraints
+
+from normkit.core.errors import Location
+from normkit.core.io.yaml import format_path
+from normkit.core.schema import Expr, Label, SourceRef, Strict, Text, UnitText, Validity, Word
+
+NormCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_]+([.-][0-9A-Za-z_]+)*$", max_length=60)]
+
+
+class NormLine(Strict):
+    component: Literal["labour", "equipment", "material"]
+    resource: Word
+    label: Label
+    quantity: Annotated[str, StringConstraints(max_length=100)] | Decimal = Field(description='e.g. "0.04 workday"')
+    unit: UnitText | None = None
+    grade: Text | None = None
+    scale: Annotated[str, StringConstraints(max_length=20)] | None = None
+    step: int | None = None
+    steps: int | None = None
+    verified: bool | None = None
+    why: Text | None = None
+
+
+class Derive(Strict):
+    """A norm computed from another: some components of a base entry, scaled by a factor
+    (e.g. an edited radio programme counts a chosen share, at most 17 %, of 13.20.20.00.00)."""
+
+    from_: NormCode = Field(alias="from")
+    components: list[Literal["labour", "equipment", "material"]]
+    factor: Expr = Field(description="expression for the share, evaluated per order item (e.g. an input)")
+    source: SourceRef | None = None
+
+
+class Norm(Strict):
+    """One economic-technical norm entry: the maximum labour, machine time and materials
+    for one product."""
+
+    name: Label
+    output_unit: UnitText = "item"
+    medium: Literal["tv", "radio", "online", "print", "publication"] | None = None
+    duration: Annotated[str, StringConstraints(max_length=40)] | None = None
+    valid: Validity | None = None
+    source: SourceRef | None = None
+    verified: bool | None = None
+    why: Text | None = None
+    notes: list[Text] = Field(default_factory=list)
+    lines: list[NormLine] = Field(default_factory=list)
+    derive: Derive | None = None
+    supplied_by: Literal["province"] | None = Field(
+        default=None, description="the entry exists but its lines were not readable: a province pack must supply them")
+
+
+class ComponentRate(Strict):
+    rate: Expr = Field(description="expression in the context of one norm line: the price of one unit of it")
+    label: Label | None = None
+
+
+class Extra(Strict):
+    """A priced line added to every item (overhead, royalties, travel …)."""
+
+    id: Word
+    label: Label
+    expr: Expr
+    when: Expr | None = None
+    source: SourceRef | None = None
+
+
+class Check(Strict):
+    """A condition every priced item must meet (e.g. the radio duration tolerance). When it
+    fails, pricing stops with an error, unless ``override`` names a text input and the order
+    gives it: then the quote shows the override and its reason."""
+
+    id: Word
+    label: Label
+    expr: Expr = Field(description="must be true for the item; item scope plus norm_duration, norm_medium, norm_code")
+    message: Label
+    media: list[Literal["tv", "radio", "online", "print", "publication"]] | None = None
+    requires: list[Word] = Field(default_factory=list, description="inputs that must be given for the check to apply")
+    override: Word | None = None
+    source: SourceRef | None = None
+
+
+class Pricing(Strict):
+    labour: ComponentRate | None = None
+    equipment: ComponentRate | None = None
+    material: ComponentRate | None = None
+    extras: list[Extra] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+
+
+# ---- orders ----------------------------------------------------------------------------
+
+class OrderItem(Strict):
+    id: Annotated[str, StringConstraints(max_length=80)] | None = None
+    norm: NormCode
+    quantity: Decimal = Field(default=Decimal(1), description="number of products")
+    label: Text | None = None
+    inputs: dict[Word, Decimal | bool | Text] = Field(default_factory=dict)
+
+
+class Order(Strict):
+    """An order (đặt hàng) to price: items, each a norm code and a quantity."""
+
+    normkit_order: Literal[1] = 1
+    id: Annotated[str, StringConstraints(max_length=80)]
+    title: Text | None = None
+    date: dt.date
+    at: dt.date | None = Field(default=None, description="evaluation date; the order date when absent")
+    packs: list[Annotated[str, StringConstraints(max_length=200)]] = Field(default_factory=list)
+    inputs: dict[Word, Decimal | bool | Text] = Field(default_factory=dict)
+    items: list[OrderItem] = Field(min_length=1, max_length=100_000)
+    _source_map: Any = PrivateAttr(default=None)  # where each field was written, when read from a file
+
+    def locate(self, *path: str | int) -> Location:
+        """File position of a field (``locate("items", 2, "norm")``), or just its path."""
+        if self._source_map is not None:
+            loc: Location = self._source_map.locate(tuple(path))
+            return loc
+        return Location(path=format_path(tuple(path)))
