@@ -110,22 +110,30 @@ def compiler_hash() -> str:
     return _compiler_hash
 
 
+_folder_hashes: dict[str, str] = {}  # per process: normkit's code does not change under it
+
+
 def _domain_code_hash(classes: list[type]) -> str:
     """Hash of the source folders (outside ``normkit/core``) of the modules defining ``classes``:
     a domain's compile code sits beside its compiled classes."""
-    core = Path(__file__).resolve().parent
-    folders: set[Path] = set()
-    for cls in classes:
-        module = sys.modules.get(cls.__module__)
-        file = getattr(module, "__file__", None)
-        if file:
-            folder = Path(file).resolve().parent
-            if folder != core and core not in folder.parents:
-                folders.add(folder)
+    folders = sorted({cls.__module__.rpartition(".")[0] for cls in classes} - {"normkit"})
     h = hashlib.sha256()
-    for folder in sorted(folders):
-        for path in sorted(folder.glob("*.py")):
-            h.update(str(path).encode())
+    for package in folders:
+        if package == "normkit.core" or package.startswith("normkit.core."):
+            continue  # covered by compiler_hash()
+        if package not in _folder_hashes:
+            _folder_hashes[package] = _hash_folder(package)
+        h.update(package.encode())
+        h.update(_folder_hashes[package].encode())
+    return h.hexdigest()
+
+
+def _hash_folder(package: str) -> str:
+    h = hashlib.sha256()
+    file = getattr(sys.modules.get(package), "__file__", None)
+    if file:
+        for path in sorted(Path(file).resolve().parent.glob("*.py")):
+            h.update(path.name.encode())
             h.update(path.read_bytes())
     return h.hexdigest()
 

@@ -155,8 +155,8 @@ class _Decoder:
     def __init__(self, classes: dict[str, Registered]) -> None:
         self.classes = classes
         self.array: dict[str, Callable[[list[Any]], Any]] = {
-            "t": lambda v: tuple([self.value(x) for x in v[1:]]),
-            "l": lambda v: [self.value(x) for x in v[1:]],
+            "t": lambda v: tuple(self.items(v, 1)),
+            "l": lambda v: self.items(v, 1),
             "d": self.pairs,
             "D": self.decimal,
             "date": lambda v: dt.date.fromisoformat(v[1]),
@@ -168,8 +168,16 @@ class _Decoder:
 
     def value(self, v: Any) -> Any:
         t = type(v)
-        if v is None or t is str or t is bool or t is int:
+        if t in _PLAIN:
             return v
+        if t is list and v:
+            tag = v[0]  # the most frequent kinds inline: one call per node on a warm start
+            if tag == "t":
+                return tuple([x if type(x) in _PLAIN else self.value(x) for x in v[1:]])
+            if tag == "o":
+                return self.dataclass(v)
+            if tag == "l":
+                return [x if type(x) in _PLAIN else self.value(x) for x in v[1:]]
         if t is dict:
             return {k: self.value(x) for k, x in v.items()}
         if t is list and v and type(v[0]) is str:
@@ -177,6 +185,10 @@ class _Decoder:
             if build is not None:
                 return build(v)
         raise CodecError(f"unexpected value in encoded data: {str(v)[:60]!r}")
+
+    def items(self, v: list[Any], start: int) -> list[Any]:
+        value = self.value  # plain scalars skip the call: most values are text or numbers
+        return [x if type(x) in _PLAIN else value(x) for x in v[start:]]
 
     def entry(self, tag: Any, kind: str) -> Registered:
         e = self.classes.get(tag) if type(tag) is str else None
@@ -199,7 +211,7 @@ class _Decoder:
 
     def dataclass(self, v: list[Any]) -> Any:
         e = self.entry(v[1] if len(v) > 1 else None, "dataclass")
-        values = [self.value(x) for x in v[2:]]
+        values = self.items(v, 2)
         if len(values) != len(e.fields):
             raise CodecError(f"{e.tag}: {len(values)} fields, expected {len(e.fields)}")
         try:
@@ -217,10 +229,13 @@ class _Decoder:
         # pays for no pydantic schema (the entry's digest and ownership vouch for the values)
         e = self.entry(v[1] if len(v) > 1 else None, "model")
         given = self.value(v[2]) if len(v) > 2 else None
-        values = [self.value(x) for x in v[3:]]
+        values = self.items(v, 3)
         if len(values) != len(e.fields) or type(given) is not list or not set(given) <= set(e.fields):
             raise CodecError(f"{e.tag}: malformed model")
         return e.cls.model_construct(_fields_set=set(given), **dict(zip(e.fields, values)))  # type: ignore[attr-defined]
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
 
 
 def _int(v: Any) -> int:
