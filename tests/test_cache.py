@@ -94,6 +94,17 @@ def test_a_warm_load_gives_the_same_compiled_set(cache_dir: Path) -> None:
     assert total() == TOTAL
 
 
+def test_a_warm_process_does_not_import_pint(cache_dir: Path) -> None:
+    script = ("import sys, normkit; from normkit.media.orders import load_order; "
+              f"q = normkit.load({str(PROVINCE)!r}).quote(load_order({str(ORDER)!r})); "
+              "print(q.total, 'pint' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NORMKIT_CACHE_DIR": str(cache_dir)}
+    cold = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, env=env, timeout=120)
+    assert cold.stdout.split() == ["5359747", "True"]
+    warm = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, env=env, timeout=120)
+    assert warm.stdout.split() == ["5359747", "False"]
+
+
 def test_codec_round_trips_plain_values_and_refuses_unknown_tags() -> None:
     value = {"ir": ("add", ("num", Decimal("1.50")), ("name", "param", "x")), (1, "a"): [dt.date(2024, 7, 1), None, True],
              "f": cache.CompiledSet.__name__}
@@ -328,3 +339,24 @@ def test_pruning_keeps_the_newest_entries_and_drops_old_ones(cache_dir: Path) ->
     assert left == sorted(f"{i:040x}{cache.SUFFIX}" for i in range(cache.KEEP_ENTRIES))
     assert total() == TOTAL  # writing a new entry prunes again: the bound holds
     assert len(entries(cache_dir)) == cache.KEEP_ENTRIES
+
+
+def test_codec_registration_is_explicit_and_idempotent() -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Probe:
+        a: Decimal
+        b: tuple[str, ...]
+
+    with pytest.raises(plain.CodecError):
+        plain.dumps(Probe(Decimal(1), ()))  # not registered: cannot be written
+    plain.register(Probe, tag="test.Probe")
+    plain.register(Probe, tag="test.Probe")  # again: harmless
+    plain.register(Probe, tag="test.ProbeAlias")  # a second module registering it: both read
+    data = plain.dumps(Probe(Decimal("2.50"), ("x",)))
+    assert b'"test.Probe"' in data
+    assert plain.loads(data) == Probe(Decimal("2.50"), ("x",))
+    assert plain.loads(data.replace(b'"test.Probe"', b'"test.ProbeAlias"')) == Probe(Decimal("2.50"), ("x",))
+    with pytest.raises(ValueError):
+        plain.register(CompiledSet, tag="test.Probe")  # a tag belongs to one class

@@ -60,19 +60,26 @@ _BY_CLASS: dict[type, Registered] = {}
 def register(cls: T, *, tag: str) -> T:
     """Allow ``cls`` (a dataclass, a pydantic model or an Enum) in encoded data under ``tag``.
 
-    Registering the same class under the same tag again is harmless; a tag or a class used
-    twice otherwise is a programming error (ValueError)."""
+    Registering a class again is harmless: under the same tag nothing changes; under another
+    tag (two modules both registering a shared class) the first tag is kept for writing and
+    both are read. A tag already used by another class is a programming error (ValueError)."""
     known = _BY_TAG.get(tag)
     if known is not None:
         if known.cls is cls:
             return cls
         raise ValueError(f"codec tag {tag!r} is already registered for {known.cls.__qualname__}")
-    if cls in _BY_CLASS:
-        raise ValueError(f"{cls.__qualname__} is already registered as {_BY_CLASS[cls].tag!r}")
     entry = _describe(cls, tag)
     _BY_TAG[tag] = entry
-    _BY_CLASS[cls] = entry
+    _BY_CLASS.setdefault(cls, entry)
     return cls
+
+
+def register_all(*classes: type, prefix: str) -> None:
+    """Register each of ``classes`` under the tag ``<prefix>.<class name>`` (e.g. the IR nodes:
+    ``register_all(Const, Add, ..., prefix="ir")``). Renaming a class changes its tag, which
+    only makes old cache entries unreadable (they are rebuilt)."""
+    for cls in classes:
+        register(cls, tag=f"{prefix}.{cls.__name__}")
 
 
 def registered(tag: str) -> Registered | None:
