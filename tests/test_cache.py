@@ -299,6 +299,21 @@ def test_a_group_writable_entry_is_not_used(cache_dir: Path, capsys: pytest.Capt
     assert capsys.readouterr().err.count("not using the cache entry") == 1
 
 
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="only root can give a file away")
+def test_an_entry_or_folder_owned_by_another_user_is_not_used(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert total() == TOTAL
+    entry = only_entry(cache_dir)
+    os.chown(entry, 65534, 65534)
+    assert cache.load(PROVINCE.resolve()) is None
+    assert "it is owned by another user" in capsys.readouterr().err
+    assert total() == TOTAL  # rebuilt; the folder is ours, so the new entry replaces the foreign one
+    assert only_entry(cache_dir).stat().st_uid == 0
+    os.chown(cache_dir, 65534, 65534)
+    cache._warned = False
+    assert cache.load(PROVINCE.resolve()) is None
+    assert "not using the cache folder" in capsys.readouterr().err
+
+
 @pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() == 0, reason="root may write a read-only folder")
 def test_a_read_only_folder_leaves_no_temp_file(cache_dir: Path) -> None:
     cache_dir.mkdir(parents=True, mode=0o700)
