@@ -375,3 +375,19 @@ def test_codec_registration_is_explicit_and_idempotent() -> None:
     assert plain.loads(data.replace(b'"test.Probe"', b'"test.ProbeAlias"')) == Probe(Decimal("2.50"), ("x",))
     with pytest.raises(ValueError):
         plain.register(CompiledSet, tag="test.Probe")  # a tag belongs to one class
+
+
+def test_a_bare_id_must_name_a_pack_with_that_id(cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _base(tmp_path / "path", 1000)
+    (tmp_path / "path" / "my-base").rename(tmp_path / "path" / "other-name")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "pack.yaml").write_text(
+        "normkit: 1\nid: root\ntitle: {vi: r, en: r}\nversion: '1'\njurisdiction: t\nstatus: test\nvalid: {from: 2020-01-01}\n"
+        "extends: [other-name]\n", encoding="utf-8")
+    monkeypatch.setenv("NORMKIT_PATH", str(tmp_path / "path"))
+    with pytest.raises(NormkitError) as e:
+        load(root)
+    assert e.value.code == "NK205"
+    assert e.value.message == f"pack 'other-name' not found: the folder {tmp_path / 'path' / 'other-name'} holds pack 'my-base'"
+    assert (e.value.location.line, e.value.location.column) == (8, 11)
