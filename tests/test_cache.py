@@ -391,3 +391,25 @@ def test_a_bare_id_must_name_a_pack_with_that_id(cache_dir: Path, tmp_path: Path
     assert e.value.code == "NK205"
     assert e.value.message == f"pack 'other-name' not found: the folder {tmp_path / 'path' / 'other-name'} holds pack 'my-base'"
     assert (e.value.location.line, e.value.location.column) == (8, 11)
+
+
+def test_mutated_entries_with_a_matching_digest_never_raise(cache_dir: Path) -> None:
+    """Someone able to write the entry can fix the digest; the codec still builds only registered
+    classes, and whatever it gets it returns a compiled set or None (rebuild), never an exception."""
+    import random
+
+    assert total() == TOTAL
+    entry = only_entry(cache_dir)
+    body = payload(entry)
+    rng = random.Random(9)
+    outcomes = {"rebuilt": 0, "loaded": 0}
+    for _ in range(60):
+        data = bytearray(body)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(data))
+            data[i] = rng.choice(b'[]{}",:0123456789abcDnull-.')
+        rewrite_payload(entry, bytes(data))
+        got = cache.load(PROVINCE.resolve())
+        assert got is None or isinstance(got, CompiledSet)
+        outcomes["rebuilt" if got is None else "loaded"] += 1
+    assert outcomes["rebuilt"] > 0
