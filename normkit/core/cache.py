@@ -57,7 +57,7 @@ def _warn_once(message: str) -> None:
     global _warned
     if not _warned:
         _warned = True
-        sys.stderr.write(f"normkit: {message}; running without the cache\n")
+        sys.stderr.write(f"normkit: {message}\n")
 
 
 def _unsafe(st: os.stat_result) -> str | None:
@@ -85,7 +85,7 @@ def _usable_dir(create: bool) -> Path | None:
         return None
     why = _unsafe(st)
     if why is not None:
-        _warn_once(f"not using the cache folder {d}: it {why} (chmod 700 it, or set NORMKIT_CACHE_DIR)")
+        _warn_once(f"not using the cache folder {d}: it {why} (chmod 700 it, or set NORMKIT_CACHE_DIR); running without the cache")
         return None
     return d
 
@@ -184,7 +184,7 @@ def _read_entry(path: Path) -> bytes | None:
                 return None
             why = _unsafe(st)
             if why is not None:
-                _warn_once(f"not using the cache entry {path}: it {why}")
+                _warn_once(f"not using the cache entry {path}: it {why}; rebuilding it")
                 return None
             header = f.readline(4096)
             payload = f.read()
