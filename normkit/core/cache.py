@@ -105,7 +105,10 @@ def compiler_hash() -> str:
         core = Path(__file__).resolve().parent
         for path in sorted(core.rglob("*.py")):
             h.update(str(path.relative_to(core)).encode())
-            h.update(path.read_bytes())
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                h.update(b"\0unreadable")
         _compiler_hash = h.hexdigest()
     return _compiler_hash
 
@@ -134,7 +137,10 @@ def _hash_folder(package: str) -> str:
     if file:
         for path in sorted(Path(file).resolve().parent.glob("*.py")):
             h.update(path.name.encode())
-            h.update(path.read_bytes())
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                h.update(b"\0unreadable")
     return h.hexdigest()
 
 
