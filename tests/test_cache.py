@@ -94,6 +94,17 @@ def test_a_warm_load_gives_the_same_compiled_set(cache_dir: Path) -> None:
     assert total() == TOTAL
 
 
+def test_a_warm_process_does_not_import_pint(cache_dir: Path) -> None:
+    script = ("import sys, normkit; from normkit.media.orders import load_order; "
+              f"q = normkit.load({str(PROVINCE)!r}).quote(load_order({str(ORDER)!r})); "
+              "print(q.total, 'pint' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NORMKIT_CACHE_DIR": str(cache_dir)}
+    cold = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, env=env, timeout=120)
+    assert cold.stdout.split() == ["5359747", "True"]
+    warm = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, env=env, timeout=120)
+    assert warm.stdout.split() == ["5359747", "False"]
+
+
 def test_codec_round_trips_plain_values_and_refuses_unknown_tags() -> None:
     value = {"ir": ("add", ("num", Decimal("1.50")), ("name", "param", "x")), (1, "a"): [dt.date(2024, 7, 1), None, True],
              "f": cache.CompiledSet.__name__}
@@ -288,6 +299,21 @@ def test_a_group_writable_entry_is_not_used(cache_dir: Path, capsys: pytest.Capt
     assert capsys.readouterr().err.count("not using the cache entry") == 1
 
 
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="only root can give a file away")
+def test_an_entry_or_folder_owned_by_another_user_is_not_used(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert total() == TOTAL
+    entry = only_entry(cache_dir)
+    os.chown(entry, 65534, 65534)
+    assert cache.load(PROVINCE.resolve()) is None
+    assert "it is owned by another user" in capsys.readouterr().err
+    assert total() == TOTAL  # rebuilt; the folder is ours, so the new entry replaces the foreign one
+    assert only_entry(cache_dir).stat().st_uid == 0
+    os.chown(cache_dir, 65534, 65534)
+    cache._warned = False
+    assert cache.load(PROVINCE.resolve()) is None
+    assert "not using the cache folder" in capsys.readouterr().err
+
+
 @pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() == 0, reason="root may write a read-only folder")
 def test_a_read_only_folder_leaves_no_temp_file(cache_dir: Path) -> None:
     cache_dir.mkdir(parents=True, mode=0o700)
@@ -328,3 +354,62 @@ def test_pruning_keeps_the_newest_entries_and_drops_old_ones(cache_dir: Path) ->
     assert left == sorted(f"{i:040x}{cache.SUFFIX}" for i in range(cache.KEEP_ENTRIES))
     assert total() == TOTAL  # writing a new entry prunes again: the bound holds
     assert len(entries(cache_dir)) == cache.KEEP_ENTRIES
+
+
+def test_codec_registration_is_explicit_and_idempotent() -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Probe:
+        a: Decimal
+        b: tuple[str, ...]
+
+    with pytest.raises(plain.CodecError):
+        plain.dumps(Probe(Decimal(1), ()))  # not registered: cannot be written
+    plain.register(Probe, tag="test.Probe")
+    plain.register(Probe, tag="test.Probe")  # again: harmless
+    plain.register(Probe, tag="test.ProbeAlias")  # a second module registering it: both read
+    data = plain.dumps(Probe(Decimal("2.50"), ("x",)))
+    assert b'"test.Probe"' in data
+    assert plain.loads(data) == Probe(Decimal("2.50"), ("x",))
+    assert plain.loads(data.replace(b'"test.Probe"', b'"test.ProbeAlias"')) == Probe(Decimal("2.50"), ("x",))
+    with pytest.raises(ValueError):
+        plain.register(CompiledSet, tag="test.Probe")  # a tag belongs to one class
+
+
+def test_a_bare_id_must_name_a_pack_with_that_id(cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _base(tmp_path / "path", 1000)
+    (tmp_path / "path" / "my-base").rename(tmp_path / "path" / "other-name")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "pack.yaml").write_text(
+        "normkit: 1\nid: root\ntitle: {vi: r, en: r}\nversion: '1'\njurisdiction: t\nstatus: test\nvalid: {from: 2020-01-01}\n"
+        "extends: [other-name]\n", encoding="utf-8")
+    monkeypatch.setenv("NORMKIT_PATH", str(tmp_path / "path"))
+    with pytest.raises(NormkitError) as e:
+        load(root)
+    assert e.value.code == "NK205"
+    assert e.value.message == f"pack 'other-name' not found: the folder {tmp_path / 'path' / 'other-name'} holds pack 'my-base'"
+    assert (e.value.location.line, e.value.location.column) == (8, 11)
+
+
+def test_mutated_entries_with_a_matching_digest_never_raise(cache_dir: Path) -> None:
+    """Someone able to write the entry can fix the digest; the codec still builds only registered
+    classes, and whatever it gets it returns a compiled set or None (rebuild), never an exception."""
+    import random
+
+    assert total() == TOTAL
+    entry = only_entry(cache_dir)
+    body = payload(entry)
+    rng = random.Random(9)
+    outcomes = {"rebuilt": 0, "loaded": 0}
+    for _ in range(60):
+        data = bytearray(body)
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(data))
+            data[i] = rng.choice(b'[]{}",:0123456789abcDnull-.')
+        rewrite_payload(entry, bytes(data))
+        got = cache.load(PROVINCE.resolve())
+        assert got is None or isinstance(got, CompiledSet)
+        outcomes["rebuilt" if got is None else "loaded"] += 1
+    assert outcomes["rebuilt"] > 0

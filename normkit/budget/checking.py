@@ -111,7 +111,7 @@ def find_named_pack(name: str) -> Path:
     """An installed pack chosen by its name only (no paths): what the HTTP service allows."""
     for p in installed_packs():
         if p.name == name:
-            return p.resolve()
+            return find_pack(name, location=Location(path="pack"))  # NK210 when the id is on the search path twice
     names = ", ".join(p.name for p in installed_packs()) or "none"
     raise NormkitError("NK904", f"no installed pack named {name!r}", location=Location(path="pack"),
                        hint=f"packs are chosen by name among those installed: {names}")

@@ -58,7 +58,7 @@ def _warn_once(message: str) -> None:
     global _warned
     if not _warned:
         _warned = True
-        sys.stderr.write(f"normkit: {message}; running without the cache\n")
+        sys.stderr.write(f"normkit: {message}\n")
 
 
 def _unsafe(st: os.stat_result) -> str | None:
@@ -86,7 +86,7 @@ def _usable_dir(create: bool) -> Path | None:
         return None
     why = _unsafe(st)
     if why is not None:
-        _warn_once(f"not using the cache folder {d}: it {why} (chmod 700 it, or set NORMKIT_CACHE_DIR)")
+        _warn_once(f"not using the cache folder {d}: it {why} (chmod 700 it, or set NORMKIT_CACHE_DIR); running without the cache")
         return None
     return d
 
@@ -108,7 +108,10 @@ def compiler_hash() -> str:
         core = Path(__file__).resolve().parent
         for path in sorted(core.rglob("*.py")):
             h.update(str(path.relative_to(core)).encode())
-            h.update(path.read_bytes())
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                h.update(b"\0unreadable")
         for domain in domains:  # the code that decides a domain's part of the compiled form
             for path in domain.compiled_form_files:
                 h.update(f"{domain.name}:{path.name}".encode())
@@ -117,23 +120,34 @@ def compiler_hash() -> str:
     return cached
 
 
+_folder_hashes: dict[str, str] = {}  # per process: normkit's code does not change under it
+
+
 def _domain_code_hash(classes: list[type]) -> str:
     """Hash of the source folders (outside ``normkit/core``) of the modules defining ``classes``:
     a domain's compile code sits beside its compiled classes."""
-    core = Path(__file__).resolve().parent
-    folders: set[Path] = set()
-    for cls in classes:
-        module = sys.modules.get(cls.__module__)
-        file = getattr(module, "__file__", None)
-        if file:
-            folder = Path(file).resolve().parent
-            if folder != core and core not in folder.parents:
-                folders.add(folder)
+    folders = sorted({cls.__module__.rpartition(".")[0] for cls in classes} - {"normkit"})
     h = hashlib.sha256()
-    for folder in sorted(folders):
-        for path in sorted(folder.glob("*.py")):
-            h.update(str(path).encode())
-            h.update(path.read_bytes())
+    for package in folders:
+        if package == "normkit.core" or package.startswith("normkit.core."):
+            continue  # covered by compiler_hash()
+        if package not in _folder_hashes:
+            _folder_hashes[package] = _hash_folder(package)
+        h.update(package.encode())
+        h.update(_folder_hashes[package].encode())
+    return h.hexdigest()
+
+
+def _hash_folder(package: str) -> str:
+    h = hashlib.sha256()
+    file = getattr(sys.modules.get(package), "__file__", None)
+    if file:
+        for path in sorted(Path(file).resolve().parent.glob("*.py")):
+            h.update(path.name.encode())
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                h.update(b"\0unreadable")
     return h.hexdigest()
 
 
@@ -165,8 +179,8 @@ def load(root: Path, extra: tuple[Path, ...] = ()) -> CompiledSet | None:
         if not isinstance(classes, dict) or doc.get("domain_code") != _domain_code_hash(plain.classes_used(classes)):
             return None
         compiled = plain.decode(doc.get("data"), classes)
-    except (ValueError, RecursionError, plain.CodecError):
-        return None  # a damaged or foreign entry is rebuilt, never trusted
+    except Exception:  # noqa: BLE001 - whatever is wrong with an entry, it is rebuilt: never trusted, never a traceback
+        return None
     return compiled if isinstance(compiled, CompiledSet) else None
 
 
@@ -183,7 +197,7 @@ def _read_entry(path: Path) -> bytes | None:
                 return None
             why = _unsafe(st)
             if why is not None:
-                _warn_once(f"not using the cache entry {path}: it {why}")
+                _warn_once(f"not using the cache entry {path}: it {why}; rebuilding it")
                 return None
             header = f.readline(4096)
             payload = f.read()

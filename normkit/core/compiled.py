@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from normkit.core.errors import Location
-from normkit.core.io.plain import register
+from normkit.core.io.plain import register_all
 from normkit.core.lang.typecheck import Powers, Type
 from normkit.core.schema import Label, Money, Source
 from normkit.core.units import UnitDef, UnitInfo
@@ -195,10 +195,5 @@ class CompiledSet:
 
 # Every class of the compiled form, by a stable tag, for the plain-data cache codec
 # (normkit.core.io.plain): an entry can only ever build these.
-def _register_codec_classes() -> None:
-    for cls in (Dated, Param, Row, TableVersionC, TableC, FormulaC, ExceptionC, AdjustmentC, InputC,
-                PackInfo, CompiledSet, Location, Type, UnitDef, UnitInfo, Label, Money, Source):
-        register(cls, tag=f"core.{cls.__name__}")
-
-
-_register_codec_classes()
+register_all(Dated, Param, Row, TableVersionC, TableC, FormulaC, ExceptionC, AdjustmentC, InputC,
+             PackInfo, CompiledSet, Location, Type, UnitDef, UnitInfo, Label, Money, Source, prefix="core")

@@ -29,7 +29,7 @@ from normkit.core.schema import (
     TableRows, TableVersion,
 )
 from normkit.core.quantity import parse_quantity
-from normkit.core.registry import find_pack
+from normkit.core.registry import find_pack, is_bare_id
 from normkit.core.units import VOCABULARY, UnitDef, UnitTable, Vocabulary, build_unit_table, format_powers, parse_unit_def, pint_registry
 
 MISSING: Powers = (("__missing__", 1),)  # the unit of a per-row table's row the rate card does not have yet
@@ -59,6 +59,9 @@ def resolve(root: str | Path, extra: Iterable[str] = ()) -> list[PackSource]:
             target = find_pack(ref, path, loc)  # a bare id on the search path, a path relative to this pack
             pack.extends_resolved.append(target)
             visit(target, loc)
+            if is_bare_id(ref) and done[target].id != ref:  # an id names the pack with that id, nothing else
+                raise NormkitError("NK205", f"pack {ref!r} not found: the folder {target} holds pack {done[target].id!r}", location=loc,
+                                   hint=f"rename the folder to {done[target].id}, or write its path (./…) instead of an id")
         stack.pop()
         done[path] = pack
         order.append(pack)

@@ -18,7 +18,7 @@ from typing import Any
 
 from normkit.core.compiled import CompiledSet
 from normkit.core.errors import Location
-from normkit.core.io.plain import register
+from normkit.core.io.plain import register_all
 from normkit.core.lang.typecheck import Powers
 from normkit.core.schema import Label
 
@@ -135,6 +135,4 @@ def media_part(compiled: CompiledSet) -> MediaCompiled:
 # every class the media part is made of: what a plain-data codec of the compiled set must know
 # (each registered under a stable tag, e.g. "media.NormC")
 PLAIN_CLASSES: tuple[type, ...] = (LineC, NormC, ExtraC, CheckC, RateC, MediaCompiled)
-
-for _cls in PLAIN_CLASSES:
-    register(_cls, tag=f"media.{_cls.__name__}")
+register_all(*PLAIN_CLASSES, prefix="media")

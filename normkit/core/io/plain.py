@@ -60,19 +60,26 @@ _BY_CLASS: dict[type, Registered] = {}
 def register(cls: T, *, tag: str) -> T:
     """Allow ``cls`` (a dataclass, a pydantic model or an Enum) in encoded data under ``tag``.
 
-    Registering the same class under the same tag again is harmless; a tag or a class used
-    twice otherwise is a programming error (ValueError)."""
+    Registering a class again is harmless: under the same tag nothing changes; under another
+    tag (two modules both registering a shared class) the first tag is kept for writing and
+    both are read. A tag already used by another class is a programming error (ValueError)."""
     known = _BY_TAG.get(tag)
     if known is not None:
         if known.cls is cls:
             return cls
         raise ValueError(f"codec tag {tag!r} is already registered for {known.cls.__qualname__}")
-    if cls in _BY_CLASS:
-        raise ValueError(f"{cls.__qualname__} is already registered as {_BY_CLASS[cls].tag!r}")
     entry = _describe(cls, tag)
     _BY_TAG[tag] = entry
-    _BY_CLASS[cls] = entry
+    _BY_CLASS.setdefault(cls, entry)
     return cls
+
+
+def register_all(*classes: type, prefix: str) -> None:
+    """Register each of ``classes`` under the tag ``<prefix>.<class name>`` (e.g. the IR nodes:
+    ``register_all(Const, Add, ..., prefix="ir")``). Renaming a class changes its tag, which
+    only makes old cache entries unreadable (they are rebuilt)."""
+    for cls in classes:
+        register(cls, tag=f"{prefix}.{cls.__name__}")
 
 
 def registered(tag: str) -> Registered | None:
@@ -155,8 +162,8 @@ class _Decoder:
     def __init__(self, classes: dict[str, Registered]) -> None:
         self.classes = classes
         self.array: dict[str, Callable[[list[Any]], Any]] = {
-            "t": lambda v: tuple([self.value(x) for x in v[1:]]),
-            "l": lambda v: [self.value(x) for x in v[1:]],
+            "t": lambda v: tuple(self.items(v, 1)),
+            "l": lambda v: self.items(v, 1),
             "d": self.pairs,
             "D": self.decimal,
             "date": lambda v: dt.date.fromisoformat(v[1]),
@@ -168,8 +175,16 @@ class _Decoder:
 
     def value(self, v: Any) -> Any:
         t = type(v)
-        if v is None or t is str or t is bool or t is int:
+        if t in _PLAIN:
             return v
+        if t is list and v:
+            tag = v[0]  # the most frequent kinds inline: one call per node on a warm start
+            if tag == "t":
+                return tuple([x if type(x) in _PLAIN else self.value(x) for x in v[1:]])
+            if tag == "o":
+                return self.dataclass(v)
+            if tag == "l":
+                return [x if type(x) in _PLAIN else self.value(x) for x in v[1:]]
         if t is dict:
             return {k: self.value(x) for k, x in v.items()}
         if t is list and v and type(v[0]) is str:
@@ -177,6 +192,10 @@ class _Decoder:
             if build is not None:
                 return build(v)
         raise CodecError(f"unexpected value in encoded data: {str(v)[:60]!r}")
+
+    def items(self, v: list[Any], start: int) -> list[Any]:
+        value = self.value  # plain scalars skip the call: most values are text or numbers
+        return [x if type(x) in _PLAIN else value(x) for x in v[start:]]
 
     def entry(self, tag: Any, kind: str) -> Registered:
         e = self.classes.get(tag) if type(tag) is str else None
@@ -199,7 +218,7 @@ class _Decoder:
 
     def dataclass(self, v: list[Any]) -> Any:
         e = self.entry(v[1] if len(v) > 1 else None, "dataclass")
-        values = [self.value(x) for x in v[2:]]
+        values = self.items(v, 2)
         if len(values) != len(e.fields):
             raise CodecError(f"{e.tag}: {len(values)} fields, expected {len(e.fields)}")
         try:
@@ -217,10 +236,13 @@ class _Decoder:
         # pays for no pydantic schema (the entry's digest and ownership vouch for the values)
         e = self.entry(v[1] if len(v) > 1 else None, "model")
         given = self.value(v[2]) if len(v) > 2 else None
-        values = [self.value(x) for x in v[3:]]
+        values = self.items(v, 3)
         if len(values) != len(e.fields) or type(given) is not list or not set(given) <= set(e.fields):
             raise CodecError(f"{e.tag}: malformed model")
         return e.cls.model_construct(_fields_set=set(given), **dict(zip(e.fields, values)))  # type: ignore[attr-defined]
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
 
 
 def _int(v: Any) -> int:

@@ -32,7 +32,7 @@ import numpy as np
 
 from normkit.core.dating import coverage, in_force
 from normkit.core.numbers import CTX, round_to
-from normkit.core.errors import Location, NormkitError
+from normkit.core.errors import NormkitError
 
 if TYPE_CHECKING:  # pragma: no cover
     from normkit.core.runtime import RuleSet
