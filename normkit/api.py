@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from normkit.core import cache
-from normkit.core.runtime import RuleSet
 from normkit.core.errors import NormkitError
 from normkit.core.schema import Order, Overlay
+from normkit.media.pricing import PricingRules
 from normkit.media.quote import Quote
 from normkit.core.registry import find_pack
 
 
-def load(pack: str | Path, *, extra: tuple[str, ...] = (), use_cache: bool = True) -> RuleSet:
+def load(pack: str | Path, *, extra: tuple[str, ...] = (), use_cache: bool = True) -> PricingRules:
     """Load, check and compile the pack ``pack`` (a folder or an installed pack's name)
     with every pack it extends. Compiled sets are cached by content hash."""
     root = Path(pack) if isinstance(pack, Path) else find_pack(str(pack))
@@ -32,7 +32,7 @@ def load(pack: str | Path, *, extra: tuple[str, ...] = (), use_cache: bool = Tru
         compiled = build(root, extra)
         if use_cache:
             cache.store(root, compiled, tuple(extra))
-    return RuleSet(compiled)
+    return PricingRules(compiled)
 
 
 def quote(order: str | Path | Order | Mapping[str, Any], *, pack: str | Path | None = None, at: dt.date | None = None,

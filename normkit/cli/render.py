@@ -8,18 +8,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from normkit.media.plan import COMPONENT_LABELS
+
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
     from rich.tree import Tree
 
     from normkit.media.quote import Quote, TraceNode
 
-COMPONENT_LABELS = {
-    "labour": ("Nhân công", "Labour"),
-    "equipment": ("Máy thiết bị", "Equipment"),
-    "material": ("Vật liệu", "Materials"),
-    "other": ("Chi phí khác", "Other costs"),
-}
+__all__ = ["COMPONENT_LABELS", "vnd", "number", "quote_table", "quote_footer", "trace_tree", "console", "error_text"]
 
 
 def vnd(amount: Decimal) -> str:

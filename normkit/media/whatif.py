@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from normkit.core.errors import Location, NormkitError
+from normkit.media.plan import COMPONENTS
 from normkit.media.quote import Quote, QuoteLine, TraceNode
 
 if TYPE_CHECKING:  # pragma: no cover
-    from normkit.core.runtime import RuleSet
+    from normkit.media.pricing import PricingRules
     from normkit.core.schema import Order
 
 COMPARISON_SCHEMA = "normkit.whatif/1"
 SWEEP_SCHEMA = "normkit.sweep/1"
-COMPONENTS = ("labour", "equipment", "material", "other")
 OVERLAY_RULE = "what-if overlay"
 
 
@@ -141,7 +141,7 @@ def overridden(node: TraceNode) -> list[str]:
     return out
 
 
-def _line_nodes(q: Quote) -> dict[int, TraceNode]:
+def line_nodes(q: Quote) -> dict[int, TraceNode]:
     """Quote line index -> its trace node (line or extra), matched item by item, in order."""
     out: dict[int, TraceNode] = {}
     by_item: dict[str, list[int]] = {}
@@ -156,7 +156,7 @@ def _line_nodes(q: Quote) -> dict[int, TraceNode]:
 
 
 def _keyed(q: Quote) -> dict[tuple, tuple[QuoteLine, TraceNode | None]]:
-    nodes = _line_nodes(q)
+    nodes = line_nodes(q)
     seen: dict[tuple, int] = {}
     out: dict[tuple, tuple[QuoteLine, TraceNode | None]] = {}
     for i, line in enumerate(q.lines):
@@ -250,15 +250,13 @@ def parse_sweep(text: str) -> tuple[str, list[str]]:
     return name.strip(), values
 
 
-def sweep(rules: "RuleSet", order: "Order", name: str, values: Sequence[str | int | Decimal], *, at: dt.date | None = None,
-          baseline: "RuleSet | None" = None) -> Sweep:
+def sweep(rules: "PricingRules", order: "Order", name: str, values: Sequence[str | int | Decimal], *, at: dt.date | None = None,
+          baseline: "PricingRules | None" = None) -> Sweep:
     """Price ``order`` as ``baseline`` (default: ``rules`` without its overrides) says, then
     with ``rules`` and parameter ``name`` set to each of ``values``: one column each."""
-    from normkit.core.runtime import RuleSet
-
     if not values:
         raise NormkitError("NK806", "a sweep needs at least one value")
-    base_rules = baseline if baseline is not None else RuleSet(rules.compiled)
+    base_rules = baseline if baseline is not None else type(rules)(rules.compiled)
     quotes = [base_rules.quote(order, at=at)]
     for v in values:
         quotes.append(rules.with_overrides({name: v}, label=f"sweep {name}").quote(order, at=at))

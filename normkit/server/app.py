@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from normkit.budget.model import Budget, Report
-from normkit.core.runtime import RuleSet
+from normkit.media.pricing import PricingRules
 from normkit.core.errors import Location, NormkitError
 from normkit.core.schema import Order
 from normkit.version import __version__
@@ -131,10 +131,10 @@ class Packs:
     """Rule sets by installed pack name, each loaded once."""
 
     def __init__(self) -> None:
-        self._sets: dict[str, RuleSet] = {}
+        self._sets: dict[str, PricingRules] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str) -> RuleSet:
+    def get(self, name: str) -> PricingRules:
         hit = self._sets.get(name)
         if hit is not None:
             return hit
