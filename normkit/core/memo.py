@@ -21,8 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Hashable, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -39,7 +40,7 @@ class LRU(Generic[K, V]):
     Safe to share between threads: every operation holds the table's lock (two threads may
     compute one missing value twice; both results are equal, the last one is kept)."""
 
-    __slots__ = ("maxsize", "_data", "_lock")
+    __slots__ = ("_data", "_lock", "maxsize")
 
     def __init__(self, maxsize: int) -> None:
         if maxsize < 1:

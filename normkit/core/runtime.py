@@ -13,7 +13,7 @@ import difflib
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Self, Sequence
 
 from normkit.core.compiled import AdjustmentC, CompiledSet
 from normkit.core.dating import coverage, in_force
@@ -67,8 +67,8 @@ class Env:
         self.order_inputs = order_inputs
         self.item_inputs: dict[str, tuple[Any, Rec]] = {}
         self.resolved: dict[str, tuple[Any, Rec]] = {}
-        self.memo: dict[tuple, tuple[Any, Rec]] = {}
-        self.item_memo: dict[tuple, tuple[Any, Rec]] = {}
+        self.memo: dict[tuple[Any, ...], tuple[Any, Rec]] = {}
+        self.item_memo: dict[tuple[Any, ...], tuple[Any, Rec]] = {}
         self.line: Mapping[str, Any] = {}
         self.local: dict[str, Any] = {}
         self.item: dict[str, Any] = {}
@@ -113,7 +113,7 @@ class Env:
                                location=_loc(p.location))
         return d.value, Rec("parameter", p, d.value, extra=d)
 
-    def formula(self, name: str, args: tuple) -> Any:
+    def formula(self, name: str, args: tuple[Any, ...]) -> Any:
         rs = self.rs
         f = rs.compiled.formulas.get(name)
         dependent = f.item_dependent if f is not None else rs.compiled.adjustments[name].item_dependent
@@ -154,7 +154,7 @@ class Env:
         e, fn = best[0]
         return fn(self), e.label
 
-    def lookup(self, table: str, key: tuple) -> Any:
+    def lookup(self, table: str, key: tuple[Any, ...]) -> Any:
         t = self.rs.compiled.tables[table]
         version = in_force(t.layers, self.at)
         if version is None:
@@ -218,7 +218,7 @@ class RuleSet:
         self.memo = Memo()
 
     # what-if --------------------------------------------------------------------------------
-    def with_overrides(self, values: Mapping[str, Any], label: str = "what-if") -> "RuleSet":
+    def with_overrides(self, values: Mapping[str, Any], label: str = "what-if") -> Self:
         """A new rule set in which the named parameters take the given values on every date.
 
         Values are numbers in the parameter's unit, or text with a unit (``"2340000 VND/month"``).
@@ -235,7 +235,7 @@ class RuleSet:
         errors.raise_if_any()
         return type(self)(self.compiled, converted, label, text)
 
-    def with_overlay(self, overlay: Overlay) -> "RuleSet":
+    def with_overlay(self, overlay: Overlay) -> Self:
         return self.with_overrides(overlay.set, overlay.label)
 
     def convert_param(self, name: str, raw: Any) -> Any:
@@ -358,7 +358,7 @@ def _convert_input(rs: RuleSet, name: str, raw: Any, where: tuple[str | int, ...
     return value
 
 
-def evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
+def evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple[Any, ...] = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
     """Evaluate one parameter, formula or adjustment at a date; returns the value and its record."""
     with localcontext(CTX):
         try:
@@ -372,7 +372,7 @@ def evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapp
                                hint="check the inputs and the formula: a value this large is almost certainly a mistake") from None
 
 
-def _evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
+def _evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple[Any, ...] = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
     check_validity(rs, at)
     env = Env(rs, at, convert_inputs(rs, dict(inputs or {}), ("inputs",)))
     c = rs.compiled

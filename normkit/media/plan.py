@@ -6,9 +6,10 @@ first use and kept in the rule set's memo (at most PLANS_MAX norms).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from normkit.core.compiled import CompiledSet, LineC, NormC
 from normkit.core.lang.scalar import compile_ir
@@ -72,7 +73,8 @@ def line_consts(line: LineC) -> dict[str, Any]:
 
 def norm_plan(rs: RuleSet, norm: NormC) -> NormPlan:
     """The plan of ``norm`` on ``rs`` (made once, then kept in ``rs.memo``)."""
-    return rs.memo.table("media.plans", PLANS_MAX).get_or_make(norm.code, lambda: _make_plan(rs.compiled, norm))
+    plan: NormPlan = rs.memo.table("media.plans", PLANS_MAX).get_or_make(norm.code, lambda: _make_plan(rs.compiled, norm))
+    return plan
 
 
 def _make_plan(c: CompiledSet, norm: NormC) -> NormPlan:

@@ -97,13 +97,20 @@ def quote_line(item: str, norm: str, priced: "PricedLineFields") -> QuoteLine:
 
 
 class LinePlanFields(Protocol):
-    component: str
-    resource: str
-    label_vi: str
-    label_en: str
-    unit: str
-    rate_unit: str
-    verified: bool
+    @property
+    def component(self) -> str: ...
+    @property
+    def resource(self) -> str: ...
+    @property
+    def label_vi(self) -> str: ...
+    @property
+    def label_en(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def rate_unit(self) -> str: ...
+    @property
+    def verified(self) -> bool: ...
 
 
 class PricedLineFields(Protocol):

@@ -3,9 +3,10 @@ check, rounding), turned into :class:`~normkit.core.trace.TraceNode` trees on fi
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from normkit.core.runtime import Rec, RuleSet
 from normkit.core.trace import Assembler, TraceInput, TraceNode, fmt
@@ -43,7 +44,7 @@ class QuoteAssembler(Assembler):
             rule=norm.code, pack=norm.pack, location=norm.location, effective_from=norm.valid_from, effective_to=norm.valid_to,
             source=src, verified=norm.verified, why=norm.why, children=self.kids(r, norm))
 
-    def _line(self, r: "PricedLine", norm: Any) -> TraceNode:
+    def _line(self, r: PricedLine, norm: Any) -> TraceNode:
         line = r.plan.line
         qty, rate, exact = r.quantity, r.rate, r.exact
         children = self.kids(r)
@@ -60,26 +61,26 @@ class QuoteAssembler(Assembler):
             effective_from=norm.valid_from if norm else None, effective_to=norm.valid_to if norm else None,
             source=self.source(norm.source) if norm else None, verified=line.verified, why=line.why, children=children)
 
-    def _extra(self, r: "Rec", _c: Any) -> TraceNode:
+    def _extra(self, r: Rec, _c: Any) -> TraceNode:
         x = r.ref
         return TraceNode(kind="extra", name=x.id, label_vi=x.label.vi, label_en=x.label.en, formula=x.text, value=fmt(r.value), unit="VND",
                          inputs=[TraceInput(name="before rounding", value=fmt(r.extra), unit="VND")], pack=x.pack, location=x.location,
                          source=self.source(x.source), verified=self.source(x.source).verified if x.source else True, children=self.kids(r))
 
-    def _factor(self, r: "Rec", _c: Any) -> TraceNode:
+    def _factor(self, r: Rec, _c: Any) -> TraceNode:
         norm = r.ref
         return TraceNode(kind="factor", name=f"share of {norm.derive_from}", formula=norm.factor_text, value=fmt(r.value), unit="1",
                          inputs=[TraceInput(name="components", value=", ".join(norm.derive_components or []))],
                          rule=f"{norm.code} derived from {norm.derive_from}", pack=norm.pack, location=norm.location,
                          source=self.source(norm.factor_source), children=self.kids(r))
 
-    def _check(self, r: "Rec", _c: Any) -> TraceNode:
+    def _check(self, r: Rec, _c: Any) -> TraceNode:
         chk = r.ref
         return TraceNode(kind="check", name=chk.id, label_vi=chk.label.vi, label_en=chk.label.en, formula=chk.text, value="false",
                          rule=f"overridden: {r.extra}", pack=chk.pack, location=chk.location, source=self.source(chk.source),
                          verified=False, why=f"condition not met; priced anyway because the order says: {r.extra}", children=self.kids(r))
 
-    def _rounding(self, r: "Rec", _c: Any) -> TraceNode:
+    def _rounding(self, r: Rec, _c: Any) -> TraceNode:
         return TraceNode(kind="rounding", name=f"round {r.ref}", formula=f"round({fmt(r.extra)}, {fmt(self.quantum)}, {self.mode})",
                          value=fmt(r.value), unit="VND", inputs=[TraceInput(name="before", value=fmt(r.extra), unit="VND")])
 

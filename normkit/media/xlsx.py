@@ -24,6 +24,7 @@ from typing import Any
 
 from normkit.core.errors import Location, NormkitError
 from normkit.media.quote import Quote, TraceNode
+from normkit.media.whatif import line_nodes
 from normkit.media.plan import COMPONENT_LABELS
 from normkit.core.units import VOCABULARY
 
@@ -111,7 +112,6 @@ def write_quote_xlsx(quote: Quote, path: str | os.PathLike[str]) -> None:
     """Write ``quote`` as an XLSX unit-price sheet at ``path``, atomically (temp file + rename)."""
     from openpyxl import Workbook
 
-    from normkit.media.whatif import line_nodes
     from normkit.media.normtable import atomic_write
 
     p = Path(path)
