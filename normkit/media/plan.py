@@ -1,4 +1,5 @@
-"""Line plans: per norm, everything pricing needs about each of its lines, looked up once.
+"""Line plans: per norm, everything pricing needs about each of its lines, looked up once;
+and what pricing makes of them (a line's rate, a priced line, an item's block of priced lines).
 
 A :class:`NormPlan` is a function of the rule set alone (never of a date or an order), made on
 first use and kept in the rule set's memo (at most PLANS_MAX norms).
@@ -9,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from normkit.core.compiled import CompiledSet, LineC, NormC
 from normkit.core.lang.scalar import compile_ir
-from normkit.core.runtime import Env, RuleSet
+from normkit.core.runtime import Env, Rec, Row, RuleSet
 
 COMPONENTS = ("labour", "equipment", "material", "other")
 COMPONENT_LABELS = {
@@ -120,3 +121,36 @@ def uses(ir: Any, tag: str) -> bool:
     if ir[0] == tag:
         return True
     return any(uses(p, tag) if (p and isinstance(p[0], str)) else any(uses(q, tag) for q in p) for p in ir[1:] if isinstance(p, tuple))
+
+
+# ---- what pricing makes of a plan (normkit.media.pricing) -------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class LineRate:
+    """A line's rate and the records of how it was computed."""
+
+    rate: Decimal
+    children: list[Rec]
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLine:
+    """One priced norm line; also the line's trace record (kind ``line``)."""
+
+    kind: ClassVar[str] = "line"
+    plan: LinePlan
+    quantity: Decimal  # the line's quantity × the item's quantity
+    rate: Decimal
+    amount: Decimal  # rounded as the pack says
+    exact: Decimal  # before rounding
+    children: list[Rec]  # how the rate was computed
+
+
+@dataclass(frozen=True, slots=True)
+class PricedBlock:
+    """The priced lines of one item, their sums per component, and their rows for ``sum_lines``."""
+
+    lines: tuple[PricedLine, ...]
+    sums: Mapping[str, Decimal]
+    rows: tuple[Row, ...]
+    complete: bool  # every line priced (no value missing, no arithmetic error)

@@ -7,8 +7,8 @@ plan, each line's rate and amount with its rounding (:func:`_priced_block`), the
 (:func:`_price_extras`), the rule checks (:func:`_run_checks`), subtotal rounding → totals →
 the quote, whose trace is assembled on first use (:mod:`normkit.media.trace`).
 
-Named structures only on this path: :class:`~normkit.media.plan.LinePlan`, :class:`LineRate`,
-:class:`PricedLine`, :class:`PricedBlock`, :class:`StaticCheck`, :class:`PreparedItem`.
+Named structures only on this path: :class:`~normkit.media.plan.LinePlan`, ``LineRate``,
+``PricedLine``, ``PricedBlock`` (in :mod:`normkit.media.plan`), :class:`StaticCheck`, :class:`PreparedItem`.
 What outlives one quote (rates and priced blocks that read no order input, static checks) is
 kept in the rule set's bounded memo: BLOCKS_MAX priced blocks, STATIC_MAX static checks, rates
 per date for the 64 most recent dates.
@@ -21,7 +21,7 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import Any, ClassVar, Mapping
+from typing import Any, Mapping
 
 from normkit.core.compiled import CheckC, CompiledSet, ExtraC, NormC
 from normkit.core.dating import in_force
@@ -32,7 +32,7 @@ from normkit.core.numbers import CTX, MODES, ONE, ZERO, round_to
 from normkit.core.runtime import Env, Missing, Rec, Row, RuleSet, check_validity, convert_inputs
 from normkit.core.schema import Order, OrderItem
 from normkit.media.orders import load_order, order_from_data
-from normkit.media.plan import COMPONENTS, Compiled, LinePlan, NormPlan, norm_plan, uses
+from normkit.media.plan import COMPONENTS, Compiled, LinePlan, LineRate, NormPlan, PricedBlock, PricedLine, norm_plan, uses
 from normkit.media.quote import QUOTE_SCHEMA, OverlayInfo, PackRef, Quote, QuoteItem, QuoteLine, QuoteNote, Rounding, fast_model, quote_line
 from normkit.media.trace import ItemFacts, assemble
 
@@ -142,37 +142,6 @@ class StaticCheck:
     missing: Mapping[str, str]
     unverified: tuple[str, ...]
     packs: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
-class LineRate:
-    """A line's rate and the records of how it was computed."""
-
-    rate: Decimal
-    children: list[Rec]
-
-
-@dataclass(frozen=True, slots=True)
-class PricedLine:
-    """One priced norm line; also the line's trace record (kind ``line``)."""
-
-    kind: ClassVar[str] = "line"
-    plan: LinePlan
-    quantity: Decimal  # the line's quantity × the item's quantity
-    rate: Decimal
-    amount: Decimal  # rounded as the pack says
-    exact: Decimal  # before rounding
-    children: list[Rec]  # how the rate was computed
-
-
-@dataclass(frozen=True, slots=True)
-class PricedBlock:
-    """The priced lines of one item, their sums per component, and their rows for ``sum_lines``."""
-
-    lines: tuple[PricedLine, ...]
-    sums: Mapping[str, Decimal]
-    rows: tuple[Row, ...]
-    complete: bool  # every line priced (no value missing, no arithmetic error)
 
 
 @dataclass(frozen=True, slots=True)

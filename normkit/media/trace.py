@@ -6,13 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from normkit.core.runtime import Rec, RuleSet
 from normkit.core.trace import Assembler, TraceInput, TraceNode, fmt
-
-if TYPE_CHECKING:  # pragma: no cover
-    from normkit.media.pricing import PricedLine
+from normkit.media.plan import PricedLine
 
 
 @dataclass(frozen=True, slots=True)
