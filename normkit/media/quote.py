@@ -96,6 +96,15 @@ def quote_line(item: str, norm: str, priced: "PricedLineFields") -> QuoteLine:
                      priced.quantity, plan.unit, priced.rate, plan.rate_unit, priced.amount, priced.exact, plan.verified)
 
 
+def extra_line(item: str, norm: str, resource: str, label_vi: str, label_en: str, exact: Decimal, amount: Decimal) -> QuoteLine:
+    """The :class:`QuoteLine` of an extra (component "other", quantity 1, rate = its exact amount);
+    positional for speed, like :func:`quote_line`."""
+    return QuoteLine(item, norm, "other", resource, label_vi, label_en, _ONE, "1", exact, "VND", amount, exact, True)
+
+
+_ONE = Decimal(1)
+
+
 class LinePlanFields(Protocol):
     @property
     def component(self) -> str: ...

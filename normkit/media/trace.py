@@ -3,23 +3,13 @@ check, rounding), turned into :class:`~normkit.core.trace.TraceNode` trees on fi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 
 from normkit.core.runtime import Rec, RuleSet
 from normkit.core.trace import Assembler, TraceInput, TraceNode, fmt
 from normkit.media.plan import PricedLine
-
-
-@dataclass(frozen=True, slots=True)
-class ItemFacts:
-    """What an item's trace node shows besides its total: the item id, its quantity, its subtotals."""
-
-    id: str
-    quantity: Decimal
-    subtotals: Mapping[str, Decimal]
+from normkit.media.quote import QuoteItem
 
 
 class QuoteAssembler(Assembler):
@@ -32,7 +22,7 @@ class QuoteAssembler(Assembler):
 
     def _item(self, r: Rec, _c: Any) -> TraceNode:
         norm = r.ref
-        facts: ItemFacts = r.extra
+        facts: QuoteItem = r.extra  # the item's id, quantity and subtotals
         src = self.source(norm.source)
         return TraceNode(
             kind="item", name=f"{facts.id}: {norm.code}", label_vi=norm.name.vi, label_en=norm.name.en,

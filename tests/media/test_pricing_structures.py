@@ -53,6 +53,10 @@ def test_quote_lines_by_name_match_the_hand_priced_oracle(rules: PricingRules) -
         assert ln.amount == amount == ln.amount_exact.quantize(Decimal(1), "ROUND_HALF_UP")
     odc, overhead = q.lines[-2:]
     assert (odc.component, odc.amount, overhead.component, overhead.amount) == ("other", hand[-2][2], "other", hand[-1][2])
+    for x in (odc, overhead):
+        assert (x.item, x.norm, x.quantity, x.quantity_unit, x.rate_unit, x.verified) == ("a", NORM, 1, "1", "VND", True)
+        assert x.rate == x.amount_exact and x.amount == x.amount_exact.quantize(Decimal(1), "ROUND_HALF_UP")
+    assert (odc.resource, overhead.resource) == ("other_direct_costs", "overhead")
 
 
 def test_quote_line_field_order_is_pinned() -> None:
@@ -64,7 +68,7 @@ def test_quote_line_field_order_is_pinned() -> None:
 
 def test_money_path_structures_are_frozen_and_named(rules: PricingRules) -> None:
     plan = norm_plan(rules, rules.compiled.norms[NORM])
-    for cls in (LinePlan, PricedLine, pricing.PricedBlock, pricing.StaticCheck, pricing.LineRate, pricing.PreparedItem):
+    for cls in (LinePlan, PricedLine, pricing.PricedBlock, pricing.StaticCheck, pricing.LineRate):
         assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, cls  # type: ignore[attr-defined]
     with pytest.raises(dataclasses.FrozenInstanceError):
         plan.lines[0].quantity = Decimal(9)  # type: ignore[misc]
