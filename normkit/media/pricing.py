@@ -33,7 +33,8 @@ from normkit.core.runtime import Env, Missing, Rec, Row, RuleSet, check_validity
 from normkit.core.schema import Order, OrderItem
 from normkit.media.orders import load_order, order_from_data
 from normkit.media.plan import COMPONENTS, Compiled, LinePlan, LineRate, NormPlan, PricedBlock, PricedLine, norm_plan, uses
-from normkit.media.quote import QUOTE_SCHEMA, OverlayInfo, PackRef, Quote, QuoteItem, QuoteLine, QuoteNote, Rounding, extra_line, fast_model, quote_line
+from normkit.media.quote import (QUOTE_SCHEMA, OverlayInfo, PackRef, Quote, QuoteItem, QuoteLine, QuoteNote, Rounding, extra_line,
+                                 fast_model, quote_line)
 from normkit.media.trace import assemble
 
 _add = CTX.add
@@ -191,7 +192,8 @@ def find_norm(rs: RuleSet, code: str, at: dt.date, where: Any) -> NormC:
         close = difflib.get_close_matches(code, list(norms), n=3, cutoff=0.6)
         raise NormkitError("NK504", f"unknown norm code {code!r}", location=loc,
                            hint=("close matches: " + ", ".join(close)) if close else "`normkit show` lists the norms of a pack")
-    raise NormkitError("NK402", f"norm {code} is in force from {norm.valid_from}" + (f" to {norm.valid_to}" if norm.valid_to else "") + f", not on {at}", location=loc)
+    until = f" to {norm.valid_to}" if norm.valid_to else ""
+    raise NormkitError("NK402", f"norm {code} is in force from {norm.valid_from}{until}, not on {at}", location=loc)
 
 
 def _prepare_items(rs: RuleSet, order: Order, at: dt.date) -> list[PreparedItem]:
@@ -202,7 +204,8 @@ def _prepare_items(rs: RuleSet, order: Order, at: dt.date) -> list[PreparedItem]
         try:
             norm = find_norm(rs, item.norm, at, lambda: order.locate("items", idx, "norm"))
             if item.quantity <= 0 or not item.quantity.is_finite():
-                raise NormkitError("NK503", f"item quantity must be a positive number, got {item.quantity}", location=order.locate("items", idx, "quantity"))
+                raise NormkitError("NK503", f"item quantity must be a positive number, got {item.quantity}",
+                                   location=order.locate("items", idx, "quantity"))
             if not -60 <= item.quantity.adjusted() <= 60:  # the Decimal context's range: nothing outside it computes exactly
                 raise NormkitError("NK503", f"item quantity must lie between 10^-60 and 10^60, got {item.quantity}",
                                    location=order.locate("items", idx, "quantity"))
@@ -533,7 +536,8 @@ def _price_line(run: Run, p: PreparedItem, lp: LinePlan, rate: LineRate, item_qt
 def _price_extras(run: Run, p: PreparedItem, subtotal: dict[str, Decimal], recs: list[Any]) -> None:
     """The pack's extras (other direct costs, overhead…), each a formula over the item's amounts."""
     env, program = run.env, run.rs.program
-    env.item.update({"labour_amount": subtotal["labour"], "equipment_amount": subtotal["equipment"], "material_amount": subtotal["material"],
+    env.item.update({"labour_amount": subtotal["labour"], "equipment_amount": subtotal["equipment"],
+                     "material_amount": subtotal["material"],
                      "direct_amount": subtotal["labour"] + subtotal["equipment"] + subtotal["material"]})
     for xf in program.extras:
         extra = xf.extra
