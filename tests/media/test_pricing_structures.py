@@ -166,3 +166,12 @@ def test_the_core_imports_no_domain() -> None:
             "print(sorted(m for m in sys.modules if m.split('.')[1:2] in (['media'], ['poverty'], ['budget'], ['cli'], ['server'])))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_formula_results_per_date_are_bounded(rules: PricingRules, monkeypatch: pytest.MonkeyPatch) -> None:
+    import normkit.core.runtime as runtime
+
+    expected = load(PACK).quote(order(3)).total
+    monkeypatch.setattr(runtime, "FORMULAS_PER_DATE_MAX", 2)
+    assert rules.quote(order(3)).total == expected
+    assert 0 < len(rules.memo.date(AT).formulas) <= 2
