@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from normkit.media.plan import COMPONENT_LABELS
+from normkit.media.components import COMPONENT_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console

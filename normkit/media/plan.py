@@ -15,14 +15,10 @@ from typing import Any, ClassVar
 from normkit.core.compiled import CompiledSet, LineC, NormC
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.runtime import Env, Rec, Row, RuleSet
+from normkit.media.components import COMPONENT_LABELS, COMPONENTS
 
-COMPONENTS = ("labour", "equipment", "material", "other")
-COMPONENT_LABELS = {
-    "labour": ("Nhân công", "Labour"),
-    "equipment": ("Máy thiết bị", "Equipment"),
-    "material": ("Vật liệu", "Materials"),
-    "other": ("Chi phí khác", "Other costs"),
-}
+__all__ = ["COMPONENTS", "COMPONENT_LABELS", "Compiled", "LinePlan", "LineRate", "NormPlan", "PricedBlock", "PricedLine", "UnitFactor",
+           "item_dependent", "line_consts", "norm_plan", "uses"]
 PLANS_MAX = 1024  # norms whose plans are kept (a plan compiles its lines' rate formulas)
 
 Compiled = Callable[[Env], Any]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from normkit.core.errors import Location, NormkitError
-from normkit.media.plan import COMPONENTS
+from normkit.media.components import COMPONENTS
 from normkit.media.quote import Quote, QuoteLine, TraceNode
 
 if TYPE_CHECKING:  # pragma: no cover

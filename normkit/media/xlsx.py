@@ -25,7 +25,7 @@ from typing import Any
 from normkit.core.errors import Location, NormkitError
 from normkit.media.quote import Quote, TraceNode
 from normkit.media.whatif import line_nodes
-from normkit.media.plan import COMPONENT_LABELS
+from normkit.media.components import COMPONENT_LABELS
 from normkit.core.units import VOCABULARY
 
 MONEY_FORMAT = "#,##0"
