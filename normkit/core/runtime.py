@@ -58,6 +58,22 @@ class Row:
     values: Mapping[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class ExceptionFns:
+    """An adjustment exception, compiled: when it applies, and its value."""
+
+    when: Callable[["Env"], Any]
+    value: Callable[["Env"], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustmentFns:
+    """An adjustment, compiled: its base value and its exceptions (in the adjustment's order)."""
+
+    base: Callable[["Env"], Any]
+    exceptions: tuple[ExceptionFns, ...]
+
+
 class Env:
     """Evaluation state of one quote: the date, resolved values, memo tables, trace."""
 
@@ -65,10 +81,11 @@ class Env:
         self.rs = rs
         self.at = at
         self.order_inputs = order_inputs
-        self.item_inputs: dict[str, tuple[Any, Rec]] = {}
-        self.resolved: dict[str, tuple[Any, Rec]] = {}
-        self.memo: dict[tuple[Any, ...], tuple[Any, Rec]] = {}
-        self.item_memo: dict[tuple[Any, ...], tuple[Any, Rec]] = {}
+        # every value met is kept as its trace record (the record holds the value)
+        self.item_inputs: dict[str, Rec] = {}
+        self.resolved: dict[str, Rec] = {}
+        self.memo: dict[tuple[Any, ...], Rec] = {}
+        self.item_memo: dict[tuple[Any, ...], Rec] = {}
         self.line: Mapping[str, Any] = {}
         self.local: dict[str, Any] = {}
         self.item: dict[str, Any] = {}
@@ -78,7 +95,7 @@ class Env:
     # names --------------------------------------------------------------------------------
     def set_item_inputs(self, inputs: Mapping[str, Any]) -> None:
         """The current item's inputs, each with its trace record made once."""
-        self.item_inputs = {name: (v, Rec("input", self.rs.compiled.inputs[name], v)) for name, v in inputs.items()}
+        self.item_inputs = {name: Rec("input", self.rs.compiled.inputs[name], v) for name, v in inputs.items()}
 
     def value(self, name: str) -> Any:
         hit = self.item_inputs.get(name)
@@ -87,10 +104,10 @@ class Env:
             if hit is None:
                 hit = self._resolve(name)
                 self.resolved[name] = hit
-        self.children.append(hit[1])
-        return hit[0]
+        self.children.append(hit)
+        return hit.value
 
-    def _resolve(self, name: str) -> tuple[Any, Rec]:
+    def _resolve(self, name: str) -> Rec:
         rs = self.rs
         inp = rs.compiled.inputs.get(name)
         if inp is not None:
@@ -100,18 +117,18 @@ class Env:
                 v = inp.default
             else:
                 raise Missing("input", name, f"input `{name}` ({inp.label.en}; {inp.unit}) is required by the order")
-            return v, Rec("input", inp, v)
+            return Rec("input", inp, v)
         p = rs.compiled.params[name]
         if name in rs.overrides:
             v = rs.overrides[name]
-            return v, Rec("parameter", p, v, extra="overlay")
+            return Rec("parameter", p, v, extra="overlay")
         d = in_force(p.layers, self.at)
         if d is None:
             if p.supplied_by and not any(layer for layer in p.layers):
                 raise Missing("parameter", name, f"`{name}` ({p.label.en}, {p.unit}) must be supplied by the {p.supplied_by.replace('_', ' ')}")
             raise NormkitError("NK401", f"{name!r} has no value in force on {self.at}; values cover {coverage(p.layers)}",
                                location=_loc(p.location))
-        return d.value, Rec("parameter", p, d.value, extra=d)
+        return Rec("parameter", p, d.value, extra=d)
 
     def formula(self, name: str, args: tuple[Any, ...]) -> Any:
         rs = self.rs
@@ -134,17 +151,17 @@ class Env:
                     rec = Rec("adjustment", rs.compiled.adjustments[name], value, self.children, extra=chosen)
             finally:
                 self.children, self.local = outer, outer_local
-            hit = (value, rec)
+            hit = rec
             if len(memo) < FORMULAS_PER_DATE_MAX:  # bounded: arguments can take many values
                 memo[key] = hit
-        self.children.append(hit[1])
-        return hit[0]
+        self.children.append(hit)
+        return hit.value
 
     def _adjust(self, a: AdjustmentC) -> tuple[Any, str | None]:
         fns = self.rs.adjustment_fns[a.name]
-        applicable = [(e, fn) for e, (when, fn) in zip(a.exceptions, fns[1]) if when(self)]
+        applicable = [(e, fns_e.value) for e, fns_e in zip(a.exceptions, fns.exceptions) if fns_e.when(self)]
         if not applicable:
-            return fns[0](self), None
+            return fns.base(self), None
         top = max(e.priority for e, _ in applicable)
         best = [(e, fn) for e, fn in applicable if e.priority == top]
         if len(best) > 1:
@@ -212,7 +229,8 @@ class RuleSet:
         self.units = UnitTable(Vocabulary(compiled.units), compiled.unit_base)
         self.formula_fns = MappingProxyType({n: compile_ir(f.ir) for n, f in compiled.formulas.items()})
         self.adjustment_fns = MappingProxyType({
-            n: (compile_ir(a.base_ir), tuple((compile_ir(e.when_ir), compile_ir(e.value_ir)) for e in a.exceptions))
+            n: AdjustmentFns(base=compile_ir(a.base_ir),
+                             exceptions=tuple(ExceptionFns(when=compile_ir(e.when_ir), value=compile_ir(e.value_ir)) for e in a.exceptions))
             for n, a in compiled.adjustments.items()
         })
         self.memo = Memo()
