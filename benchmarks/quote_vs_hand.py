@@ -49,9 +49,7 @@ def main() -> None:
         return lines, total
 
     engine, baseline = paired(lambda: rules.quote(parsed), hand, rounds=40, number_a=5, number_b=20)
-    from normkit.core.runtime import RuleSet
-
-    cold = best_of(lambda: RuleSet(rules.compiled).quote(parsed), repeat=5, number=5)
+    cold = best_of(lambda: type(rules)(rules.compiled).quote(parsed), repeat=5, number=5)
     rendered = best_of(lambda: rules.quote(parsed).to_json(), repeat=5, number=5)
 
     import pint

@@ -13,18 +13,19 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import normkit.media  # noqa: F401  (the domains register their pack sections and compile steps on import)
 from normkit.core.errors import NormkitError
 from normkit.core.registry import find_pack
-from normkit.core.rulesets import load
 from normkit.core.runtime import RuleSet
 from normkit.core.schema import Overlay
 from normkit.media.schema import Order
+from normkit.media.pricing import PricingRules, load
 from normkit.media.quote import Quote
 
-__all__ = ["WhatIf", "load", "quote", "resolve_order_pack", "rules_for", "schema"]
+__all__ = ["PricingRules", "WhatIf", "load", "quote", "resolve_order_pack", "rules_for", "schema"]
+
+R = TypeVar("R", bound=RuleSet)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class WhatIf:
     label: str = "what-if"
     """The variant's label when only ``values`` are given (the CLI says ``--set``)."""
 
-    def apply(self, rules: RuleSet) -> RuleSet:
+    def apply(self, rules: R) -> R:
         """``rules`` with the overlay, then the values; ``rules`` itself when nothing changes."""
         if self.overlay is not None:
             rules = rules.with_overlay(self.overlay)
@@ -50,7 +51,7 @@ class WhatIf:
         return rules
 
 
-def rules_for(pack: str | Path, whatif: WhatIf | None = None, *, use_cache: bool = True) -> RuleSet:
+def rules_for(pack: str | Path, whatif: WhatIf | None = None, *, use_cache: bool = True) -> PricingRules:
     """The rule set a front-end evaluates with: ``pack`` (a folder or an installed pack's name)
     loaded once, then ``whatif`` applied. The CLI and the HTTP service both come through here."""
     rules = load(pack, use_cache=use_cache)

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from normkit.core.compiler import build
-from normkit.core.runtime import RuleSet
+from normkit.media.pricing import PricingRules
 from normkit.core.errors import CATALOGUE, NormkitError
 from normkit.media.orders import load_order
 
@@ -26,7 +26,7 @@ def first_error(case: Path) -> NormkitError:
     try:
         compiled = build(case / "pack")
         if (case / "order.yaml").exists():
-            RuleSet(compiled).quote(load_order(case / "order.yaml"))
+            PricingRules(compiled).quote(load_order(case / "order.yaml"))
     except NormkitError as e:
         return getattr(e, "errors", [e])[0]
     raise AssertionError(f"{case.name}: no error was raised")

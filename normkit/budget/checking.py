@@ -24,12 +24,11 @@ from normkit.core.amounts import vnd
 from normkit.core.errors import Location, NormkitError
 from normkit.core.numbers import CTX, ZERO, round_to
 from normkit.core.registry import find_pack, installed_packs
-from normkit.core.rulesets import load
-from normkit.core.runtime import RuleSet
 from normkit.core.schema import Overlay
 from normkit.core.units import parse_unit_expr
 from normkit.media.compiled import media_part
 from normkit.media.orders import load_overlay
+from normkit.media.pricing import PricingRules, load
 from normkit.media.schema import Order, OrderItem
 from normkit.media.quote import Quote
 
@@ -70,7 +69,7 @@ def _fmt(d: Decimal) -> str:
 
 
 def resolve_rules(budget: Budget, pack: str | os.PathLike[str] | None, base: Path | None, overlay: Any = None,
-                  names_only: bool = False) -> RuleSet:
+                  names_only: bool = False) -> PricingRules:
     """The rule set a budget is checked with: ``pack`` or the budget's ``pack``, plus ``overlay``
     or else the budget's overlay."""
     rules = load(budget_pack(budget, pack, base, names_only=names_only))
@@ -118,7 +117,7 @@ def find_named_pack(name: str) -> Path:
 
 
 def check(budget: Budget | Mapping[str, Any] | str | os.PathLike[str], *, pack: str | os.PathLike[str] | None = None,
-          rules: RuleSet | None = None, at: dt.date | None = None, overlay: Any = None, trace: bool = False) -> Report:
+          rules: PricingRules | None = None, at: dt.date | None = None, overlay: Any = None, trace: bool = False) -> Report:
     """Check ``budget`` (a :class:`Budget`, plain data, or a .json/.yaml/.csv/.xlsx file).
 
     The rule set is ``rules`` (used as given: the budget's ``overlay`` is not applied to it;
@@ -148,7 +147,7 @@ class _Ceiling:
         self.quote, self.problems, self.name = quote, problems, name
 
 
-def _check(budget: Budget, rs: RuleSet, at: dt.date, trace: bool) -> Report:
+def _check(budget: Budget, rs: PricingRules, at: dt.date, trace: bool) -> Report:
     quantum, mode = rs.quantum, rs.mode
     cache: dict[tuple, _Ceiling] = {}
     results: list[LineResult] = []
@@ -284,7 +283,7 @@ def _dup_key(line: BudgetLine) -> tuple:
             tuple(sorted((option_name(k), str(v)) for k, v in line.options.items())))
 
 
-def _inputs(rs: RuleSet, line: BudgetLine, n: int) -> tuple[dict[str, Any], list[Finding], bool]:
+def _inputs(rs: PricingRules, line: BudgetLine, n: int) -> tuple[dict[str, Any], list[Finding], bool]:
     """The line's options as the pack's item inputs, each checked; (inputs, findings, usable)."""
     specs = rs.compiled.inputs
     raw: dict[str, Any] = {}
@@ -333,7 +332,7 @@ def _inputs(rs: RuleSet, line: BudgetLine, n: int) -> tuple[dict[str, Any], list
     return inputs, out, valid
 
 
-def _unit_check(rs: RuleSet, line: BudgetLine, n: int) -> list[Finding]:
+def _unit_check(rs: PricingRules, line: BudgetLine, n: int) -> list[Finding]:
     norm = media_part(rs.compiled).norms[line.product]
     try:
         given = parse_unit_expr(line.unit or "", rs.units.vocab)
@@ -350,7 +349,7 @@ def _unit_check(rs: RuleSet, line: BudgetLine, n: int) -> list[Finding]:
     return []
 
 
-def _price_unit(rs: RuleSet, budget: Budget, line: BudgetLine, inputs: dict[str, Any], at: dt.date) -> _Ceiling:
+def _price_unit(rs: PricingRules, budget: Budget, line: BudgetLine, inputs: dict[str, Any], at: dt.date) -> _Ceiling:
     norms = media_part(rs.compiled).norms
     norm = norms.get(line.product)
     if norm is None:

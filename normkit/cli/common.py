@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from normkit.api import WhatIf
-    from normkit.core.runtime import RuleSet
+    from normkit.media.pricing import PricingRules
 
 SET_LABEL = "--set"
 """The variant's label in traces when only ``--set`` values are given."""
@@ -69,7 +69,7 @@ def use_cache(args: argparse.Namespace) -> bool:
     return not getattr(args, "no_cache", False)
 
 
-def rules(args: argparse.Namespace, pack: str | Path) -> RuleSet:
+def rules(args: argparse.Namespace, pack: str | Path) -> PricingRules:
     """The rule set a command evaluates with: ``pack`` (already resolved from ``--pack`` or the
     input file's own pack) with ``--overlay`` and ``--set`` applied, cached unless ``--no-cache``."""
     from normkit.api import rules_for
@@ -81,8 +81,8 @@ def rules(args: argparse.Namespace, pack: str | Path) -> RuleSet:
 class Variants:
     """For ``whatif``: the pack as it is, and with ``--overlay``/``--set`` (``None`` without them)."""
 
-    baseline: RuleSet
-    variant: RuleSet | None
+    baseline: PricingRules
+    variant: PricingRules | None
 
 
 def variants(args: argparse.Namespace, pack: str | Path) -> Variants:

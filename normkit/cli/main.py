@@ -124,13 +124,13 @@ def cmd_price(args: Any) -> int:
     if args.json:
         sys.stdout.write(q.to_json(trace=args.explain) + "\n")
         return 0
-    from normkit.cli.render import console, quote_footer, quote_table
+    from normkit.cli.render import console, quote_footer, quote_table, trace_tree
 
     c = console()
     c.print(quote_table(q))
     c.print(quote_footer(q))
     if args.explain:
-        c.print(q.explain())
+        c.print(trace_tree(q))
     return 0
 
 

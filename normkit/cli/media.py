@@ -152,7 +152,7 @@ def cmd_whatif(args: Any) -> int:
             print(result.model_dump_json(indent=2))
             return 0
         from normkit.cli.render import console
-        from normkit.media.whatif import sweep_table
+        from normkit.cli.whatif_tables import sweep_table
 
         console().print(sweep_table(result, all_lines=args.all_lines))
         return 0
@@ -163,7 +163,7 @@ def cmd_whatif(args: Any) -> int:
         print(comparison.model_dump_json(indent=2))
         return 0
     from normkit.cli.render import console
-    from normkit.media.whatif import comparison_table
+    from normkit.cli.whatif_tables import comparison_table
 
     c = console()
     c.print(comparison_table(comparison, all_lines=args.all_lines))

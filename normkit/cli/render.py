@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from normkit.core.amounts import number, vnd
+from normkit.media.components import COMPONENT_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -17,12 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from normkit.media.quote import Quote, TraceNode
 
-COMPONENT_LABELS = {
-    "labour": ("Nhân công", "Labour"),
-    "equipment": ("Máy thiết bị", "Equipment"),
-    "material": ("Vật liệu", "Materials"),
-    "other": ("Chi phí khác", "Other costs"),
-}
+__all__ = ["COMPONENT_LABELS", "console", "error_text", "number", "quote_footer", "quote_table", "trace_tree", "vnd"]
 
 
 def quote_table(q: Quote) -> Any:

@@ -1,34 +1,32 @@
-"""Evaluate a compiled pack set: price an order at a date, with what-if overrides.
+"""Evaluate a compiled pack set at a date, with what-if overrides.
 
-A :class:`RuleSet` is immutable and safe to share between threads; every quote gets its
-own :class:`Env` holding the values resolved for its date.
+A :class:`RuleSet` is immutable and safe to share between threads; what it remembers between
+evaluations lives in one bounded :class:`~normkit.core.memo.Memo` beside it. Every evaluation
+gets its own :class:`Env` holding the values resolved for its date. Domains (media pricing)
+build on this module; it knows none of them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import difflib
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol, Self, Sequence
 
 from normkit.core.compiled import AdjustmentC, CompiledSet
 from normkit.core.dating import coverage, in_force
 from normkit.core.numbers import CTX, ZERO
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.lang.scalar import compile_ir
+from normkit.core.memo import FORMULAS_PER_DATE_MAX, DateMemo, Memo
 from normkit.core.schema import Overlay
 from normkit.core.quantity import parse_quantity
 from normkit.core.units import UnitTable, Vocabulary, format_powers
 
-if TYPE_CHECKING:  # pragma: no cover
-    from normkit.media.compiled import LineC, NormC
-    from normkit.media.quote import Quote
-    from normkit.media.schema import Order
-
 _mul, _div, _add = CTX.multiply, CTX.divide, CTX.add
-COMPONENTS = ("labour", "equipment", "material", "other")
+ALL_ROWS = "all"  # the group name that sums every row
 
 
 class Missing(Exception):
@@ -50,6 +48,31 @@ class Rec:
     extra: Any = field(default=None, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row a domain lays out for ``sum_lines(group, expr)``: its group, and the values
+    ``expr`` reads as ``line.<name>`` while it is evaluated for this row."""
+
+    group: str
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionFns:
+    """An adjustment exception, compiled: when it applies, and its value."""
+
+    when: Callable[["Env"], Any]
+    value: Callable[["Env"], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustmentFns:
+    """An adjustment, compiled: its base value and its exceptions (in the adjustment's order)."""
+
+    base: Callable[["Env"], Any]
+    exceptions: tuple[ExceptionFns, ...]
+
+
 class Env:
     """Evaluation state of one quote: the date, resolved values, memo tables, trace."""
 
@@ -57,20 +80,21 @@ class Env:
         self.rs = rs
         self.at = at
         self.order_inputs = order_inputs
-        self.item_inputs: dict[str, tuple[Any, Rec]] = {}
-        self.resolved: dict[str, tuple[Any, Rec]] = {}
-        self.memo: dict[tuple, tuple[Any, Rec]] = {}
-        self.item_memo: dict[tuple, tuple[Any, Rec]] = {}
-        self.line: dict[str, Any] = {}
+        # every value met is kept as its trace record (the record holds the value)
+        self.item_inputs: dict[str, Rec] = {}
+        self.resolved: dict[str, Rec] = {}
+        self.memo: dict[tuple[Any, ...], Rec] = {}
+        self.item_memo: dict[tuple[Any, ...], Rec] = {}
+        self.line: Mapping[str, Any] = {}
         self.local: dict[str, Any] = {}
         self.item: dict[str, Any] = {}
-        self.lines: list[tuple[LineC, Decimal, Decimal]] = []  # (line, quantity, amount) of the current item
+        self.rows: Sequence[Row] = ()  # what sum_lines(group, expr) sums over (laid out by the domain)
         self.children: list[Rec] = []
 
     # names --------------------------------------------------------------------------------
     def set_item_inputs(self, inputs: Mapping[str, Any]) -> None:
         """The current item's inputs, each with its trace record made once."""
-        self.item_inputs = {name: (v, Rec("input", self.rs.compiled.inputs[name], v)) for name, v in inputs.items()}
+        self.item_inputs = {name: Rec("input", self.rs.compiled.inputs[name], v) for name, v in inputs.items()}
 
     def value(self, name: str) -> Any:
         hit = self.item_inputs.get(name)
@@ -79,10 +103,10 @@ class Env:
             if hit is None:
                 hit = self._resolve(name)
                 self.resolved[name] = hit
-        self.children.append(hit[1])
-        return hit[0]
+        self.children.append(hit)
+        return hit.value
 
-    def _resolve(self, name: str) -> tuple[Any, Rec]:
+    def _resolve(self, name: str) -> Rec:
         rs = self.rs
         inp = rs.compiled.inputs.get(name)
         if inp is not None:
@@ -92,20 +116,20 @@ class Env:
                 v = inp.default
             else:
                 raise Missing("input", name, f"input `{name}` ({inp.label.en}; {inp.unit}) is required by the order")
-            return v, Rec("input", inp, v)
+            return Rec("input", inp, v)
         p = rs.compiled.params[name]
         if name in rs.overrides:
             v = rs.overrides[name]
-            return v, Rec("parameter", p, v, extra="overlay")
+            return Rec("parameter", p, v, extra="overlay")
         d = in_force(p.layers, self.at)
         if d is None:
             if p.supplied_by and not any(layer for layer in p.layers):
                 raise Missing("parameter", name, f"`{name}` ({p.label.en}, {p.unit}) must be supplied by the {p.supplied_by.replace('_', ' ')}")
             raise NormkitError("NK401", f"{name!r} has no value in force on {self.at}; values cover {coverage(p.layers)}",
                                location=p.location)
-        return d.value, Rec("parameter", p, d.value, extra=d)
+        return Rec("parameter", p, d.value, extra=d)
 
-    def formula(self, name: str, args: tuple) -> Any:
+    def formula(self, name: str, args: tuple[Any, ...]) -> Any:
         rs = self.rs
         f = rs.compiled.formulas.get(name)
         dependent = f.item_dependent if f is not None else rs.compiled.adjustments[name].item_dependent
@@ -126,16 +150,17 @@ class Env:
                     rec = Rec("adjustment", rs.compiled.adjustments[name], value, self.children, extra=chosen)
             finally:
                 self.children, self.local = outer, outer_local
-            hit = (value, rec)
-            memo[key] = hit
-        self.children.append(hit[1])
-        return hit[0]
+            hit = rec
+            if len(memo) < FORMULAS_PER_DATE_MAX:  # bounded: arguments can take many values
+                memo[key] = hit
+        self.children.append(hit)
+        return hit.value
 
     def _adjust(self, a: AdjustmentC) -> tuple[Any, str | None]:
         fns = self.rs.adjustment_fns[a.name]
-        applicable = [(e, fn) for e, (when, fn) in zip(a.exceptions, fns[1]) if when(self)]
+        applicable = [(e, fns_e.value) for e, fns_e in zip(a.exceptions, fns.exceptions) if fns_e.when(self)]
         if not applicable:
-            return fns[0](self), None
+            return fns.base(self), None
         top = max(e.priority for e, _ in applicable)
         best = [(e, fn) for e, fn in applicable if e.priority == top]
         if len(best) > 1:
@@ -145,7 +170,7 @@ class Env:
         e, fn = best[0]
         return fn(self), e.label
 
-    def lookup(self, table: str, key: tuple) -> Any:
+    def lookup(self, table: str, key: tuple[Any, ...]) -> Any:
         t = self.rs.compiled.tables[table]
         version = in_force(t.layers, self.at)
         if version is None:
@@ -164,126 +189,51 @@ class Env:
         self.children.append(Rec("table", t, row.value, extra=(version, row)))
         return row.value
 
-    def sum_lines(self, component: str, fn: Callable[["Env"], Any]) -> Any:
+    def use_date_memo(self, shared: DateMemo) -> None:
+        """Share the values and formula results of ``shared`` (only for evaluations that read
+        no order input: those depend on the date alone)."""
+        self.resolved, self.memo = shared.resolved, shared.formulas
+
+    def sum_lines(self, group: str, fn: Callable[["Env"], Any]) -> Any:
+        """Σ ``fn`` over the rows of ``group`` (every row for ``all``), each row's values as ``line``."""
         total = ZERO
         saved = self.line
-        for line, qty, amount in self.lines:
-            if component != "all" and line.component != component:
+        for row in self.rows:
+            if group != ALL_ROWS and row.group != group:
                 continue
-            self.line = {"quantity": qty, "amount": amount, "resource": line.resource}
+            self.line = row.values
             total = _add(total, fn(self))
         self.line = saved
         return total
 
 
-def _uses(ir: Any, tag: str) -> bool:
-    if not isinstance(ir, tuple) or not ir:
-        return False
-    if ir[0] == tag:
-        return True
-    return any(_uses(p, tag) if (p and isinstance(p[0], str)) else any(_uses(q, tag) for q in p) for p in ir[1:] if isinstance(p, tuple))
 
 
 class RuleSet:
-    """A checked pack set, ready to price orders. Immutable; share it freely between threads."""
+    """A checked pack set, ready to evaluate. Immutable; share it freely between threads.
+
+    What it computes once and reuses lives in :attr:`memo`, a separate object whose every
+    table is bounded (see :mod:`normkit.core.memo`); the rule set's own attributes never
+    change after construction. Domains extend it (``normkit.media.pricing.PricingRules``
+    adds ``quote``); :meth:`with_overrides` keeps the subclass."""
 
     def __init__(self, compiled: CompiledSet, overrides: Mapping[str, Any] | None = None, overlay_label: str | None = None,
                  overlay_text: Mapping[str, str] | None = None) -> None:
         self.compiled = compiled
-        self.overrides: dict[str, Any] = dict(overrides or {})
+        self.overrides: Mapping[str, Any] = MappingProxyType(dict(overrides or {}))
         self.overlay_label = overlay_label
-        self.overlay_text: dict[str, str] = dict(overlay_text or {})
+        self.overlay_text: Mapping[str, str] = MappingProxyType(dict(overlay_text or {}))
         self.units = UnitTable(Vocabulary(compiled.units), compiled.unit_base)
-        self.formula_fns = {n: compile_ir(f.ir) for n, f in compiled.formulas.items()}
-        self.adjustment_fns = {
-            n: (compile_ir(a.base_ir), [(compile_ir(e.when_ir), compile_ir(e.value_ir)) for e in a.exceptions])
+        self.formula_fns = MappingProxyType({n: compile_ir(f.ir) for n, f in compiled.formulas.items()})
+        self.adjustment_fns = MappingProxyType({
+            n: AdjustmentFns(base=compile_ir(a.base_ir),
+                             exceptions=tuple(ExceptionFns(when=compile_ir(e.when_ir), value=compile_ir(e.value_ir)) for e in a.exceptions))
             for n, a in compiled.adjustments.items()
-        }
-        self.line_consts: dict[int, dict[str, Any]] = {}
-        self._plans: dict[str, list[tuple]] = {}
-        from normkit.media.compiled import media_part
-
-        media = media_part(compiled)
-        for norm in media.norms.values():
-            for line in norm.lines:
-                self.line_consts[id(line)] = {"resource": line.resource, "scale": line.scale, "grade": line.grade,
-                                              "step": None if line.step is None else Decimal(line.step), "steps": line.steps}
-        self.static_cache: dict[tuple, Any] = {}  # (date, norm codes) -> (missing values, unverified values)
-        self._quantities: dict[tuple, Any] = {}  # ("90 s", unit) -> (value, factor): inputs parsed once
-        self.converted_inputs: dict[tuple, tuple[Any]] = {}  # (input, raw value) -> (converted value,)
-        self._rates: dict[dt.date, dict[str, dict]] = {}
-        self.check_fns = [(chk, compile_ir(chk.ir)) for chk in media.checks]
-        self._factor_fns: dict[str, Callable[[Env], Any]] = {}
-        self.uses_line_sums = any(_uses(x.ir, "sum_lines") or (x.when_ir is not None and _uses(x.when_ir, "sum_lines")) for x in media.extras)
-        self.extra_fns = [(x, compile_ir(x.ir), compile_ir(x.when_ir) if x.when_ir else None) for x in media.extras]
-        m = compiled.money
-        self.quantum, self.mode, self.round_at = m.quantum, m.rounding, m.round_at
-        from normkit.media.quote import PackRef, Rounding
-
-        self.rounding_info = Rounding(quantum=m.quantum, mode=m.rounding, at=m.round_at, pack=compiled.money_pack)
-        self.pack_refs = [PackRef(id=p.id, version=p.version, hash=p.hash) for p in compiled.packs]
-
-    def date_cache(self, at: dt.date) -> dict[str, dict]:
-        """What was already computed at ``at``, shared by later quotes on this rule set: values
-        in force, formula results, line rates (with their traces), priced line blocks.
-
-        A rule set never changes, so anything that reads no order input is a function of the
-        date alone. Bounded: at most 64 dates are kept."""
-        cache = self._rates.get(at)
-        if cache is None:
-            if len(self._rates) >= 64:
-                self._rates.clear()
-            cache = self._rates.setdefault(at, {"values": {}, "memo": {}, "rates": {}, "blocks": {}})
-        return cache
-
-    def factor_fn(self, norm: NormC) -> Callable[[Env], Any]:
-        fn = self._factor_fns.get(norm.code)
-        if fn is None:
-            assert norm.factor_ir is not None
-            fn = self._factor_fns[norm.code] = compile_ir(norm.factor_ir)
-        return fn
-
-    def line_plan(self, norm: NormC) -> list[tuple]:
-        """Per norm line, everything pricing needs, looked up once: (line, fixed fields,
-        compiled rate, depends on item inputs, unit factor (None when 1, "missing" when
-        the rate card has no row), quantity, component, resource, labels, units, verified)."""
-        plan = self._plans.get(norm.code)
-        if plan is None:
-            plan = []
-            for line in norm.lines:
-                fn = compile_ir(line.rate_ir) if line.rate_text else None
-                if line.factor is None:
-                    factor: Any = "missing"
-                elif line.factor == (1, 1):
-                    factor = None
-                else:
-                    factor = (Decimal(line.factor[0]), Decimal(line.factor[1]))
-                plan.append((line, self.line_consts[id(line)], fn, self.item_dependent(line.rate_ir), factor, line.quantity,
-                             line.component, line.resource, line.label.vi, line.label.en, line.unit, line.rate_unit, line.verified))
-            self._plans[norm.code] = plan
-        return plan
-
-    def item_dependent(self, ir: Any) -> bool:
-        """Whether an IR reads an item-level input (directly or through a formula)."""
-        if not isinstance(ir, tuple) or not ir:
-            return False
-        c = self.compiled
-        if ir[0] == "name":
-            if ir[1] == "input":
-                return c.inputs[ir[2]].scope == "item"
-            if ir[1] == "formula":
-                f = c.formulas.get(ir[2]) or c.adjustments.get(ir[2])
-                return bool(f and f.item_dependent)
-            return False
-        if ir[0] == "call":
-            f = c.formulas.get(ir[1])
-            if f is not None and f.item_dependent:
-                return True
-        return any(self.item_dependent(p) if (p and isinstance(p[0], str)) else any(self.item_dependent(q) for q in p)
-                   for p in ir[1:] if isinstance(p, tuple))
+        })
+        self.memo = Memo()
 
     # what-if --------------------------------------------------------------------------------
-    def with_overrides(self, values: Mapping[str, Any], label: str = "what-if") -> "RuleSet":
+    def with_overrides(self, values: Mapping[str, Any], label: str = "what-if") -> Self:
         """A new rule set in which the named parameters take the given values on every date.
 
         Values are numbers in the parameter's unit, or text with a unit (``"2340000 VND/month"``).
@@ -298,9 +248,9 @@ class RuleSet:
             except NormkitError as e:
                 errors.add(e)
         errors.raise_if_any()
-        return RuleSet(self.compiled, converted, label, text)
+        return type(self)(self.compiled, converted, label, text)
 
-    def with_overlay(self, overlay: Overlay) -> "RuleSet":
+    def with_overlay(self, overlay: Overlay) -> Self:
         return self.with_overrides(overlay.set, overlay.label)
 
     def convert_param(self, name: str, raw: Any) -> Any:
@@ -336,7 +286,7 @@ class RuleSet:
             raise fail(code, f"{name}: floats are not accepted; write the number as text")
         else:
             text = str(raw)
-            parsed = self._quantities.get((text, powers))
+            parsed = self.memo.quantities.get((text, powers))
             if parsed is None:
                 value, given = parse_quantity(text, self.units.vocab, where() if callable(where) else where)
                 factor = None
@@ -346,8 +296,7 @@ class RuleSet:
                         raise fail(code, f"{name} is in {unit}; {format_powers(given)} is not compatible",
                                    hint=f"give the value in {unit} or a unit of the same dimension")
                     factor = (Decimal(f.numerator), Decimal(f.denominator)) if f != 1 else None
-                if len(self._quantities) < 4096:
-                    self._quantities[(text, powers)] = (value, factor)
+                self.memo.quantities.put((text, powers), (value, factor))
             else:
                 value, factor = parsed
             if factor is not None:
@@ -358,23 +307,73 @@ class RuleSet:
             raise fail("NK503", f"{name} = {value} is outside the allowed range [{lo if lo is not None else '…'}, {hi if hi is not None else '…'}]")
         return value
 
-    # pricing --------------------------------------------------------------------------------
-    def quote(self, order: "Order | Mapping[str, Any] | str | os.PathLike[str]", at: dt.date | None = None) -> "Quote":  # noqa: F821
-        """Price ``order`` (an :class:`Order`, a mapping, or a YAML/JSON file path) at ``at``
-        (default: the order's ``at``, else its ``date``)."""
-        from normkit.media.pricing import price
-        from normkit.media.schema import Order
 
-        if isinstance(order, (str, os.PathLike)):
-            from normkit.media.orders import load_order
-            order = load_order(os.fspath(order))
-        elif not isinstance(order, Order):
-            from normkit.media.orders import order_from_data
-            order = order_from_data(order)
-        return price(self, order, at)
+class Locates(Protocol):
+    """Something that turns a field path into a source location (an order does)."""
+
+    def locate(self, *path: str | int) -> Location: ...
 
 
-def evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
+def check_validity(rs: RuleSet, at: dt.date, used: set[str] | None = None) -> None:
+    """Refuse a date outside the validity window of a pack the evaluation uses (all packs of
+    the set when ``used`` is None; the root pack is always used)."""
+    root = rs.compiled.root.id
+    for p in rs.compiled.packs:
+        if used is not None and p.id not in used and p.id != root:
+            continue
+        if at < p.valid_from or (p.valid_to is not None and at > p.valid_to):
+            until = f"to {p.valid_to}" if p.valid_to else "onwards"
+            raise NormkitError("NK402", f"pack {p.id} is valid from {p.valid_from} {until}; it cannot be used on {at}",
+                               location=p.valid_location if p.valid_location else Location(p.path + "/pack.yaml", path="valid"),
+                               hint="price at a date inside the window, or use a pack in force on that date")
+
+
+def convert_inputs(rs: RuleSet, given: dict[str, Any], where: tuple[str | int, ...], order: Locates | None = None) -> dict[str, Any]:
+    """The raw inputs ``given`` converted to each input's declared unit; every bad one reported.
+
+    ``where`` is the field path of ``given`` (``("inputs",)``), used with ``order`` to locate an error."""
+    if not given:
+        return {}
+    out: dict[str, Any] = {}
+    errors: ErrorCollector | None = None
+    for name, raw in given.items():
+        key = (name, type(raw), raw) if isinstance(raw, (str, int, Decimal, bool)) else None
+        if key is not None:
+            hit = rs.memo.inputs.get(key)
+            if hit is not None:
+                out[name] = hit
+                continue
+        try:
+            out[name] = value = _convert_input(rs, name, raw, where, order)
+            if key is not None:
+                rs.memo.inputs.put(key, value)
+        except NormkitError as e:
+            errors = errors or ErrorCollector()
+            errors.add(e)
+    if errors is not None:
+        errors.raise_if_any()
+    return out
+
+
+def _convert_input(rs: RuleSet, name: str, raw: Any, where: tuple[str | int, ...], order: Locates | None) -> Any:
+    specs = rs.compiled.inputs
+    spec = specs.get(name)
+
+    def loc() -> Location:
+        return order.locate(*where, name) if order is not None else Location(path=".".join(map(str, where + (name,))))
+
+    if spec is None:
+        close = difflib.get_close_matches(name, list(specs), n=3)
+        raise NormkitError("NK601", f"unknown input {name!r}", location=loc(),
+                           hint=("did you mean " + ", ".join(close) + "?") if close else
+                           "inputs this pack set takes: " + (", ".join(sorted(specs)) or "none"))
+    value = rs.convert_value(raw, spec.type, spec.powers, spec.unit, loc, "NK601", spec.min, spec.max, name)
+    if spec.choices is not None and value not in spec.choices:
+        raise NormkitError("NK601", f"{name} must be one of {', '.join(spec.choices)}, got {value!r}", location=loc())
+    return value
+
+
+def evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple[Any, ...] = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
     """Evaluate one parameter, formula or adjustment at a date; returns the value and its record."""
     with localcontext(CTX):
         try:
@@ -388,9 +387,7 @@ def evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapp
                                hint="check the inputs and the formula: a value this large is almost certainly a mistake") from None
 
 
-def _evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
-    from normkit.media.pricing import check_validity, convert_inputs
-
+def _evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple[Any, ...] = (), inputs: Mapping[str, Any] | None = None) -> tuple[Any, Rec]:
     check_validity(rs, at)
     env = Env(rs, at, convert_inputs(rs, dict(inputs or {}), ("inputs",)))
     c = rs.compiled

@@ -1,19 +1,61 @@
-"""Turn the compact evaluation records into :class:`~normkit.media.quote.TraceNode` trees.
+"""Turn the compact evaluation records (:class:`~normkit.core.runtime.Rec`) into
+:class:`TraceNode` trees.
 
 Each node says how a figure was obtained: formula text, inputs with values and units, the
-rule/norm/table row it came from, its effective dates and its legal source.
+rule or table row it came from, its effective dates and its legal source. This module knows the
+engine's record kinds (formula, adjustment, parameter, table, input); a domain subclasses
+:class:`Assembler` for its own (media pricing: item, line, extra, factor, check, rounding).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from normkit.media.quote import TraceInput, TraceNode
+from pydantic import BaseModel, ConfigDict, Field
+
+from normkit.core.schema import Source
+from normkit.core.units import format_powers
 
 if TYPE_CHECKING:  # pragma: no cover
     from normkit.core.runtime import Rec, RuleSet
-    from normkit.media.quote import Quote
+
+TRACE_SCHEMA = "normkit.trace/1"
+
+
+class TraceInput(BaseModel):
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    name: str
+    value: str
+    unit: str | None = None
+
+
+class TraceNode(BaseModel):
+    """How one figure was obtained."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    # the kinds of every domain, listed here so that the trace's JSON Schema is one closed set
+    kind: Literal["quote", "item", "line", "extra", "formula", "adjustment", "parameter", "table", "input", "rounding", "norm",
+                  "factor", "check"]
+    name: str
+    label_vi: str | None = None
+    label_en: str | None = None
+    formula: str | None = None
+    value: str
+    unit: str | None = None
+    inputs: list[TraceInput] = Field(default_factory=list)
+    rule: str | None = Field(default=None, description="norm code, table row id, or chosen exception")
+    pack: str | None = None
+    location: str | None = None
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    source: Source | None = None
+    verified: bool = True
+    why: str | None = None
+    children: list["TraceNode"] = Field(default_factory=list)
 
 
 def fmt(value: Any) -> str:
@@ -25,6 +67,10 @@ def fmt(value: Any) -> str:
 
 
 class Assembler:
+    """Turns records into nodes, once each (a record met twice gives the same node).
+
+    A record is anything with ``kind`` and ``children``; ``kind`` names the method ``_<kind>``."""
+
     def __init__(self, rs: "RuleSet") -> None:
         self.rs = rs
         self.sources = rs.compiled.sources
@@ -37,53 +83,12 @@ class Assembler:
         hit = self.done.get(id(r))
         if hit is not None:
             return hit
-        if isinstance(r, tuple):  # a priced norm line, recorded compactly: ("line", line, QuoteLine, rate trace)
-            from normkit.core.runtime import Rec
-
-            r = Rec("line", r[1], r[2].amount, r[3], r[2])
-        made = getattr(self, "_" + r.kind)(r, context)
+        made: TraceNode = getattr(self, "_" + r.kind)(r, context)
         self.done[id(r)] = made
         return made
 
-    def kids(self, r: "Rec", context: Any = None) -> list[TraceNode]:
+    def kids(self, r: Any, context: Any = None) -> list[TraceNode]:
         return [self.node(c, context) for c in r.children]
-
-    def _item(self, r: "Rec", _c: Any) -> TraceNode:
-        norm = r.ref
-        item_id, qty, subtotal = r.extra
-        src = self.source(norm.source)
-        return TraceNode(
-            kind="item", name=f"{item_id}: {norm.code}", label_vi=norm.name.vi, label_en=norm.name.en,
-            formula="Σ line amounts (+ extras)", value=fmt(r.value), unit="VND",
-            inputs=[TraceInput(name="quantity", value=fmt(qty), unit=norm.output_unit)]
-            + [TraceInput(name=f"{k}_amount", value=fmt(v), unit="VND") for k, v in subtotal.items() if v],
-            rule=norm.code, pack=norm.pack, location=str(norm.location), effective_from=norm.valid_from, effective_to=norm.valid_to,
-            source=src, verified=norm.verified, why=norm.why, children=self.kids(r, norm))
-
-    def _line(self, r: "Rec", norm: Any) -> TraceNode:
-        line = r.ref
-        ql = r.extra
-        qty, rate, exact = ql.quantity, ql.rate, ql.amount_exact
-        children = self.kids(r)
-        if exact != r.value:
-            q = self.rs.quantum
-            children.append(TraceNode(kind="rounding", name="round line", formula=f"round({fmt(exact)}, {fmt(q)}, {self.rs.mode})",
-                                      value=fmt(r.value), unit="VND", inputs=[TraceInput(name="before", value=fmt(exact), unit="VND")]))
-        step = f" bậc {line.step}/{line.steps}" if line.step is not None and line.steps else (f" bậc {line.step}" if line.step is not None else "")
-        return TraceNode(
-            kind="line", name=f"{line.component}: {line.resource}", label_vi=line.label.vi + step, label_en=line.label.en,
-            formula="quantity × rate", value=fmt(r.value), unit="VND",
-            inputs=[TraceInput(name="quantity", value=fmt(qty), unit=line.unit), TraceInput(name="rate", value=fmt(rate), unit=line.rate_unit),
-                    TraceInput(name="rate_formula", value=line.rate_text)],
-            rule=f"{norm.code if norm else ''} {line.resource}".strip(), pack=norm.pack if norm else None, location=str(line.location),
-            effective_from=norm.valid_from if norm else None, effective_to=norm.valid_to if norm else None,
-            source=self.source(norm.source) if norm else None, verified=line.verified, why=line.why, children=children)
-
-    def _extra(self, r: "Rec", _c: Any) -> TraceNode:
-        x = r.ref
-        return TraceNode(kind="extra", name=x.id, label_vi=x.label.vi, label_en=x.label.en, formula=x.text, value=fmt(r.value), unit="VND",
-                         inputs=[TraceInput(name="before rounding", value=fmt(r.extra), unit="VND")], pack=x.pack, location=str(x.location),
-                         source=self.source(x.source), verified=self.source(x.source).verified if x.source else True, children=self.kids(r))
 
     def _formula(self, r: "Rec", _c: Any) -> TraceNode:
         f = r.ref
@@ -122,30 +127,5 @@ class Assembler:
         return TraceNode(kind="input", name=i.name, label_vi=i.label.vi, label_en=i.label.en, value=fmt(r.value), unit=i.unit,
                          rule="order input", pack=i.pack, location=str(i.location))
 
-    def _factor(self, r: "Rec", _c: Any) -> TraceNode:
-        norm = r.ref
-        return TraceNode(kind="factor", name=f"share of {norm.derive_from}", formula=norm.factor_text, value=fmt(r.value), unit="1",
-                         inputs=[TraceInput(name="components", value=", ".join(norm.derive_components or []))],
-                         rule=f"{norm.code} derived from {norm.derive_from}", pack=norm.pack, location=str(norm.location),
-                         source=self.source(norm.factor_source), children=self.kids(r))
-
-    def _check(self, r: "Rec", _c: Any) -> TraceNode:
-        chk = r.ref
-        return TraceNode(kind="check", name=chk.id, label_vi=chk.label.vi, label_en=chk.label.en, formula=chk.text, value="false",
-                         rule=f"overridden: {r.extra}", pack=chk.pack, location=str(chk.location), source=self.source(chk.source),
-                         verified=False, why=f"condition not met; priced anyway because the order says: {r.extra}", children=self.kids(r))
-
-    def _rounding(self, r: "Rec", _c: Any) -> TraceNode:
-        return TraceNode(kind="rounding", name=f"round {r.ref}", formula=f"round({fmt(r.extra)}, {fmt(self.rs.quantum)}, {self.rs.mode})",
-                         value=fmt(r.value), unit="VND", inputs=[TraceInput(name="before", value=fmt(r.extra), unit="VND")])
-
-
 def _unit(t: Any) -> str:
-    from normkit.core.units import format_powers
-
     return format_powers(dict(t.unit))
-
-
-def assemble(rs: "RuleSet", quote: "Quote", recs: list["Rec"]) -> list[TraceNode]:
-    a = Assembler(rs)
-    return [a.node(r) for r in recs]

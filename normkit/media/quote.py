@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
 
 from normkit.core.schema import Source
+from normkit.core.trace import TRACE_SCHEMA, TraceInput, TraceNode
 
 QUOTE_SCHEMA = "normkit.quote/1"
-TRACE_SCHEMA = "normkit.trace/1"
+__all__ = ["QUOTE_SCHEMA", "TRACE_SCHEMA", "TraceInput", "TraceNode", "Quote", "QuoteItem", "QuoteLine", "QuoteNote", "PackRef",
+           "Rounding", "OverlayInfo", "fast_model"]
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,35 +41,6 @@ def fast_model(cls: type[M], values: dict[str, Any]) -> M:
 
 class Out(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
-
-
-class TraceInput(Out):
-    name: str
-    value: str
-    unit: str | None = None
-
-
-class TraceNode(Out):
-    """How one figure was obtained."""
-
-    kind: Literal["quote", "item", "line", "extra", "formula", "adjustment", "parameter", "table", "input", "rounding", "norm",
-                  "factor", "check"]
-    name: str
-    label_vi: str | None = None
-    label_en: str | None = None
-    formula: str | None = None
-    value: str
-    unit: str | None = None
-    inputs: list[TraceInput] = Field(default_factory=list)
-    rule: str | None = Field(default=None, description="norm code, table row id, or chosen exception")
-    pack: str | None = None
-    location: str | None = None
-    effective_from: dt.date | None = None
-    effective_to: dt.date | None = None
-    source: Source | None = None
-    verified: bool = True
-    why: str | None = None
-    children: list["TraceNode"] = Field(default_factory=list)
 
 
 class PackRef(Out):
@@ -110,6 +83,58 @@ class QuoteLine:
     amount: Decimal
     amount_exact: Decimal
     verified: bool = True
+
+
+def quote_line(item: str, norm: str, priced: "PricedLineFields") -> QuoteLine:
+    """The :class:`QuoteLine` of a priced norm line, for item ``item`` of norm ``norm``.
+
+    The one place that fills a QuoteLine from a priced line, field by field (positional only
+    because this is the hot path: a keyword call costs twice as much; the field order is the
+    class's just above, and tests/test_named_structures.py pins every field by name)."""
+    plan = priced.plan
+    return QuoteLine(item, norm, plan.component, plan.resource, plan.label_vi, plan.label_en,  # type: ignore[arg-type]
+                     priced.quantity, plan.unit, priced.rate, plan.rate_unit, priced.amount, priced.exact, plan.verified)
+
+
+def extra_line(item: str, norm: str, resource: str, label_vi: str, label_en: str, exact: Decimal, amount: Decimal) -> QuoteLine:
+    """The :class:`QuoteLine` of an extra (component "other", quantity 1, rate = its exact amount);
+    positional for speed, like :func:`quote_line`."""
+    return QuoteLine(item, norm, "other", resource, label_vi, label_en, _ONE, "1", exact, "VND", amount, exact, True)
+
+
+_ONE = Decimal(1)
+
+
+class LinePlanFields(Protocol):
+    @property
+    def component(self) -> str: ...
+    @property
+    def resource(self) -> str: ...
+    @property
+    def label_vi(self) -> str: ...
+    @property
+    def label_en(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def rate_unit(self) -> str: ...
+    @property
+    def verified(self) -> bool: ...
+
+
+class PricedLineFields(Protocol):
+    """What :func:`quote_line` reads (``normkit.media.pricing.PricedLine`` has it)."""
+
+    @property
+    def plan(self) -> LinePlanFields: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def rate(self) -> Decimal: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def exact(self) -> Decimal: ...
 
 
 class QuoteNote(Out):
@@ -169,9 +194,3 @@ class Quote(Out):
 
     def to_json(self, *, trace: bool = True, indent: int | None = 2) -> str:
         return self.model_dump_json(by_alias=True, indent=indent, exclude={"trace"} if not trace else None)
-
-    def explain(self) -> "object":
-        """A rich Tree of the trace (render it with ``rich.print``)."""
-        from normkit.cli.render import trace_tree
-
-        return trace_tree(self)

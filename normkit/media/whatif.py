@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from normkit.core.errors import Location, NormkitError
+from normkit.media.components import COMPONENTS
 from normkit.media.quote import Quote, QuoteLine, TraceNode
 
 if TYPE_CHECKING:  # pragma: no cover
-    from normkit.core.runtime import RuleSet
+    from normkit.media.pricing import PricingRules
     from normkit.media.schema import Order
 
 COMPARISON_SCHEMA = "normkit.whatif/1"
 SWEEP_SCHEMA = "normkit.sweep/1"
-COMPONENTS = ("labour", "equipment", "material", "other")
 OVERLAY_RULE = "what-if overlay"
 
 
@@ -141,7 +141,7 @@ def overridden(node: TraceNode) -> list[str]:
     return out
 
 
-def _line_nodes(q: Quote) -> dict[int, TraceNode]:
+def line_nodes(q: Quote) -> dict[int, TraceNode]:
     """Quote line index -> its trace node (line or extra), matched item by item, in order."""
     out: dict[int, TraceNode] = {}
     by_item: dict[str, list[int]] = {}
@@ -156,7 +156,7 @@ def _line_nodes(q: Quote) -> dict[int, TraceNode]:
 
 
 def _keyed(q: Quote) -> dict[tuple, tuple[QuoteLine, TraceNode | None]]:
-    nodes = _line_nodes(q)
+    nodes = line_nodes(q)
     seen: dict[tuple, int] = {}
     out: dict[tuple, tuple[QuoteLine, TraceNode | None]] = {}
     for i, line in enumerate(q.lines):
@@ -250,15 +250,13 @@ def parse_sweep(text: str) -> tuple[str, list[str]]:
     return name.strip(), values
 
 
-def sweep(rules: "RuleSet", order: "Order", name: str, values: Sequence[str | int | Decimal], *, at: dt.date | None = None,
-          baseline: "RuleSet | None" = None) -> Sweep:
+def sweep(rules: "PricingRules", order: "Order", name: str, values: Sequence[str | int | Decimal], *, at: dt.date | None = None,
+          baseline: "PricingRules | None" = None) -> Sweep:
     """Price ``order`` as ``baseline`` (default: ``rules`` without its overrides) says, then
     with ``rules`` and parameter ``name`` set to each of ``values``: one column each."""
-    from normkit.core.runtime import RuleSet
-
     if not values:
         raise NormkitError("NK806", "a sweep needs at least one value")
-    base_rules = baseline if baseline is not None else RuleSet(rules.compiled)
+    base_rules = baseline if baseline is not None else type(rules)(rules.compiled)
     quotes = [base_rules.quote(order, at=at)]
     for v in values:
         quotes.append(rules.with_overrides({name: v}, label=f"sweep {name}").quote(order, at=at))
@@ -283,89 +281,3 @@ def sweep(rules: "RuleSet", order: "Order", name: str, values: Sequence[str | in
                  columns=["baseline"] + [f"{name}={v}" for v in values], base_overrides=base_over,
                  totals=[q.total for q in quotes],
                  subtotals={c: [q.subtotals.get(c, Decimal(0)) for q in quotes] for c in COMPONENTS}, items=items, lines=lines)
-
-
-# ---- rendering --------------------------------------------------------------------------------
-
-def _signed(d: Decimal) -> str:
-    from normkit.cli.render import vnd
-
-    return ("+" if d > 0 else "") + vnd(d) if d else "0"
-
-
-def _money(d: Decimal | None) -> str:
-    from normkit.cli.render import vnd
-
-    return "—" if d is None else vnd(d)
-
-
-def comparison_table(c: Comparison, *, all_lines: bool = False) -> Any:
-    """A rich Table: baseline and variant side by side, with the delta and cause of each line."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    from normkit.cli.render import COMPONENT_LABELS
-
-    sets = ", ".join(f"{k}={v}" for k, v in c.overrides.items())
-    t = Table(title=f"Giả định / What-if {escape(c.order_id)} — {escape(c.overlay_label or '')}: {escape(sets)}",
-              header_style="bold", title_justify="left")
-    t.add_column("Hạng mục / Cost element", ratio=3)
-    t.add_column("Cơ sở (đ)\nBaseline (VND)", justify="right", no_wrap=True)
-    t.add_column("Giả định (đ)\nVariant (VND)", justify="right", no_wrap=True)
-    t.add_column("Chênh lệch (đ)\nDelta (VND)", justify="right", no_wrap=True)
-    t.add_column("Nguyên nhân\nCause", ratio=1)
-    for item in c.items:
-        t.add_row(f"[bold]{escape(item.id)} · {escape(item.norm)}[/bold]\n{escape(item.name_vi)}\n[dim]{escape(item.name_en)}[/dim]",
-                  _money(item.baseline), _money(item.variant), f"[bold]{_signed(item.delta)}[/bold]", escape(", ".join(item.causes)))
-        hidden = 0
-        for ln in (x for x in c.lines if x.item == item.id):
-            if ln.status == "unchanged" and not all_lines:
-                hidden += 1
-                continue
-            cause = ", ".join(ln.causes + [f"{v} (qua/via line amounts)" for v in ln.via])
-            mark = {"added": " [green](mới / new)[/green]", "removed": " [red](bỏ / removed)[/red]"}.get(ln.status, "")
-            t.add_row(f"  {escape(COMPONENT_LABELS[ln.component][0])}: {escape(ln.label_vi)}{mark} [dim]· {escape(ln.label_en)}[/dim]",
-                      _money(ln.baseline), _money(ln.variant), _signed(ln.delta), escape(cause))
-        if hidden:
-            t.add_row(f"  [dim]{hidden} dòng không đổi / unchanged line(s)[/dim]", "", "", "", "")
-        t.add_section()
-    for comp, ch in c.subtotals.items():
-        if ch.baseline or ch.variant:
-            vi, en = COMPONENT_LABELS[comp]
-            t.add_row(f"Cộng {vi.lower()} [dim]/ {en}[/dim]", _money(ch.baseline), _money(ch.variant), _signed(ch.delta), "")
-    pct = f" ({'+' if c.delta_percent and c.delta_percent > 0 else ''}{c.delta_percent}%)" if c.delta_percent is not None else ""
-    t.add_row("[bold]TỔNG CỘNG / TOTAL[/bold]", f"[bold]{_money(c.baseline_total)}[/bold]", f"[bold]{_money(c.variant_total)}[/bold]",
-              f"[bold]{_signed(c.delta)}{pct}[/bold]", "")
-    return t
-
-
-def sweep_table(s: Sweep, *, all_lines: bool = False) -> Any:
-    """A rich Table with one column per swept value, baseline first."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    from normkit.cli.render import COMPONENT_LABELS
-
-    title = f"Quét / Sweep {escape(s.order_id)} — {escape(s.parameter)} at {s.at}"
-    if s.base_overrides:
-        title += " (with " + escape(", ".join(f"{k}={v}" for k, v in s.base_overrides.items())) + ")"
-    t = Table(title=title, header_style="bold", title_justify="left")
-    t.add_column("Hạng mục / Cost element", ratio=3)
-    t.add_column("Cơ sở (đ)\nBaseline (VND)", justify="right", no_wrap=True)
-    for v in s.values:
-        t.add_column(f"{escape(s.parameter)}\n= {escape(v)}", justify="right", no_wrap=True)
-    for item in s.items:
-        t.add_row(f"[bold]{escape(item.id)} · {escape(item.norm)}[/bold] {escape(item.name_vi)}", *[f"[bold]{_money(x)}[/bold]" for x in item.totals])
-        for ln in (x for x in s.lines if x.item == item.id):
-            if not all_lines and len(set(ln.amounts)) == 1:
-                continue
-            t.add_row(f"  {escape(COMPONENT_LABELS[ln.component][0])}: {escape(ln.label_vi)} [dim]· {escape(ln.label_en)}[/dim]",
-                      *[_money(a) for a in ln.amounts])
-        t.add_section()
-    for comp, amounts in s.subtotals.items():
-        if any(amounts):
-            vi, en = COMPONENT_LABELS[comp]
-            t.add_row(f"Cộng {vi.lower()} [dim]/ {en}[/dim]", *[_money(a) for a in amounts])
-    t.add_row("[bold]TỔNG CỘNG / TOTAL[/bold]", *[f"[bold]{_money(a)}[/bold]" for a in s.totals])
-    t.add_row("[dim]Chênh lệch / Delta[/dim]", "", *[_signed(a - s.totals[0]) for a in s.totals[1:]])
-    return t

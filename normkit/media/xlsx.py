@@ -24,7 +24,8 @@ from typing import Any
 
 from normkit.core.errors import Location, NormkitError
 from normkit.media.quote import Quote, TraceNode
-from normkit.cli.render import COMPONENT_LABELS
+from normkit.media.whatif import line_nodes
+from normkit.media.components import COMPONENT_LABELS
 from normkit.core.units import VOCABULARY
 
 MONEY_FORMAT = "#,##0"
@@ -111,7 +112,6 @@ def write_quote_xlsx(quote: Quote, path: str | os.PathLike[str]) -> None:
     """Write ``quote`` as an XLSX unit-price sheet at ``path``, atomically (temp file + rename)."""
     from openpyxl import Workbook
 
-    from normkit.media.whatif import _line_nodes
     from normkit.media.normtable import atomic_write
 
     p = Path(path)
@@ -134,7 +134,7 @@ def write_quote_xlsx(quote: Quote, path: str | os.PathLike[str]) -> None:
     s.row += 1
     s.put(list(HEADERS), bold=True, wrap_cols=tuple(range(1, 9)))
     header_row = s.row
-    nodes = _line_nodes(quote)
+    nodes = line_nodes(quote)
     item_nodes = [n for n in quote.trace if n.kind == "item"]
     line_index = {id(line): i for i, line in enumerate(quote.lines)}
     for n_item, item in enumerate(quote.items):

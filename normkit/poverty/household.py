@@ -22,7 +22,7 @@ from normkit.core.errors import Location, NormkitError
 from normkit.poverty.standards import Standard
 
 if TYPE_CHECKING:  # pragma: no cover
-    from normkit.media.quote import TraceNode
+    from normkit.core.trace import TraceNode
 
 WHOLE_NUMBER_INPUTS = ("income_per_capita", "deprivation_count")
 TRUE_WORDS = {"true": True, "1": True, "yes": True, "có": True, "x": True, "false": False, "0": False, "no": False, "không": False}

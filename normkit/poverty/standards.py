@@ -71,7 +71,7 @@ class Standard:
         if missing:
             raise NormkitError("NK701", f"pack {c.root.id} is not a poverty standard: it lacks {', '.join(missing)}",
                                hint="a standard pack defines the inputs area, income_per_capita, deprivation_count and the formula status")
-        from normkit.media.pricing import check_validity
+        from normkit.core.runtime import check_validity
 
         try:
             check_validity(rules, at)

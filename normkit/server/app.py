@@ -29,7 +29,7 @@ from normkit.budget.schemas import schema as budget_schema
 from normkit.core.errors import Location, NormkitError
 from normkit.core.loader import read_pack
 from normkit.core.registry import installed_packs
-from normkit.core.runtime import RuleSet
+from normkit.media.pricing import PricingRules
 from normkit.media.schema import Order
 from normkit.version import __version__
 
@@ -137,10 +137,10 @@ class Packs:
     """Rule sets by installed pack name, each loaded once."""
 
     def __init__(self) -> None:
-        self._sets: dict[str, RuleSet] = {}
+        self._sets: dict[str, PricingRules] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str) -> RuleSet:
+    def get(self, name: str) -> PricingRules:
         hit = self._sets.get(name)
         if hit is not None:
             return hit
@@ -153,13 +153,13 @@ class Packs:
         return hit
 
 
-def quote_rules(packs: Packs, req: QuoteRequest) -> RuleSet:
+def quote_rules(packs: Packs, req: QuoteRequest) -> PricingRules:
     """The rule set of a quote request: the named pack with the request's overrides, through
     :func:`normkit.api.rules_for`'s :class:`~normkit.api.WhatIf` like every CLI command."""
     return WhatIf(values=dict(req.overrides or {})).apply(packs.get(req.pack))
 
 
-def check_rules(packs: Packs, req: CheckRequest) -> RuleSet:
+def check_rules(packs: Packs, req: CheckRequest) -> PricingRules:
     """The rule set of a check request: the named pack (``pack``, else the budget's) with the
     budget's inline overlay (an overlay file cannot be named here)."""
     budget = req.budget

@@ -611,18 +611,10 @@ class VectorProgram:
         return fn
 
 
-_PROGRAMS: dict[int, tuple["RuleSet", VectorProgram]] = {}
-
-
 def vector_program(rs: "RuleSet") -> VectorProgram:
-    """The (cached) array program of ``rs``."""
-    hit = _PROGRAMS.get(id(rs))
-    if hit is None or hit[0] is not rs:
-        hit = (rs, VectorProgram(rs))
-        if len(_PROGRAMS) > 64:
-            _PROGRAMS.clear()
-        _PROGRAMS[id(rs)] = hit
-    return hit[1]
+    """The array program of ``rs``, made once and kept in the rule set's own memo (no global table)."""
+    program: VectorProgram = rs.memo.table("lang.vector", 1).get_or_make("program", lambda: VectorProgram(rs))
+    return program
 
 
 def broadcast(value: Any, n: int) -> Any:

@@ -1,0 +1,126 @@
+"""What a rule set remembers between evaluations: bounded tables, kept apart from the rule set.
+
+A :class:`~normkit.core.runtime.RuleSet` never changes; what it computes once and reuses (a
+parsed quantity, the values in force at a date, a domain's priced blocks) lives in one
+:class:`Memo` beside it. Every table has a stated maximum and forgets its least recently used
+entry beyond it, so a long-running process (``normkit serve``) keeps flat memory however many
+distinct dates and quantities it sees. A memo can only return what a recomputation would: every
+key holds everything the value depends on.
+
+>>> m = LRU[str, int](2)
+>>> m.put("a", 1); m.put("b", 2); m.put("c", 3)
+1
+2
+3
+>>> m.get("a") is None, len(m)
+(True, 2)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+QUANTITIES_MAX = 4096  # (text, unit) -> parsed quantity: "90 s" read once
+INPUTS_MAX = 4096  # (input, raw value) -> converted value
+DATES_MAX = 64  # dates whose resolved values and formula results are kept
+FORMULAS_PER_DATE_MAX = 4096  # formula results kept per date (keys hold the arguments)
+
+
+class LRU(Generic[K, V]):
+    """A mapping of at most ``maxsize`` entries that forgets the least recently used one.
+
+    Safe to share between threads: every operation holds the table's lock (two threads may
+    compute one missing value twice; both results are equal, the last one is kept)."""
+
+    __slots__ = ("_data", "_lock", "maxsize")
+
+    def __init__(self, maxsize: int) -> None:
+        if maxsize < 1:
+            raise ValueError("an LRU table holds at least one entry")
+        self.maxsize = maxsize
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> V:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            if len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+        return value
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        """The value under ``key``, made (outside the lock) and kept when absent."""
+        hit = self.get(key)
+        return hit if hit is not None else self.put(key, make())
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+
+@dataclass(eq=False)
+class DateMemo:
+    """What one date's evaluations share: values in force and formula results that read no
+    order input (``resolved``/``formulas``, bounded by the pack's names and by
+    FORMULAS_PER_DATE_MAX), and a domain's own per-date tables (``domain``, keyed by name;
+    each must be bounded by the pack's size, e.g. one entry per norm line)."""
+
+    at: dt.date
+    resolved: dict[str, Any] = field(default_factory=dict)
+    formulas: dict[Any, Any] = field(default_factory=dict)
+    domain: dict[str, dict[Any, Any]] = field(default_factory=dict)
+
+    def table(self, name: str) -> dict[Any, Any]:
+        found = self.domain.get(name)
+        if found is None:
+            found = self.domain.setdefault(name, {})
+        return found
+
+
+class Memo:
+    """Every table a rule set fills while evaluating, each bounded (see the ``*_MAX`` constants).
+
+    Domains add their own tables with :meth:`table` (a name and a maximum)."""
+
+    def __init__(self) -> None:
+        self.quantities: LRU[tuple[str, Any], Any] = LRU(QUANTITIES_MAX)
+        self.inputs: LRU[tuple[str, type, Any], Any] = LRU(INPUTS_MAX)
+        self.dates: LRU[dt.date, DateMemo] = LRU(DATES_MAX)
+        self._tables: dict[str, LRU[Any, Any]] = {}
+        self._lock = threading.Lock()
+
+    def date(self, at: dt.date) -> DateMemo:
+        """The shared memo of ``at`` (made on first use; the 64 most recently used dates kept)."""
+        return self.dates.get_or_make(at, lambda: DateMemo(at))
+
+    def table(self, name: str, maxsize: int) -> LRU[Any, Any]:
+        """A domain's table ``name`` of at most ``maxsize`` entries (made on first use)."""
+        found = self._tables.get(name)
+        if found is None:
+            with self._lock:
+                found = self._tables.setdefault(name, LRU(maxsize))
+        return found
+
+    def sizes(self) -> dict[str, int]:
+        """Entries per table, for tests and diagnostics."""
+        out = {"quantities": len(self.quantities), "inputs": len(self.inputs), "dates": len(self.dates)}
+        out.update({name: len(t) for name, t in self._tables.items()})
+        return out

@@ -1,0 +1,153 @@
+"""Line plans: per norm, everything pricing needs about each of its lines, looked up once;
+and what pricing makes of them (a line's rate, a priced line, an item's block of priced lines).
+
+A :class:`NormPlan` is a function of the rule set alone (never of a date or an order), made on
+first use and kept in the rule set's memo (at most PLANS_MAX norms).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from normkit.core.compiled import CompiledSet
+from normkit.media.compiled import LineC, NormC
+from normkit.core.lang.scalar import compile_ir
+from normkit.core.runtime import Env, Rec, Row, RuleSet
+from normkit.media.components import COMPONENT_LABELS, COMPONENTS
+
+__all__ = ["COMPONENTS", "COMPONENT_LABELS", "Compiled", "LinePlan", "LineRate", "NormPlan", "PricedBlock", "PricedLine", "UnitFactor",
+           "item_dependent", "line_consts", "norm_plan", "uses"]
+PLANS_MAX = 1024  # norms whose plans are kept (a plan compiles its lines' rate formulas)
+
+Compiled = Callable[[Env], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class UnitFactor:
+    """An exact unit conversion of a line's rate: amount = quantity × rate × num / den."""
+
+    num: Decimal
+    den: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LinePlan:
+    """One norm line, ready to price."""
+
+    line: LineC
+    consts: Mapping[str, Any]  # what the rate formula reads as ``line.<name>``
+    rate_fn: Compiled | None  # None: the pack has no pricing method for this component
+    item_dependent: bool  # the rate reads an item input: never shared between items
+    factor: UnitFactor | None  # None when the rate is already in the line's unit
+    rate_missing: bool  # the rate card has no row for this resource (no unit factor known)
+    quantity: Decimal
+    component: str
+    resource: str
+    label_vi: str
+    label_en: str
+    unit: str
+    rate_unit: str
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NormPlan:
+    """A norm's lines, and the share of its base norm when it is derived."""
+
+    norm: NormC
+    lines: tuple[LinePlan, ...]
+    factor_fn: Compiled | None  # a derived norm's share of its base lines
+    item_dependent: bool  # some line's rate reads an item input
+
+
+def line_consts(line: LineC) -> dict[str, Any]:
+    """What a rate formula reads as ``line.<name>`` for ``line``."""
+    return {"resource": line.resource, "scale": line.scale, "grade": line.grade,
+            "step": None if line.step is None else Decimal(line.step), "steps": line.steps}
+
+
+def norm_plan(rs: RuleSet, norm: NormC) -> NormPlan:
+    """The plan of ``norm`` on ``rs`` (made once, then kept in ``rs.memo``)."""
+    plan: NormPlan = rs.memo.table("media.plans", PLANS_MAX).get_or_make(norm.code, lambda: _make_plan(rs.compiled, norm))
+    return plan
+
+
+def _make_plan(c: CompiledSet, norm: NormC) -> NormPlan:
+    lines = tuple(_line_plan(c, line) for line in norm.lines)
+    factor_fn = compile_ir(norm.factor_ir) if norm.factor_ir is not None else None
+    return NormPlan(norm=norm, lines=lines, factor_fn=factor_fn, item_dependent=any(p.item_dependent for p in lines))
+
+
+def _line_plan(c: CompiledSet, line: LineC) -> LinePlan:
+    factor = None
+    if line.factor is not None and line.factor != (1, 1):
+        factor = UnitFactor(num=Decimal(line.factor[0]), den=Decimal(line.factor[1]))
+    return LinePlan(
+        line=line, consts=line_consts(line), rate_fn=compile_ir(line.rate_ir) if line.rate_text else None,
+        item_dependent=item_dependent(c, line.rate_ir), factor=factor, rate_missing=line.factor is None,
+        quantity=line.quantity, component=line.component, resource=line.resource, label_vi=line.label.vi,
+        label_en=line.label.en, unit=line.unit, rate_unit=line.rate_unit, verified=line.verified)
+
+
+def item_dependent(c: CompiledSet, ir: Any) -> bool:
+    """Whether an IR reads an item-level input (directly or through a formula)."""
+    if not isinstance(ir, tuple) or not ir:
+        return False
+    if ir[0] == "name":
+        if ir[1] == "input":
+            return c.inputs[ir[2]].scope == "item"
+        if ir[1] == "formula":
+            f = c.formulas.get(ir[2]) or c.adjustments.get(ir[2])
+            return bool(f and f.item_dependent)
+        return False
+    if ir[0] == "call":
+        f = c.formulas.get(ir[1])
+        if f is not None and f.item_dependent:
+            return True
+    return any(item_dependent(c, p) if (p and isinstance(p[0], str)) else any(item_dependent(c, q) for q in p)
+               for p in ir[1:] if isinstance(p, tuple))
+
+
+def uses(ir: Any, tag: str) -> bool:
+    """Whether an IR contains a node tagged ``tag``."""
+    if not isinstance(ir, tuple) or not ir:
+        return False
+    if ir[0] == tag:
+        return True
+    return any(uses(p, tag) if (p and isinstance(p[0], str)) else any(uses(q, tag) for q in p) for p in ir[1:] if isinstance(p, tuple))
+
+
+# ---- what pricing makes of a plan (normkit.media.pricing) -------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class LineRate:
+    """A line's rate and the records of how it was computed."""
+
+    rate: Decimal
+    children: list[Rec]
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLine:
+    """One priced norm line; also the line's trace record (kind ``line``)."""
+
+    kind: ClassVar[str] = "line"
+    plan: LinePlan
+    quantity: Decimal  # the line's quantity × the item's quantity
+    rate: Decimal
+    amount: Decimal  # rounded as the pack says
+    exact: Decimal  # before rounding
+    children: list[Rec]  # how the rate was computed
+
+
+@dataclass(frozen=True, slots=True)
+class PricedBlock:
+    """The priced lines of one item, their sums per component, and their rows for ``sum_lines``."""
+
+    lines: tuple[PricedLine, ...]
+    sums: Mapping[str, Decimal]
+    rows: tuple[Row, ...]
+    complete: bool  # every line priced (no value missing, no arithmetic error)
