@@ -42,7 +42,7 @@ def cache_dir() -> Path | None:
     return Path(base)
 
 
-_COMPILER_FILES = ("compiled.py", "compiler.py", "schema.py", "loader.py", "units.py", "lang/typecheck.py", "lang/syntax.py")
+_COMPILER_FILES = ("compiled.py", "compiler.py", "schema.py", "loader.py", "units.py", "lang/typecheck.py", "lang/syntax.py", "lang/ir.py")
 _compiler_hash: str | None = None
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from normkit.core.lang.ir import Node
 from normkit.core.lang.typecheck import Powers, Type
 from normkit.core.schema import Label, Money, Source
 from normkit.core.units import UnitDef, UnitInfo
@@ -92,7 +93,7 @@ class FormulaC:
     type: Type
     params: list[tuple[str, Type]]
     text: str
-    ir: tuple
+    ir: Node
     names: list[str]
     item_dependent: bool
     source: str | None
@@ -106,9 +107,9 @@ class FormulaC:
 class ExceptionC:
     label: str
     when_text: str
-    when_ir: tuple
+    when_ir: Node
     value_text: str
-    value_ir: tuple
+    value_ir: Node
     priority: int
     source: str | None
 
@@ -120,7 +121,7 @@ class AdjustmentC:
     unit: str
     type: Type
     base_text: str
-    base_ir: tuple
+    base_ir: Node
     exceptions: list[ExceptionC]
     names: list[str]
     item_dependent: bool
@@ -144,7 +145,7 @@ class LineC:
     verified: bool
     why: str | None
     rate_text: str
-    rate_ir: tuple
+    rate_ir: Node
     rate_unit: str
     factor: tuple[int, int] | None  # quantity × rate × n/d = VND; None until the rate card has the row
     location: str
@@ -171,7 +172,7 @@ class NormC:
     derive_from: str | None = None  # base entry whose lines (some components) this one scales
     derive_components: list[str] | None = None
     factor_text: str | None = None
-    factor_ir: tuple | None = None
+    factor_ir: Node | None = None
     factor_source: str | None = None
     supplied_by: str | None = None
 
@@ -197,9 +198,9 @@ class ExtraC:
     id: str
     label: Label
     text: str
-    ir: tuple
+    ir: Node
     when_text: str | None
-    when_ir: tuple | None
+    when_ir: Node | None
     source: str | None
     pack: str
     location: str
@@ -210,7 +211,7 @@ class CheckC:
     id: str
     label: Label
     text: str
-    ir: tuple
+    ir: Node
     message: Label
     media: list[str] | None
     requires: list[str]

@@ -21,6 +21,7 @@ from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.lang.typecheck import (
     BOOL, PLAIN, STR, FormulaSig, Powers, Symbol, TableSig, Type, UnitAlgebra, check_expression, num, powers_of,
 )
+from normkit.core.lang import ir
 from normkit.core.lang.syntax import Expression, parse
 from normkit.core.loader import Defined, PackSource, read_pack
 from normkit.core.schema import (
@@ -437,9 +438,9 @@ class Builder:
         params, result = self.signatures[name]
         expr = self.expression(m.expr, d.smap, d.path + ("expr",))
         self._parsed[("f", name)] = expr
-        _t, ir = check_expression(expr, self.scope(params), self.algebra, result)
+        _t, tree = check_expression(expr, self.scope(params), self.algebra, result)
         src = self.source_key(pack, m.source, d.location)
-        self.formulas[name] = FormulaC(name, m.label, m.unit, result, params, m.expr, ir, sorted(expr.names), False, src,
+        self.formulas[name] = FormulaC(name, m.label, m.unit, result, params, m.expr, tree, sorted(expr.names), False, src,
                                        self.verified(m.verified, src) if (m.verified is not None or src) else True, m.why, pack.id, str(d.location))
 
     def add_adjustment(self, pack: PackSource, name: str, d: Defined) -> None:
@@ -468,7 +469,8 @@ class Builder:
     def deps(self, name: str) -> set[str]:
         f = self.formulas.get(name)
         names = set(f.names) if f else set(self.adjustments[name].names)
-        calls = _calls(f.ir) if f else set().union(_calls(self.adjustments[name].base_ir), *(_calls(e.when_ir) | _calls(e.value_ir) for e in self.adjustments[name].exceptions))
+        calls = ir.calls(f.ir) if f else set().union(ir.calls(self.adjustments[name].base_ir),
+                                                      *(ir.calls(e.when_ir) | ir.calls(e.value_ir) for e in self.adjustments[name].exceptions))
         return {n for n in names | calls if n in self.formulas or n in self.adjustments}
 
     def check_cycles(self) -> None:
@@ -530,12 +532,12 @@ class Builder:
                 path = d.path + ("extras", i)
                 scope = self.scope(item=dict(item_types), lines=True)
                 expr = self.expression(e.expr, d.smap, path + ("expr",))
-                _t, ir = check_expression(expr, scope, self.algebra, num(MONEY))
+                _t, tree = check_expression(expr, scope, self.algebra, num(MONEY))
                 when_ir = None
                 if e.when:
                     w = self.expression(e.when, d.smap, path + ("when",))
                     _wt, when_ir = check_expression(w, scope, self.algebra, BOOL)
-                self.extras.append(ExtraC(eid, e.label, e.expr, ir, e.when, when_ir, self.source_key(pack, e.source, d.location), pack.id, str(d.smap.locate(path))))
+                self.extras.append(ExtraC(eid, e.label, e.expr, tree, e.when, when_ir, self.source_key(pack, e.source, d.location), pack.id, str(d.smap.locate(path))))
                 item_types[eid] = num(MONEY)
             except NormkitError as err:
                 self.errors.add(err)
@@ -553,8 +555,8 @@ class Builder:
                 if chk.override and self.inputs[chk.override].type != "text":
                     raise NormkitError("NK303", f"check {cid!r}: the override input {chk.override!r} must be text (the reason)", location=d.smap.locate(path))
                 expr = self.expression(chk.expr, d.smap, path + ("expr",))
-                _t, ir = check_expression(expr, self.scope(item=dict(item_types)), self.algebra, BOOL)
-                self.checks.append(CheckC(cid, chk.label, chk.expr, ir, chk.message, list(chk.media) if chk.media else None, list(chk.requires),
+                _t, tree = check_expression(expr, self.scope(item=dict(item_types)), self.algebra, BOOL)
+                self.checks.append(CheckC(cid, chk.label, chk.expr, tree, chk.message, list(chk.media) if chk.media else None, list(chk.requires),
                                           chk.override, "norm_duration" in expr.names, self.source_key(pack, chk.source, d.location),
                                           pack.id, str(d.smap.locate(path))))
             except NormkitError as err:
@@ -612,9 +614,9 @@ class Builder:
             item = dict(NORM_FIELDS)
             item["item_quantity"] = PLAIN
             expr = self.expression(m.derive.factor, d.smap, d.path + ("derive", "factor"))
-            _t, ir = check_expression(expr, self.scope(item=item), self.algebra, PLAIN)
+            _t, tree = check_expression(expr, self.scope(item=item), self.algebra, PLAIN)
             norm.derive_from, norm.derive_components = m.derive.from_, list(m.derive.components)
-            norm.factor_text, norm.factor_ir = m.derive.factor, ir
+            norm.factor_text, norm.factor_ir = m.derive.factor, tree
             norm.factor_source = self.source_key(pack, m.derive.source, d.location)
         if code in self.norms:
             previous = self.norms[code]
@@ -640,7 +642,7 @@ class Builder:
         if want and self.algebra.factor(powers, ((want, 1),)) is None:
             raise NormkitError("NK311", f"norm {code}: a {line.component} line is measured in {want}, not {unit_text}", location=qloc)
         consts = LineConsts(line, code, d.smap.locate(path))
-        rate_text, rate_ir, rate_unit, factor = "", ("const", Decimal(0)), "", None
+        rate_text, rate_ir, rate_unit, factor = "", ir.Const(Decimal(0)), "", None
         comp = self.pricing.get(line.component)
         if comp is not None:
             cpack, cdef, cm = comp
@@ -677,6 +679,9 @@ class LineConsts:
         if v is None:
             raise NormkitError("NK202", f"norm {self.code}: this {self.line.component} line has no `{name}`, which its rate needs", location=self.loc)
         return Decimal(v) if isinstance(v, int) else v
+
+
+LINE_GROUPS = ("labour", "equipment", "material", "other", "all")  # what `sum_lines(group, …)` may sum
 
 
 class BuildScope:
@@ -733,8 +738,11 @@ class BuildScope:
             return None
         return FormulaSig(tuple(sig[0]), sig[1])
 
+    def line_groups(self) -> tuple[str, ...]:
+        return LINE_GROUPS if self.lines else ()
+
     def line_scope(self, component: str) -> "LineFieldScope | None":
-        if not self.lines:
+        if not self.lines or component not in LINE_GROUPS:
             return None
         fields = {"amount": num(MONEY), "resource": STR}
         if component in COMPONENT_UNITS:
@@ -757,25 +765,11 @@ class LineFieldScope:
     def function(self, name: str) -> FormulaSig | None:
         return self.outer.function(name)
 
+    def line_groups(self) -> tuple[str, ...]:
+        return ()
+
     def line_scope(self, component: str) -> None:
         return None
-
-
-def _calls(ir: Any) -> set[str]:
-    out: set[str] = set()
-    if isinstance(ir, tuple) and ir:
-        if ir[0] == "call":
-            out.add(ir[1])
-        if ir[0] == "name" and ir[1] == "formula":
-            out.add(ir[2])
-        for part in ir[1:]:
-            if isinstance(part, tuple):
-                if part and isinstance(part[0], str):
-                    out |= _calls(part)
-                else:
-                    for p in part:
-                        out |= _calls(p)
-    return out
 
 
 def _fmt(p: Powers) -> str:

@@ -18,6 +18,7 @@ from normkit.core.dating import coverage, in_force
 from normkit.core.numbers import CTX, ZERO
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.build_locations import loc_from
+from normkit.core.lang import ir, ops
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.schema import Order, Overlay
 from normkit.core.quantity import parse_quantity
@@ -157,8 +158,8 @@ class Env:
             shown = "/".join(str(k) for k in key)
             if t.supplied_by:
                 raise Missing("table", f"{table}[{shown}]", f"`{table}` has no row for {shown} (rate card, version from {version.start})")
-            raise NormkitError("NK202", f"table {table!r} has no row for {shown} in the version in force from {version.start}",
-                               location=_loc(t.location), hint="check the keys; `normkit show " + table + "` lists the rows")
+            raise ops.lookup_miss(table, key, f" in the version in force from {version.start}", location=_loc(t.location),
+                                  hint="check the keys; `normkit show " + table + "` lists the rows")
         row = rows[0]
         self.children.append(Rec("table", t, row.value, extra=(version, row)))
         return row.value
@@ -173,14 +174,6 @@ class Env:
             total = _add(total, fn(self))
         self.line = saved
         return total
-
-
-def _uses(ir: Any, tag: str) -> bool:
-    if not isinstance(ir, tuple) or not ir:
-        return False
-    if ir[0] == tag:
-        return True
-    return any(_uses(p, tag) if (p and isinstance(p[0], str)) else any(_uses(q, tag) for q in p) for p in ir[1:] if isinstance(p, tuple))
 
 
 def _loc(text: str) -> Location:
@@ -214,7 +207,7 @@ class RuleSet:
         self._rates: dict[dt.date, dict[str, dict]] = {}
         self.check_fns = [(chk, compile_ir(chk.ir)) for chk in compiled.checks]
         self._factor_fns: dict[str, Callable[[Env], Any]] = {}
-        self.uses_line_sums = any(_uses(x.ir, "sum_lines") or (x.when_ir is not None and _uses(x.when_ir, "sum_lines")) for x in compiled.extras)
+        self.uses_line_sums = any(ir.uses_sum_lines(x.ir) or (x.when_ir is not None and ir.uses_sum_lines(x.when_ir)) for x in compiled.extras)
         self.extra_fns = [(x, compile_ir(x.ir), compile_ir(x.when_ir) if x.when_ir else None) for x in compiled.extras]
         m = compiled.money
         self.quantum, self.mode, self.round_at = m.quantum, m.rounding, m.round_at
@@ -263,24 +256,19 @@ class RuleSet:
             self._plans[norm.code] = plan
         return plan
 
-    def item_dependent(self, ir: Any) -> bool:
+    def item_dependent(self, tree: ir.Node) -> bool:
         """Whether an IR reads an item-level input (directly or through a formula)."""
-        if not isinstance(ir, tuple) or not ir:
-            return False
         c = self.compiled
-        if ir[0] == "name":
-            if ir[1] == "input":
-                return c.inputs[ir[2]].scope == "item"
-            if ir[1] == "formula":
-                f = c.formulas.get(ir[2]) or c.adjustments.get(ir[2])
+
+        def reads_item(n: ir.Node) -> bool:
+            if isinstance(n, ir.Input):
+                return c.inputs[n.name].scope == "item"
+            if isinstance(n, (ir.FormulaRef, ir.Call)):
+                f = c.formulas.get(n.name) or c.adjustments.get(n.name)
                 return bool(f and f.item_dependent)
             return False
-        if ir[0] == "call":
-            f = c.formulas.get(ir[1])
-            if f is not None and f.item_dependent:
-                return True
-        return any(self.item_dependent(p) if (p and isinstance(p[0], str)) else any(self.item_dependent(q) for q in p)
-                   for p in ir[1:] if isinstance(p, tuple))
+
+        return ir.depends_on(tree, reads_item)
 
     # what-if --------------------------------------------------------------------------------
     def with_overrides(self, values: Mapping[str, Any], label: str = "what-if") -> "RuleSet":

@@ -1,114 +1,108 @@
-"""Compile the checked intermediate form into Python closures over plain Decimals.
+"""The traced scalar backend: the IR as Python closures over the runtime environment.
 
 Each closure takes an environment ``env`` (see :class:`normkit.core.runtime.Env`) and returns a
-Decimal, a bool or a str. Unit conversions were folded into exact factors by the checker,
-so nothing here knows about units. Closures use Python's operators, so they must run inside
-``decimal.localcontext(normkit.core.numbers.CTX)``: the engine's entry points (pricing,
-``evaluate``) install that context for the calling thread only.
+Decimal, a bool or a str. The environment resolves names (recording the trace), looks up
+tables, evaluates formulas and sums lines; every operation is :mod:`normkit.core.lang.ops`,
+so this path means what the folded and array paths mean. Unit conversions were folded into
+exact factors by the checker. A value beyond the exact range raises the decimal signal, which
+the engine's entry points turn into NK502 (:func:`normkit.core.lang.ops.range_error`).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, assert_never
 
-from normkit.core.numbers import round_to
-from normkit.core.errors import NormkitError
+from normkit.core.lang import ops
+from normkit.core.lang.ir import (
+    Abs, And, Arith, Call, Cmp, Const, Flag, FormulaRef, If, Input, ItemField, LineField, Local, Lookup, MinMax, Neg, Node, Not,
+    Or, Param, Round, Scale, SumLines, Text,
+)
 
 Fn = Callable[[Any], Any]
 
 
-
-def _safe_div(a: Decimal, b: Decimal) -> Decimal:
-    if not b:
-        raise NormkitError("NK502", f"division by zero ({a} / 0)")
-    return a / b
-
-
-def compile_ir(ir: tuple) -> Fn:
-    tag = ir[0]
-    if tag in ("const", "str", "bool"):
-        value = ir[1]
-        return lambda env: value
-    if tag == "name":
-        kind, name = ir[1], ir[2]
-        if kind in ("param", "input"):
+def compile_ir(node: Node) -> Fn:  # noqa: C901 - one case per node kind
+    """``node`` as a function of an environment."""
+    match node:
+        case Const(value) | Text(value) | Flag(value):
+            v: Any = value
+            return lambda env: v
+        case Param(name) | Input(name):
             return lambda env: env.value(name)
-        if kind == "formula":
+        case FormulaRef(name):
             return lambda env: env.formula(name, ())
-        if kind == "line":
+        case LineField(name):
             return lambda env: env.line[name]
-        if kind == "local":
+        case Local(name):
             return lambda env: env.local[name]
-        if kind == "item":
+        case ItemField(name):
             return lambda env: env.item[name]
-        raise AssertionError(kind)  # pragma: no cover
-    if tag == "scale":
-        inner = compile_ir(ir[1])
-        n, d = Decimal(ir[2]), Decimal(ir[3])
-        if d == 1:
-            return lambda env: inner(env) * n
-        return lambda env: inner(env) * n / d
-    if tag == "neg":
-        inner = compile_ir(ir[1])
-        return lambda env: -inner(env)
-    if tag in ("add", "sub", "mul", "div"):
-        a, b = compile_ir(ir[1]), compile_ir(ir[2])
-        if tag == "add":
-            return lambda env: a(env) + b(env)
-        if tag == "sub":
-            return lambda env: a(env) - b(env)
-        if tag == "mul":
-            return lambda env: a(env) * b(env)
-        return lambda env: _safe_div(a(env), b(env))
-    if tag == "cmp":
-        a, b = compile_ir(ir[2]), compile_ir(ir[3])
-        cmp = {
-            "<": lambda x, y: x < y, "<=": lambda x, y: x <= y, ">": lambda x, y: x > y,
-            ">=": lambda x, y: x >= y, "==": lambda x, y: x == y, "!=": lambda x, y: x != y,
-        }[ir[1]]
-        return lambda env: cmp(a(env), b(env))
-    if tag == "and":
-        a, b = compile_ir(ir[1]), compile_ir(ir[2])
-        return lambda env: a(env) and b(env)
-    if tag == "or":
-        a, b = compile_ir(ir[1]), compile_ir(ir[2])
-        return lambda env: a(env) or b(env)
-    if tag == "not":
-        a = compile_ir(ir[1])
-        return lambda env: not a(env)
-    if tag == "if":
-        c, a, b = compile_ir(ir[1]), compile_ir(ir[2]), compile_ir(ir[3])
-        return lambda env: a(env) if c(env) else b(env)
-    if tag in ("min", "max"):
-        parts = [compile_ir(x) for x in ir[1]]
-        pick = min if tag == "min" else max
-        return lambda env: pick(p(env) for p in parts)
-    if tag == "abs":
-        a = compile_ir(ir[1])
-        return lambda env: abs(a(env))
-    if tag == "round":
-        a, q, mode = compile_ir(ir[1]), compile_ir(ir[2]), ir[3]
+        case Scale(inner_node, num, den):
+            inner, n, d = compile_ir(inner_node), Decimal(num), Decimal(den)
+            return lambda env: ops.scale(inner(env), n, d)
+        case Neg(inner_node):
+            inner = compile_ir(inner_node)
+            return lambda env: ops.negate(inner(env))
+        case Arith(op, left, right):
+            return _arith(op, compile_ir(left), compile_ir(right))
+        case Cmp(op, left, right):
+            a, b, cmp = compile_ir(left), compile_ir(right), ops.COMPARE[op]
+            return lambda env: cmp(a(env), b(env))
+        case And(left, right):
+            a, b = compile_ir(left), compile_ir(right)
+            return lambda env: a(env) and b(env)
+        case Or(left, right):
+            a, b = compile_ir(left), compile_ir(right)
+            return lambda env: a(env) or b(env)
+        case Not(inner_node):
+            inner = compile_ir(inner_node)
+            return lambda env: not inner(env)
+        case If(cond, then, orelse):
+            c, a, b = compile_ir(cond), compile_ir(then), compile_ir(orelse)
+            return lambda env: a(env) if c(env) else b(env)
+        case MinMax(op, args):
+            parts = [compile_ir(x) for x in args]
+            return lambda env: ops.extreme(op, [p(env) for p in parts])
+        case Abs(inner_node):
+            inner = compile_ir(inner_node)
+            return lambda env: ops.absolute(inner(env))
+        case Round(value_node, quantum_node, mode):
+            value, quantum = compile_ir(value_node), compile_ir(quantum_node)
 
-        def _round(env: Any) -> Decimal:
-            quantum = q(env)
-            if quantum <= 0:
-                raise NormkitError("NK502", f"round() needs a positive quantum, got {quantum}")
-            return round_to(a(env), quantum, mode)
+            def rounded(env: Any) -> Decimal:
+                q = quantum(env)
+                return ops.round_value(value(env), q, mode)
 
-        return _round
-    if tag == "lookup":
-        table = ir[1]
-        keys = [compile_ir(k) for k in ir[2]]
-        if len(keys) == 1:
-            k0 = keys[0]
-            return lambda env: env.lookup(table, (k0(env),))
-        return lambda env: env.lookup(table, tuple(k(env) for k in keys))
-    if tag == "call":
-        name = ir[1]
-        args = [compile_ir(a) for a in ir[2]]
-        return lambda env: env.formula(name, tuple(a(env) for a in args))
-    if tag == "sum_lines":
-        comp, inner = ir[1], compile_ir(ir[2])
-        return lambda env: env.sum_lines(comp, inner)
-    raise AssertionError(f"unknown IR {tag}")  # pragma: no cover
+            return rounded
+        case Lookup(table, keys):
+            return _lookup(table, [compile_ir(k) for k in keys])
+        case Call(name, args):
+            fns = [compile_ir(a) for a in args]
+            return lambda env: env.formula(name, tuple(a(env) for a in fns))
+        case SumLines(group, inner_node):
+            inner = compile_ir(inner_node)
+            return lambda env: env.sum_lines(group, inner)
+        case _:
+            assert_never(node)
+
+
+def _arith(op: str, a: Fn, b: Fn) -> Fn:
+    if op == "add":
+        add = ops.add
+        return lambda env: add(a(env), b(env))
+    if op == "sub":
+        sub = ops.subtract
+        return lambda env: sub(a(env), b(env))
+    if op == "mul":
+        mul = ops.multiply
+        return lambda env: mul(a(env), b(env))
+    div = ops.divide
+    return lambda env: div(a(env), b(env))
+
+
+def _lookup(table: str, keys: list[Fn]) -> Fn:
+    if len(keys) == 1:
+        k0 = keys[0]
+        return lambda env: env.lookup(table, (k0(env),))
+    return lambda env: env.lookup(table, tuple(k(env) for k in keys))
