@@ -110,6 +110,15 @@ def whole(value: Any) -> Any:
 
 # ---- arrays -------------------------------------------------------------------------------------
 
+def small(value: Any) -> Any:
+    """A scalar in array form: a whole Decimal within int64's exact range as an int, others unchanged."""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value() and abs(value) < INT_LIMIT:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= INT_LIMIT:
+        return Decimal(value)
+    return value
+
+
 class Failures(Protocol):
     """Where array operations report the rows that fail: ``fail(rows, code, message)``."""
 
@@ -146,7 +155,7 @@ def narrow(x: Any) -> Any:
         if all(isinstance(v, Decimal) and v == v.to_integral_value() and abs(v) < INT_LIMIT for v in vals):
             return np.array([int(v) for v in vals], dtype=np.int64)
     if isinstance(x, Decimal):
-        return whole(x)
+        return small(x)
     return x
 
 
@@ -175,7 +184,7 @@ def _elementwise(fn: Callable[[Any, Any], Any], a: Any, b: Any, fail: Failures) 
 
 def _scalar_or_fail(fn: Callable[[Any, Any], Any], a: Any, b: Any, fail: Failures) -> Any:
     try:
-        return whole(fn(objects(a), objects(b)))
+        return small(fn(objects(a), objects(b)))
     except RANGE_ERRORS as exc:
         fail(True, "NK502", f"{RANGE_TEXT} ({type(exc).__name__})")
         return 0
@@ -239,7 +248,12 @@ def array_round(value: Any, quantum: Any, mode: str, fail: Failures) -> Any:
 
 
 def array_abs(a: Any) -> Any:
-    return np.abs(a) if is_array(a) else abs(a)
+    """``abs`` over columns, in CTX (``np.abs`` on objects would use the thread's context)."""
+    if is_array(a):
+        if a.dtype == object:
+            return narrow(np.array([absolute(v) for v in a.tolist()], dtype=object))
+        return np.abs(a)
+    return small(absolute(a))
 
 
 def array_extreme(op: str, values: list[Any]) -> Any:

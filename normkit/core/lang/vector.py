@@ -108,7 +108,7 @@ def _code_dtype(n: int) -> Any:
     return np.int8 if n <= 127 else (np.int16 if n <= 32767 else np.int32)
 
 
-scalar = ops.whole  # a constant in array form: a whole Decimal becomes an int (exactly), others stay
+scalar = ops.small  # a constant in array form: a whole Decimal becomes an int (exactly, within int64), others stay
 _is_array, _is_int, _objects, _narrow = ops.is_array, ops.is_int, ops.objects, ops.narrow
 
 
@@ -526,7 +526,7 @@ def broadcast(value: Any, n: int) -> Any:
         return Text(np.zeros(n, dtype=np.int8), (value,))
     if isinstance(value, bool):
         return np.full(n, value, dtype=bool)
-    if isinstance(value, int):
+    if isinstance(value, int) and abs(value) < INT_LIMIT:
         return np.full(n, value, dtype=np.int64)
     return np.full(n, value, dtype=object)
 
