@@ -642,7 +642,8 @@ class Builder:
         if want and self.algebra.factor(powers, ((want, 1),)) is None:
             raise NormkitError("NK311", f"norm {code}: a {line.component} line is measured in {want}, not {unit_text}", location=qloc)
         consts = LineConsts(line, code, d.smap.locate(path))
-        rate_text, rate_ir, rate_unit, factor = "", ir.Const(Decimal(0)), "", None
+        rate_ir: ir.Node = ir.Const(Decimal(0))
+        rate_text, rate_unit, factor = "", "", None
         comp = self.pricing.get(line.component)
         if comp is not None:
             cpack, cdef, cm = comp

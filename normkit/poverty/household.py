@@ -284,7 +284,7 @@ def household_classifier(std: Standard) -> Callable[[Mapping[str, Any]], str]:
             return checked(household)
         if area in areas and type(income) is int and income >= 0 and type(d) is int and dmin <= d <= dmax:
             try:
-                return fast(household)  # type: ignore[no-any-return]
+                return fast(household)
             except RANGE_ERRORS:
                 return status(household)  # the same evaluation, raising the coded error
         return checked(household)

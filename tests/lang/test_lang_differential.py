@@ -19,11 +19,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import difftest
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import difftest
 from normkit.api import load
 from normkit.core.compiled import AdjustmentC, ExceptionC, FormulaC
 from normkit.core.lang import ir
@@ -76,7 +76,7 @@ class Gen:
         return self.pick([ir.Text("rural"), ir.Text("urban"), ir.Text("up"), ir.Input("area"), ir.FormulaRef("kind")])  # type: ignore[no-any-return]
 
     def num(self, d: int, need: int) -> ir.Node:
-        n = lambda: self.node("num", d, need)  # noqa: E731
+        n = lambda: self.node("num", d, need)
         choice = self.draw(st.integers(0, 17))
         if self.scope != "main" and choice in (12, 13):
             choice = 2

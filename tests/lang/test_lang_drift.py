@@ -106,7 +106,7 @@ class _Scope:
     def function(self, name: str) -> FormulaSig | None:
         return None
 
-    def line_scope(self, group: str) -> "_Scope | None":
+    def line_scope(self, group: str) -> _Scope | None:
         return _Scope(()) if group in self.groups else None
 
     def line_groups(self) -> tuple[str, ...]:

@@ -18,16 +18,39 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Mapping, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 from normkit.core.build_locations import loc_from
 from normkit.core.dating import coverage, in_force
 from normkit.core.errors import NormkitError
 from normkit.core.lang import ops
 from normkit.core.lang.ir import (
-    Abs, And, Arith, Call, Cmp, Const, Flag, FormulaRef, If, Input, ItemField, LineField, Local, Lookup, MinMax, Neg, Node, Not,
-    Or, Param, Round, Scale, SumLines, Text,
+    Abs,
+    And,
+    Arith,
+    Call,
+    Cmp,
+    Const,
+    Flag,
+    FormulaRef,
+    If,
+    Input,
+    ItemField,
+    LineField,
+    Local,
+    Lookup,
+    MinMax,
+    Neg,
+    Node,
+    Not,
+    Or,
+    Param,
+    Round,
+    Scale,
+    SumLines,
+    Text,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,7 +90,7 @@ def _raise(error: NormkitError) -> BFn:
 class Folder:
     """Compiles IR trees of one rule set at one date into closures over an input mapping."""
 
-    def __init__(self, rs: "RuleSet", at: dt.date) -> None:
+    def __init__(self, rs: RuleSet, at: dt.date) -> None:
         self.rs = rs
         self.at = at
         self.compiled = rs.compiled
@@ -149,7 +172,7 @@ class Folder:
         return run
 
     # ---- the compiler ---------------------------------------------------------------------------
-    def compile(self, node: Node) -> BFn:  # noqa: C901 - one case per node kind
+    def compile(self, node: Node) -> BFn:
         match node:
             case Const(value) | Text(value) | Flag(value):
                 v = ops.whole(value)
@@ -200,11 +223,11 @@ class Folder:
                 inner = self.compile(inner_node)
                 return lambda row: ops.whole(ops.absolute(inner(row)))
             case Round(value_node, quantum_node, mode):
-                value, quantum = self.compile(value_node), self.compile(quantum_node)
+                value_fn, quantum_fn = self.compile(value_node), self.compile(quantum_node)
 
                 def rounded(row: Row) -> Any:
-                    q = quantum(row)
-                    return ops.whole(ops.round_value(value(row), q, mode))
+                    q = quantum_fn(row)
+                    return ops.whole(ops.round_value(value_fn(row), q, mode))
 
                 return rounded
             case Lookup(table, keys):
@@ -235,7 +258,7 @@ class Folder:
 
         return call
 
-    def adjustment(self, a: "AdjustmentC") -> BFn:
+    def adjustment(self, a: AdjustmentC) -> BFn:
         base = self.compile(a.base_ir)
         excs = [(e, self.compile(e.when_ir), self.compile(e.value_ir)) for e in a.exceptions]
         where = loc_from(a.location) if a.location else None
@@ -265,7 +288,7 @@ class Folder:
             return None
         fn = _OPS[op]
         try:
-            if isinstance(right, _CONSTS) or isinstance(right, Param):
+            if isinstance(right, (Const, Text, Flag, Param)):
                 c = ops.whole(right.value) if isinstance(right, _CONSTS) else self.param(right.name)
                 return lambda row: fn(row[x], c)
             if isinstance(right, Lookup) and len(right.keys) == 1 and (k := self._required_input(right.keys[0])) is not None:
@@ -315,6 +338,6 @@ def _key(k: Any) -> Any:
     return Decimal(k) if isinstance(k, int) and not isinstance(k, bool) else k
 
 
-def fold(rs: "RuleSet", at: dt.date, formula: str) -> BFn:
+def fold(rs: RuleSet, at: dt.date, formula: str) -> BFn:
     """Formula ``formula`` of ``rs`` at ``at`` as a function of a mapping of inputs."""
     return Folder(rs, at).run(formula)

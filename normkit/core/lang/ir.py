@@ -14,9 +14,10 @@ bool, int, tuples of nodes), so a tree can be serialised generically.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Iterator, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
 ArithOp = Literal["add", "sub", "mul", "div"]
 CmpOp = Literal["<", "<=", ">", ">=", "==", "!="]

@@ -19,8 +19,9 @@ Decimal('3')
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -159,6 +160,7 @@ def narrow(x: Any) -> Any:
     return x
 
 
+_ONE_OBJECT = np.array(Decimal(1), dtype=object)
 _SCALAR_ARITH: dict[str, Callable[[Any, Any], Decimal]] = {"add": add, "sub": subtract, "mul": multiply}
 _NP_ARITH = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
 
@@ -216,7 +218,7 @@ def array_divide(a: Any, b: Any, fail: Failures) -> Any:
         if not is_array(b):
             b = 1
         else:
-            b = np.where(zero, 1, b) if b.dtype != object else np.where(zero, Decimal(1), b)
+            b = np.where(zero, 1, b) if b.dtype != object else np.where(zero, _ONE_OBJECT, b)
     if is_int(a) and is_int(b) and (is_array(a) or is_array(b)) and not np.any(np.remainder(a, b)):
         return np.floor_divide(a, b)
     if not is_array(a) and not is_array(b):
@@ -243,7 +245,7 @@ def array_round(value: Any, quantum: Any, mode: str, fail: Failures) -> Any:
         bad = ~np.asarray(quantum > 0, dtype=bool)
         if bad.any():
             fail(bad, "NK502", "round() needs a positive quantum")
-            quantum = np.where(bad, 1, quantum) if quantum.dtype != object else np.where(bad, Decimal(1), quantum)
+            quantum = np.where(bad, 1, quantum) if quantum.dtype != object else np.where(bad, _ONE_OBJECT, quantum)
     return _elementwise(lambda v, q: round_to(v, q, mode), value, quantum, fail)
 
 

@@ -10,19 +10,42 @@ the engine's entry points turn into NK502 (:func:`normkit.core.lang.ops.range_er
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable, assert_never
+from typing import Any, assert_never
 
 from normkit.core.lang import ops
 from normkit.core.lang.ir import (
-    Abs, And, Arith, Call, Cmp, Const, Flag, FormulaRef, If, Input, ItemField, LineField, Local, Lookup, MinMax, Neg, Node, Not,
-    Or, Param, Round, Scale, SumLines, Text,
+    Abs,
+    And,
+    Arith,
+    Call,
+    Cmp,
+    Const,
+    Flag,
+    FormulaRef,
+    If,
+    Input,
+    ItemField,
+    LineField,
+    Local,
+    Lookup,
+    MinMax,
+    Neg,
+    Node,
+    Not,
+    Or,
+    Param,
+    Round,
+    Scale,
+    SumLines,
+    Text,
 )
 
 Fn = Callable[[Any], Any]
 
 
-def compile_ir(node: Node) -> Fn:  # noqa: C901 - one case per node kind
+def compile_ir(node: Node) -> Fn:
     """``node`` as a function of an environment."""
     match node:
         case Const(value) | Text(value) | Flag(value):
@@ -68,11 +91,11 @@ def compile_ir(node: Node) -> Fn:  # noqa: C901 - one case per node kind
             inner = compile_ir(inner_node)
             return lambda env: ops.absolute(inner(env))
         case Round(value_node, quantum_node, mode):
-            value, quantum = compile_ir(value_node), compile_ir(quantum_node)
+            value_fn, quantum_fn = compile_ir(value_node), compile_ir(quantum_node)
 
             def rounded(env: Any) -> Decimal:
-                q = quantum(env)
-                return ops.round_value(value(env), q, mode)
+                q = quantum_fn(env)
+                return ops.round_value(value_fn(env), q, mode)
 
             return rounded
         case Lookup(table, keys):

@@ -9,17 +9,18 @@ compiled; pint is not needed again.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable, Mapping, Protocol, cast
+from typing import Any, Protocol, cast
 
-from normkit.core.numbers import CTX
 from normkit.core.errors import Location, NormkitError
-from normkit.core.units import Vocabulary, format_powers, parse_unit_expr
 from normkit.core.lang import ir
 from normkit.core.lang.ir import Node
 from normkit.core.lang.syntax import Binary, Bool, Call, Expression, If, Lookup, Name, Num, Str, Unary
+from normkit.core.numbers import CTX
+from normkit.core.units import Vocabulary, format_powers, parse_unit_expr
 
 Powers = tuple[tuple[str, int], ...]
 ROUNDING_MODES = ("half_up", "half_even", "half_down", "up", "down", "ceiling", "floor")
@@ -74,11 +75,11 @@ class Scope(Protocol):
     def symbol(self, name: str) -> Symbol | None: ...
     def table(self, name: str) -> TableSig | None: ...
     def function(self, name: str) -> FormulaSig | None: ...
-    def line_scope(self, group: str) -> "Scope | None": ...
+    def line_scope(self, group: str) -> Scope | None: ...
     def line_groups(self) -> tuple[str, ...]: ...
 
 
-_NAME_NODES: dict[str, type[ir.Param] | type[ir.Input] | type[ir.FormulaRef] | type[ir.LineField] | type[ir.Local] | type[ir.ItemField]] = {
+_NAME_NODES: dict[str, type[ir.Param | ir.Input | ir.FormulaRef | ir.LineField | ir.Local | ir.ItemField]] = {
     "param": ir.Param, "input": ir.Input, "formula": ir.FormulaRef, "line": ir.LineField, "local": ir.Local, "item": ir.ItemField,
 }
 
@@ -252,7 +253,7 @@ class Checker:
             if isinstance(k, (ir.Const, ir.Text)):
                 consts.append(k.value)
             elif isinstance(k, ir.LineField) and hasattr(self.scope, "line_value"):
-                consts.append(getattr(self.scope, "line_value")(k.name))
+                consts.append(self.scope.line_value(k.name))
             else:
                 raise self.fail("NK303", f"table {node.table!r} has a unit per row, so its keys must be fixed values or norm-line fields", node.start)
         assert sig.row_unit is not None

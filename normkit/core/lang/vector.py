@@ -24,15 +24,16 @@ errors next to the values; the caller decides what a failed row becomes (a rejec
 from __future__ import annotations
 
 import datetime as dt
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-import weakref
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 import numpy as np
 
-from normkit.core.dating import coverage, in_force
 from normkit.core.build_locations import loc_from
+from normkit.core.dating import coverage, in_force
 from normkit.core.errors import Location, NormkitError
 from normkit.core.lang import ir, ops
 from normkit.core.lang.ir import Node
@@ -44,7 +45,7 @@ Active = Callable[[], "np.ndarray | None"]
 VFn = Callable[["VectorEnv", Active], Any]
 
 INT_LIMIT = ops.INT_LIMIT
-_ALL: Active = lambda: None  # noqa: E731 - every row is in use
+_ALL: Active = lambda: None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +57,14 @@ class Text:
 
     def to_objects(self) -> np.ndarray:
         """The values as an ``object`` array of str."""
-        return np.asarray(self.categories, dtype=object)[self.codes]
+        out: np.ndarray = np.asarray(self.categories, dtype=object)[self.codes]
+        return out
 
     def __len__(self) -> int:
         return len(self.codes)
 
     @staticmethod
-    def from_values(values: Sequence[str] | np.ndarray) -> "Text":
+    def from_values(values: Sequence[str] | np.ndarray) -> Text:
         """Encode strings (a list or an object/str array) as codes and categories."""
         arr = np.asarray(values, dtype=object)
         cats, codes = np.unique(arr.astype(str), return_inverse=True)
@@ -82,12 +84,12 @@ class RowError:
 class VectorEnv:
     """State of one evaluation over ``n`` rows at date ``at``."""
 
-    rs: "RuleSet"
+    rs: RuleSet
     at: dt.date
     columns: Mapping[str, Any]
     n: int
     scalars: dict[str, Any] = field(default_factory=dict)
-    tables: dict[str, dict[tuple, Any]] = field(default_factory=dict)
+    tables: dict[str, dict[tuple[Any, ...], Any]] = field(default_factory=dict)
     memo: dict[str, tuple[Any, list[RowError]]] = field(default_factory=dict)
     local: dict[str, Any] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
@@ -203,7 +205,7 @@ def compile_vector(node: Node) -> VFn:
     return _compile(node, None)
 
 
-def _compile(node: Node, codes: dict[str, int] | None) -> VFn:  # noqa: C901 - one case per node kind
+def _compile(node: Node, codes: dict[str, int] | None) -> VFn:
     match node:
         case ir.Text(text):
             if codes is not None:
@@ -394,7 +396,7 @@ def _lookup(env: VectorEnv, table: str, keys: list[Any], active: Active) -> Any:
             parts.append((np.zeros(env.n, dtype=np.intp), [k]))
     if len(parts) == 1:
         combo, inverse = parts[0][0], None
-        distinct = [(i,) for i in range(len(parts[0][1]))]
+        distinct: list[tuple[int, ...]] = [(i,) for i in range(len(parts[0][1]))]
     else:
         combo = np.ravel_multi_index(tuple(p[0] for p in parts), tuple(len(p[1]) for p in parts))
         flat, inverse = np.unique(combo, return_inverse=True)
@@ -420,7 +422,7 @@ def _key_value(k: Any) -> Any:
     return k
 
 
-def _placeholder(rows: dict[tuple, Any]) -> Any:
+def _placeholder(rows: dict[tuple[Any, ...], Any]) -> Any:
     return next(iter(rows.values())) if rows else 0
 
 
@@ -439,7 +441,7 @@ def _spread(values: list[Any], index: np.ndarray) -> Any:
     return np.array([_objects(v) if not isinstance(v, (bool, str)) else v for v in values], dtype=object)[index]
 
 
-def _table_rows(env: VectorEnv, name: str) -> dict[tuple, Any]:
+def _table_rows(env: VectorEnv, name: str) -> dict[tuple[Any, ...], Any]:
     t = env.rs.compiled.tables[name]
     version = in_force(t.layers, env.at)
     if version is None:
@@ -489,7 +491,7 @@ def _compile_adjustment(a: Any) -> VFn:
 class VectorProgram:
     """The array form of every formula and adjustment of a rule set, compiled on first use."""
 
-    def __init__(self, rs: "RuleSet") -> None:
+    def __init__(self, rs: RuleSet) -> None:
         self.compiled = rs.compiled  # not the rule set itself: the program is kept in a weak map keyed by it
         self._fns: dict[str, VFn] = {}
 
@@ -507,10 +509,10 @@ class VectorProgram:
         return fn
 
 
-_PROGRAMS: "weakref.WeakKeyDictionary[RuleSet, VectorProgram]" = weakref.WeakKeyDictionary()
+_PROGRAMS: weakref.WeakKeyDictionary[RuleSet, VectorProgram] = weakref.WeakKeyDictionary()
 
 
-def vector_program(rs: "RuleSet") -> VectorProgram:
+def vector_program(rs: RuleSet) -> VectorProgram:
     """The array program of ``rs``, kept as long as ``rs`` lives (never shared with another rule set)."""
     program = _PROGRAMS.get(rs)
     if program is None:
@@ -531,7 +533,7 @@ def broadcast(value: Any, n: int) -> Any:
     return np.full(n, value, dtype=object)
 
 
-def evaluate_columns(rs: "RuleSet", name: str, at: dt.date, columns: Mapping[str, Any], n: int,
+def evaluate_columns(rs: RuleSet, name: str, at: dt.date, columns: Mapping[str, Any], n: int,
                      *, env: VectorEnv | None = None) -> tuple[Any, list[RowError]]:
     """Evaluate formula ``name`` over ``n`` rows of ``columns`` at ``at``.
 
