@@ -137,3 +137,19 @@ def test_array_programs_belong_to_their_rule_set(rs: RuleSet) -> None:
     del other
     gc.collect()
     assert gone() is None and program() is None  # the table keeps no rule set alive
+
+
+@pytest.mark.parametrize("name", ["band", "over", "over_by"])
+@pytest.mark.parametrize("area", ["rural", "coast", "mountain"])
+@pytest.mark.parametrize("x", [0, 1500000, 1750000, 1750001, 2000001])
+def test_the_folded_fast_shapes_mean_what_the_other_paths_mean(rs: RuleSet, name: str, area: str, x: int) -> None:
+    import difftest
+
+    rows = [dict(ROW, x=x, area=area, n=n) for n in (1, 2)]
+    traced = difftest.traced(rs, name, AT, rows)
+    assert traced == difftest.folded(rs, name, AT, rows) == difftest.vector(rs, name, AT, rows)
+    assert (area == "mountain") == (traced[0] == ("error", "NK202"))
+    missing = {k: v for k, v in rows[0].items() if k != "x"}
+    with pytest.raises(NormkitError) as folded:
+        fold(rs, AT, name)(missing)
+    assert folded.value.code == "NK501"

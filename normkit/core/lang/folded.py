@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, assert_never
 
@@ -74,6 +75,70 @@ class _Rows(dict[Any, Any]):
 
     def __missing__(self, key: Any) -> Any:
         raise ops.lookup_miss(self.table, key if isinstance(key, tuple) else (key,))
+
+
+@dataclass(frozen=True, slots=True)
+class _Test:
+    """``row[x] <fn> c`` (``key`` None) or ``row[x] <fn> c[row[key]]`` (``c`` a table's rows)."""
+
+    x: str
+    fn: Callable[[Any, Any], bool]
+    c: Any
+    key: str | None
+    table: str
+
+    def limit(self, row: Row) -> Any:
+        """The right-hand side for ``row`` (a key without a row is the engine's NK202)."""
+        if self.key is None:
+            return self.c
+        try:
+            return self.c[row[self.key]]
+        except KeyError:
+            if self.key not in row:
+                raise  # a missing input, reported by `run`
+            raise ops.lookup_miss(self.table, (row[self.key],)) from None
+
+    def test(self) -> BFn:
+        x, fn, c, k, limit = self.x, self.fn, self.c, self.key, self.limit
+        if k is None:
+            return lambda row: fn(row[x], c)
+
+        def test(row: Row) -> bool:
+            try:
+                return fn(row[x], c[row[k]])
+            except KeyError:
+                return fn(row[x], limit(row))
+
+        return test
+
+    def pick_values(self, va: Any, vb: Any) -> BFn:
+        """``va if test else vb`` in one closure."""
+        x, fn, c, k, limit = self.x, self.fn, self.c, self.key, self.limit
+        if k is None:
+            return lambda row: va if fn(row[x], c) else vb
+
+        def pick(row: Row) -> Any:
+            try:
+                return va if fn(row[x], c[row[k]]) else vb
+            except KeyError:
+                return va if fn(row[x], limit(row)) else vb
+
+        return pick
+
+    def pick(self, a: BFn, b: BFn) -> BFn:
+        """``a(row) if test else b(row)`` in one closure."""
+        x, fn, c, k, limit = self.x, self.fn, self.c, self.key, self.limit
+        if k is None:
+            return lambda row: a(row) if fn(row[x], c) else b(row)
+
+        def pick(row: Row) -> Any:
+            try:
+                chosen = fn(row[x], c[row[k]])
+            except KeyError:
+                chosen = fn(row[x], limit(row))
+            return a(row) if chosen else b(row)
+
+        return pick
 
 
 def _local_key(name: str) -> tuple[str, str]:
@@ -281,28 +346,28 @@ class Folder:
             return node.name
         return None
 
-    def simple_test(self, op: str, left: Node, right: Node) -> BFn | None:
-        """``input <op> constant`` and ``input <op> table[text input]`` in one closure, else None."""
+    def simple_test(self, op: str, left: Node, right: Node) -> _Test | None:
+        """``input <op> constant`` or ``input <op> table[text input]``, resolved at the date; else None."""
         x = self._required_input(left)
         if x is None:
             return None
         fn = _OPS[op]
         try:
             if isinstance(right, (Const, Text, Flag, Param)):
-                c = ops.whole(right.value) if isinstance(right, _CONSTS) else self.param(right.name)
-                return lambda row: fn(row[x], c)
+                c = ops.whole(right.value) if isinstance(right, (Const, Text, Flag)) else self.param(right.name)
+                return _Test(x, fn, c, None, "")
             if isinstance(right, Lookup) and len(right.keys) == 1 and (k := self._required_input(right.keys[0])) is not None:
                 rows = self.table(right.table)
                 if all(isinstance(key, str) for key in rows):
-                    return lambda row: fn(row[x], rows[row[k]])
+                    return _Test(x, fn, dict(rows), k, right.table)
         except NormkitError:
             return None  # not resolvable at the date: the general path raises when evaluated
         return None
 
     def compare(self, op: str, left: Node, right: Node) -> BFn:
-        fused = self.simple_test(op, left, right)
-        if fused is not None:
-            return fused
+        test = self.simple_test(op, left, right)
+        if test is not None:
+            return test.test()
         a, cmp = self.compile(left), ops.COMPARE[op]
         if isinstance(right, _CONSTS):
             c = ops.whole(right.value)
@@ -311,13 +376,20 @@ class Folder:
         return lambda row: cmp(a(row), b(row))
 
     def choice(self, cond: Node, then: Node, orelse: Node) -> BFn:
-        """``if``, with constant branches returned without a call."""
-        test = self.compile(cond)
-        if isinstance(then, _CONSTS) and isinstance(orelse, _CONSTS):
+        """``if``: a simple test inlined, constant branches returned without a call (a classification
+        is a tree of these)."""
+        test = self.simple_test(cond.op, cond.left, cond.right) if isinstance(cond, Cmp) else None
+        if isinstance(then, (Const, Text, Flag)) and isinstance(orelse, (Const, Text, Flag)):
             va, vb = ops.whole(then.value), ops.whole(orelse.value)
-            return lambda row: va if test(row) else vb
+            if test is not None:
+                return test.pick_values(va, vb)
+            c = self.compile(cond)
+            return lambda row: va if c(row) else vb
         a, b = self.compile(then), self.compile(orelse)
-        return lambda row: a(row) if test(row) else b(row)
+        if test is not None:
+            return test.pick(a, b)
+        c = self.compile(cond)
+        return lambda row: a(row) if c(row) else b(row)
 
     def lookup(self, table: str, keys: tuple[Node, ...]) -> BFn:
         try:

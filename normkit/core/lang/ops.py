@@ -40,6 +40,7 @@ subtract = CTX.subtract
 multiply = CTX.multiply
 negate = CTX.minus
 absolute = CTX.abs
+divide_exact = CTX.divide  # by a divisor known not to be zero (a unit factor's denominator)
 
 
 def divide(a: Any, b: Any) -> Decimal:
@@ -80,7 +81,7 @@ def compare(op: str, a: Any, b: Any) -> bool:
 
 
 def extreme(op: str, values: Iterable[Any]) -> Any:
-    """``min``/``max``: the first of the smallest (largest) values."""
+    """``min``/``max``: the first of the smallest (largest) values (Python's ``min``/``max``)."""
     return min(values) if op == "min" else max(values)
 
 
