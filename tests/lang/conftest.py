@@ -20,3 +20,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.write_sep("-", f"normkit differential test: {t.KINDS['cases']} programs, {rows} rows compared on 3 backends")
     terminalreporter.write_line(f"node kinds drawn ({len(kinds)}): {kinds}")
     terminalreporter.write_line(f"outcomes: {dict(sorted(t.OUTCOMES.items()))}")
+    try:
+        import test_lang_checked_differential as c
+    except ImportError:  # pragma: no cover
+        return
+    if c.CHECKED:
+        terminalreporter.write_line(f"checked expression texts (through the pack builder): {sum(c.CHECKED.values())} rows, "
+                                    f"outcomes {dict(sorted(c.CHECKED.items()))}")
