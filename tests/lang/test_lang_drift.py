@@ -153,3 +153,21 @@ def test_the_folded_fast_shapes_mean_what_the_other_paths_mean(rs: RuleSet, name
     with pytest.raises(NormkitError) as folded:
         fold(rs, AT, name)(missing)
     assert folded.value.code == "NK501"
+
+
+def test_every_ir_tree_of_a_pack_round_trips_through_plain_json(rs: RuleSet) -> None:
+    import json
+
+    c = rs.compiled
+    trees = [f.ir for f in c.formulas.values()] + [a.base_ir for a in c.adjustments.values()]
+    trees += [x for a in c.adjustments.values() for e in a.exceptions for x in (e.when_ir, e.value_ir)]
+    trees += [ir.SumLines("all", ir.Round(ir.LineField("amount"), ir.Const(Decimal("0.01")), "half_up")), ir.ItemField("q"),
+              ir.Call("f", (ir.Local("a"), ir.Scale(ir.Flag(True), 60, 1))), ir.MinMax("max", (ir.Text("a"), ir.Neg(ir.Abs(ir.Input("x")))))]
+    for tree in trees:
+        assert ir.from_data(json.loads(json.dumps(ir.to_data(tree)))) == tree
+    with pytest.raises(ValueError):
+        ir.from_data({"kind": "Param", "name": "x", "extra": 1})
+    with pytest.raises(ValueError):
+        ir.from_data({"kind": "os.system"})
+    with pytest.raises(ValueError):
+        ir.from_data({"kind": "Const", "value": {"float": 1.5}})

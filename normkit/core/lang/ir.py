@@ -15,9 +15,9 @@ bool, int, tuples of nodes), so a tree can be serialised generically.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 ArithOp = Literal["add", "sub", "mul", "div"]
 CmpOp = Literal["<", "<=", ">", ">=", "==", "!="]
@@ -266,3 +266,57 @@ def const_value(node: Node) -> Decimal | str | bool | None:
     if isinstance(node, (Const, Text, Flag)):
         return node.value
     return None
+
+
+# ---- plain data (for a cache or a wire format; never pickle) ---------------------------------------
+
+_BY_NAME: dict[str, type] = {k.__name__: k for k in NODE_KINDS}
+PlainData: TypeAlias = Any  # dicts of str, lists, str, int, bool: JSON-compatible
+
+
+def to_data(node: Node) -> PlainData:
+    """``node`` as JSON-compatible data: ``{"kind": class name, field: value, …}``; a Decimal is ``{"decimal": text}``.
+
+    >>> to_data(Arith("add", Param("vat"), Const(Decimal("1.5"))))
+    {'kind': 'Arith', 'op': 'add', 'left': {'kind': 'Param', 'name': 'vat'}, 'right': {'kind': 'Const', 'value': {'decimal': '1.5'}}}
+    """
+    out: dict[str, Any] = {"kind": type(node).__name__}
+    for f in fields(node):
+        out[f.name] = _value_to_data(getattr(node, f.name))
+    return out
+
+
+def _value_to_data(v: Any) -> PlainData:
+    if isinstance(v, Decimal):
+        return {"decimal": str(v)}
+    if isinstance(v, tuple):
+        return [_value_to_data(x) for x in v]
+    if isinstance(v, NODE_KINDS):
+        node: Node = v  # type: ignore[assignment]  # NODE_KINDS is the Node union, as a tuple
+        return to_data(node)
+    return v
+
+
+def from_data(data: PlainData) -> Node:
+    """The node :func:`to_data` wrote; anything else is a ``ValueError`` (the caller rebuilds)."""
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if not isinstance(kind, str) or kind not in _BY_NAME:
+        raise ValueError(f"not an IR node: {str(data)[:80]}")
+    cls = _BY_NAME[kind]
+    names = [f.name for f in fields(cls)]
+    if set(data) != {"kind", *names}:
+        raise ValueError(f"{kind} needs the fields {', '.join(names)}")
+    node: Node = cls(*(_value_from_data(data[n]) for n in names))
+    return node
+
+
+def _value_from_data(v: PlainData) -> Any:
+    if isinstance(v, dict):
+        if set(v) == {"decimal"} and isinstance(v["decimal"], str):
+            return Decimal(v["decimal"])
+        return from_data(v)
+    if isinstance(v, list):
+        return tuple(_value_from_data(x) for x in v)
+    if isinstance(v, (str, bool, int)) or v is None:
+        return v
+    raise ValueError(f"not plain IR data: {v!r}")
