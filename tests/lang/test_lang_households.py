@@ -65,3 +65,27 @@ def test_household_and_classify_agree_by_score(stds: dict[int, Standard], year: 
     traced = [classify_household(r, std=std, method="score", explain=False).status for r in rows]
     status = fold(std.rules, std.at, "status_by_score")
     assert frame.classified["status"].tolist() == traced == [status(r) for r in rows]
+
+
+@settings(max_examples=6, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(year=st.sampled_from([2021, 2024, 2027]), rows=st.lists(st.fixed_dictionaries({
+    "area": st.sampled_from(["rural", "urban"]), "income_per_capita": incomes, "deprivation_count": st.integers(0, 9)}),
+    min_size=1, max_size=8))
+def test_the_household_and_classify_commands_agree(tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str],
+                                                   year: int, rows: list[dict[str, int | str]]) -> None:
+    """The commands themselves: `normkit classify` on a CSV, `normkit household` on each of its rows."""
+    import json
+
+    from normkit.cli.main import main
+
+    tmp = tmp_path_factory.mktemp("cmd")
+    pd.DataFrame(rows).to_csv(tmp / "h.csv", index=False)
+    assert main(["classify", str(tmp / "h.csv"), "--out", str(tmp / "out.csv"), "--year", str(year), "--json"]) == 0
+    capsys.readouterr()
+    classified = pd.read_csv(tmp / "out.csv", dtype=str)["status"].tolist()
+    single = []
+    for r in rows:
+        assert main(["household", *(f"{k}={v}" for k, v in r.items()), "--year", str(year), "--json"]) == 0
+        single.append(json.loads(capsys.readouterr().out)["status"])
+    assert classified == single
