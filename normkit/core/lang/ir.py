@@ -188,38 +188,39 @@ NODE_KINDS: tuple[type, ...] = (Const, Text, Flag, Param, Input, FormulaRef, Lin
                                 Cmp, And, Or, Not, If, MinMax, Abs, Round, Lookup, Call, SumLines)
 
 
+def _leaf(node: Any) -> tuple[Node, ...]:
+    return ()
+
+
+# a table, not a `match`: static analyses walk every tree of a pack when a rule set is built
+_CHILDREN: dict[type, Callable[[Any], tuple[Node, ...]]] = {
+    **dict.fromkeys((Const, Text, Flag, Param, Input, FormulaRef, LineField, Local, ItemField), _leaf),
+    Scale: lambda n: (n.node,), Neg: lambda n: (n.node,), Not: lambda n: (n.node,), Abs: lambda n: (n.node,),
+    SumLines: lambda n: (n.node,),
+    Arith: lambda n: (n.left, n.right), Cmp: lambda n: (n.left, n.right), And: lambda n: (n.left, n.right),
+    Or: lambda n: (n.left, n.right),
+    If: lambda n: (n.cond, n.then, n.orelse),
+    Round: lambda n: (n.quantum, n.node),  # the quantum is evaluated first, on every backend
+    MinMax: lambda n: n.args, Call: lambda n: n.args, Lookup: lambda n: n.keys,
+}
+assert set(_CHILDREN) == set(NODE_KINDS), "every node kind needs its children"
+
+
 def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-expressions of ``node``, in evaluation order."""
-    match node:
-        case Const() | Text() | Flag() | Param() | Input() | FormulaRef() | LineField() | Local() | ItemField():
-            return ()
-        case Scale(inner) | Neg(inner) | Not(inner) | Abs(inner):
-            return (inner,)
-        case SumLines(_, inner):
-            return (inner,)
-        case Arith(_, a, b) | Cmp(_, a, b):
-            return (a, b)
-        case And(a, b) | Or(a, b):
-            return (a, b)
-        case If(c, a, b):
-            return (c, a, b)
-        case Round(value, quantum, _):
-            return (quantum, value)  # the quantum is evaluated first, on every backend
-        case MinMax(_, args) | Call(_, args):
-            return args
-        case Lookup(_, keys):
-            return keys
-        case _:
-            raise AssertionError(f"not an IR node: {node!r}")
+    return _CHILDREN[type(node)](node)
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """Every node of the tree, parents before children."""
+    """Every node of the tree, parents before children, in evaluation order."""
     stack = [node]
+    table = _CHILDREN
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(reversed(children(n)))
+        below = table[type(n)](n)
+        if below:
+            stack.extend(reversed(below))
 
 
 def calls(node: Node) -> set[str]:

@@ -3,8 +3,10 @@
 Each closure takes an environment ``env`` (see :class:`normkit.core.runtime.Env`) and returns a
 Decimal, a bool or a str. The environment resolves names (recording the trace), looks up
 tables, evaluates formulas and sums lines; every operation is :mod:`normkit.core.lang.ops`,
-so this path means what the folded and array paths mean. Unit conversions were folded into
-exact factors by the checker. A value beyond the exact range raises the decimal signal, which
+so this path means what the folded and array paths mean. Like the engine before it, it runs
+inside ``decimal.localcontext(CTX)`` (installed by ``evaluate`` and pricing), where Python's
+operators on Decimals are :data:`ops.IN_CONTEXT`. Unit conversions were folded into exact factors
+by the checker. A value beyond the exact range raises the decimal signal, which
 the engine's entry points turn into NK502 (:func:`normkit.core.lang.ops.range_error`).
 """
 
@@ -63,13 +65,12 @@ def compile_ir(node: Node) -> Fn:
             return lambda env: env.item[name]
         case Scale(inner_node, num, den):
             inner, n, d = compile_ir(inner_node), Decimal(num), Decimal(den)
-            mul, div = ops.multiply, ops.divide_exact
-            if den == 1:  # ops.scale, inlined: this is on every priced line
-                return lambda env: mul(inner(env), n)
-            return lambda env: div(mul(inner(env), n), d)
+            if den == 1:  # ops.scale, in context (see ops.IN_CONTEXT): this is on every priced line
+                return lambda env: inner(env) * n
+            return lambda env: inner(env) * n / d
         case Neg(inner_node):
             inner = compile_ir(inner_node)
-            return lambda env: ops.negate(inner(env))
+            return lambda env: -inner(env)  # ops.negate, in context
         case Arith(op, left, right):
             return _arith(op, compile_ir(left), compile_ir(right))
         case Cmp(op, left, right):
@@ -93,7 +94,7 @@ def compile_ir(node: Node) -> Fn:
             return lambda env: pick([p(env) for p in parts])
         case Abs(inner_node):
             inner = compile_ir(inner_node)
-            return lambda env: ops.absolute(inner(env))
+            return lambda env: abs(inner(env))  # ops.absolute, in context
         case Round(value_node, quantum_node, mode):
             value_fn, quantum_fn = compile_ir(value_node), compile_ir(quantum_node)
 
@@ -115,16 +116,14 @@ def compile_ir(node: Node) -> Fn:
 
 
 def _arith(op: str, a: Fn, b: Fn) -> Fn:
+    """Arithmetic in context (:data:`ops.IN_CONTEXT`): the operators, inlined into the closures."""
     if op == "add":
-        add = ops.add
-        return lambda env: add(a(env), b(env))
+        return lambda env: a(env) + b(env)
     if op == "sub":
-        sub = ops.subtract
-        return lambda env: sub(a(env), b(env))
+        return lambda env: a(env) - b(env)
     if op == "mul":
-        mul = ops.multiply
-        return lambda env: mul(a(env), b(env))
-    div = ops.divide
+        return lambda env: a(env) * b(env)
+    div = ops.divide_in_context
     return lambda env: div(a(env), b(env))
 
 
