@@ -49,70 +49,77 @@ Fn = Callable[[Any], Any]
 
 def compile_ir(node: Node) -> Fn:
     """``node`` as a function of an environment."""
-    match node:
-        case Const(value) | Text(value) | Flag(value):
-            v: Any = value
-            return lambda env: v
-        case Param(name) | Input(name):
+    match node:  # plain class patterns, most frequent first: this runs once per node of every rule
+        case Param() | Input():
+            name = node.name
             return lambda env: env.value(name)
-        case FormulaRef(name):
-            return lambda env: env.formula(name, ())
-        case LineField(name):
-            return lambda env: env.line[name]
-        case Local(name):
-            return lambda env: env.local[name]
-        case ItemField(name):
-            return lambda env: env.item[name]
-        case Scale(inner_node, num, den):
-            inner, n, d = compile_ir(inner_node), Decimal(num), Decimal(den)
-            if den == 1:  # ops.scale, in context (see ops.IN_CONTEXT): this is on every priced line
+        case Const() | Text() | Flag():
+            v: Any = node.value
+            return lambda env: v
+        case Arith():
+            return _arith(node.op, compile_ir(node.left), compile_ir(node.right))
+        case Scale():
+            inner, n, d = compile_ir(node.node), Decimal(node.num), Decimal(node.den)
+            if node.den == 1:  # ops.scale, in context (see ops.IN_CONTEXT): this is on every priced line
                 return lambda env: inner(env) * n
             return lambda env: inner(env) * n / d
-        case Neg(inner_node):
-            inner = compile_ir(inner_node)
-            return lambda env: -inner(env)  # ops.negate, in context
-        case Arith(op, left, right):
-            return _arith(op, compile_ir(left), compile_ir(right))
-        case Cmp(op, left, right):
-            a, b, cmp = compile_ir(left), compile_ir(right), ops.COMPARE[op]
+        case LineField():
+            field = node.name
+            return lambda env: env.line[field]
+        case Lookup():
+            return _lookup(node.table, [compile_ir(k) for k in node.keys])
+        case Call():
+            fname, fns = node.name, [compile_ir(a) for a in node.args]
+            return lambda env: env.formula(fname, tuple(a(env) for a in fns))
+        case FormulaRef():
+            ref = node.name
+            return lambda env: env.formula(ref, ())
+        case Local():
+            local = node.name
+            return lambda env: env.local[local]
+        case ItemField():
+            item = node.name
+            return lambda env: env.item[item]
+        case Cmp():
+            a, b, cmp = compile_ir(node.left), compile_ir(node.right), ops.COMPARE[node.op]
             return lambda env: cmp(a(env), b(env))
-        case And(left, right):
-            a, b = compile_ir(left), compile_ir(right)
-            return lambda env: a(env) and b(env)
-        case Or(left, right):
-            a, b = compile_ir(left), compile_ir(right)
-            return lambda env: a(env) or b(env)
-        case Not(inner_node):
-            inner = compile_ir(inner_node)
-            return lambda env: not inner(env)
-        case If(cond, then, orelse):
-            c, a, b = compile_ir(cond), compile_ir(then), compile_ir(orelse)
+        case If():
+            c, a, b = compile_ir(node.cond), compile_ir(node.then), compile_ir(node.orelse)
             return lambda env: a(env) if c(env) else b(env)
-        case MinMax(op, args):
-            parts = [compile_ir(x) for x in args]
-            pick = min if op == "min" else max  # ops.extreme, inlined
+        case And():
+            a, b = compile_ir(node.left), compile_ir(node.right)
+            return lambda env: a(env) and b(env)
+        case Or():
+            a, b = compile_ir(node.left), compile_ir(node.right)
+            return lambda env: a(env) or b(env)
+        case Not():
+            inner = compile_ir(node.node)
+            return lambda env: not inner(env)
+        case Neg():
+            inner = compile_ir(node.node)
+            return lambda env: -inner(env)  # ops.negate, in context
+        case MinMax():
+            parts = [compile_ir(x) for x in node.args]
+            pick = min if node.op == "min" else max  # ops.extreme, inlined
             return lambda env: pick([p(env) for p in parts])
-        case Abs(inner_node):
-            inner = compile_ir(inner_node)
+        case Abs():
+            inner = compile_ir(node.node)
             return lambda env: abs(inner(env))  # ops.absolute, in context
-        case Round(value_node, quantum_node, mode):
-            value_fn, quantum_fn = compile_ir(value_node), compile_ir(quantum_node)
-
-            def rounded(env: Any) -> Decimal:
-                q = quantum_fn(env)
-                return ops.round_value(value_fn(env), q, mode)
-
-            return rounded
-        case Lookup(table, keys):
-            return _lookup(table, [compile_ir(k) for k in keys])
-        case Call(name, args):
-            fns = [compile_ir(a) for a in args]
-            return lambda env: env.formula(name, tuple(a(env) for a in fns))
-        case SumLines(group, inner_node):
-            inner = compile_ir(inner_node)
+        case Round():
+            return _round(compile_ir(node.node), compile_ir(node.quantum), node.mode)
+        case SumLines():
+            group, inner = node.group, compile_ir(node.node)
             return lambda env: env.sum_lines(group, inner)
         case _:
             assert_never(node)
+
+
+def _round(value_fn: Fn, quantum_fn: Fn, mode: str) -> Fn:
+    def rounded(env: Any) -> Decimal:
+        q = quantum_fn(env)  # the quantum first, on every backend
+        return ops.round_value(value_fn(env), q, mode)
+
+    return rounded
 
 
 def _arith(op: str, a: Fn, b: Fn) -> Fn:
