@@ -12,6 +12,7 @@ from typing import Any
 
 from normkit.core.errors import Location
 from normkit.core.io.plain import register_all
+from normkit.core.lang.ir import Node
 from normkit.core.lang.typecheck import Powers, Type
 from normkit.core.schema import Label, Money, Source
 from normkit.core.units import UnitDef, UnitInfo
@@ -94,7 +95,7 @@ class FormulaC:
     type: Type
     params: list[tuple[str, Type]]
     text: str
-    ir: tuple
+    ir: Node
     names: list[str]
     item_dependent: bool
     source: str | None
@@ -108,9 +109,9 @@ class FormulaC:
 class ExceptionC:
     label: str
     when_text: str
-    when_ir: tuple
+    when_ir: Node
     value_text: str
-    value_ir: tuple
+    value_ir: Node
     priority: int
     source: str | None
 
@@ -122,7 +123,7 @@ class AdjustmentC:
     unit: str
     type: Type
     base_text: str
-    base_ir: tuple
+    base_ir: Node
     exceptions: list[ExceptionC]
     names: list[str]
     item_dependent: bool

@@ -22,6 +22,7 @@ from normkit.core.io.yaml import SourceMap
 from normkit.core.lang.typecheck import (
     BOOL, STR, FormulaSig, Powers, Scope, Symbol, TableSig, Type, UnitAlgebra, check_expression, num, powers_of,
 )
+from normkit.core.lang import ir
 from normkit.core.lang.syntax import Expression, parse
 from normkit.core.loader import Defined, PackSource, read_pack
 from normkit.core.schema import (
@@ -457,9 +458,9 @@ class Builder:
         m: Formula = d.model
         params, result = self.signatures[name]
         expr = self.expression(m.expr, d.smap, d.path + ("expr",))
-        _t, ir = check_expression(expr, self.scope(local=params), self.algebra, result)
+        _t, tree = check_expression(expr, self.scope(local=params), self.algebra, result)
         src = self.source_key(pack, m.source, d.location)
-        self.formulas[name] = FormulaC(name, m.label, m.unit, result, params, m.expr, ir, sorted(expr.names), False, src,
+        self.formulas[name] = FormulaC(name, m.label, m.unit, result, params, m.expr, tree, sorted(expr.names), False, src,
                                        self.verified(m.verified, src) if (m.verified is not None or src) else True, m.why, pack.id, d.location)
 
     def add_adjustment(self, pack: PackSource, name: str, d: Defined) -> None:
@@ -488,7 +489,8 @@ class Builder:
     def deps(self, name: str) -> set[str]:
         f = self.formulas.get(name)
         names = set(f.names) if f else set(self.adjustments[name].names)
-        calls = _calls(f.ir) if f else set().union(_calls(self.adjustments[name].base_ir), *(_calls(e.when_ir) | _calls(e.value_ir) for e in self.adjustments[name].exceptions))
+        calls = ir.calls(f.ir) if f else set().union(ir.calls(self.adjustments[name].base_ir),
+                                                      *(ir.calls(e.when_ir) | ir.calls(e.value_ir) for e in self.adjustments[name].exceptions))
         return {n for n in names | calls if n in self.formulas or n in self.adjustments}
 
     def check_cycles(self) -> None:
@@ -580,25 +582,11 @@ class BuildScope:
             return None
         return FormulaSig(tuple(sig[0]), sig[1])
 
+    def line_groups(self) -> tuple[str, ...]:
+        return ()  # the core knows no line groups; a domain's scope adds them
+
     def line_scope(self, component: str) -> None:
         return None  # the core knows no line groups; a domain's scope adds them
-
-
-def _calls(ir: Any) -> set[str]:
-    out: set[str] = set()
-    if isinstance(ir, tuple) and ir:
-        if ir[0] == "call":
-            out.add(ir[1])
-        if ir[0] == "name" and ir[1] == "formula":
-            out.add(ir[2])
-        for part in ir[1:]:
-            if isinstance(part, tuple):
-                if part and isinstance(part[0], str):
-                    out |= _calls(part)
-                else:
-                    for p in part:
-                        out |= _calls(p)
-    return out
 
 
 def _fmt(p: Powers) -> str:

@@ -19,6 +19,7 @@ from normkit.core.compiled import AdjustmentC, CompiledSet
 from normkit.core.dating import coverage, in_force
 from normkit.core.numbers import CTX, ZERO
 from normkit.core.errors import ErrorCollector, Location, NormkitError
+from normkit.core.lang import ops
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.memo import FORMULAS_PER_DATE_MAX, DateMemo, Memo
 from normkit.core.schema import Overlay
@@ -183,8 +184,8 @@ class Env:
             shown = "/".join(str(k) for k in key)
             if t.supplied_by:
                 raise Missing("table", f"{table}[{shown}]", f"`{table}` has no row for {shown} (rate card, version from {version.start})")
-            raise NormkitError("NK202", f"table {table!r} has no row for {shown} in the version in force from {version.start}",
-                               location=t.location, hint="check the keys; `normkit show " + table + "` lists the rows")
+            raise ops.lookup_miss(table, key, f" in the version in force from {version.start}", location=t.location,
+                                  hint="check the keys; `normkit show " + table + "` lists the rows")
         row = rows[0]
         self.children.append(Rec("table", t, row.value, extra=(version, row)))
         return row.value

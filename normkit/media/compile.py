@@ -18,6 +18,8 @@ from normkit.core.compiler import MISSING
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.extensions import BuildApi
 from normkit.core.lang.syntax import Expression
+from normkit.media.components import COMPONENTS as ALL_COMPONENTS
+from normkit.core.lang.ir import Const, Node
 from normkit.core.lang.typecheck import BOOL, PLAIN, STR, FormulaSig, Powers, Scope, Symbol, TableSig, Type, num, powers_of
 from normkit.core.loader import Defined, PackSource
 from normkit.core.quantity import parse_quantity
@@ -26,7 +28,8 @@ from normkit.media.compiled import CheckC, ExtraC, LineC, MediaCompiled, NormC, 
 from normkit.media.schema import Check, ComponentRate, Extra, Norm, NormLine
 
 MONEY: Powers = (("VND", 1),)
-COMPONENTS = ("labour", "equipment", "material")
+COMPONENTS = ("labour", "equipment", "material")  # the components a rate card prices
+LINE_GROUPS = (*ALL_COMPONENTS, "all")  # what `sum_lines(group, …)` may sum: one component, or every line
 COMPONENT_UNITS = {"labour": "workday", "equipment": "machine_hour"}
 # what an item-level expression (extras, checks, derived-norm factors) may read about the item's norm
 NORM_FIELDS: dict[str, Type] = {"norm_duration": num((("second", 1),)), "norm_medium": STR, "norm_code": STR}
@@ -255,7 +258,7 @@ class LineRate:
     (None until the rate card has the row the rate reads)."""
 
     text: str = ""
-    ir: Any = ("const", Decimal(0))
+    ir: Node = Const(Decimal(0))
     unit: str = ""
     factor: tuple[int, int] | None = None
 
@@ -329,8 +332,11 @@ class MediaScope:
     def function(self, name: str) -> FormulaSig | None:
         return self.outer.function(name)
 
+    def line_groups(self) -> tuple[str, ...]:
+        return LINE_GROUPS if self.lines else ()
+
     def line_scope(self, component: str) -> LineFieldScope | None:
-        if not self.lines:
+        if not self.lines or component not in LINE_GROUPS:
             return None
         fields = {"amount": num(MONEY), "resource": STR}
         if component in COMPONENT_UNITS:
@@ -354,6 +360,9 @@ class LineFieldScope:
 
     def function(self, name: str) -> FormulaSig | None:
         return self.outer.function(name)
+
+    def line_groups(self) -> tuple[str, ...]:
+        return ()
 
     def line_scope(self, component: str) -> None:
         return None

@@ -19,6 +19,7 @@ from typing import Any
 from normkit.core.compiled import CompiledSet
 from normkit.core.errors import Location
 from normkit.core.io.plain import register_all
+from normkit.core.lang.ir import Node
 from normkit.core.lang.typecheck import Powers
 from normkit.core.schema import Label
 
@@ -40,7 +41,7 @@ class LineC:
     verified: bool
     why: str | None
     rate_text: str
-    rate_ir: tuple[Any, ...]
+    rate_ir: Node
     rate_unit: str
     factor: tuple[int, int] | None  # quantity × rate × n/d = VND; None until the rate card has the row
     location: Location
@@ -67,7 +68,7 @@ class NormC:
     derive_from: str | None = None  # base entry whose lines (some components) this one scales
     derive_components: list[str] | None = None
     factor_text: str | None = None
-    factor_ir: tuple[Any, ...] | None = None
+    factor_ir: Node | None = None
     factor_source: str | None = None
     supplied_by: str | None = None
 
@@ -77,9 +78,9 @@ class ExtraC:
     id: str
     label: Label
     text: str
-    ir: tuple[Any, ...]
+    ir: Node
     when_text: str | None
-    when_ir: tuple[Any, ...] | None
+    when_ir: Node | None
     source: str | None
     pack: str
     location: Location
@@ -90,7 +91,7 @@ class CheckC:
     id: str
     label: Label
     text: str
-    ir: tuple[Any, ...]
+    ir: Node
     message: Label
     media: list[str] | None
     requires: list[str]

@@ -14,12 +14,13 @@ from typing import Any, ClassVar
 
 from normkit.core.compiled import CompiledSet
 from normkit.media.compiled import LineC, NormC
+from normkit.core.lang import ir
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.runtime import Env, Rec, Row, RuleSet
 from normkit.media.components import COMPONENT_LABELS, COMPONENTS
 
 __all__ = ["COMPONENTS", "COMPONENT_LABELS", "Compiled", "LinePlan", "LineRate", "NormPlan", "PricedBlock", "PricedLine", "UnitFactor",
-           "item_dependent", "line_consts", "norm_plan", "uses"]
+           "item_dependent", "line_consts", "norm_plan"]
 PLANS_MAX = 1024  # norms whose plans are kept (a plan compiles its lines' rate formulas)
 
 Compiled = Callable[[Env], Any]
@@ -92,32 +93,18 @@ def _line_plan(c: CompiledSet, line: LineC) -> LinePlan:
         label_en=line.label.en, unit=line.unit, rate_unit=line.rate_unit, verified=line.verified)
 
 
-def item_dependent(c: CompiledSet, ir: Any) -> bool:
+def item_dependent(c: CompiledSet, tree: ir.Node) -> bool:
     """Whether an IR reads an item-level input (directly or through a formula)."""
-    if not isinstance(ir, tuple) or not ir:
-        return False
-    if ir[0] == "name":
-        if ir[1] == "input":
-            return c.inputs[ir[2]].scope == "item"
-        if ir[1] == "formula":
-            f = c.formulas.get(ir[2]) or c.adjustments.get(ir[2])
+
+    def reads_item(n: ir.Node) -> bool:
+        if isinstance(n, ir.Input):
+            return c.inputs[n.name].scope == "item"
+        if isinstance(n, (ir.FormulaRef, ir.Call)):
+            f = c.formulas.get(n.name) or c.adjustments.get(n.name)
             return bool(f and f.item_dependent)
         return False
-    if ir[0] == "call":
-        f = c.formulas.get(ir[1])
-        if f is not None and f.item_dependent:
-            return True
-    return any(item_dependent(c, p) if (p and isinstance(p[0], str)) else any(item_dependent(c, q) for q in p)
-               for p in ir[1:] if isinstance(p, tuple))
 
-
-def uses(ir: Any, tag: str) -> bool:
-    """Whether an IR contains a node tagged ``tag``."""
-    if not isinstance(ir, tuple) or not ir:
-        return False
-    if ir[0] == tag:
-        return True
-    return any(uses(p, tag) if (p and isinstance(p[0], str)) else any(uses(q, tag) for q in p) for p in ir[1:] if isinstance(p, tuple))
+    return ir.depends_on(tree, reads_item)
 
 
 # ---- what pricing makes of a plan (normkit.media.pricing) -------------------------------------

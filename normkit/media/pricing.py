@@ -31,11 +31,12 @@ from normkit.core.errors import ErrorCollector, NormkitError
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.memo import DateMemo
 from normkit.core.numbers import CTX, MODES, ONE, ZERO, round_to
+from normkit.core.lang import ir
 from normkit.core.rulesets import load_as
 from normkit.core.runtime import Env, Missing, Rec, Row, RuleSet, check_validity, convert_inputs
 from normkit.media.schema import Order, OrderItem
 from normkit.media.orders import load_order, order_from_data
-from normkit.media.plan import COMPONENTS, Compiled, LinePlan, LineRate, NormPlan, PricedBlock, PricedLine, norm_plan, uses
+from normkit.media.plan import COMPONENTS, Compiled, LinePlan, LineRate, NormPlan, PricedBlock, PricedLine, norm_plan
 from normkit.media.quote import (QUOTE_SCHEMA, OverlayInfo, PackRef, Quote, QuoteItem, QuoteLine, QuoteNote, Rounding, extra_line,
                                  fast_model, quote_line)
 from normkit.media.trace import assemble
@@ -81,7 +82,7 @@ class PricingProgram:
         return cls(
             extras=tuple(ExtraFn(x, compile_ir(x.ir), compile_ir(x.when_ir) if x.when_ir else None) for x in media.extras),
             checks=tuple(CheckFn(chk, compile_ir(chk.ir)) for chk in media.checks),
-            uses_line_sums=any(uses(x.ir, "sum_lines") or (x.when_ir is not None and uses(x.when_ir, "sum_lines")) for x in media.extras),
+            uses_line_sums=any(ir.uses_sum_lines(x.ir) or (x.when_ir is not None and ir.uses_sum_lines(x.when_ir)) for x in media.extras),
             quantum=m.quantum, mode=m.rounding, round_at=m.round_at,
             rounding=Rounding(quantum=m.quantum, mode=m.rounding, at=m.round_at, pack=c.money_pack),
             packs=tuple(PackRef(id=p.id, version=p.version, hash=p.hash) for p in c.packs))
@@ -227,58 +228,53 @@ def _prepare_items(rs: RuleSet, order: Order, at: dt.date) -> list[PreparedItem]
 
 # ---- static check: what is missing, what is unverified, which packs are used -------------------
 
-def _walk(ir: Any, line: Mapping[str, Any] | None, rs: RuleSet, at: dt.date, out: dict[str, str], used: set[tuple[str, str]]) -> None:
+def _walk(tree: ir.Node | None, line: Mapping[str, Any] | None, rs: RuleSet, at: dt.date, out: dict[str, str], used: set[tuple[str, str]]) -> None:
     """Collect what an IR uses, and the rate-card values it needs that are absent at ``at``.
 
     Done statically, so that one error lists every missing value (not only the first one an
     evaluation trips over), and so the list of unverified values is known without walking
     the trace."""
-    if not isinstance(ir, tuple) or not ir:
+    if tree is None:
         return
-    tag = ir[0]
     c = rs.compiled
-    if tag == "name" and ir[1] == "param":
-        used.add(("parameter", ir[2]))
-        p = c.params[ir[2]]
-        if ir[2] not in rs.overrides and p.supplied_by and in_force(p.layers, at) is None:
-            out.setdefault(ir[2], f"`{p.name}` ({p.label.en}, {p.unit}) must be supplied by the {p.supplied_by.replace('_', ' ')}")
-        return
-    if (tag == "call" or (tag == "name" and ir[1] == "formula")):
-        name = ir[1] if tag == "call" else ir[2]
-        if ("formula", name) not in used:
-            used.add(("formula", name))
-            if name in c.formulas:
-                _walk(c.formulas[name].ir, None, rs, at, out, used)
-            elif name in c.adjustments:
-                a = c.adjustments[name]
-                for part in [a.base_ir] + [e.when_ir for e in a.exceptions] + [e.value_ir for e in a.exceptions]:
-                    _walk(part, None, rs, at, out, used)
-    if tag == "lookup":
-        used.add(("table", ir[1]))
-        t = c.tables[ir[1]]
-        version = in_force(t.layers, at)
-        if t.supplied_by and version is None:
-            out.setdefault(ir[1], f"table `{t.name}` ({t.label.en}) must be supplied by the rate card")
-        elif t.supplied_by and version is not None and line is not None:
-            keys = []
-            for k in ir[2]:
-                if k[0] in ("const", "str"):
-                    keys.append(k[1])
-                elif k[0] == "name" and k[1] == "line":
-                    keys.append(line.get(k[2]))
-                else:
-                    keys = []
-                    break
-            if keys and tuple(keys) not in version.rows:
-                shown = "/".join(str(k) for k in keys)
-                out.setdefault(f"{t.name}[{shown}]", f"`{t.name}` has no row for {shown} (rate card, version from {version.start})")
-    for part in ir[1:]:
-        if isinstance(part, tuple):
-            if part and isinstance(part[0], str):
-                _walk(part, line, rs, at, out, used)
+    for node in ir.walk(tree):
+        if isinstance(node, ir.Param):
+            used.add(("parameter", node.name))
+            p = c.params[node.name]
+            if node.name not in rs.overrides and p.supplied_by and in_force(p.layers, at) is None:
+                out.setdefault(node.name, f"`{p.name}` ({p.label.en}, {p.unit}) must be supplied by the {p.supplied_by.replace('_', ' ')}")
+        elif isinstance(node, (ir.FormulaRef, ir.Call)):
+            if ("formula", node.name) not in used:
+                used.add(("formula", node.name))
+                if node.name in c.formulas:
+                    _walk(c.formulas[node.name].ir, None, rs, at, out, used)
+                elif node.name in c.adjustments:
+                    a = c.adjustments[node.name]
+                    for part in [a.base_ir] + [e.when_ir for e in a.exceptions] + [e.value_ir for e in a.exceptions]:
+                        _walk(part, None, rs, at, out, used)
+        elif isinstance(node, ir.Lookup):
+            _walk_lookup(node, line, rs, at, out, used)
+
+
+def _walk_lookup(node: ir.Lookup, line: Mapping[str, Any] | None, rs: RuleSet, at: dt.date, out: dict[str, str], used: set[tuple[str, str]]) -> None:
+    used.add(("table", node.table))
+    t = rs.compiled.tables[node.table]
+    version = in_force(t.layers, at)
+    if t.supplied_by and version is None:
+        out.setdefault(node.table, f"table `{t.name}` ({t.label.en}) must be supplied by the rate card")
+    elif t.supplied_by and version is not None and line is not None:
+        keys: list[Any] = []
+        for k in node.keys:
+            if isinstance(k, (ir.Const, ir.Text)):
+                keys.append(k.value)
+            elif isinstance(k, ir.LineField):
+                keys.append(line.get(k.name))
             else:
-                for sub in part:
-                    _walk(sub, line, rs, at, out, used)
+                keys = []
+                break
+        if keys and tuple(keys) not in version.rows:
+            shown = "/".join(str(k) for k in keys)
+            out.setdefault(f"{t.name}[{shown}]", f"`{t.name}` has no row for {shown} (rate card, version from {version.start})")
 
 
 def static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> StaticCheck:

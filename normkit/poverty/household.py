@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from normkit.core.errors import Location, NormkitError
+from normkit.core.lang.ops import RANGE_ERRORS
 from normkit.poverty.standards import Standard
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -235,13 +236,13 @@ def classify_household(household: Mapping[str, Any], *, year: int | None = None,
     return HouseholdResult(str(status), count, std.id, std.at, plan.method, deprived, low, notes, trace if explain else [])
 
 
-# ---- the bound (fast, untraced) path ---------------------------------------------------------
+# ---- the folded (fast, untraced) path --------------------------------------------------------
 
 def household_classifier(std: Standard) -> Callable[[Mapping[str, Any]], str]:
     """A function that classifies one household after another under ``std``, without a trace.
 
-    The standard's ``status`` formula is bound at the standard's date once (parameters and
-    lines folded in); each call checks the values and runs plain closures. A household whose
+    The standard's ``status`` formula is folded at the standard's date once (parameters and
+    lines folded in, :mod:`normkit.core.lang.folded`); each call checks the values and runs plain closures. A household whose
     values are not plainly valid (text numbers, indicators instead of a count, a bad value)
     takes the checked path, which converts what it can and raises NK704 on the rest.
 
@@ -249,11 +250,12 @@ def household_classifier(std: Standard) -> Callable[[Mapping[str, Any]], str]:
     >>> classify({"area": "urban", "income_per_capita": 2000001, "deprivation_count": 5})  # doctest: +SKIP
     'middle'
     """
-    from normkit.poverty.bound import Binder
+    from normkit.core.lang.folded import Folder
 
-    binder = Binder(std.rules, std.at)
-    status = binder.compile(std.rules.compiled.formulas["status"].ir)
-    count = binder.formula("indicator_deprivation_count")
+    folder = Folder(std.rules, std.at)
+    status = folder.run("status")
+    fast = folder.formula("status")  # unwrapped: the fast path has checked every value it reads
+    count = folder.run("indicator_deprivation_count")
     spec = std.rules.compiled.inputs
     areas = frozenset(spec["area"].choices or ())
     lo, hi = spec["deprivation_count"].min, spec["deprivation_count"].max
@@ -281,7 +283,10 @@ def household_classifier(std: Standard) -> Callable[[Mapping[str, Any]], str]:
         except KeyError:
             return checked(household)
         if area in areas and type(income) is int and income >= 0 and type(d) is int and dmin <= d <= dmax:
-            return status(household)
+            try:
+                return fast(household)
+            except RANGE_ERRORS:
+                return status(household)  # the same evaluation, raising the coded error
         return checked(household)
 
     return classify

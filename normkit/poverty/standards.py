@@ -93,9 +93,9 @@ class Standard:
     @cached_property
     def statuses(self) -> tuple[str, ...]:
         """The statuses the standard's ``status`` formula can give (``middle`` is absent where no band is verified)."""
-        from normkit.core.lang.vector import static_text_choices
+        from normkit.core.lang.ir import text_choices
 
-        found = static_text_choices(self.rules.compiled.formulas["status"].ir)
+        found = text_choices(self.rules.compiled.formulas["status"].ir)
         return tuple(s for s in STATUSES if found is None or s in found)
 
     @cached_property

@@ -21,9 +21,9 @@ percent literal. Names may not shadow units, so the reading is never ambiguous.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, Union
 
 from normkit.core.errors import Location, NormkitError
 
@@ -87,7 +87,7 @@ class Name:
 @dataclass(frozen=True, slots=True)
 class Unary:
     op: str  # "-", "not"
-    operand: "Node"
+    operand: Node
     start: int
     end: int
 
@@ -95,17 +95,17 @@ class Unary:
 @dataclass(frozen=True, slots=True)
 class Binary:
     op: str  # + - * / < <= > >= == != and or
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
     start: int
     end: int
 
 
 @dataclass(frozen=True, slots=True)
 class If:
-    cond: "Node"
-    then: "Node"
-    orelse: "Node"
+    cond: Node
+    then: Node
+    orelse: Node
     start: int
     end: int
 
@@ -113,7 +113,7 @@ class If:
 @dataclass(frozen=True, slots=True)
 class Call:
     func: str
-    args: tuple["Node", ...]
+    args: tuple[Node, ...]
     start: int
     end: int
 
@@ -121,12 +121,12 @@ class Call:
 @dataclass(frozen=True, slots=True)
 class Lookup:
     table: str
-    keys: tuple["Node", ...]
+    keys: tuple[Node, ...]
     start: int
     end: int
 
 
-Node = Union[Num, Str, Bool, Name, Unary, Binary, If, Call, Lookup]
+Node = Num | Str | Bool | Name | Unary | Binary | If | Call | Lookup
 
 
 @dataclass

@@ -24,15 +24,17 @@ errors next to the values; the caller decides what a failed row becomes (a rejec
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, assert_never
 
 import numpy as np
 
 from normkit.core.dating import coverage, in_force
-from normkit.core.numbers import CTX, round_to
 from normkit.core.errors import NormkitError
+from normkit.core.lang import ir, ops
+from normkit.core.lang.ir import Node
 
 if TYPE_CHECKING:  # pragma: no cover
     from normkit.core.runtime import RuleSet
@@ -40,8 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
 Active = Callable[[], "np.ndarray | None"]
 VFn = Callable[["VectorEnv", Active], Any]
 
-INT_LIMIT = 2**62  # beyond this, int64 arithmetic moves to exact Decimal objects
-_ALL: Active = lambda: None  # noqa: E731 - every row is in use
+INT_LIMIT = ops.INT_LIMIT
+_ALL: Active = lambda: None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +55,14 @@ class Text:
 
     def to_objects(self) -> np.ndarray:
         """The values as an ``object`` array of str."""
-        return np.asarray(self.categories, dtype=object)[self.codes]
+        out: np.ndarray = np.asarray(self.categories, dtype=object)[self.codes]
+        return out
 
     def __len__(self) -> int:
         return len(self.codes)
 
     @staticmethod
-    def from_values(values: Sequence[str] | np.ndarray) -> "Text":
+    def from_values(values: Sequence[str] | np.ndarray) -> Text:
         """Encode strings (a list or an object/str array) as codes and categories."""
         arr = np.asarray(values, dtype=object)
         cats, codes = np.unique(arr.astype(str), return_inverse=True)
@@ -79,12 +82,12 @@ class RowError:
 class VectorEnv:
     """State of one evaluation over ``n`` rows at date ``at``."""
 
-    rs: "RuleSet"
+    rs: RuleSet
     at: dt.date
     columns: Mapping[str, Any]
     n: int
     scalars: dict[str, Any] = field(default_factory=dict)
-    tables: dict[str, dict[tuple, Any]] = field(default_factory=dict)
+    tables: dict[str, dict[tuple[Any, ...], Any]] = field(default_factory=dict)
     memo: dict[str, tuple[Any, list[RowError]]] = field(default_factory=dict)
     local: dict[str, Any] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
@@ -105,108 +108,23 @@ def _code_dtype(n: int) -> Any:
     return np.int8 if n <= 127 else (np.int16 if n <= 32767 else np.int32)
 
 
-def scalar(value: Any) -> Any:
-    """A constant in array form: a whole Decimal becomes an int (exactly), others stay."""
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    return value
+scalar = ops.small  # a constant in array form: a whole Decimal becomes an int (exactly, within int64), others stay
+_is_array, _is_int, _objects, _narrow = ops.is_array, ops.is_int, ops.objects, ops.narrow
 
 
-def _is_array(x: Any) -> bool:
-    return isinstance(x, np.ndarray)
+def _failures(env: VectorEnv, active: Active) -> ops.Failures:
+    """Where the operations of :mod:`normkit.core.lang.ops` report failing rows."""
 
+    def fail(rows: Any, code: str, message: str) -> None:
+        env.fail(rows, active, code, message)
 
-def _is_int(x: Any) -> bool:
-    return (isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, np.ndarray) and x.dtype.kind == "i")
-
-
-def _bound(x: Any) -> int:
-    if isinstance(x, np.ndarray):
-        return int(np.abs(x).max()) if x.size else 0
-    return abs(int(x))
-
-
-def _objects(x: Any) -> Any:
-    """An int64 array or int scalar as exact Decimal objects."""
-    if isinstance(x, np.ndarray):
-        if x.dtype == object:
-            return x
-        return np.array([Decimal(int(v)) for v in x.tolist()], dtype=object)
-    return Decimal(x) if not isinstance(x, Decimal) else x
-
-
-def _narrow(x: Any) -> Any:
-    """An object array of Decimals whose values are all whole numbers becomes int64."""
-    if isinstance(x, np.ndarray) and x.dtype == object and x.size:
-        vals = x.tolist()
-        if all(isinstance(v, Decimal) and v == v.to_integral_value() and abs(v) < INT_LIMIT for v in vals):
-            return np.array([int(v) for v in vals], dtype=np.int64)
-    if isinstance(x, Decimal):
-        return scalar(x)
-    return x
-
-
-_D_ADD = np.frompyfunc(CTX.add, 2, 1)
-_D_SUB = np.frompyfunc(CTX.subtract, 2, 1)
-_D_MUL = np.frompyfunc(CTX.multiply, 2, 1)
-_D_DIV = np.frompyfunc(CTX.divide, 2, 1)
-
-
-def _arith(op: str, a: Any, b: Any) -> Any:
-    if _is_int(a) and _is_int(b):
-        if op in ("add", "sub"):
-            if _bound(a) + _bound(b) < INT_LIMIT:
-                return (np.add if op == "add" else np.subtract)(a, b) if (_is_array(a) or _is_array(b)) else (a + b if op == "add" else a - b)
-        elif op == "mul":
-            if _bound(a) * _bound(b) < INT_LIMIT:
-                return np.multiply(a, b) if (_is_array(a) or _is_array(b)) else a * b
-    fn = {"add": _D_ADD, "sub": _D_SUB, "mul": _D_MUL}[op]
-    if not _is_array(a) and not _is_array(b):
-        return scalar({"add": CTX.add, "sub": CTX.subtract, "mul": CTX.multiply}[op](_objects(a), _objects(b)))
-    return _narrow(fn(_objects(a), _objects(b)))
-
-
-def _divide(env: VectorEnv, active: Active, a: Any, b: Any) -> Any:
-    zero = np.asarray(b == 0) if _is_array(b) else (b == 0)
-    if np.any(zero):
-        env.fail(zero, active, "NK502", "division by zero")
-        if not _is_array(b):
-            b = 1
-        else:
-            b = np.where(zero, 1, b) if b.dtype != object else np.where(zero, Decimal(1), b)
-    if _is_int(a) and _is_int(b):
-        if not _is_array(a) and not _is_array(b):
-            return scalar(CTX.divide(Decimal(a), Decimal(b)))
-        if not np.any(np.remainder(a, b)):
-            return np.floor_divide(a, b)
-    if not _is_array(a) and not _is_array(b):
-        return scalar(CTX.divide(_objects(a), _objects(b)))
-    return _narrow(_D_DIV(_objects(a), _objects(b)))
-
-
-_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_NP_CMP = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal, "!=": np.not_equal}
+    return fail
 
 
 def _compare(op: str, a: Any, b: Any, n: int) -> Any:
     if isinstance(a, Text) or isinstance(b, Text) or isinstance(a, str) or isinstance(b, str):
         return _compare_text(op, a, b)
-    if not _is_array(a) and not _is_array(b):
-        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[op]
-    if not _is_array(a):  # keep the array on the left
-        a, b, op = b, a, _FLIP[op]
-    if isinstance(b, Decimal) and a.dtype != object:
-        # an integer column against a fractional constant: exact integer bounds
-        if op in ("==", "!="):
-            return np.full(n, op == "!=")
-        lo = int(b.to_integral_value(rounding="ROUND_FLOOR"))
-        hi = lo + 1
-        if op in ("<", "<="):
-            return np.less_equal(a, lo)
-        return np.greater_equal(a, hi)
-    if a.dtype == object or (_is_array(b) and b.dtype == object):
-        return np.asarray(_NP_CMP[op](a, b), dtype=bool)
-    return _NP_CMP[op](a, b)
+    return ops.array_compare_numbers(op, a, b, n)
 
 
 def _compare_text(op: str, a: Any, b: Any) -> Any:
@@ -262,24 +180,16 @@ def _choose(c: np.ndarray, a: Any, b: Any) -> Any:
 
 # ---- the compiler -----------------------------------------------------------------------------
 
-def static_text_choices(ir: tuple) -> list[str] | None:
+def static_text_choices(node: Node) -> list[str] | None:
     """The text constants an ``if`` tree chooses between, when that is all it can give."""
-    tag = ir[0]
-    if tag == "str":
-        return [ir[1]]
-    if tag == "if":
-        a, b = static_text_choices(ir[2]), static_text_choices(ir[3])
-        if a is None or b is None:
-            return None
-        return a + [s for s in b if s not in a]
-    return None
+    return ir.text_choices(node)
 
 
-def compile_vector(ir: tuple) -> VFn:
+def compile_vector(node: Node) -> VFn:
     """Compile one IR tree into a function ``fn(env, active)`` over columns."""
-    cats = static_text_choices(ir) if ir[0] == "if" else None
+    cats = ir.text_choices(node) if isinstance(node, ir.If) else None
     if cats is not None:
-        coded = _compile(ir, {s: i for i, s in enumerate(cats)})
+        coded = _compile(node, {s: i for i, s in enumerate(cats)})
         dtype = _code_dtype(len(cats))
         tcats = tuple(cats)
 
@@ -290,128 +200,110 @@ def compile_vector(ir: tuple) -> VFn:
             return tcats[int(v)]
 
         return as_text
-    return _compile(ir, None)
+    return _compile(node, None)
 
 
-def _compile(ir: tuple, codes: dict[str, int] | None) -> VFn:
-    tag = ir[0]
-    if tag == "str":
-        if codes is not None:
-            code = _code_dtype(len(codes))(codes[ir[1]])
-            return lambda env, active: code
-        value = ir[1]
-        return lambda env, active: value
-    if tag in ("const", "bool"):
-        value = scalar(ir[1])
-        return lambda env, active: value
-    if tag == "name":
-        kind, name = ir[1], ir[2]
-        if kind == "param":
-            return lambda env, active: _param(env, name)
-        if kind == "input":
-            return lambda env, active: _input(env, name)
-        if kind == "formula":
-            return lambda env, active: _formula(env, name, active)
-        if kind == "local":
-            return lambda env, active: env.local[name]
-        raise NormkitError("NK303", f"`{name}` ({kind}) cannot be evaluated over a table of cases")
-    if tag == "scale":
-        inner = _compile(ir[1], None)
-        n, d = scalar(Decimal(ir[2])), scalar(Decimal(ir[3]))
-        if d == 1:
-            return lambda env, active: _arith("mul", inner(env, active), n)
-        return lambda env, active: _divide(env, active, _arith("mul", inner(env, active), n), d)
-    if tag == "neg":
-        inner = _compile(ir[1], None)
-        return lambda env, active: _arith("sub", 0, inner(env, active))
-    if tag in ("add", "sub", "mul"):
-        a, b = _compile(ir[1], None), _compile(ir[2], None)
-        return lambda env, active: _arith(tag, a(env, active), b(env, active))
-    if tag == "div":
-        a, b = _compile(ir[1], None), _compile(ir[2], None)
-        return lambda env, active: _divide(env, active, a(env, active), b(env, active))
-    if tag == "cmp":
-        op = ir[1]
-        a, b = _compile(ir[2], None), _compile(ir[3], None)
-        return lambda env, active: _compare(op, a(env, active), b(env, active), env.n)
-    if tag in ("and", "or"):
-        a, b = _compile(ir[1], None), _compile(ir[2], None)
-        is_and = tag == "and"
-
-        def logic(env: VectorEnv, active: Active) -> Any:
-            left = a(env, active)
-            if not _is_array(left):
-                if bool(left) != is_and:  # decided, like the short-circuit of the single-case path
-                    return bool(left)
-                return b(env, active)
-            right = b(env, _within(active, left if is_and else ~left))
-            return np.logical_and(left, right) if is_and else np.logical_or(left, right)
-
-        return logic
-    if tag == "not":
-        a = _compile(ir[1], None)
-        return lambda env, active: (np.logical_not(v) if _is_array(v := a(env, active)) else not v)
-    if tag == "if":
-        c, a, b = _compile(ir[1], None), _compile(ir[2], codes), _compile(ir[3], codes)
-
-        def choose(env: VectorEnv, active: Active) -> Any:
-            cond = c(env, active)
-            if not _is_array(cond):
-                return a(env, active) if cond else b(env, active)
-            yes = a(env, _within(active, cond))
-            no = b(env, _within(active, ~cond))
+def _compile(node: Node, codes: dict[str, int] | None) -> VFn:
+    match node:
+        case ir.Text(text):
             if codes is not None:
-                return np.where(cond, yes, no)
-            return _choose(cond, yes, no)
+                code = _code_dtype(len(codes))(codes[text])
+                return lambda env, active: code
+            return lambda env, active: text
+        case ir.Const(number):
+            cvalue = scalar(number)
+            return lambda env, active: cvalue
+        case ir.Flag(flag):
+            return lambda env, active: flag
+        case ir.Param(name):
+            return lambda env, active: _param(env, name)
+        case ir.Input(name):
+            return lambda env, active: _input(env, name)
+        case ir.FormulaRef(name):
+            return lambda env, active: _formula(env, name, active)
+        case ir.Local(name):
+            return lambda env, active: env.local[name]
+        case ir.LineField(name) | ir.ItemField(name):
+            return _not_over_cases(f"`{name}` ({type(node).__name__})")
+        case ir.SumLines():
+            return _not_over_cases("`sum_lines`")
+        case ir.Scale(inner_node, num, den):
+            inner = _compile(inner_node, None)
+            return lambda env, active: ops.array_scale(inner(env, active), num, den, _failures(env, active))
+        case ir.Neg(inner_node):
+            inner = _compile(inner_node, None)
+            return lambda env, active: ops.array_negate(inner(env, active), _failures(env, active))
+        case ir.Arith(op, left, right):
+            a, b = _compile(left, None), _compile(right, None)
+            if op == "div":
+                return lambda env, active: ops.array_divide(a(env, active), b(env, active), _failures(env, active))
+            return lambda env, active: ops.array_arith(op, a(env, active), b(env, active), _failures(env, active))
+        case ir.Cmp(op, left, right):
+            a, b = _compile(left, None), _compile(right, None)
+            return lambda env, active: _compare(op, a(env, active), b(env, active), env.n)
+        case ir.And(left, right) | ir.Or(left, right):
+            return _logic(_compile(left, None), _compile(right, None), isinstance(node, ir.And))
+        case ir.Not(inner_node):
+            inner = _compile(inner_node, None)
+            return lambda env, active: (np.logical_not(v) if _is_array(v := inner(env, active)) else not v)
+        case ir.If(cond, then, orelse):
+            return _if(_compile(cond, None), _compile(then, codes), _compile(orelse, codes), codes is not None)
+        case ir.MinMax(op, args):
+            parts = [_compile(x, None) for x in args]
+            return lambda env, active: ops.array_extreme(op, [p(env, active) for p in parts])
+        case ir.Abs(inner_node):
+            inner = _compile(inner_node, None)
+            return lambda env, active: ops.array_abs(inner(env, active))
+        case ir.Round(value_node, quantum_node, mode):
+            value, quantum = _compile(value_node, None), _compile(quantum_node, None)
 
-        return choose
-    if tag in ("min", "max"):
-        parts = [_compile(x, None) for x in ir[1]]
-        pick = np.minimum if tag == "min" else np.maximum
+            def rounded(env: VectorEnv, active: Active) -> Any:
+                q = quantum(env, active)
+                return ops.array_round(value(env, active), q, mode, _failures(env, active))
 
-        def extreme(env: VectorEnv, active: Active) -> Any:
-            vals = [p(env, active) for p in parts]
-            if not any(_is_array(v) for v in vals):
-                return (min if tag == "min" else max)(vals)
-            if all(_is_int(v) for v in vals):
-                out = vals[0]
-                for v in vals[1:]:
-                    out = pick(out, v)
-                return out
-            out = _objects(vals[0])
-            for v in vals[1:]:
-                out = np.asarray(pick(out, _objects(v)), dtype=object) if _is_array(out) or _is_array(v) else pick(out, _objects(v))
-            return _narrow(out)
+            return rounded
+        case ir.Lookup(table, keys):
+            kfns = [_compile(k, None) for k in keys]
+            return lambda env, active: _lookup(env, table, [k(env, active) for k in kfns], active)
+        case ir.Call(name, args):
+            afns = [_compile(x, None) for x in args]
+            return lambda env, active: _call(env, name, [x(env, active) for x in afns], active)
+        case _:
+            assert_never(node)
 
-        return extreme
-    if tag == "abs":
-        a = _compile(ir[1], None)
-        return lambda env, active: (np.abs(v) if _is_array(v := a(env, active)) else abs(v))
-    if tag == "round":
-        a, q, mode = _compile(ir[1], None), _compile(ir[2], None), ir[3]
 
-        def rounded(env: VectorEnv, active: Active) -> Any:
-            quantum = q(env, active)
-            if _is_array(quantum) or quantum <= 0:
-                raise NormkitError("NK502", f"round() needs a fixed positive quantum, got {quantum}")
-            value = a(env, active)
-            dq = _objects(quantum)
-            if _is_array(value):
-                if _is_int(value) and isinstance(quantum, int) and quantum == 1:
-                    return value
-                return _narrow(np.array([round_to(v, dq, mode) for v in _objects(value).tolist()], dtype=object))
-            return scalar(round_to(_objects(value), dq, mode))
+def _not_over_cases(what: str) -> VFn:
+    def fail(env: VectorEnv, active: Active) -> Any:
+        raise NormkitError("NK303", f"{what} cannot be evaluated over a table of cases")
 
-        return rounded
-    if tag == "lookup":
-        table = ir[1]
-        keys = [_compile(k, None) for k in ir[2]]
-        return lambda env, active: _lookup(env, table, [k(env, active) for k in keys], active)
-    if tag == "call":
-        name = ir[1]
-        args = [_compile(x, None) for x in ir[2]]
-        return lambda env, active: _call(env, name, [x(env, active) for x in args], active)
-    raise NormkitError("NK303", f"`{tag}` cannot be evaluated over a table of cases")
+    return fail
+
+
+def _logic(a: VFn, b: VFn, is_and: bool) -> VFn:
+    def logic(env: VectorEnv, active: Active) -> Any:
+        left = a(env, active)
+        if not _is_array(left):
+            if bool(left) != is_and:  # decided, like the short-circuit of the single-case path
+                return bool(left)
+            return b(env, active)
+        right = b(env, _within(active, left if is_and else ~left))
+        return np.logical_and(left, right) if is_and else np.logical_or(left, right)
+
+    return logic
+
+
+def _if(c: VFn, a: VFn, b: VFn, coded: bool) -> VFn:
+    def choose(env: VectorEnv, active: Active) -> Any:
+        cond = c(env, active)
+        if not _is_array(cond):
+            return a(env, active) if cond else b(env, active)
+        yes = a(env, _within(active, cond))
+        no = b(env, _within(active, ~cond))
+        if coded:
+            return np.where(cond, yes, no)
+        return _choose(cond, yes, no)
+
+    return choose
 
 
 # ---- names -------------------------------------------------------------------------------------
@@ -502,7 +394,7 @@ def _lookup(env: VectorEnv, table: str, keys: list[Any], active: Active) -> Any:
             parts.append((np.zeros(env.n, dtype=np.intp), [k]))
     if len(parts) == 1:
         combo, inverse = parts[0][0], None
-        distinct = [(i,) for i in range(len(parts[0][1]))]
+        distinct: list[tuple[int, ...]] = [(i,) for i in range(len(parts[0][1]))]
     else:
         combo = np.ravel_multi_index(tuple(p[0] for p in parts), tuple(len(p[1]) for p in parts))
         flat, inverse = np.unique(combo, return_inverse=True)
@@ -528,7 +420,7 @@ def _key_value(k: Any) -> Any:
     return k
 
 
-def _placeholder(rows: dict[tuple, Any]) -> Any:
+def _placeholder(rows: dict[tuple[Any, ...], Any]) -> Any:
     return next(iter(rows.values())) if rows else 0
 
 
@@ -547,7 +439,7 @@ def _spread(values: list[Any], index: np.ndarray) -> Any:
     return np.array([_objects(v) if not isinstance(v, (bool, str)) else v for v in values], dtype=object)[index]
 
 
-def _table_rows(env: VectorEnv, name: str) -> dict[tuple, Any]:
+def _table_rows(env: VectorEnv, name: str) -> dict[tuple[Any, ...], Any]:
     t = env.rs.compiled.tables[name]
     version = in_force(t.layers, env.at)
     if version is None:
@@ -565,22 +457,22 @@ def _compile_adjustment(a: Any) -> VFn:
     levels = sorted({e.priority for e in a.exceptions}, reverse=True)
 
     def adjust(env: VectorEnv, active: Active) -> Any:
+        # every `when` is evaluated, in the order written, as on the single-case path
+        masks = [np.broadcast_to(np.asarray(w(env, active), dtype=bool), (env.n,)) for _e, w, _v in excs]
         undecided = np.ones(env.n, dtype=bool)
-        result: Any = None
         chosen: list[tuple[np.ndarray, Any]] = []
         for level in levels:
-            here = [(e, np.broadcast_to(np.asarray(w(env, active), dtype=bool), (env.n,)), v) for e, w, v in excs if e.priority == level]
+            here = [(e, m, v) for (e, _w, v), m in zip(excs, masks) if e.priority == level]
             count = np.sum([m for _, m, _ in here], axis=0)
             clash = undecided & (count > 1)
             if clash.any():
-                labels = ", ".join(e.label for e, _, _ in here)
-                env.fail(clash, active, "NK208", f"adjustment {a.name!r}: exceptions {labels} all apply with priority {level}")
+                env.fail(clash, active, "NK208", ops.conflict(a.name, (e.label for e, _, _ in here), level).message)
             for _e, m, v in here:
-                take = undecided & m
+                take = undecided & m & ~clash
                 if take.any():
-                    chosen.append((take, v(env, lambda take=take: take)))
+                    chosen.append((take, v(env, _within(active, take))))
             undecided &= ~(count >= 1)
-        result = base(env, lambda: undecided)
+        result = base(env, _within(active, undecided))
         for take, value in chosen:
             result = _choose(take, value, result)
         return result
@@ -593,14 +485,14 @@ def _compile_adjustment(a: Any) -> VFn:
 class VectorProgram:
     """The array form of every formula and adjustment of a rule set, compiled on first use."""
 
-    def __init__(self, rs: "RuleSet") -> None:
-        self.rs = rs
+    def __init__(self, rs: RuleSet) -> None:
+        self.compiled = rs.compiled  # not the rule set itself: the program is kept in a weak map keyed by it
         self._fns: dict[str, VFn] = {}
 
     def function(self, name: str) -> VFn:
         fn = self._fns.get(name)
         if fn is None:
-            c = self.rs.compiled
+            c = self.compiled
             if name in c.formulas:
                 fn = compile_vector(c.formulas[name].ir)
             elif name in c.adjustments:
@@ -625,12 +517,12 @@ def broadcast(value: Any, n: int) -> Any:
         return Text(np.zeros(n, dtype=np.int8), (value,))
     if isinstance(value, bool):
         return np.full(n, value, dtype=bool)
-    if isinstance(value, int):
+    if isinstance(value, int) and abs(value) < INT_LIMIT:
         return np.full(n, value, dtype=np.int64)
     return np.full(n, value, dtype=object)
 
 
-def evaluate_columns(rs: "RuleSet", name: str, at: dt.date, columns: Mapping[str, Any], n: int,
+def evaluate_columns(rs: RuleSet, name: str, at: dt.date, columns: Mapping[str, Any], n: int,
                      *, env: VectorEnv | None = None) -> tuple[Any, list[RowError]]:
     """Evaluate formula ``name`` over ``n`` rows of ``columns`` at ``at``.
 
