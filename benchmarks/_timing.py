@@ -4,7 +4,7 @@ shared machine's noise falls on both, and keeping the best of many rounds."""
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def best_of(fn: Callable[[], object], repeat: int = 7, number: int = 20) -> float:

@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent.parent / "tests")]
 
-from normkit.media.importing import Converter, import_norms, norms_yaml, pack_context  # noqa: E402
-from normkit.media.normtable import read_table  # noqa: E402
+from normkit_testpaths import province_manifest
 
-from normkit_testpaths import province_manifest  # noqa: E402
+from normkit.media.importing import Converter, import_norms, norms_yaml, pack_context
+from normkit.media.normtable import read_table
 
 MANIFEST = province_manifest("bench-province", "Benchmark province", "Tỉnh thử (benchmark)")
 LABOUR = [("Phóng viên hạng III", "3/9"), ("Biên tập viên hạng III", "4/9"), ("Quay phim hạng III", "5/9"),

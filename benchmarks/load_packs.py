@@ -12,9 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from normkit.core.compiler import build  # noqa: E402
-from normkit.core.registry import shipped_rules_dir  # noqa: E402
-from normkit.media.compiled import media_part  # noqa: E402  (importing media registers its pack sections)
+from normkit.core.compiler import build
+from normkit.core.registry import shipped_rules_dir
+from normkit.media.compiled import media_part
 
 
 def main() -> None:

@@ -24,16 +24,17 @@ import datetime as dt
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from normkit.core.lang.vector import Text, evaluate_columns  # noqa: E402
-from normkit.poverty.household import household_classifier  # noqa: E402
-from normkit.poverty.standards import load_standard  # noqa: E402
+from normkit.core.lang.vector import Text, evaluate_columns
+from normkit.poverty.household import household_classifier
+from normkit.poverty.standards import load_standard
 
 RURAL = {"line": 1_500_000, "middle": 2_250_000}  # NĐ 07/2021 Art. 3, for the hand-written peers only
 URBAN = {"line": 2_000_000, "middle": 3_000_000}
@@ -109,14 +110,14 @@ def openfisca_model() -> Any:
     class poverty_line(Variable):
         value_type, entity, definition_period, label = int, household, YEAR, "poverty line"
 
-        def formula(h, period, parameters):  # noqa: N805 - OpenFisca's signature
+        def formula(h, period, parameters):
             p = parameters(period).poverty.line
             return np.where(h("area", period) == Area.urban, p.urban, p.rural)
 
     class middle_upper_line(Variable):
         value_type, entity, definition_period, label = int, household, YEAR, "middle upper line"
 
-        def formula(h, period, parameters):  # noqa: N805
+        def formula(h, period, parameters):
             p = parameters(period).poverty.middle_upper
             return np.where(h("area", period) == Area.urban, p.urban, p.rural)
 
@@ -124,7 +125,7 @@ def openfisca_model() -> Any:
         value_type, possible_values, default_value = Enum, Status, Status.none
         entity, definition_period, label = household, YEAR, "status"
 
-        def formula(h, period, parameters):  # noqa: N805
+        def formula(h, period, parameters):
             income = h("income_per_capita", period)
             within = income <= h("poverty_line", period)
             poor = h("deprivation_count", period) >= parameters(period).poverty.poor_min_deprivations

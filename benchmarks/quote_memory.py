@@ -18,16 +18,17 @@ import gc
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-import normkit.api  # noqa: E402
-from normkit.media.schema import Order  # noqa: E402
-from normkit.media.orders import order_from_data  # noqa: E402
+import normkit.api
+from normkit.media.orders import order_from_data
+from normkit.media.schema import Order
 
 NORM = "01.03.01.50.10"
 FIRST = dt.date(2019, 7, 1)  # the example pack set's validity starts here and has no end

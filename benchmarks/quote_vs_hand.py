@@ -17,10 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from _timing import best_of, paired  # noqa: E402
-from handpriced import price_bulletins, price_lines  # noqa: E402
+from _timing import best_of, paired
+from handpriced import price_bulletins, price_lines
 
-import normkit.api  # noqa: E402
+import normkit.api
 
 ITEMS = 10
 

@@ -14,11 +14,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from _timing import best_of, paired  # noqa: E402
-from handpriced import price_year_plan, price_year_plan_lines  # noqa: E402
+from _timing import paired
+from handpriced import price_year_plan_lines
 
-import normkit.api  # noqa: E402
-from normkit.media.orders import load_order  # noqa: E402
+import normkit.api
+from normkit.media.orders import load_order
 
 
 def main() -> None:

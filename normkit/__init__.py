@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from normkit.core.errors import Location, NormkitError, NormkitErrors
-
 from normkit.version import __version__
-__all__ = ["__version__", "load", "quote", "schema", "Location", "NormkitError", "NormkitErrors"]
+
+__all__ = ["Location", "NormkitError", "NormkitErrors", "__version__", "load", "quote", "schema"]
 
 
 def __getattr__(name: str) -> Any:  # keep `import normkit` light: the API loads on first use

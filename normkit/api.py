@@ -19,9 +19,9 @@ from normkit.core.errors import NormkitError
 from normkit.core.registry import find_pack
 from normkit.core.runtime import RuleSet
 from normkit.core.schema import Overlay
-from normkit.media.schema import Order
 from normkit.media.pricing import PricingRules, load
 from normkit.media.quote import Quote
+from normkit.media.schema import Order
 
 __all__ = ["PricingRules", "WhatIf", "load", "quote", "resolve_order_pack", "rules_for", "schema"]
 
@@ -92,7 +92,8 @@ def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of ``order``, ``quote``, ``trace`` (one trace node), ``pack`` (pack.yaml),
     ``pack-file``, ``overlay``, ``budget`` or ``report`` (budget checks)."""
     from normkit.core.sections import pack_document_model, pack_file_model
-    from normkit.media.quote import Quote as Q, TraceNode
+    from normkit.media.quote import Quote as Q
+    from normkit.media.quote import TraceNode
 
     models: dict[str, Any] = {"order": Order, "quote": Q, "trace": TraceNode, "pack": pack_document_model(), "pack-file": pack_file_model(),
                               "overlay": Overlay}

@@ -7,7 +7,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from normkit_testpaths import EXAMPLES, FIXTURES, ROOT, RULES  # noqa: F401
 
 # never write the developer's own cache from tests

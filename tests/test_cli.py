@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from normkit_testpaths import EXAMPLES, FIXTURES, ROOT
 
 ORDER = str(EXAMPLES / "orders" / "tv-bulletins.yaml")

@@ -6,10 +6,9 @@ import os
 import re
 
 import pytest
+from normkit_testpaths import ROOT
 
 from normkit.core.errors import CATALOGUE
-
-from normkit_testpaths import ROOT
 
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 

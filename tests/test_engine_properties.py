@@ -7,13 +7,12 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from normkit_testpaths import EXAMPLES, FIXTURES
 
 from normkit.api import load
 from normkit.core.compiled import Dated
 from normkit.core.dating import in_force
 from normkit.core.numbers import MODES, round_to
-
-from normkit_testpaths import EXAMPLES, FIXTURES
 
 TINY = load(FIXTURES / "packs" / "tiny")
 EXAMPLE = load(EXAMPLES / "packs" / "example-province")

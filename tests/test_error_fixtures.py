@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from normkit.core.compiler import build
-from normkit.media.pricing import PricingRules
 from normkit.core.errors import CATALOGUE, NormkitError
 from normkit.media.orders import load_order
+from normkit.media.pricing import PricingRules
 
 CASES = Path(__file__).parent / "fixtures" / "errors"
 

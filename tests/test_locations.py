@@ -11,8 +11,8 @@ from pathlib import Path
 from normkit_testpaths import ROOT
 
 from normkit.core.compiler import build
-from normkit.media.compiled import media_part
 from normkit.core.errors import Location
+from normkit.media.compiled import media_part
 
 MANIFEST = (
     "normkit: 1\nid: too-generous\ntitle: {vi: t, en: t}\nversion: '1'\njurisdiction: test\nstatus: test\n"

@@ -7,13 +7,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from handpriced import price_year_plan
+from normkit_testpaths import EXAMPLES
 
 from normkit.api import load
-from normkit.core.runtime import evaluate
 from normkit.core.errors import NormkitError
-
-from normkit_testpaths import EXAMPLES
-from handpriced import price_year_plan
+from normkit.core.runtime import evaluate
 
 PROVINCE = load(EXAMPLES / "packs" / "example-province")
 

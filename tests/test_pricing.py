@@ -6,13 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from handpriced import price_bulletins
+from normkit_testpaths import EXAMPLES, FIXTURES
 
 import normkit
 from normkit.api import load, quote
 from normkit.core.errors import NormkitError
-
-from normkit_testpaths import EXAMPLES, FIXTURES
-from handpriced import price_bulletins
 
 ORDER = EXAMPLES / "orders" / "tv-bulletins.yaml"
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from normkit_testpaths import EXAMPLES
 
 from normkit.api import load
 from normkit.core.compiler import build
-from normkit.core.errors import NormkitError, NormkitErrors
+from normkit.core.errors import NormkitErrors
 from normkit.media.ceilings import ceiling_findings
-
-from normkit_testpaths import EXAMPLES
 
 
 def test_lint_reports_every_provincial_line_above_the_national_maximum(tmp_path):

@@ -29,8 +29,8 @@ from normkit.core.units import parse_unit_expr
 from normkit.media.compiled import media_part
 from normkit.media.orders import load_overlay
 from normkit.media.pricing import PricingRules, load
-from normkit.media.schema import Order, OrderItem
 from normkit.media.quote import Quote
+from normkit.media.schema import Order, OrderItem
 
 HUNDRED = Decimal(100)
 PCT = Decimal("0.01")

@@ -8,8 +8,8 @@ from typing import Any
 
 from normkit.core.compiled import CompiledSet
 from normkit.core.errors import NormkitError
-from normkit.media.compiled import media_part
 from normkit.core.trace import fmt
+from normkit.media.compiled import media_part
 
 
 def _src(c: CompiledSet, key: str | None) -> dict[str, Any] | None:

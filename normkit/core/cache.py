@@ -179,7 +179,7 @@ def load(root: Path, extra: tuple[Path, ...] = ()) -> CompiledSet | None:
         if not isinstance(classes, dict) or doc.get("domain_code") != _domain_code_hash(plain.classes_used(classes)):
             return None
         compiled = plain.decode(doc.get("data"), classes)
-    except Exception:  # noqa: BLE001 - whatever is wrong with an entry, it is rebuilt: never trusted, never a traceback
+    except Exception:
         return None
     return compiled if isinstance(compiled, CompiledSet) else None
 

@@ -8,30 +8,61 @@ This is the only stage that imports pint. All errors found are reported together
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from normkit.version import __version__
 from normkit.core.compiled import (
-    AdjustmentC, CompiledSet, Dated, ExceptionC, FormulaC, InputC, PackInfo, Param, Row, TableC, TableVersionC,
+    AdjustmentC,
+    CompiledSet,
+    Dated,
+    ExceptionC,
+    FormulaC,
+    InputC,
+    PackInfo,
+    Param,
+    Row,
+    TableC,
+    TableVersionC,
 )
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.extensions import registered
 from normkit.core.io.yaml import SourceMap
-from normkit.core.lang.typecheck import (
-    BOOL, STR, FormulaSig, Powers, Scope, Symbol, TableSig, Type, UnitAlgebra, check_expression, num, powers_of,
-)
 from normkit.core.lang import ir
 from normkit.core.lang.syntax import Expression, parse
-from normkit.core.loader import Defined, PackSource, read_pack
-from normkit.core.schema import (
-    Adjustment, DatedValue, Formula, InputSpec, Money, Parameter, ParameterValues, Source, Table,
-    TableRows, TableVersion,
+from normkit.core.lang.typecheck import (
+    BOOL,
+    STR,
+    FormulaSig,
+    Powers,
+    Scope,
+    Symbol,
+    TableSig,
+    Type,
+    UnitAlgebra,
+    check_expression,
+    num,
+    powers_of,
 )
+from normkit.core.loader import Defined, PackSource, read_pack
 from normkit.core.quantity import parse_quantity
 from normkit.core.registry import find_pack, is_bare_id
+from normkit.core.schema import (
+    Adjustment,
+    DatedValue,
+    Formula,
+    InputSpec,
+    Money,
+    Parameter,
+    ParameterValues,
+    Source,
+    Table,
+    TableRows,
+    TableVersion,
+)
 from normkit.core.units import VOCABULARY, UnitDef, UnitTable, Vocabulary, build_unit_table, format_powers, parse_unit_def, pint_registry
+from normkit.version import __version__
 
 MISSING: Powers = (("__missing__", 1),)  # the unit of a per-row table's row the rate card does not have yet
 
@@ -449,7 +480,7 @@ class Builder:
                 params.append((pname, num(self.unit(ptext, d.smap.locate(d.path + ("params", pname))))))
         self.signatures[name] = (params, result)
 
-    def scope(self, item: dict[str, Type] | None = None, local: list[tuple[str, Type]] | None = None) -> "BuildScope":
+    def scope(self, item: dict[str, Type] | None = None, local: list[tuple[str, Type]] | None = None) -> BuildScope:
         """The checked names of the pack set, plus ``item`` (names a domain gives per item) and
         ``local`` (a formula's parameters)."""
         return BuildScope(self, dict(local or []), item or {})

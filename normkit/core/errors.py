@@ -7,8 +7,9 @@ traceback and exits 1; library users catch :class:`NormkitError`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +21,7 @@ class Location:
     column: int | None = None  # 1-based
     path: str | None = None  # e.g. "items[2].quantity"
 
-    def shifted(self, columns: int) -> "Location":
+    def shifted(self, columns: int) -> Location:
         """The same place, ``columns`` further along the line (for spans inside a scalar)."""
         if self.column is None:
             return self

@@ -16,11 +16,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from normkit.core.numbers import CTX
 from normkit.core.errors import ErrorCollector, Location, NormkitError
+from normkit.core.io.yaml import SourceMap, decode_text, parse_text
+from normkit.core.numbers import CTX
 from normkit.core.schema import PackDocument, PackFile
 from normkit.core.sections import CORE_SECTIONS, pack_document_model, pack_file_model, section_specs
-from normkit.core.io.yaml import SourceMap, decode_text, parse_text
 
 MAX_PACK_FILES = 200
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from normkit.core.numbers import CTX
 from normkit.core.errors import Location, NormkitError
+from normkit.core.numbers import CTX
 from normkit.core.units import Vocabulary, parse_unit_expr
 
 _QTY = re.compile(r"^\s*(?P<num>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>.*?)\s*$")

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import Any, Callable, Mapping, Protocol, Self, Sequence
+from types import MappingProxyType
+from typing import Any, Protocol, Self
 
 from normkit.core.compiled import AdjustmentC, CompiledSet
 from normkit.core.dating import coverage, in_force
-from normkit.core.numbers import CTX, ZERO
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.lang import ops
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.memo import FORMULAS_PER_DATE_MAX, DateMemo, Memo
-from normkit.core.schema import Overlay
+from normkit.core.numbers import CTX, ZERO
 from normkit.core.quantity import parse_quantity
+from normkit.core.schema import Overlay
 from normkit.core.units import UnitTable, Vocabulary, format_powers
 
 _mul, _div, _add = CTX.multiply, CTX.divide, CTX.add
@@ -45,7 +46,7 @@ class Rec:
     kind: str
     ref: Any = field(repr=False)
     value: Any
-    children: list["Rec"] = field(default_factory=list, repr=False)
+    children: list[Rec] = field(default_factory=list, repr=False)
     extra: Any = field(default=None, repr=False)
 
 
@@ -62,22 +63,22 @@ class Row:
 class ExceptionFns:
     """An adjustment exception, compiled: when it applies, and its value."""
 
-    when: Callable[["Env"], Any]
-    value: Callable[["Env"], Any]
+    when: Callable[[Env], Any]
+    value: Callable[[Env], Any]
 
 
 @dataclass(frozen=True, slots=True)
 class AdjustmentFns:
     """An adjustment, compiled: its base value and its exceptions (in the adjustment's order)."""
 
-    base: Callable[["Env"], Any]
+    base: Callable[[Env], Any]
     exceptions: tuple[ExceptionFns, ...]
 
 
 class Env:
     """Evaluation state of one quote: the date, resolved values, memo tables, trace."""
 
-    def __init__(self, rs: "RuleSet", at: dt.date, order_inputs: Mapping[str, Any]) -> None:
+    def __init__(self, rs: RuleSet, at: dt.date, order_inputs: Mapping[str, Any]) -> None:
         self.rs = rs
         self.at = at
         self.order_inputs = order_inputs
@@ -195,7 +196,7 @@ class Env:
         no order input: those depend on the date alone)."""
         self.resolved, self.memo = shared.resolved, shared.formulas
 
-    def sum_lines(self, group: str, fn: Callable[["Env"], Any]) -> Any:
+    def sum_lines(self, group: str, fn: Callable[[Env], Any]) -> Any:
         """Σ ``fn`` over the rows of ``group`` (every row for ``all``), each row's values as ``line``."""
         total = ZERO
         saved = self.line
@@ -263,7 +264,7 @@ class RuleSet:
                                hint=("did you mean " + ", ".join(close) + "?") if close else "`normkit show` lists a pack's parameters")
         return self.convert_value(raw, p.type, p.powers, p.unit, where, "NK602", p.min, p.max, name)
 
-    def convert_value(self, raw: Any, kind: str, powers: Any, unit: str, where: "Location | Callable[[], Location]", code: str,
+    def convert_value(self, raw: Any, kind: str, powers: Any, unit: str, where: Location | Callable[[], Location], code: str,
                       lo: Decimal | None = None, hi: Decimal | None = None, name: str = "value") -> Any:
         """``raw`` (a number in ``unit``, or text with any compatible unit) as a value in ``unit``.
 

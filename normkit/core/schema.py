@@ -13,7 +13,6 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
-
 FORMAT_VERSION = 1
 
 Word = Annotated[str, StringConstraints(pattern=r"^[^\W\d]\w*$", max_length=80)]
@@ -206,8 +205,8 @@ def _declares(value: object) -> str:
     return "declare" if hasattr(value, "label") else "extend"
 
 
-ParameterEntry = Annotated[Union[Annotated[Parameter, Tag("declare")], Annotated[ParameterValues, Tag("extend")]], Discriminator(_declares)]
-TableEntry = Annotated[Union[Annotated[Table, Tag("declare")], Annotated[TableRows, Tag("extend")]], Discriminator(_declares)]
+ParameterEntry = Annotated[Annotated[Parameter, Tag("declare")] | Annotated[ParameterValues, Tag("extend")], Discriminator(_declares)]
+TableEntry = Annotated[Annotated[Table, Tag("declare")] | Annotated[TableRows, Tag("extend")], Discriminator(_declares)]
 
 
 class Sections(Strict):

@@ -55,7 +55,7 @@ class TraceNode(BaseModel):
     source: Source | None = None
     verified: bool = True
     why: str | None = None
-    children: list["TraceNode"] = Field(default_factory=list)
+    children: list[TraceNode] = Field(default_factory=list)
 
 
 def fmt(value: Any) -> str:
@@ -71,7 +71,7 @@ class Assembler:
 
     A record is anything with ``kind`` and ``children``; ``kind`` names the method ``_<kind>``."""
 
-    def __init__(self, rs: "RuleSet") -> None:
+    def __init__(self, rs: RuleSet) -> None:
         self.rs = rs
         self.sources = rs.compiled.sources
         self.done: dict[int, TraceNode] = {}
@@ -90,21 +90,21 @@ class Assembler:
     def kids(self, r: Any, context: Any = None) -> list[TraceNode]:
         return [self.node(c, context) for c in r.children]
 
-    def _formula(self, r: "Rec", _c: Any) -> TraceNode:
+    def _formula(self, r: Rec, _c: Any) -> TraceNode:
         f = r.ref
         args = r.extra or ()
         return TraceNode(kind="formula", name=f.name, label_vi=f.label.vi, label_en=f.label.en, formula=f.text, value=fmt(r.value), unit=f.unit,
                          inputs=[TraceInput(name=p, value=fmt(a), unit=None if t.kind != "num" else _unit(t)) for (p, t), a in zip(f.params, args)],
                          pack=f.pack, location=str(f.location), source=self.source(f.source), verified=f.verified, why=f.why, children=self.kids(r))
 
-    def _adjustment(self, r: "Rec", _c: Any) -> TraceNode:
+    def _adjustment(self, r: Rec, _c: Any) -> TraceNode:
         a = r.ref
         chosen = r.extra
         text = a.base_text if chosen is None else next(e.value_text for e in a.exceptions if e.label == chosen)
         return TraceNode(kind="adjustment", name=a.name, label_vi=a.label.vi, label_en=a.label.en, formula=text, value=fmt(r.value), unit=a.unit,
                          rule=chosen or "base", pack=a.pack, location=str(a.location), source=self.source(a.source), children=self.kids(r))
 
-    def _parameter(self, r: "Rec", _c: Any) -> TraceNode:
+    def _parameter(self, r: Rec, _c: Any) -> TraceNode:
         p = r.ref
         if r.extra == "overlay":
             return TraceNode(kind="parameter", name=p.name, label_vi=p.label.vi, label_en=p.label.en, value=fmt(r.value), unit=p.unit,
@@ -114,7 +114,7 @@ class Assembler:
                          pack=d.pack, location=str(d.location), effective_from=d.start, effective_to=d.end, source=self.source(d.source),
                          verified=d.verified, why=d.why)
 
-    def _table(self, r: "Rec", _c: Any) -> TraceNode:
+    def _table(self, r: Rec, _c: Any) -> TraceNode:
         t = r.ref
         version, row = r.extra
         return TraceNode(kind="table", name=t.name, label_vi=t.label.vi, label_en=t.label.en, value=fmt(r.value), unit=row.unit,
@@ -122,7 +122,7 @@ class Assembler:
                          rule=row.id, pack=version.pack, location=str(row.location), effective_from=version.start, effective_to=version.end,
                          source=self.source(version.source), verified=version.verified, why=version.why)
 
-    def _input(self, r: "Rec", _c: Any) -> TraceNode:
+    def _input(self, r: Rec, _c: Any) -> TraceNode:
         i = r.ref
         return TraceNode(kind="input", name=i.name, label_vi=i.label.vi, label_en=i.label.en, value=fmt(r.value), unit=i.unit,
                          rule="order input", pack=i.pack, location=str(i.location))

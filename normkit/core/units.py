@@ -10,9 +10,10 @@ base units and its dimension, computed once by pint and cached with the compiled
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from normkit.core.errors import Location, NormkitError
 
@@ -84,7 +85,7 @@ class Vocabulary:
                 alias[a] = u.name
         object.__setattr__(self, "_alias", alias)
 
-    def extend(self, extra: Iterable[UnitDef]) -> "Vocabulary":
+    def extend(self, extra: Iterable[UnitDef]) -> Vocabulary:
         return Vocabulary(self.units + tuple(extra))
 
     def canonical(self, name: str) -> str | None:
@@ -173,7 +174,7 @@ def format_powers(powers: Mapping[str, int]) -> str:
 class UnitTable:
     """Exact factors and dimensions of every unit, for evaluation without pint."""
 
-    __slots__ = ("vocab", "base")
+    __slots__ = ("base", "vocab")
 
     def __init__(self, vocab: Vocabulary, base: dict[str, UnitInfo]) -> None:
         self.vocab = vocab
@@ -201,7 +202,7 @@ class UnitTable:
         return " * ".join(f"[{d}]" + (f"^{p}" if p != 1 else "") for d, p in dims) or "dimensionless"
 
 
-def pint_registry(vocab: Vocabulary) -> "pint.UnitRegistry":
+def pint_registry(vocab: Vocabulary) -> pint.UnitRegistry:
     """A private pint registry holding exactly ``vocab`` (exact Fraction arithmetic)."""
     import pint  # imported here only: evaluation never needs it
 

@@ -17,14 +17,14 @@ from typing import Any, ClassVar
 from normkit.core.compiler import MISSING
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.extensions import BuildApi
-from normkit.core.lang.syntax import Expression
-from normkit.media.components import COMPONENTS as ALL_COMPONENTS
 from normkit.core.lang.ir import Const, Node
+from normkit.core.lang.syntax import Expression
 from normkit.core.lang.typecheck import BOOL, PLAIN, STR, FormulaSig, Powers, Scope, Symbol, TableSig, Type, num, powers_of
 from normkit.core.loader import Defined, PackSource
 from normkit.core.quantity import parse_quantity
 from normkit.core.units import parse_unit_expr
 from normkit.media.compiled import CheckC, ExtraC, LineC, MediaCompiled, NormC, RateC
+from normkit.media.components import COMPONENTS as ALL_COMPONENTS
 from normkit.media.schema import Check, ComponentRate, Extra, Norm, NormLine
 
 MONEY: Powers = (("VND", 1),)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from normkit.core.errors import Location, NormkitError
+from normkit.core.io.yaml import SourceMap, read_file
 from normkit.core.loader import validate
 from normkit.core.schema import Overlay
 from normkit.media.schema import Order
-from normkit.core.io.yaml import SourceMap, read_file
 
 
 def _read(path: str | Path) -> tuple[Any, SourceMap]:

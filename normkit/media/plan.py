@@ -13,10 +13,10 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from normkit.core.compiled import CompiledSet
-from normkit.media.compiled import LineC, NormC
 from normkit.core.lang import ir
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.runtime import Env, Rec, Row, RuleSet
+from normkit.media.compiled import LineC, NormC
 from normkit.media.components import COMPONENT_LABELS, COMPONENTS
 
 __all__ = ["COMPONENTS", "COMPONENT_LABELS", "Compiled", "LinePlan", "LineRate", "NormPlan", "PricedBlock", "PricedLine", "UnitFactor",

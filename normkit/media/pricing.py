@@ -17,28 +17,40 @@ per date for the 64 most recent dates.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 import difflib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any
 
 from normkit.core.compiled import CompiledSet
-from normkit.media.compiled import CheckC, ExtraC, NormC, media_part
 from normkit.core.dating import in_force
 from normkit.core.errors import ErrorCollector, NormkitError
+from normkit.core.lang import ir
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.memo import DateMemo
 from normkit.core.numbers import CTX, MODES, ONE, ZERO, round_to
-from normkit.core.lang import ir
 from normkit.core.rulesets import load_as
 from normkit.core.runtime import Env, Missing, Rec, Row, RuleSet, check_validity, convert_inputs
-from normkit.media.schema import Order, OrderItem
+from normkit.media.compiled import CheckC, ExtraC, NormC, media_part
 from normkit.media.orders import load_order, order_from_data
 from normkit.media.plan import COMPONENTS, Compiled, LinePlan, LineRate, NormPlan, PricedBlock, PricedLine, norm_plan
-from normkit.media.quote import (QUOTE_SCHEMA, OverlayInfo, PackRef, Quote, QuoteItem, QuoteLine, QuoteNote, Rounding, extra_line,
-                                 fast_model, quote_line)
+from normkit.media.quote import (
+    QUOTE_SCHEMA,
+    OverlayInfo,
+    PackRef,
+    Quote,
+    QuoteItem,
+    QuoteLine,
+    QuoteNote,
+    Rounding,
+    extra_line,
+    fast_model,
+    quote_line,
+)
+from normkit.media.schema import Order, OrderItem
 from normkit.media.trace import assemble
 
 _add = CTX.add
@@ -77,7 +89,7 @@ class PricingProgram:
     packs: tuple[PackRef, ...]
 
     @classmethod
-    def build(cls, c: CompiledSet) -> "PricingProgram":
+    def build(cls, c: CompiledSet) -> PricingProgram:
         m, media = c.money, media_part(c)
         return cls(
             extras=tuple(ExtraFn(x, compile_ir(x.ir), compile_ir(x.when_ir) if x.when_ir else None) for x in media.extras),
@@ -105,7 +117,7 @@ class PricingRules(RuleSet):
         super().__init__(compiled, overrides, overlay_label, overlay_text)
         self.program = PricingProgram.build(compiled)
 
-    def quote(self, order: "Order | Mapping[str, Any] | str | os.PathLike[str]", at: dt.date | None = None) -> Quote:
+    def quote(self, order: Order | Mapping[str, Any] | str | os.PathLike[str], at: dt.date | None = None) -> Quote:
         """Price ``order`` (an :class:`Order`, a mapping, or a YAML/JSON file path) at ``at``
         (default: the order's ``at``, else its ``date``)."""
         return quote(self, order, at)
@@ -133,7 +145,7 @@ def load(pack: str | Path, *, extra: tuple[str, ...] = (), use_cache: bool = Tru
     return load_as(PricingRules, pack, extra=extra, use_cache=use_cache)
 
 
-def quote(rules: PricingRules, order: "Order | Mapping[str, Any] | str | os.PathLike[str]", at: dt.date | None = None) -> Quote:
+def quote(rules: PricingRules, order: Order | Mapping[str, Any] | str | os.PathLike[str], at: dt.date | None = None) -> Quote:
     """Price ``order`` (an :class:`Order`, a mapping, or a YAML/JSON file path) with ``rules`` at ``at``."""
     if isinstance(order, (str, os.PathLike)):
         order = load_order(os.fspath(order))

@@ -17,8 +17,20 @@ from normkit.core.schema import Source
 from normkit.core.trace import TRACE_SCHEMA, TraceInput, TraceNode
 
 QUOTE_SCHEMA = "normkit.quote/1"
-__all__ = ["QUOTE_SCHEMA", "TRACE_SCHEMA", "TraceInput", "TraceNode", "Quote", "QuoteItem", "QuoteLine", "QuoteNote", "PackRef",
-           "Rounding", "OverlayInfo", "fast_model"]
+__all__ = [
+    "QUOTE_SCHEMA",
+    "TRACE_SCHEMA",
+    "OverlayInfo",
+    "PackRef",
+    "Quote",
+    "QuoteItem",
+    "QuoteLine",
+    "QuoteNote",
+    "Rounding",
+    "TraceInput",
+    "TraceNode",
+    "fast_model",
+]
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -85,7 +97,7 @@ class QuoteLine:
     verified: bool = True
 
 
-def quote_line(item: str, norm: str, priced: "PricedLineFields") -> QuoteLine:
+def quote_line(item: str, norm: str, priced: PricedLineFields) -> QuoteLine:
     """The :class:`QuoteLine` of a priced norm line, for item ``item`` of norm ``norm``.
 
     The one place that fills a QuoteLine from a priced line, field by field (positional only

@@ -17,8 +17,9 @@ parameter nodes; their indirect causes are the causes of the item's changed line
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -250,8 +251,8 @@ def parse_sweep(text: str) -> tuple[str, list[str]]:
     return name.strip(), values
 
 
-def sweep(rules: "PricingRules", order: "Order", name: str, values: Sequence[str | int | Decimal], *, at: dt.date | None = None,
-          baseline: "PricingRules | None" = None) -> Sweep:
+def sweep(rules: PricingRules, order: Order, name: str, values: Sequence[str | int | Decimal], *, at: dt.date | None = None,
+          baseline: PricingRules | None = None) -> Sweep:
     """Price ``order`` as ``baseline`` (default: ``rules`` without its overrides) says, then
     with ``rules`` and parameter ``name`` set to each of ``values``: one column each."""
     if not values:

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from normkit.core.errors import Location, NormkitError
+from normkit.core.units import VOCABULARY
+from normkit.media.components import COMPONENT_LABELS
 from normkit.media.quote import Quote, TraceNode
 from normkit.media.whatif import line_nodes
-from normkit.media.components import COMPONENT_LABELS
-from normkit.core.units import VOCABULARY
 
 MONEY_FORMAT = "#,##0"
 QTY_FORMAT = "#,##0.######"

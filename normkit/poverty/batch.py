@@ -29,8 +29,8 @@ OUTPUT_COLUMNS = ("status", "deprivation_count")
 class BatchResult:
     """Classified rows (every input column plus ``status`` and ``deprivation_count``) and rejects."""
 
-    classified: "pd.DataFrame"
-    rejects: "pd.DataFrame"  # columns: row, reason, then the row's input columns
+    classified: pd.DataFrame
+    rejects: pd.DataFrame  # columns: row, reason, then the row's input columns
     standard: str
     method: str
     plan: Plan
@@ -41,7 +41,7 @@ class BatchResult:
         return len(self.classified) + len(self.rejects)
 
 
-def as_pandas(frame: Any) -> "pd.DataFrame":
+def as_pandas(frame: Any) -> pd.DataFrame:
     """A pandas DataFrame from pandas, polars (``to_pandas``) or a mapping of columns."""
     import pandas as pd
 
@@ -66,7 +66,7 @@ class Columns:
         self.reasons[bad] = reasons[bad]
 
 
-def read_columns(std: Standard, frame: "pd.DataFrame", names: list[str]) -> Columns:
+def read_columns(std: Standard, frame: pd.DataFrame, names: list[str]) -> Columns:
     """Check and convert the named input columns of ``frame`` as the standard declares them."""
     cols = Columns(len(frame), reasons=new_reasons(len(frame)))
     inputs = std.rules.compiled.inputs

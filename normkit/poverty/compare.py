@@ -29,7 +29,7 @@ class Transitions:
     rejected: int = 0
     notes: list[str] = field(default_factory=list)
 
-    def add(self, other: "Transitions") -> None:
+    def add(self, other: Transitions) -> None:
         for k, v in other.counts.items():
             self.counts[k] = self.counts.get(k, 0) + v
         self.rejected += other.rejected
@@ -51,7 +51,7 @@ class Transitions:
                 "households": self.households, "moved": self.moved(), "rejected": self.rejected, "notes": self.notes}
 
 
-def transitions(frame: Any, a: Standard, b: Standard, *, first_row: int = 1) -> tuple[Transitions, "pd.DataFrame"]:
+def transitions(frame: Any, a: Standard, b: Standard, *, first_row: int = 1) -> tuple[Transitions, pd.DataFrame]:
     """The transition matrix of ``frame`` from standard ``a`` to ``b``, and the rejected rows."""
     import pandas as pd
 
@@ -68,7 +68,7 @@ def transitions(frame: Any, a: Standard, b: Standard, *, first_row: int = 1) -> 
             if n:
                 t.counts[(str(x), str(y))] = n
     rej = pd.concat([ra.rejects.assign(standard=a.id), rb.rejects.assign(standard=b.id)], ignore_index=True)
-    t.rejected = int(len(np.unique(rej["row"].to_numpy()))) if len(rej) else 0
+    t.rejected = len(np.unique(rej["row"].to_numpy())) if len(rej) else 0
     for std, r in ((a, ra), (b, rb)):
         t.notes += [f"{std.id}: {n}" if not n.startswith(std.id) else n for n in r.notes]
     return t, rej

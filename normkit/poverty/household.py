@@ -14,9 +14,10 @@ float; deprivations are true/false.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from normkit.core.errors import Location, NormkitError
 from normkit.core.lang.ops import RANGE_ERRORS
@@ -151,7 +152,7 @@ class HouseholdResult:
     deprived: tuple[str, ...] = ()
     low_income_household: bool | None = None
     notes: list[str] = field(default_factory=list)
-    explanation: list["TraceNode"] = field(default_factory=list)
+    explanation: list[TraceNode] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {

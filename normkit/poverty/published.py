@@ -89,8 +89,8 @@ class Finding(BaseModel):
 
 def load_published(path: str | Path) -> PublishedTable:
     """Read a published table file (strict YAML; schema errors carry file:line:column)."""
-    from normkit.core.loader import validate
     from normkit.core.io.yaml import read_file
+    from normkit.core.loader import validate
 
     data, smap = read_file(path)
     if not isinstance(data, dict):

@@ -7,9 +7,10 @@ counts poor and near-poor households together.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from normkit.core.errors import NormkitError
 from normkit.poverty.standards import STATUSES
@@ -75,7 +76,7 @@ class RateCounter:
         self.by = list(by)
         self.table: dict[tuple[str, ...], dict[str, int]] = {}
 
-    def add(self, frame: "pd.DataFrame") -> None:
+    def add(self, frame: pd.DataFrame) -> None:
         if "status" not in frame.columns:
             raise NormkitError("NK703", "the data has no `status` column: classify it first, or give --year/--standard")
         missing = [c for c in self.by if c not in frame.columns]
@@ -109,7 +110,7 @@ class RateCounter:
         return GroupRates((), sum(counts.values()), counts)
 
 
-def rates_by(frame: "pd.DataFrame", by: Iterable[str] = ()) -> list[GroupRates]:
+def rates_by(frame: pd.DataFrame, by: Iterable[str] = ()) -> list[GroupRates]:
     """Counts and rates of a classified frame (with a ``status`` column), by the columns ``by``."""
     counter = RateCounter(list(by))
     counter.add(frame)

@@ -6,10 +6,11 @@ progress bar when the output is a terminal. Outputs are written atomically.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from normkit.core.errors import Location, NormkitError
 from normkit.poverty.batch import classify_frame

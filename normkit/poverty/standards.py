@@ -16,10 +16,11 @@ Nothing here knows a line or a threshold: those are in the packs.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from normkit.core.errors import NormkitError
 
@@ -62,7 +63,7 @@ class Indicator:
 class Standard:
     """A loaded poverty standard: its rule set plus what the domain needs to know about it."""
 
-    def __init__(self, rules: "RuleSet", at: dt.date) -> None:
+    def __init__(self, rules: RuleSet, at: dt.date) -> None:
         self.rules = rules
         self.at = at
         c = rules.compiled

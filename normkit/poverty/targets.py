@@ -88,8 +88,8 @@ _TARGETS: tuple[tuple[str, str, str, str, dict[str, tuple[str, str]], str], ...]
 
 
 def load_review_change(path: str | Path) -> ReviewChange:
-    from normkit.core.loader import validate
     from normkit.core.io.yaml import read_file
+    from normkit.core.loader import validate
 
     data, smap = read_file(path)
     if not isinstance(data, dict):

@@ -191,10 +191,10 @@ def test_amounts_beyond_the_exact_range_are_refused_when_read():
     import copy
 
     import yaml
+    from normkit_testpaths import EXAMPLES
 
     from normkit.budget.checking import check
     from normkit.core.errors import NormkitError
-    from normkit_testpaths import EXAMPLES
 
     base = yaml.safe_load((EXAMPLES / "budgets" / "clean-2024.yaml").read_text(encoding="utf-8"))
     for field, value, message in [("quantity", 10**30, "Input should be less than or equal to 1000000000000"),
@@ -212,10 +212,10 @@ def test_tiny_values_are_refused_when_read_and_zero_is_zero():
     import copy
 
     import yaml
+    from normkit_testpaths import EXAMPLES
 
     from normkit.budget.checking import check
     from normkit.core.errors import NormkitError
-    from normkit_testpaths import EXAMPLES
 
     base = yaml.safe_load((EXAMPLES / "budgets" / "clean-2024.yaml").read_text(encoding="utf-8"))
     data = copy.deepcopy(base)

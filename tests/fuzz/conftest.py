@@ -8,7 +8,7 @@ import os
 import fuzzkit
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not fuzzkit.CASES:
         return
     total = sum(fuzzkit.CASES.values())

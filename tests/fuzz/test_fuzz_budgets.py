@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 import yaml
+from fuzzkit import fuzz_settings, must_be_clean
 from hypothesis import given
 from hypothesis import strategies as st
-
-from fuzzkit import fuzz_settings, must_be_clean
 from normkit_testpaths import EXAMPLES
 
 BUDGET = yaml.safe_load((EXAMPLES / "budgets" / "clean-2024.yaml").read_text(encoding="utf-8"))

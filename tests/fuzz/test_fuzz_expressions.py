@@ -7,11 +7,11 @@ import datetime as dt
 import shutil
 from typing import Any
 
+from fuzzkit import fuzz_settings, must_be_clean
 from hypothesis import example, given
 from hypothesis import strategies as st
-
-from fuzzkit import fuzz_settings, must_be_clean
 from normkit_testpaths import FIXTURES
+
 from normkit.core.lang.syntax import parse
 
 UNITS = {"VND", "workday", "month", "minute", "second", "machine_hour", "hour", "percent"}.__contains__

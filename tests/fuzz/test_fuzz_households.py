@@ -10,10 +10,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from fuzzkit import fuzz_settings, must_be_clean
 from hypothesis import given
 from hypothesis import strategies as st
-
-from fuzzkit import fuzz_settings, must_be_clean
 from normkit_testpaths import ROOT
 
 COLUMNS = ["area", "income_per_capita", "deprivation_count", "score_a", "score_b", "household_id", "commune",

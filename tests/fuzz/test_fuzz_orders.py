@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
+from fuzzkit import fuzz_settings, must_be_clean
 from hypothesis import given
 from hypothesis import strategies as st
-
-from fuzzkit import fuzz_settings, must_be_clean
 from normkit_testpaths import EXAMPLES, FIXTURES, ROOT
 
 NORMS = ["01.03.01.50.10", "99.00.00.00.01", "13.20.20.00.00", "01.03", "", "x" * 70, "01.03.01.50.10 ", "01..03", "ho\u0323"]

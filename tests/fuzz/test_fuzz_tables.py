@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzzkit import fuzz_settings, must_be_clean
 from hypothesis import given
 from hypothesis import strategies as st
-
-from fuzzkit import fuzz_settings, must_be_clean
 from normkit_testpaths import EXAMPLES, province_manifest
 
 EXAMPLE = EXAMPLES / "norm-tables" / "tv-01.03.01.50.10.csv"

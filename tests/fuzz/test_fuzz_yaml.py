@@ -12,11 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 import yaml
+from fuzzkit import fuzz_settings, must_be_clean
 from hypothesis import given
 from hypothesis import strategies as st
-
-from fuzzkit import fuzz_settings, must_be_clean
 from normkit_testpaths import FIXTURES
+
 from normkit.core.io.yaml import decode_text, parse_text
 
 TINY = FIXTURES / "packs" / "tiny"
@@ -139,7 +139,7 @@ def test_fuzz_mutated_pack(tmp_path_factory, mutations: list, form: str) -> None
         for name in ("language_factor", "day_rate"):
             try:
                 evaluate(rules, name, dt.date(2024, 7, 1))
-            except Exception as e:  # noqa: BLE001 - re-raised unless it is a clean normkit error
+            except Exception as e:
                 from normkit.core.errors import NormkitError
                 if not isinstance(e, NormkitError):
                     raise

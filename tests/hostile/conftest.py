@@ -5,7 +5,7 @@ from __future__ import annotations
 import hostilekit
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not hostilekit.MEASURED:
         return
     terminalreporter.write_sep("-", f"normkit hostile inputs (bounds {hostilekit.SECONDS} s, {hostilekit.MIB} MiB)")

@@ -7,7 +7,6 @@ import decimal
 from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
-
 from normkit_testpaths import EXAMPLES
 
 ORDER = EXAMPLES / "orders" / "year-plan-2023.yaml"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from hostilekit import bounded, expect_error
 from normkit_testpaths import EXAMPLES, FIXTURES
+
 from normkit.core.io.yaml import parse_text
 
 

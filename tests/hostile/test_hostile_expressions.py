@@ -7,9 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from hostilekit import expect_error
 from normkit_testpaths import FIXTURES
+
 from normkit.core.lang.syntax import parse
 
 UNITS = {"VND", "workday", "month"}.__contains__

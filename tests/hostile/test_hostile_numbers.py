@@ -7,9 +7,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-
 from hostilekit import bounded, expect_error
 from normkit_testpaths import EXAMPLES, FIXTURES
+
 from normkit.core.io.yaml import parse_text
 
 ORDER = EXAMPLES / "orders" / "tv-bulletins.yaml"

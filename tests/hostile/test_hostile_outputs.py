@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from normkit_testpaths import EXAMPLES
 
 HOUSEHOLDS = EXAMPLES / "households" / "households.csv"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-
 from hostilekit import bounded_child
 from normkit_testpaths import FIXTURES
 

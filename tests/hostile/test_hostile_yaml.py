@@ -8,9 +8,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from hostilekit import bounded_child, expect_error
 from normkit_testpaths import FIXTURES
+
 from normkit.core.io.yaml import MAX_BYTES, decode_text, parse_text, read_file
 
 # a document at the limits (500,000 values) takes seconds to read, not milliseconds: its own bound

@@ -9,15 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-from normkit.core.compiler import build
-from normkit.cli.main import main
-from normkit.core.errors import NormkitError
-from normkit.media.ceilings import ceiling_findings
-from normkit.media.compiled import media_part
-from normkit.core.loader import read_pack
 from normkit_testpaths import province_manifest
 
+from normkit.cli.main import main
+from normkit.core.compiler import build
+from normkit.core.errors import NormkitError
+from normkit.core.loader import read_pack
+from normkit.media.ceilings import ceiling_findings
+from normkit.media.compiled import media_part
 from normkit.media.importing import Reject, export_norms, import_norms, resource_id
 from normkit.media.normtable import header_field
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from handpriced import price_lines
 
-from normkit.media.compiled import media_part
 from normkit.api import load
 from normkit.core.memo import DATES_MAX, LRU, Memo
 from normkit.core.runtime import RuleSet, check_validity, convert_inputs
 from normkit.media import pricing
+from normkit.media.compiled import media_part
 from normkit.media.plan import COMPONENTS, LinePlan, norm_plan
 from normkit.media.pricing import PricedLine, PricingRules, static_check
 from normkit.media.quote import QuoteLine

@@ -45,7 +45,7 @@ def test_unknown_indicator_value_and_disagreeing_count_are_rejected(standards) -
     ids = std.indicator_ids
     rows = []
     for flags, count in (([True, True, True], 3), (["maybe"], None), ([True], 2)):
-        row = {i: "false" for i in ids}
+        row = dict.fromkeys(ids, "false")
         for i, f in zip(ids, flags):
             row[i] = str(f).lower()
         row.update(area="rural", income_per_capita=1000000, deprivation_count=count if count is not None else 1)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from normkit.api import load
-from normkit.core.runtime import evaluate
 from normkit.core.lang.vector import Text, evaluate_columns
+from normkit.core.runtime import evaluate
 
 PACK = Path(__file__).parent / "vector-pack"
 AT = dt.date(2024, 1, 1)

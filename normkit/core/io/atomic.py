@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from normkit.core.errors import Location, NormkitError
 

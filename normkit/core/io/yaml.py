@@ -15,17 +15,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from contextlib import contextmanager
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.events import (
-    AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent,
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
@@ -45,7 +52,7 @@ PathKey = tuple[str | int, ...]
 class SourceMap:
     """Field path -> position of the value in its file (1-based line and column)."""
 
-    __slots__ = ("file", "_where", "_single_line")
+    __slots__ = ("_single_line", "_where", "file")
 
     def __init__(self, file: str) -> None:
         self.file = file
@@ -191,7 +198,7 @@ def _check_tag(tag: str | None, mark: Any, filename: str) -> None:
 class _ScalarView:
     """What :func:`_scalar` needs of a scalar: its resolved tag, text, style and position."""
 
-    __slots__ = ("tag", "value", "style", "start_mark")
+    __slots__ = ("start_mark", "style", "tag", "value")
 
     def __init__(self, tag: str, value: str, style: str | None, start_mark: Any) -> None:
         self.tag, self.value, self.style, self.start_mark = tag, value, style, start_mark

@@ -15,7 +15,7 @@ bool, int, tuples of nodes), so a tree can be serialised generically.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias
 

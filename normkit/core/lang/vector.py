@@ -503,7 +503,7 @@ class VectorProgram:
         return fn
 
 
-def vector_program(rs: "RuleSet") -> VectorProgram:
+def vector_program(rs: RuleSet) -> VectorProgram:
     """The array program of ``rs``, made once and kept in the rule set's own memo (no global table)."""
     program: VectorProgram = rs.memo.table("lang.vector", 1).get_or_make("program", lambda: VectorProgram(rs))
     return program
