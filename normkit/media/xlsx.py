@@ -111,6 +111,7 @@ def _quantity(d: Decimal) -> float | int:
 def write_quote_xlsx(quote: Quote, path: str | os.PathLike[str]) -> None:
     """Write ``quote`` as an XLSX unit-price sheet at ``path``, atomically (temp file + rename)."""
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from normkit.media.normtable import atomic_write
 
@@ -119,6 +120,7 @@ def write_quote_xlsx(quote: Quote, path: str | os.PathLike[str]) -> None:
         raise NormkitError("NK804", f"cannot write {p.name}: the workbook must end in .xlsx", location=Location(str(p)))
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook always has one worksheet, active
     ws.title = "Dự toán"
     s = _Sheet(ws)
     money = (6, 7)
@@ -180,9 +182,9 @@ def write_quote_xlsx(quote: Quote, path: str | os.PathLike[str]) -> None:
                      "to 1 đồng here. The exact values are in the JSON quote."], wrap_cols=(2,))
     for i, w in enumerate(WIDTHS, start=1):
         ws.column_dimensions[chr(64 + i)].width = w
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.freeze_panes = f"A{header_row + 1}"  # the first line below the header (what a Cell there would give)
     _checks(wb.create_sheet("Kiểm tra"), quote)
-    atomic_write(p, lambda tmp: wb.save(tmp))
+    atomic_write(p, wb.save)
 
 
 def _basis_own(node: TraceNode) -> str:
