@@ -156,7 +156,7 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
         if implied.dtype == object:
             whole = np.array([v == v.to_integral_value() for v in implied.tolist()], dtype=bool)
             _charge([RowError(~whole, "NK704", "score_b is not a whole number of deprived indicators")], reasons, keep)
-            implied = np.array([int(v) if w else 0 for v, w in zip(implied.tolist(), whole.tolist())], dtype=np.int64)
+            implied = np.array([int(v) if w else 0 for v, w in zip(implied.tolist(), whole.tolist(), strict=True)], dtype=np.int64)
         count = implied
     else:
         count = arrays["deprivation_count"]
