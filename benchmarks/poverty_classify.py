@@ -210,7 +210,7 @@ def single(count: int = 50_000) -> None:
     classify = household_classifier(std)
     pop = population(count, seed=3)
     households = [{"area": "urban" if u else "rural", "income_per_capita": int(i), "deprivation_count": int(d)}
-                  for u, i, d in zip(pop["urban"].tolist(), pop["income"].tolist(), pop["deprivations"].tolist())]
+                  for u, i, d in zip(pop["urban"].tolist(), pop["income"].tolist(), pop["deprivations"].tolist(), strict=True)]
     assert [classify(h) for h in households] == [python_by_hand(h) for h in households]
 
     def loop(fn: Callable[[dict[str, Any]], str]) -> Callable[[], None]:

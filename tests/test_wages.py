@@ -23,7 +23,7 @@ def published_rows():
     table = yaml.safe_load(PUBLISHED.read_text(encoding="utf-8"))
     for scale, row in table["rows"].items():
         at_1490 = row.get("at_1490000_correct", row.get("at_1490000"))
-        for step, (coef, a, b) in enumerate(zip(row["coefficients"], at_1490, row["at_1800000"]), start=1):
+        for step, (coef, a, b) in enumerate(zip(row["coefficients"], at_1490, row["at_1800000"], strict=True), start=1):
             yield scale, step, str(coef), str(a), str(b)
 
 
@@ -51,7 +51,7 @@ def test_the_published_typo_is_not_reproduced():
 
 
 def test_a1_step_3_at_1800000():
-    monthly, rec = evaluate(WAGES, "monthly_salary", ON_1800000, ("A1", 3))
+    monthly, _rec = evaluate(WAGES, "monthly_salary", ON_1800000, ("A1", 3))
     assert str(monthly) == "5400000.00"
     assert monthly == Decimal(5400000)
 

@@ -14,7 +14,7 @@ def test_numbers_are_exact_decimals_never_floats():
 
 
 def test_positions_are_recorded_for_every_value():
-    data, smap = parse_text("x:\n  - 1\n  - {y: 2}\n", "f.yaml")
+    _data, smap = parse_text("x:\n  - 1\n  - {y: 2}\n", "f.yaml")
     loc = smap.locate(("x", 1, "y"))
     assert (loc.file, loc.line, loc.column) == ("f.yaml", 3, 9)
     assert str(loc) == "f.yaml:3:9 x[1].y"

@@ -10,12 +10,10 @@
 #
 # Usage:  tools/gates.sh            (PYTHON=/path/to/venv/bin/python to choose the tools' environment)
 #
-# NORMKIT_GATES=fatal  exit 1 when any gate fails.
-# NORMKIT_GATES=warn   report every gate, exit 0 (the default on the `front` branch while the
-#                      other branches of issue 9 are unmerged; the lead flips DEFAULT_MODE below
-#                      to fatal after merging).
+# NORMKIT_GATES=fatal  exit 1 when any gate fails (the default: DEFAULT_MODE below).
+# NORMKIT_GATES=warn   report every gate, exit 0 (to see every finding while fixing them).
 set -uo pipefail
-DEFAULT_MODE=warn
+DEFAULT_MODE=fatal
 mode="${NORMKIT_GATES:-$DEFAULT_MODE}"
 case "$mode" in fatal|warn) ;; *) echo "gates: NORMKIT_GATES must be fatal or warn, not '$mode'" >&2; exit 2 ;; esac
 

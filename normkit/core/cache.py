@@ -18,6 +18,7 @@ folder each of its ``extends`` entries resolved to.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -231,7 +232,7 @@ def _still_resolves(packs: Any, root: Path, extra: tuple[Path, ...]) -> bool:
             refs, targets = p["extends"], p["extends_resolved"]
             if len(refs) != len(targets):
                 return False
-            for ref, target in zip(refs, targets):
+            for ref, target in zip(refs, targets, strict=True):  # lengths checked just above
                 if str(find_pack(ref, folder)) != target:
                     return False
             seen.add(str(folder))
@@ -277,10 +278,8 @@ def store(root: Path, compiled: CompiledSet, extra: tuple[Path, ...] = ()) -> No
         pass
     finally:
         if tmp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            except OSError:
-                pass
     prune(d)
 
 
@@ -310,7 +309,5 @@ def prune(d: Path, keep: int = KEEP_ENTRIES, max_age_days: int = MAX_AGE_DAYS) -
 
 
 def _unlink(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         path.unlink()
-    except OSError:
-        pass

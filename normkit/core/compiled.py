@@ -66,7 +66,7 @@ class TableVersionC:
     verified: bool
     why: str | None
     pack: str
-    rows: dict[tuple, list[Row]]  # hit policy `first` keeps several, in order
+    rows: dict[tuple[Any, ...], list[Row]]  # hit policy `first` keeps several, in order
 
     def covers(self, at: dt.date) -> bool:
         return self.start <= at and (self.end is None or at <= self.end)

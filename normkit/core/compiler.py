@@ -8,6 +8,7 @@ This is the only stage that imports pint. All errors found are reported together
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -226,7 +227,7 @@ class Builder:
             for name, d in pack.sections["sources"].items():
                 self.sources[f"{pack.id}:{name}"] = d.model
         for pack in self.packs:
-            for i, ref in enumerate(pack.manifest.legal_basis):
+            for ref in pack.manifest.legal_basis:
                 self.attempt(self.source_key, pack, ref, pack.manifest_location or Location(str(pack.root)))
         for pack in self.packs:
             for name, d in pack.sections["inputs"].items():
@@ -251,7 +252,7 @@ class Builder:
                     self.formula_defs[name] = (pack, d)
         self.errors.raise_if_any()
         self.signatures: dict[str, tuple[list[tuple[str, Type]], Type]] = {}
-        for name, (pack, d) in self.formula_defs.items():
+        for name, (_pack, d) in self.formula_defs.items():
             self.attempt(self.declare, name, d)
         self.errors.raise_if_any()
         for name, (pack, d) in self.formula_defs.items():
@@ -386,7 +387,7 @@ class Builder:
 
     def check_sequence(self, layer: list[Any], name: str, d: Defined) -> None:
         layer.sort(key=lambda x: x.start)
-        for a, b in zip(layer, layer[1:]):
+        for a, b in itertools.pairwise(layer):
             if a.start == b.start or (a.end is not None and a.end >= b.start):
                 raise NormkitError("NK403", f"{name!r}: the value from {b.start} overlaps the one from {a.start}", location=b.location if hasattr(b, "location") else d.location)
         for x in layer:
@@ -430,10 +431,8 @@ class Builder:
             if len(raw) != width:
                 raise NormkitError("NK207", f"table {t.name!r}: a row needs {len(t.keys)} key(s) and a value, got {len(raw)} column(s)", location=loc)
             key: list[Any] = []
-            for (kname, ktype), cell in zip(t.keys, raw):
+            for (kname, ktype), cell in zip(t.keys, raw[:-1], strict=True):  # the last column is the value (width checked above)
                 if ktype.kind == "str":
-                    if isinstance(cell, (bool, Decimal)):
-                        cell = str(cell)
                     key.append(str(cell))
                 else:
                     if isinstance(cell, bool) or not isinstance(cell, (int, Decimal)):

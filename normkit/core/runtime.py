@@ -143,7 +143,7 @@ class Env:
             self.children = []
             try:
                 if f is not None:
-                    self.local = dict(zip((p for p, _ in f.params), args)) if args else {}
+                    self.local = dict(zip((p for p, _ in f.params), args, strict=True)) if args else {}
                     value = rs.formula_fns[name](self)
                     rec = Rec("formula", f, value, self.children, extra=args)
                 else:
@@ -160,7 +160,7 @@ class Env:
 
     def _adjust(self, a: AdjustmentC) -> tuple[Any, str | None]:
         fns = self.rs.adjustment_fns[a.name]
-        applicable = [(e, fns_e.value) for e, fns_e in zip(a.exceptions, fns.exceptions) if fns_e.when(self)]
+        applicable = [(e, fns_e.value) for e, fns_e in zip(a.exceptions, fns.exceptions, strict=True) if fns_e.when(self)]
         if not applicable:
             return fns.base(self), None
         top = max(e.priority for e, _ in applicable)
@@ -399,7 +399,7 @@ def _evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple[Any, ...] = (), i
             if f is not None and len(args) != len(f.params):
                 raise NormkitError("NK303", f"{name} takes {len(f.params)} argument(s): {', '.join(p for p, _ in f.params)}")
             if f is not None:
-                args = tuple(a if isinstance(a, str) or t.kind != "num" else Decimal(a) for a, (_, t) in zip(args, f.params))
+                args = tuple(a if isinstance(a, str) or t.kind != "num" else Decimal(a) for a, (_, t) in zip(args, f.params, strict=True))
             value = env.formula(name, args)
         elif name in c.params or name in c.inputs:
             value = env.value(name)

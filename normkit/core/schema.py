@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
@@ -48,7 +48,7 @@ class Source(Strict):
     why: Text | None = None
 
 
-SourceRef = Union[SourceId, Source]  # the id of a source declared in `sources:`, or one written inline
+SourceRef = SourceId | Source  # the id of a source declared in `sources:`, or one written inline
 
 
 class Validity(Strict):

@@ -94,7 +94,7 @@ class Assembler:
         f = r.ref
         args = r.extra or ()
         return TraceNode(kind="formula", name=f.name, label_vi=f.label.vi, label_en=f.label.en, formula=f.text, value=fmt(r.value), unit=f.unit,
-                         inputs=[TraceInput(name=p, value=fmt(a), unit=None if t.kind != "num" else _unit(t)) for (p, t), a in zip(f.params, args)],
+                         inputs=[TraceInput(name=p, value=fmt(a), unit=None if t.kind != "num" else _unit(t)) for (p, t), a in zip(f.params, args, strict=True)],
                          pack=f.pack, location=str(f.location), source=self.source(f.source), verified=f.verified, why=f.why, children=self.kids(r))
 
     def _adjustment(self, r: Rec, _c: Any) -> TraceNode:
@@ -118,7 +118,7 @@ class Assembler:
         t = r.ref
         version, row = r.extra
         return TraceNode(kind="table", name=t.name, label_vi=t.label.vi, label_en=t.label.en, value=fmt(r.value), unit=row.unit,
-                         inputs=[TraceInput(name=k, value=v) for (k, _), v in zip(t.keys, row.id.split("/"))],
+                         inputs=[TraceInput(name=k, value=v) for (k, _), v in zip(t.keys, row.id.split("/", len(t.keys) - 1), strict=True)],
                          rule=row.id, pack=version.pack, location=str(row.location), effective_from=version.start, effective_to=version.end,
                          source=self.source(version.source), verified=version.verified, why=version.why)
 

@@ -202,11 +202,11 @@ class UnitTable:
         return " * ".join(f"[{d}]" + (f"^{p}" if p != 1 else "") for d, p in dims) or "dimensionless"
 
 
-def pint_registry(vocab: Vocabulary) -> pint.UnitRegistry:
+def pint_registry(vocab: Vocabulary) -> pint.UnitRegistry[Fraction]:
     """A private pint registry holding exactly ``vocab`` (exact Fraction arithmetic)."""
     import pint  # imported here only: evaluation never needs it
 
-    reg: Any = pint.UnitRegistry(None, non_int_type=Fraction, autoconvert_offset_to_baseunit=False)
+    reg: pint.UnitRegistry[Fraction] = pint.UnitRegistry(None, non_int_type=Fraction, autoconvert_offset_to_baseunit=False)
     for u in vocab.units:
         reg.define(f"{u.name} = {_pint_definition(u, vocab)}")
     return reg

@@ -258,7 +258,7 @@ class LineRate:
     (None until the rate card has the row the rate reads)."""
 
     text: str = ""
-    ir: Node = Const(Decimal(0))
+    ir: Node = Const(Decimal(0))  # noqa: RUF009  (Const is a frozen IR node: one shared default is safe)
     unit: str = ""
     factor: tuple[int, int] | None = None
 

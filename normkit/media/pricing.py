@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -223,7 +224,7 @@ def _prepare_items(rs: RuleSet, order: Order, at: dt.date) -> list[PreparedItem]
     prepared: list[PreparedItem] = []
     for idx, item in enumerate(order.items):
         try:
-            norm = find_norm(rs, item.norm, at, lambda: order.locate("items", idx, "norm"))
+            norm = find_norm(rs, item.norm, at, functools.partial(order.locate, "items", idx, "norm"))
             if item.quantity <= 0 or not item.quantity.is_finite():
                 raise NormkitError("NK503", f"item quantity must be a positive number, got {item.quantity}",
                                    location=order.locate("items", idx, "quantity"))

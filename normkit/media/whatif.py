@@ -149,9 +149,10 @@ def line_nodes(q: Quote) -> dict[int, TraceNode]:
     for i, line in enumerate(q.lines):
         by_item.setdefault(line.item, []).append(i)
     item_nodes = [n for n in q.trace if n.kind == "item"]
-    for item, node in zip(q.items, item_nodes):
+    # not strict: a quote read back without its trace has no nodes to match (and so no entries here)
+    for item, node in zip(q.items, item_nodes, strict=False):
         kids = [c for c in node.children if c.kind in ("line", "extra")]
-        for idx, kid in zip(by_item.get(item.id, []), kids):
+        for idx, kid in zip(by_item.get(item.id, []), kids, strict=False):
             out[idx] = kid
     return out
 
@@ -234,8 +235,9 @@ def _with_via(lines: list[LineChange]) -> list[LineChange]:
             for other in lines[:i]:
                 if other.item == ln.item and other.status != "unchanged":
                     via.extend(c for c in other.causes + other.via if c not in via and c not in ln.causes)
-            ln = ln.model_copy(update={"via": via})
-        out.append(ln)
+            out.append(ln.model_copy(update={"via": via}))
+        else:
+            out.append(ln)
     return out
 
 
@@ -265,7 +267,7 @@ def sweep(rules: PricingRules, order: Order, name: str, values: Sequence[str | i
     lines: list[SweepLine] = []
     for key in _merge_keys(*keyed):
         present = [k[key] for k in keyed if key in k]
-        ref, node = present[-1]
+        ref, _node = present[-1]
         causes: list[str] = []
         for k in keyed[1:]:
             if key in k and k[key][1] is not None:
@@ -274,7 +276,7 @@ def sweep(rules: PricingRules, order: Order, name: str, values: Sequence[str | i
                                label_vi=ref.label_vi, label_en=ref.label_en,
                                amounts=[k[key][0].amount if key in k else None for k in keyed], causes=causes))
     items: list[SweepItem] = []
-    for i, item in enumerate(quotes[0].items):
+    for item in quotes[0].items:
         totals = [next((x.total for x in q.items if x.id == item.id), None) for q in quotes]
         items.append(SweepItem(id=item.id, norm=item.norm, name_vi=item.name_vi, name_en=item.name_en, totals=totals))
     base_over = {k: v for k, v in rules.overlay_text.items() if k != name}

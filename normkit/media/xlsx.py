@@ -111,6 +111,7 @@ def _quantity(d: Decimal) -> float | int:
 def write_quote_xlsx(quote: Quote, path: str | os.PathLike[str]) -> None:
     """Write ``quote`` as an XLSX unit-price sheet at ``path``, atomically (temp file + rename)."""
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from normkit.media.normtable import atomic_write
 
@@ -119,6 +120,7 @@ def write_quote_xlsx(quote: Quote, path: str | os.PathLike[str]) -> None:
         raise NormkitError("NK804", f"cannot write {p.name}: the workbook must end in .xlsx", location=Location(str(p)))
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook always has one worksheet, active
     ws.title = "Dự toán"
     s = _Sheet(ws)
     money = (6, 7)
@@ -127,8 +129,8 @@ def write_quote_xlsx(quote: Quote, path: str | os.PathLike[str]) -> None:
     s.put(["Ngày tính giá / Priced at", quote.at])
     ws.cell(row=s.row, column=2).number_format = "dd/mm/yyyy"
     s.put(["Bộ quy tắc / Packs", ", ".join(f"{r.id} {r.version}" for r in quote.packs)])
-    s.put(["Đơn vị tiền / Currency", f"{quote.currency} (đồng); làm tròn / rounding: {quote.rounding.mode}, "
-           f"{quote.rounding.quantum} per {quote.rounding.at} ({quote.rounding.pack})"])
+    s.put(["Đơn vị tiền / Currency", (f"{quote.currency} (đồng); làm tròn / rounding: {quote.rounding.mode}, "
+                                      f"{quote.rounding.quantum} per {quote.rounding.at} ({quote.rounding.pack})")])
     if quote.overlay:
         s.put(["Giả định / What-if", f"{quote.overlay.label}: " + ", ".join(f"{k}={v}" for k, v in quote.overlay.values.items())])
     s.row += 1
@@ -170,19 +172,19 @@ def write_quote_xlsx(quote: Quote, path: str | os.PathLike[str]) -> None:
             s.put([None, f"Cộng {vi.lower()}", en, None, None, None, s.money(amount), None], money_cols=money)
     s.put([None, "TỔNG CỘNG", "TOTAL", None, None, None, s.money(quote.total), None], bold=True, money_cols=money)
     s.row += 1
-    s.put([None, "Đơn giá hiển thị làm tròn đến 1 đồng; thành tiền tính từ đơn giá chính xác. / Unit prices are shown "
-                 "rounded to 1 đồng; amounts are computed from the exact rates (see the trace in `normkit price --explain`)."],
+    s.put([None, ("Đơn giá hiển thị làm tròn đến 1 đồng; thành tiền tính từ đơn giá chính xác. / Unit prices are shown "
+                  "rounded to 1 đồng; amounts are computed from the exact rates (see the trace in `normkit price --explain`).")],
           wrap_cols=(2,))
     if quote.unverified:
         s.put([None, f"† {len(quote.unverified)} giá trị chưa kiểm chứng / unverified value(s): see sheet “Kiểm tra”."], wrap_cols=(2,))
     if s.rounded_for_display:
-        s.put([None, "Some amounts are not whole đồng (the pack rounds at subtotal or total); they are shown rounded "
-                     "to 1 đồng here. The exact values are in the JSON quote."], wrap_cols=(2,))
+        s.put([None, ("Some amounts are not whole đồng (the pack rounds at subtotal or total); they are shown rounded "
+                      "to 1 đồng here. The exact values are in the JSON quote.")], wrap_cols=(2,))
     for i, w in enumerate(WIDTHS, start=1):
         ws.column_dimensions[chr(64 + i)].width = w
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.freeze_panes = f"A{header_row + 1}"  # the first line below the header (what a Cell there would give)
     _checks(wb.create_sheet("Kiểm tra"), quote)
-    atomic_write(p, lambda tmp: wb.save(tmp))
+    atomic_write(p, wb.save)
 
 
 def _basis_own(node: TraceNode) -> str:

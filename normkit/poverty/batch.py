@@ -16,7 +16,7 @@ import numpy as np
 from normkit.core.errors import NormkitError
 from normkit.core.lang.vector import RowError, Text, evaluate_columns
 from normkit.poverty.household import Plan, plan_for, raw_inputs_of
-from normkit.poverty.ingest import bool_column, new_reasons, number_column, text_column, whole_column
+from normkit.poverty.ingest import bool_column, good_rows, new_reasons, number_column, text_column, whole_column
 from normkit.poverty.standards import Standard
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,7 +62,7 @@ class Columns:
 
     def take(self, name: str, values: Any, reasons: np.ndarray) -> None:
         self.arrays[name] = values
-        bad = np.not_equal(reasons, None) & np.equal(self.reasons, None)
+        bad = ~good_rows(reasons) & good_rows(self.reasons)
         self.reasons[bad] = reasons[bad]
 
 
@@ -94,7 +94,7 @@ def _charge(errors: list[RowError], reasons: np.ndarray, rows: np.ndarray) -> No
     """Turn evaluation errors on the kept rows into rejection reasons on the full batch."""
     for e in errors:
         idx = rows[e.mask]
-        free = np.equal(reasons[idx], None)
+        free = good_rows(reasons[idx])
         reasons[idx[free]] = f"{e.code} {e.message}"
 
 
@@ -119,9 +119,9 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
     needed = ["area"] + (["income_per_capita"] if plan.method == "income" else
                          raw_inputs_of(std, "score_a_from_b1") if plan.b1 else ["score_a"])
     if plan.deprivations == "indicators":
-        given = [i for i in std.indicator_ids if i not in plan.derived]
+        given_ids = [i for i in std.indicator_ids if i not in plan.derived]
         raw = sorted({r for i in plan.derived for r in raw_inputs_of(std, std.derivable()[i])})
-        needed += given + raw + (["deprivation_count"] if plan.check_count else [])
+        needed += given_ids + raw + (["deprivation_count"] if plan.check_count else [])
     elif plan.deprivations == "count":
         needed.append("deprivation_count")
     if plan.method == "score" and "score_b" in present:
@@ -130,7 +130,7 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
     cols = read_columns(std, df, needed)
     n = cols.n
     reasons = cols.reasons
-    keep = np.flatnonzero(np.equal(reasons, None))
+    keep = np.flatnonzero(good_rows(reasons))
     arrays = {k: _subset(v, keep) for k, v in cols.arrays.items()}
     m = len(keep)
     rs, at = std.rules, std.at
@@ -156,7 +156,7 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
         if implied.dtype == object:
             whole = np.array([v == v.to_integral_value() for v in implied.tolist()], dtype=bool)
             _charge([RowError(~whole, "NK704", "score_b is not a whole number of deprived indicators")], reasons, keep)
-            implied = np.array([int(v) if w else 0 for v, w in zip(implied.tolist(), whole.tolist())], dtype=np.int64)
+            implied = np.array([int(v) if w else 0 for v, w in zip(implied.tolist(), whole.tolist(), strict=True)], dtype=np.int64)
         count = implied
     else:
         count = arrays["deprivation_count"]
@@ -173,7 +173,7 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
     if low_income and low is None:
         raise NormkitError("NK701", "low-income workers (NĐ 30/2025) are defined on income; use the income method")
     # rows that failed during evaluation leave the classified set too
-    ok_in_keep = np.equal(reasons[keep], None)
+    ok_in_keep = good_rows(reasons[keep])
     final = keep[ok_in_keep]
     out = df.iloc[final].copy()
     status_text = status if isinstance(status, Text) else Text.from_values(np.asarray(status))
@@ -181,7 +181,7 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
     out["deprivation_count"] = np.asarray(count, dtype=np.int64)[ok_in_keep]
     if low is not None:
         out["low_income_household"] = np.asarray(low, dtype=bool)[ok_in_keep]
-    bad = np.flatnonzero(np.not_equal(reasons, None))
+    bad = np.flatnonzero(~good_rows(reasons))
     rejects = df.iloc[bad].copy()
     rejects.insert(0, "reason", reasons[bad])
     rejects.insert(0, "row", bad + first_row)

@@ -118,7 +118,7 @@ def check_value(std: Standard, name: str, raw: Any) -> Any:
         if word in TRUE_WORDS:
             return TRUE_WORDS[word]
         raise NormkitError("NK704", f"{name} takes true or false, got {raw!r}", location=where)
-    if isinstance(raw, bool) or isinstance(raw, float):
+    if isinstance(raw, (bool, float)):
         kind = "true/false" if isinstance(raw, bool) else "a float"
         raise NormkitError("NK704", f"{name} takes an exact number, got {kind} ({raw!r})", location=where,
                            hint="give an int, a Decimal or the number as text; floats are refused so no đồng is lost")

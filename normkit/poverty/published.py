@@ -128,7 +128,7 @@ def check_row(label: str, row: PublishedRow) -> list[Finding]:
     pairs = [(pct, cnt, getattr(row, pct), getattr(row, cnt)) for pct, cnt in RATES.items()]
     pairs = [p for p in pairs if p[2] is not None and p[3] is not None]
     if row.households is not None:
-        for pct, cnt, published, count in pairs:
+        for pct, _cnt, published, count in pairs:
             computed = rate(count, row.households)
             if computed is not None and computed != published:
                 out.append(Finding(check="rate", row=label, field=pct, published=f"{published:.2f}", expected=str(computed),

@@ -59,7 +59,7 @@ class GroupRates:
         return rate(self.poor + self.near_poor, self.households)
 
     def to_dict(self, by: Sequence[str]) -> dict[str, Any]:
-        out: dict[str, Any] = dict(zip(by, self.group))
+        out: dict[str, Any] = dict(zip(by, self.group, strict=True))  # the groups were counted by these columns
         out["households"] = self.households
         for s in STATUSES:
             out[s] = self.counts.get(s, 0)
@@ -91,9 +91,8 @@ class RateCounter:
         keys = [frame[c].astype("string").fillna("").str.normalize("NFC") for c in self.by] if self.by else []
         grouped = frame.groupby(keys + [frame["status"].astype(str)], sort=False).size() if keys else frame["status"].astype(str).value_counts()
         for key, n in grouped.items():
-            if not isinstance(key, tuple):
-                key = (key,)
-            group, status = tuple(str(k) for k in key[:-1]), str(key[-1])
+            parts = key if isinstance(key, tuple) else (key,)
+            group, status = tuple(str(k) for k in parts[:-1]), str(parts[-1])
             row = self.table.setdefault(group, {})
             row[status] = row.get(status, 0) + int(n)
 

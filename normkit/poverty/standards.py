@@ -161,9 +161,8 @@ def load_standard(*, year: int | None = None, standard: str | Path | None = None
 
     if standard is None and year is None and at is None:
         raise NormkitError("NK701", "choose a standard: give a review year or a standard pack")
-    if at is None:
-        if year is not None:
-            at = review_date(year)
+    if at is None and year is not None:
+        at = review_date(year)
     if standard is None:
         assert at is not None
         standard = find_standard_for_year(at.year)

@@ -179,7 +179,7 @@ def test_scaling_quantities_scales_ceilings_linearly(lines, k) -> None:
             {"product": PRODUCTS[p][0], "quantity": q * scale, "amount": "0", "options": PRODUCTS[p][1]} for p, q in lines]})
     a = check(budget(1), pack=PACK)
     b = check(budget(k), pack=PACK)
-    for x, y in zip(a.lines, b.lines):
+    for x, y in zip(a.lines, b.lines, strict=True):
         assert y.ceiling_unit == x.ceiling_unit
         assert y.allowed_exact == x.allowed_exact * k  # exact: the VND unit ceiling is whole, so is every allowed amount
         assert y.allowed == x.allowed * k

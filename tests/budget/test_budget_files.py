@@ -115,7 +115,7 @@ def test_cli_json_and_fail_on(capsys, tmp_path: Path) -> None:
     assert main(["check", str(PLANTED), "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["totals"]["excess"] == "4851212"
-    assert {k for k in data["findings"][0]} >= {"code", "severity", "line", "message"}
+    assert set(data["findings"][0]) >= {"code", "severity", "line", "message"}
     # a budget with only a warning: exit 0 by default, 1 with --fail-on warning
     p = tmp_path / "w.yaml"
     p.write_text(f"id: W\ndate: 2024-09-15\npack: {PACK}\nlines:\n"

@@ -96,7 +96,9 @@ def write_pack(tmp: Path, seed: int, count: int) -> list[str]:
 
 
 def random_rows(rng: random.Random, n: int) -> list[dict[str, Any]]:
-    number = lambda: rng.choice([0, 1, 2, 3, -2, 1500000, 2000000, 10**17, 7])
+    def number() -> int:
+        return rng.choice([0, 1, 2, 3, -2, 1500000, 2000000, 10**17, 7])
+
     return [{"x": number(), "y": number(), "n": rng.choice([0, 1, 2, 3, 4]), "mins": rng.choice([0, 30, 60, 90, 125, 10**9]),
              "area": rng.choice(["rural", "urban", "coast", "rural", "urban", "mountain"]), "flag": rng.random() < 0.5}
             for _ in range(n)]

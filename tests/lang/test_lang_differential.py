@@ -76,7 +76,9 @@ class Gen:
         return self.pick([ir.Text("rural"), ir.Text("urban"), ir.Text("up"), ir.Input("area"), ir.FormulaRef("kind")])  # type: ignore[no-any-return]
 
     def num(self, d: int, need: int) -> ir.Node:
-        n = lambda: self.node("num", d, need)
+        def n() -> ir.Node:
+            return self.node("num", d, need)
+
         choice = self.draw(st.integers(0, 17))
         if self.scope != "main" and choice in (12, 13):
             choice = 2

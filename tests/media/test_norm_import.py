@@ -81,9 +81,9 @@ def test_example_table_matches_the_national_entry_and_passes_lint(pack: Path) ->
            [(x.component, x.resource, x.scale, x.step, x.steps, x.quantity, x.unit) for x in national.lines]
     assert sum(x.quantity for x in mine.lines if x.component == "labour") == Decimal("1.95")
     text = (pack / "norms.yaml").read_text(encoding="utf-8")
-    assert '        resource: ky_thuat_dung_phim_II\n        label: {vi: "Kỹ thuật dựng phim hạng II", en: "Film editing technician grade II"}\n' \
-           '        quantity: "0.16 workday"\n        grade: "II"\n        scale: "A1"\n        step: 2\n        steps: 9\n' \
-           '        verified: false\n        why: "Scale A1 inferred from the 9-step notation \'2/9\'."\n' in text
+    assert ('        resource: ky_thuat_dung_phim_II\n        label: {vi: "Kỹ thuật dựng phim hạng II", en: "Film editing technician grade II"}\n'
+            '        quantity: "0.16 workday"\n        grade: "II"\n        scale: "A1"\n        step: 2\n        steps: 9\n'
+            '        verified: false\n        why: "Scale A1 inferred from the 9-step notation \'2/9\'."\n') in text
     assert '        quantity: "3.1 machine_hour"\n' in text and '        quantity: "0.06 ream"\n' in text
     assert main(["lint", str(pack)]) == 0
 

@@ -45,7 +45,7 @@ def test_quote_lines_by_name_match_the_hand_priced_oracle(rules: PricingRules) -
     norm_lines = [ln for ln in q.lines if ln.component != "other"]
     assert len(norm_lines) == 19 and len(q.lines) == len(hand)
     plan = norm_plan(rules, media_part(rules.compiled).norms[NORM])
-    for ln, lp, (qty, rate, amount) in zip(norm_lines, plan.lines, hand):
+    for ln, lp, (qty, rate, amount) in zip(norm_lines, plan.lines, hand[:len(norm_lines)], strict=True):  # hand: norm lines, then extras
         assert (ln.item, ln.norm) == ("a", NORM)
         assert (ln.component, ln.resource, ln.label_vi, ln.label_en) == (lp.component, lp.resource, lp.label_vi, lp.label_en)
         assert (ln.quantity_unit, ln.rate_unit, ln.verified) == (lp.unit, lp.rate_unit, lp.verified)

@@ -46,7 +46,7 @@ def test_unknown_indicator_value_and_disagreeing_count_are_rejected(standards) -
     rows = []
     for flags, count in (([True, True, True], 3), (["maybe"], None), ([True], 2)):
         row = dict.fromkeys(ids, "false")
-        for i, f in zip(ids, flags):
+        for i, f in zip(ids, flags, strict=False):  # flags for the first indicators only
             row[i] = str(f).lower()
         row.update(area="rural", income_per_capita=1000000, deprivation_count=count if count is not None else 1)
         rows.append(row)
@@ -73,8 +73,8 @@ def test_derived_indicator_uses_its_unverified_cut_off(standards) -> None:
     r = classify_frame(df, std)
     assert r.classified[["status", "deprivation_count"]].values.tolist() == [["poor", 3], ["near_poor", 2]]
     assert r.rejects[["row", "reason"]].values.tolist() == [[3, "household_members is below 1"]]
-    assert r.notes == ["dien_tich_nha_o_binh_quan_dau_nguoi derived from raw data by derive_dien_tich_nha_o_binh_quan_dau_nguoi: "
-                       "its cut-off is unverified"]
+    assert r.notes == [("dien_tich_nha_o_binh_quan_dau_nguoi derived from raw data by derive_dien_tich_nha_o_binh_quan_dau_nguoi: "
+                        "its cut-off is unverified")]
 
 
 def test_typed_columns_from_parquet_like_frames(standards) -> None:

@@ -56,7 +56,8 @@ def test_arrays_agree_with_single_households_on_every_row(standards, rows, year:
 def test_indicator_counts_agree_between_arrays_and_single_households(standards, flags, incomes) -> None:
     std = standards[2024]
     ids = std.indicator_ids
-    rows = [{"area": "urban", "income_per_capita": inc, **dict(zip(ids, f))} for f, inc in zip(flags, incomes)]
+    rows = [{"area": "urban", "income_per_capita": inc, **dict(zip(ids, f, strict=True))}
+            for f, inc in zip(flags, incomes, strict=False)]  # incomes: 20 drawn, one per household used
     frame = classify_frame(pd.DataFrame(rows), std)
     single = [classify_household(r, std=std, explain=False) for r in rows]
     assert frame.classified["deprivation_count"].tolist() == [s.deprivation_count for s in single] == [sum(f) for f in flags]

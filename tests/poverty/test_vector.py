@@ -39,7 +39,7 @@ def test_division_in_a_branch_not_taken_is_not_an_error(rs) -> None:
 
 
 def test_division_by_zero_where_it_is_used_is_a_row_error(rs) -> None:
-    value, errors = evaluate_columns(rs, "ratio", AT, cols(a=[10, 7], b=[2, 0]), 2)
+    _value, errors = evaluate_columns(rs, "ratio", AT, cols(a=[10, 7], b=[2, 0]), 2)
     assert [(e.code, e.message, e.mask.tolist()) for e in errors] == [("NK502", "division by zero", [False, True])]
 
 

@@ -13,11 +13,11 @@ pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 schemathesis = pytest.importorskip("schemathesis")
 
-from hypothesis import HealthCheck, settings
-from normkit_serverkit import running_service
-from normkit_testpaths import EXAMPLES, ROOT
+from hypothesis import HealthCheck, settings  # noqa: E402  (after the importorskip guards)
+from normkit_serverkit import running_service  # noqa: E402  (after the importorskip guards)
+from normkit_testpaths import EXAMPLES, ROOT  # noqa: E402  (after the importorskip guards)
 
-from normkit.budget import check, read_budget
+from normkit.budget import check, read_budget  # noqa: E402  (after the importorskip guards)
 
 CLEAN = EXAMPLES / "budgets" / "clean-2024.yaml"
 PLANTED = Path(__file__).resolve().parent.parent / "budget" / "data" / "planted.yaml"

@@ -56,10 +56,11 @@ def test_a_failing_gate_is_fatal_only_when_asked(tmp_path, mode, code):
     assert "2 gate(s) failed" in r.stderr
 
 
-def test_default_mode_is_stated_in_one_line_and_bad_modes_are_refused(tmp_path):
+def test_the_gates_are_fatal_by_default_and_bad_modes_are_refused(tmp_path):
     lines = [ln for ln in GATES.read_text(encoding="utf-8").splitlines() if ln.startswith("DEFAULT_MODE=")]
-    assert lines in (["DEFAULT_MODE=warn"], ["DEFAULT_MODE=fatal"])
+    assert lines == ["DEFAULT_MODE=fatal"]
     python = stand_in_tools(tmp_path, {"ruff"})
-    assert run(python, None).returncode == (1 if lines == ["DEFAULT_MODE=fatal"] else 0)
+    r = run(python, None)
+    assert r.returncode == 1 and "NORMKIT_GATES=fatal" in r.stdout
     r = run(python, "maybe")
     assert r.returncode == 2 and "must be fatal or warn" in r.stderr

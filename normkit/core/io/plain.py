@@ -225,7 +225,7 @@ class _Decoder:
             if e.positional:
                 return e.cls(*values)
             obj: Any = object.__new__(e.cls)
-            for name, x in zip(e.fields, values):
+            for name, x in zip(e.fields, values, strict=True):  # lengths checked above
                 object.__setattr__(obj, name, x)
             return obj
         except (TypeError, ValueError) as exc:
@@ -239,7 +239,7 @@ class _Decoder:
         values = self.items(v, 3)
         if len(values) != len(e.fields) or type(given) is not list or not set(given) <= set(e.fields):
             raise CodecError(f"{e.tag}: malformed model")
-        return e.cls.model_construct(_fields_set=set(given), **dict(zip(e.fields, values)))  # type: ignore[attr-defined]
+        return e.cls.model_construct(_fields_set=set(given), **dict(zip(e.fields, values, strict=True)))  # type: ignore[attr-defined]
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})

@@ -27,6 +27,7 @@ from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.events import (
     AliasEvent,
+    Event,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
@@ -101,21 +102,19 @@ class _StrictLoader(Reader, Scanner, Parser, Composer, SafeConstructor, Resolver
         self._nodes = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        event = self.peek_event()
+        event: Event = Parser.peek_event(self)  # via the class: types-PyYAML leaves Parser's methods untyped (pyproject: untyped_calls_exclude)
         if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
-            mark = event.start_mark
             raise NormkitError(
                 "NK104",
                 "YAML anchors and aliases are not allowed in normkit files",
-                location=Location(self._filename, mark.line + 1, mark.column + 1),
+                location=_where(self._filename, event.start_mark),
             )
         _check_tag(getattr(event, "tag", None), event.start_mark, self._filename)
         self._depth += 1
         self._nodes += 1
         if self._depth > MAX_DEPTH or self._nodes > MAX_NODES:
-            mark = event.start_mark
             what = f"nesting deeper than {MAX_DEPTH}" if self._depth > MAX_DEPTH else f"more than {MAX_NODES} values"
-            raise NormkitError("NK105", f"YAML document has {what}", location=Location(self._filename, mark.line + 1, mark.column + 1))
+            raise NormkitError("NK105", f"YAML document has {what}", location=_where(self._filename, event.start_mark))
         try:
             return super().compose_node(parent, index)
         finally:

@@ -316,7 +316,7 @@ class Folder:
 
         def call(row: Row) -> Any:
             frame = dict(row)
-            for k, a in zip(keys, fns):  # every argument, in order, before the body (as on every path)
+            for k, a in zip(keys, fns, strict=True):  # every argument, in order, before the body (as on every path)
                 frame[k] = a(row)
             return body(frame)
 

@@ -187,7 +187,7 @@ def _elementwise(fn: Callable[[Any, Any], Any], a: Any, b: Any, fail: Failures) 
     ys = b.tolist() if is_array(b) else [b] * n
     out: list[Any] = []
     bad = np.zeros(n, dtype=bool)
-    for i, (x, y) in enumerate(zip(xs, ys)):
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):  # columns of one batch: n rows each
         try:
             out.append(fn(objects(x), objects(y)))
         except RANGE_ERRORS as exc:
@@ -232,8 +232,10 @@ def array_divide(a: Any, b: Any, fail: Failures) -> Any:
         fail(zero, "NK502", "division by zero")
         if not is_array(b):
             b = 1
+        elif b.dtype != object:
+            b = np.where(zero, 1, b)
         else:
-            b = np.where(zero, 1, b) if b.dtype != object else np.where(zero, _ONE_OBJECT, b)
+            b = np.where(zero, _ONE_OBJECT, b)
     if is_int(a) and is_int(b) and (is_array(a) or is_array(b)) and not np.any(np.remainder(a, b)):
         return np.floor_divide(a, b)
     if not is_array(a) and not is_array(b):

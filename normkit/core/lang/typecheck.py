@@ -238,7 +238,7 @@ class Checker:
         if len(node.keys) != len(sig.keys):
             raise self.fail("NK303", f"table {node.table!r} takes {len(sig.keys)} key(s), got {len(node.keys)}", node.start)
         keys: list[Node] = []
-        for key, want in zip(node.keys, sig.keys):
+        for key, want in zip(node.keys, sig.keys, strict=True):
             kt, kir = self.check(key, scope)
             keys.append(self.convert(kt, want, kir, key.start, "use as a key"))
         value = sig.value
@@ -298,7 +298,7 @@ class Checker:
         if len(node.args) != len(sig.params):
             raise self.fail("NK303", f"{f}() takes {len(sig.params)} argument(s), got {len(node.args)}", node.start)
         args: list[Node] = []
-        for a, (_pname, ptype) in zip(node.args, sig.params):
+        for a, (_pname, ptype) in zip(node.args, sig.params, strict=True):
             t, arg = self.check(a, scope)
             args.append(self.convert(t, ptype, arg, a.start, f"pass to {f}()"))
         return sig.result, ir.Call(f, tuple(args))

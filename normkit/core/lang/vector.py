@@ -43,7 +43,11 @@ Active = Callable[[], "np.ndarray | None"]
 VFn = Callable[["VectorEnv", Active], Any]
 
 INT_LIMIT = ops.INT_LIMIT
-_ALL: Active = lambda: None
+
+
+def _ALL() -> np.ndarray | None:
+    """The :data:`Active` of every row (no mask)."""
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +364,7 @@ def _formula(env: VectorEnv, name: str, active: Active) -> Any:
 def _call(env: VectorEnv, name: str, args: list[Any], active: Active) -> Any:
     f = env.rs.compiled.formulas[name]
     saved = env.local
-    env.local = dict(zip((p for p, _ in f.params), args))
+    env.local = dict(zip((p for p, _ in f.params), args, strict=True))
     try:
         return _body(env, name)(env, active)
     finally:
@@ -398,7 +402,7 @@ def _lookup(env: VectorEnv, table: str, keys: list[Any], active: Active) -> Any:
     else:
         combo = np.ravel_multi_index(tuple(p[0] for p in parts), tuple(len(p[1]) for p in parts))
         flat, inverse = np.unique(combo, return_inverse=True)
-        distinct = [tuple(int(i) for i in idx) for idx in zip(*np.unravel_index(flat, tuple(len(p[1]) for p in parts)))]
+        distinct = [tuple(int(i) for i in idx) for idx in zip(*np.unravel_index(flat, tuple(len(p[1]) for p in parts)), strict=True)]
     values: list[Any] = []
     for pos, idx in enumerate(distinct):
         key = tuple(_key_value(parts[j][1][i]) for j, i in enumerate(idx))
@@ -462,7 +466,7 @@ def _compile_adjustment(a: Any) -> VFn:
         undecided = np.ones(env.n, dtype=bool)
         chosen: list[tuple[np.ndarray, Any]] = []
         for level in levels:
-            here = [(e, m, v) for (e, _w, v), m in zip(excs, masks) if e.priority == level]
+            here = [(e, m, v) for (e, _w, v), m in zip(excs, masks, strict=True) if e.priority == level]
             count = np.sum([m for _, m, _ in here], axis=0)
             clash = undecided & (count > 1)
             if clash.any():
