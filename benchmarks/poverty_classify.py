@@ -8,7 +8,7 @@ Prints ratios (not a timed test):
    an OpenFisca model (an optional peer: skipped when openfisca-core is not installed;
    target: normkit faster);
 2. memory for 10,000,000 households (peak of the evaluation, traced by tracemalloc);
-3. one household at a time: normkit's bound classifier (``household_classifier``) against a
+3. one household at a time: normkit's folded classifier (``household_classifier``) against a
    hand-written Python function (target: at most 5×).
 
 Every timing is the best of several runs, and all are taken in the same process, so the
@@ -223,7 +223,7 @@ def single(count: int = 50_000) -> None:
     t_hand = best(loop(python_by_hand)) / count
     print(f"one household at a time ({count:,} households, best of 5)")
     print(f"  hand-written Python     {t_hand * 1e6:8.2f} µs")
-    print(f"  normkit (bound rules)   {t_normkit * 1e6:8.2f} µs   ratio normkit / Python = {t_normkit / t_hand:.2f}×   (target ≤ 5×)")
+    print(f"  normkit (folded rules)  {t_normkit * 1e6:8.2f} µs   ratio normkit / Python = {t_normkit / t_hand:.2f}×   (target ≤ 5×)")
 
 
 def main() -> None:
