@@ -165,7 +165,7 @@ class DeprivationCounter:
                                hint="columns: " + ", ".join(map(str, df.columns)))
         lacking = [i for i in self.needed if i not in df.columns]
         if lacking:
-            raise NormkitError("NK706", f"the data has no indicator column {', '.join(lacking)} of {self.std.id}",
+            raise NormkitError("NK706", f"the data has no indicator column{'s' if len(lacking) > 1 else ''} {', '.join(lacking)} of {self.std.id}",
                                hint="give one true/false column per indicator (true = deprived; `normkit indicators` lists them): "
                                     "a deprivation_count does not say which indicators a household lacks")
         rep.rows_in += len(df)

@@ -220,3 +220,50 @@ def test_the_documented_example(standards) -> None:
     r = exported(frame, standards[2024], by=["district"], dimension="information")
     assert [(row["district"], row["deprived"], row["rate"]) for row in r.rows() if row["kind"] == "dimension"] == [
         ("D1", 2, "100.00"), ("D2", 0, "0.00"), ("", 2, "66.67")]
+
+
+def test_chunks_add_up_to_the_whole_file_with_file_row_numbers(standards, review) -> None:
+    from normkit.poverty.deprivations import DeprivationCounter
+
+    std = standards[2024]
+    frame = review.astype(str)
+    frame.loc[8, TEL] = "perhaps"  # row 9 of the file, in the second chunk
+    counter = DeprivationCounter(std, by=["district"], dimension="information")
+    counter.add(frame.iloc[:6], first_row=1)
+    counter.add(frame.iloc[6:], first_row=7)
+    whole = count_deprivations(frame, std, by=["district"], dimension="information")
+    assert counter.report.rows() == whole.rows()
+    assert counter.report.rejects == whole.rejects == [{"row": 9, "reason": f"unknown value 'perhaps' for indicator {TEL} (use true/false)"}]
+    assert info_rows(whole, ("D2",))["dimension:thong_tin"] == (2, 1, "50.00")  # D2 kept its deprived household and one other
+
+
+def test_groups_are_the_same_whatever_the_unicode_form(standards) -> None:
+    import unicodedata
+
+    std = standards[2024]
+    name = "Xã Đông"
+    frame = households(std, [{"commune": unicodedata.normalize("NFC", name), TEL: True},
+                             {"commune": unicodedata.normalize("NFD", name)}])
+    r = count_deprivations(frame, std, by=["commune"], dimension="information")
+    assert list(r.groups) == [(unicodedata.normalize("NFC", name),)]
+    assert info_rows(r, (unicodedata.normalize("NFC", name),))[f"indicator:{TEL}"] == (2, 1, "50.00")
+
+
+def test_among_rejects_rows_classify_rejects(standards) -> None:
+    std = standards[2024]
+    frame = households(std, [{"area": "rural", "income_per_capita": "1000000", TEL: True},
+                             {"area": "mountain", "income_per_capita": "1000000"}])
+    r = count_deprivations(frame, std, among="near_poor", dimension="information")
+    assert (r.rows_in, r.rejected, r.excluded) == (2, 1, 0)
+    assert r.rejects[0]["row"] == 2 and r.rejects[0]["reason"].startswith("area must be one of")
+    assert info_rows(r)[f"indicator:{TEL}"] == (1, 1, "100.00")
+
+
+def test_cli_text_output(standards, review, tmp_path: Path, capsys) -> None:
+    f = tmp_path / "r.csv"
+    review.to_csv(f, index=False)
+    assert main(["deprivations", str(f), "--year", "2024", "--by", "district", "--dimension", "thông tin"]) == 0
+    out = capsys.readouterr().out
+    assert "Thiếu hụt / Deprivations — vn-poverty-2022-2026 at 2024-09-01, among all" in out
+    assert "rows in 10 = counted 10 + other status 0 + rejected 0" in out
+    assert "57.14" in out and "33.33" in out
