@@ -34,6 +34,9 @@ def register(sub: Any) -> dict[str, Callable[[Any], int]]:
                    help="count only households of this status, classified as `classify` does (default: all)")
     d.add_argument("--dimension", help="only this dimension and its indicators: an id (thong_tin) or a name (information)")
     d.add_argument("--compare", metavar="OTHER", help="the earlier review of the same households or groups: print the change in points")
+    d.add_argument("--compare-year", type=int, metavar="Y",
+                   help="the earlier review's year: it is read (and, with --among, classified) under the standard of Y "
+                        "(default: the same standard and date as HOUSEHOLDS)")
     d.add_argument("--out", metavar="FILE", help="also write the table to FILE (.csv or .xlsx), atomically")
     d.add_argument("--json", action="store_true", help="print one JSON object (rates as exact decimal strings)")
     d.add_argument("--no-cache", action="store_true", help="rebuild the compiled packs instead of using the cache")
@@ -66,7 +69,12 @@ def cmd_deprivations(args: Any) -> int:
         raise NormkitError("NK701", "choose a standard: --year YEAR or --standard PACK")
     std = load_standard(year=args.year, standard=args.standard, use_cache=not args.no_cache)
     report = count_file(args.households, std, args)
-    before = count_file(args.compare, std, args) if args.compare else None
+    if args.compare_year is not None and not args.compare:
+        raise NormkitError("NK706", "--compare-year needs --compare OTHER (the earlier review's file)")
+    before = None
+    if args.compare:
+        earlier = std if args.compare_year is None else load_standard(year=args.compare_year, use_cache=not args.no_cache)
+        before = count_file(args.compare, earlier, args)
     if before is not None:
         rows = change_rows(compare_reports(before, report), args.by)
         columns = [*args.by, "kind", "id", "name_vi", "name_en", "dimension", "rate_before", "rate_after", "change_points"]
@@ -92,8 +100,11 @@ def _print(report: Any, before: Any, rows: list[dict[str, Any]], columns: list[s
     from normkit.cli.render import console
 
     c = console()
-    title = "Thiếu hụt / Deprivations" if before is None else "Thay đổi (điểm %) / Change in points"
-    t = Table(title=f"{title} — {report.standard} at {report.at}, among {report.among}", header_style="bold")
+    if before is None:
+        title = f"Thiếu hụt / Deprivations — {report.standard} at {report.at}"
+    else:
+        title = f"Thay đổi (điểm %) / Change in points — {before.standard} at {before.at} → {report.standard} at {report.at}"
+    t = Table(title=f"{title}, among {report.among}", header_style="bold")
     shown = [col for col in columns if col not in ("name_vi", "dimension")]
     for col in shown:
         t.add_column(col, justify="right" if col in ("households", "deprived", "rate", "rate_before", "rate_after", "change_points") else "left")

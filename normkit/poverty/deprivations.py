@@ -260,6 +260,7 @@ def compare_reports(before: DeprivationReport, after: DeprivationReport) -> list
     """The change of every item's rate per group (and in total) from ``before`` to ``after``.
 
     A group found in only one review has no change (``None``): it is listed, not dropped."""
+    # items compare ids, names and indicator lists: reviews under standards that group them differently are refused
     if before.by != after.by or before.among != after.among or before.items != after.items:
         raise NormkitError("NK706", "the two reviews were not counted the same way "
                                     f"(by {before.by} / {after.by}, among {before.among} / {after.among}, "

@@ -75,6 +75,7 @@ class DeprivationsRequest(BaseModel):
                                                           "the --by columns, and for `among` the columns classify needs")
     compare: list[dict[str, Cell]] | None = Field(default=None, max_length=MAX_HOUSEHOLDS,
                                                   description="the earlier review of the same households or groups")
+    compare_year: int | None = Field(default=None, description="the earlier review's year (its standard); default: the same standard")
     by: list[str] = Field(default_factory=list, max_length=5, description="group by these columns")
     among: Literal["all", "poor", "near_poor", "poor_and_near_poor"] = "all"
     dimension: str | None = Field(default=None, max_length=80, description="only this dimension: an id or a name (information)")
@@ -203,18 +204,20 @@ def deprivations_response(req: DeprivationsRequest) -> dict[str, Any]:
         raise NormkitError("NK701", "choose a standard: give `year` or `standard`", location=Location(path="year"))
     std = load_standard(year=req.year, standard=find_named_pack(req.standard) if req.standard else None)
 
-    def count(rows: list[dict[str, Cell]], field: str) -> Any:
+    def count(rows: list[dict[str, Cell]], field: str, standard: Any) -> Any:
         try:
-            return count_deprivations(pd.DataFrame(rows), std, by=req.by, among=req.among, dimension=req.dimension)
+            return count_deprivations(pd.DataFrame(rows), standard, by=req.by, among=req.among, dimension=req.dimension)
         except NormkitError as e:
             if e.location is None:
                 e.location = Location(path=field)
             raise
 
-    after = count(req.households, "households")
+    if req.compare_year is not None and req.compare is None:
+        raise NormkitError("NK706", "compare_year needs compare (the earlier review's households)", location=Location(path="compare_year"))
+    after = count(req.households, "households", std)
     if req.compare is None:
         return after.to_dict()
-    before = count(req.compare, "compare")
+    before = count(req.compare, "compare", std if req.compare_year is None else load_standard(year=req.compare_year))
     return {"after": after.to_dict(), "before": before.to_dict(), "changes": change_rows(compare_reports(before, after), req.by)}
 
 

@@ -267,3 +267,22 @@ def test_cli_text_output(standards, review, tmp_path: Path, capsys) -> None:
     assert "Thiếu hụt / Deprivations — vn-poverty-2022-2026 at 2024-09-01, among all" in out
     assert "rows in 10 = counted 10 + other status 0 + rejected 0" in out
     assert "57.14" in out and "33.33" in out
+
+
+def test_cli_compare_year_reads_the_earlier_review_under_its_own_standard(standards, review, tmp_path: Path, capsys) -> None:
+    std = standards[2024]
+    now, earlier = tmp_path / "review-2024.csv", tmp_path / "review-2023.csv"
+    review.to_csv(now, index=False)
+    households(std, [{"district": "D1", TEL: True}, {"district": "D2"}]).to_csv(earlier, index=False)
+    args = ["deprivations", str(now), "--year", "2024", "--dimension", "information", "--compare", str(earlier), "--json"]
+    assert main([*args, "--compare-year", "2023"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["before"]["at"], data["after"]["at"]) == ("2023-09-01", "2024-09-01")
+    assert data["changes"][0]["change_points"] == "0.00"  # 1 of 2 = 50.00 -> 5 of 10 = 50.00
+    # NĐ 351/2025 groups the information dimension differently (one indicator): not comparable item by item
+    assert main([*args, "--compare-year", "2027"]) == 1
+    err = json.loads(capsys.readouterr().err)["error"]
+    assert err["code"] == "NK706" and "standards vn-poverty-2027-2030 / vn-poverty-2022-2026" in err["message"]
+    assert main(["deprivations", str(now), "--year", "2024", "--compare-year", "2023", "--json"]) == 1
+    err = json.loads(capsys.readouterr().err)["error"]
+    assert (err["code"], err["message"]) == ("NK706", "--compare-year needs --compare OTHER (the earlier review's file)")
