@@ -3,7 +3,9 @@
 Each folder under tests/fixtures/errors/ holds a pack in `pack/`, optionally an `order.yaml`
 to price with it, and `expected.yaml` with the first error's code, message, file, line and
 column. `{case}` in a message stands for the case folder's absolute path. An optional
-`normkit_path` lists pack search folders (relative to the case folder) for the case.
+`normkit_path` lists pack search folders (relative to the case folder) for the case. A case
+about data rather than a pack has no `pack/`: `cli` in `expected.yaml` is the command line
+(its files relative to the case folder) whose handler must raise the error.
 """
 
 from __future__ import annotations
@@ -22,8 +24,14 @@ from normkit.media.pricing import PricingRules
 CASES = Path(__file__).parent / "fixtures" / "errors"
 
 
-def first_error(case: Path) -> NormkitError:
+def first_error(case: Path, cli: list[str] | None = None) -> NormkitError:
     try:
+        if cli is not None:
+            from normkit.cli.main import COMMANDS, parser
+
+            args = parser().parse_args(cli)
+            COMMANDS[args.command](args)
+            raise AssertionError(f"{case.name}: no error was raised")
         compiled = build(case / "pack")
         if (case / "order.yaml").exists():
             PricingRules(compiled).quote(load_order(case / "order.yaml"))
@@ -38,7 +46,9 @@ def test_error_fixture(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
     if "normkit_path" in expected:
         monkeypatch.setenv("NORMKIT_PATH", os.pathsep.join(str(folder / p) for p in expected["normkit_path"]))
-    err = first_error(folder)
+    if "cli" in expected:
+        monkeypatch.chdir(folder)
+    err = first_error(folder, expected.get("cli"))
     assert err.code == expected["code"]
     assert err.message == expected["message"].replace("{case}", str(folder))
     loc = err.location

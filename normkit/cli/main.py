@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from normkit.cli import budget, media, poverty, serve
+from normkit.cli import budget, deprivations, media, poverty, serve
 from normkit.cli.common import pack_options
 from normkit.core.errors import NormkitError
 from normkit.version import __version__
@@ -208,7 +208,7 @@ def cmd_units(args: Any) -> int:
     return 0
 
 
-COMMAND_MODULES = (media, poverty, budget, serve)  # the domains' commands, then the HTTP service
+COMMAND_MODULES = (media, poverty, deprivations, budget, serve)  # the domains' commands, then the HTTP service
 
 COMMANDS: dict[str, Callable[[Any], int]] = {
     "price": cmd_price, "packs": cmd_packs, "show": cmd_show, "lint": cmd_lint, "schema": cmd_schema, "units": cmd_units,

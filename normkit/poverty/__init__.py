@@ -22,11 +22,13 @@ _EXPORTS = {
     "check_table": "published", "load_published": "published",
     "transitions": "compare",
     "classify_file": "run",
+    "count_deprivations": "deprivations", "compare_reports": "deprivations", "DeprivationReport": "deprivations",
 }
 
 __all__ = [
     "STATUSES",
     "BatchResult",
+    "DeprivationReport",
     "HouseholdResult",
     "ReviewChange",
     "Standard",
@@ -34,6 +36,8 @@ __all__ = [
     "classify_file",
     "classify_frame",
     "classify_household",
+    "compare_reports",
+    "count_deprivations",
     "evaluate_targets",
     "household_classifier",
     "load_published",

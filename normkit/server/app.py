@@ -31,6 +31,8 @@ from normkit.core.loader import read_pack
 from normkit.core.registry import installed_packs
 from normkit.media.pricing import PricingRules
 from normkit.media.schema import Order
+from normkit.poverty.deprivations import change_rows, compare_reports, count_deprivations
+from normkit.poverty.standards import load_standard
 from normkit.version import __version__
 
 MAX_BODY = 1_000_000
@@ -56,6 +58,27 @@ class CheckRequest(BaseModel):
     budget: Budget
     at: dt.date | None = None
     trace: bool = Field(default=False, description="include each ceiling's quote trace")
+
+
+Cell = bool | int | str | None
+MAX_HOUSEHOLDS = 20_000
+
+
+class DeprivationsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int | None = Field(default=None, description="review year: picks the national standard in force")
+    standard: str | None = Field(default=None, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                                 description="an installed standard pack's name (instead of year)")
+    households: list[dict[str, Cell]] = Field(max_length=MAX_HOUSEHOLDS,
+                                              description="one object per household: the indicator columns (true = deprived), "
+                                                          "the --by columns, and for `among` the columns classify needs")
+    compare: list[dict[str, Cell]] | None = Field(default=None, max_length=MAX_HOUSEHOLDS,
+                                                  description="the earlier review of the same households or groups")
+    compare_year: int | None = Field(default=None, description="the earlier review's year (its standard); default: the same standard")
+    by: list[str] = Field(default_factory=list, max_length=5, description="group by these columns")
+    among: Literal["all", "poor", "near_poor", "poor_and_near_poor"] = "all"
+    dimension: str | None = Field(default=None, max_length=80, description="only this dimension: an id or a name (information)")
 
 
 class ErrorBody(BaseModel):
@@ -173,6 +196,31 @@ def check_rules(packs: Packs, req: CheckRequest) -> PricingRules:
     return WhatIf(overlay=budget.overlay).apply(rules)
 
 
+def deprivations_response(req: DeprivationsRequest) -> dict[str, Any]:
+    """The body of ``POST /v1/deprivations``: ``normkit deprivations --json`` for the same data."""
+    import pandas as pd
+
+    if req.standard is None and req.year is None:
+        raise NormkitError("NK701", "choose a standard: give `year` or `standard`", location=Location(path="year"))
+    std = load_standard(year=req.year, standard=find_named_pack(req.standard) if req.standard else None)
+
+    def count(rows: list[dict[str, Cell]], field: str, standard: Any) -> Any:
+        try:
+            return count_deprivations(pd.DataFrame(rows), standard, by=req.by, among=req.among, dimension=req.dimension)
+        except NormkitError as e:
+            if e.location is None:
+                e.location = Location(path=field)
+            raise
+
+    if req.compare_year is not None and req.compare is None:
+        raise NormkitError("NK706", "compare_year needs compare (the earlier review's households)", location=Location(path="compare_year"))
+    after = count(req.households, "households", std)
+    if req.compare is None:
+        return after.to_dict()
+    before = count(req.compare, "compare", std if req.compare_year is None else load_standard(year=req.compare_year))
+    return {"after": after.to_dict(), "before": before.to_dict(), "changes": change_rows(compare_reports(before, after), req.by)}
+
+
 def create_app(max_body: int = MAX_BODY) -> FastAPI:
     app = FastAPI(title="normkit", version=__version__,
                   description="Exact, explainable prices from Vietnam's economic-technical norms: quote orders and check budgets "
@@ -233,6 +281,14 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
     def post_check(req: CheckRequest) -> Response:
         report = check(req.budget, rules=check_rules(packs, req), at=req.at, trace=req.trace)
         return Response(report.to_json(indent=None), media_type="application/json")
+
+    @app.post("/v1/deprivations", summary="deprived households and rates per indicator and dimension, by group",
+              responses={200: {"description": "counts and rates (exact decimal strings), as `normkit deprivations --json`",
+                               "content": {"application/json": {"schema": {"type": "object"}}}}, **ERRORS})
+    def post_deprivations(req: DeprivationsRequest) -> Response:
+        import json
+
+        return Response(json.dumps(deprivations_response(req), ensure_ascii=False), media_type="application/json")
 
     app.add_middleware(BodyLimit, limit=max_body)
     return app
