@@ -4,6 +4,8 @@ Each folder under tests/fixtures/errors/ holds a pack in `pack/`, optionally an 
 to price with it, and `expected.yaml` with the first error's code, message, file, line and
 column. `{case}` in a message stands for the case folder's absolute path. An optional
 `normkit_path` lists pack search folders (relative to the case folder) for the case.
+A case with `classify.yaml` instead of `pack/` runs `classify_file` with its arguments (`input`,
+`out`, `rejects` relative to the case folder; `year`, `in_place`, `fail_on_duplicates`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,23 @@ from normkit.media.pricing import PricingRules
 CASES = Path(__file__).parent / "fixtures" / "errors"
 
 
+def classify_error(case: Path) -> NormkitError:
+    from normkit.poverty.run import classify_file
+    from normkit.poverty.standards import load_standard
+
+    args = yaml.safe_load((case / "classify.yaml").read_text(encoding="utf-8"))
+    try:
+        classify_file(case / args["input"], case / args["out"], load_standard(year=args["year"]),
+                      rejects=case / args["rejects"] if "rejects" in args else None, in_place=args.get("in_place", False),
+                      fail_on_duplicates=args.get("fail_on_duplicates", False))
+    except NormkitError as e:
+        return e
+    raise AssertionError(f"{case.name}: no error was raised")
+
+
 def first_error(case: Path) -> NormkitError:
+    if (case / "classify.yaml").exists():
+        return classify_error(case)
     try:
         compiled = build(case / "pack")
         if (case / "order.yaml").exists():
