@@ -131,11 +131,13 @@ def test_import_norms_rejects_never_overwrite_the_table(tmp_path, capsys):
 # ---- signals and stale temporaries -------------------------------------------------------------
 
 SLOW_CLASSIFY = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
     from pathlib import Path
     from normkit.poverty import run
     from normkit.poverty.standards import load_standard
 
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)  # as in a terminal session, even when the tests run under nohup
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     real = run.classify_frame
     def slow(*args, **kwargs):
         result = real(*args, **kwargs)
@@ -172,6 +174,31 @@ def test_signal_during_classify_keeps_the_old_output_and_removes_temporaries(tmp
     assert proc.returncode == 128 + signum
     assert out.read_bytes() == b"old result"
     assert names(tmp_path) == ["out.csv", "ready"]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+def test_ignored_or_own_signal_handlers_are_left_alone():
+    from normkit.core.io.atomic import removed_on_signals
+
+    def own(signum, frame):  # pragma: no cover - never called
+        pass
+
+    old_hup = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    old_term = signal.signal(signal.SIGTERM, own)
+    try:
+        with removed_on_signals():
+            assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) is own
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        with removed_on_signals():
+            assert signal.getsignal(signal.SIGHUP) not in (signal.SIG_DFL, signal.SIG_IGN)
+            assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_DFL
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGHUP, old_hup)
+        signal.signal(signal.SIGTERM, old_term)
 
 
 def test_stale_temporaries_of_normkit_are_removed_on_the_next_run(tmp_path, capsys):

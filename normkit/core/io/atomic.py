@@ -6,7 +6,7 @@ so the published file looks like any other file the user writes.
 
 Temporaries are named ``.TARGET.<12 hex digits>.tmp``. Those this process holds are removed on
 SIGTERM or SIGHUP while :func:`removed_on_signals` is active (the process then exits with
-128 + the signal number). A temporary left by a run that was killed outright (SIGKILL, power
+128 + the signal number; a signal that is ignored or has the program's own handler is left alone). A temporary left by a run that was killed outright (SIGKILL, power
 loss) is removed by the next run that writes the same target, when it matches that name, is a
 regular file owned by the user and was last written more than :data:`STALE_AFTER` seconds ago
 (a concurrent run still writing keeps its temporary fresh).
@@ -110,7 +110,12 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 @contextlib.contextmanager
 def removed_on_signals() -> Iterator[None]:
-    """While active (main thread only), SIGTERM/SIGHUP remove our temporaries and exit 128 + signal."""
+    """While active (main thread only), SIGTERM/SIGHUP remove our temporaries and exit 128 + signal.
+
+    Only signals left at their default action (which would end the process with no clean-up) are
+    taken over: an ignored SIGHUP (``nohup``) stays ignored, and a handler the program installed
+    itself stays in charge.
+    """
     import threading
 
     if threading.current_thread() is not threading.main_thread():
@@ -118,7 +123,8 @@ def removed_on_signals() -> Iterator[None]:
         return
     old: dict[int, Any] = {}
     for s in CLEANED_SIGNALS:
-        old[s] = signal.signal(s, _on_signal)
+        if signal.getsignal(s) == signal.SIG_DFL:
+            old[s] = signal.signal(s, _on_signal)
     try:
         yield
     finally:
