@@ -115,6 +115,11 @@ def cmd_price(args: Any) -> int:
     from normkit.cli.common import rules
     from normkit.media.orders import load_order
 
+    if args.xlsx:
+        from normkit.core.io.outputs import check_outputs
+
+        check_outputs([("order file", args.order)] + ([("--overlay file", args.overlay)] if args.overlay else []),
+                      [("--xlsx", args.xlsx)])
     order = load_order(args.order)
     q = rules(args, resolve_order_pack(order, args.pack, Path(args.order).parent)).quote(order, at=args.at)
     if args.xlsx:

@@ -70,9 +70,30 @@ def register(sub: Any) -> dict[str, Callable[[Any], int]]:
     return {"import-norms": cmd_import_norms, "export-norms": cmd_export_norms, "export-quote": cmd_export_quote, "whatif": cmd_whatif}
 
 
+def _pack_files(pack: str) -> list[tuple[str, Path]]:
+    """The files of a pack given as a folder (inputs no output may overwrite); none for an installed name."""
+    folder = Path(pack)
+    if not folder.is_dir():
+        return []
+    return [(f"pack file {p.relative_to(folder)}", p) for p in sorted(folder.rglob("*")) if p.is_file()]
+
+
+def _order_inputs(args: Any) -> list[tuple[str, Any]]:
+    inputs: list[tuple[str, Any]] = [("order file", args.order)]
+    if getattr(args, "overlay", None):
+        inputs.append(("--overlay file", args.overlay))
+    return inputs
+
+
 def cmd_import_norms(args: Any) -> int:
+    from normkit.core.io.outputs import check_outputs
     from normkit.media.importing import import_norms
 
+    outputs: list[tuple[str, Any]] = [(f"--into {args.into} --file {args.file}", Path(args.into) / args.file)]
+    if args.keep_going:
+        outputs.append(("--rejects" if args.rejects else "the rejects file derived from the table",
+                        args.rejects or Path(args.table).with_suffix(".rejects.csv")))
+    check_outputs([("norm table", args.table), ("pack manifest", Path(args.into) / "pack.yaml")], outputs)
     report = import_norms(args.table, args.into, source=args.source, sheet=args.sheet, keep_going=args.keep_going,
                           file=args.file, rejects_file=args.rejects, code_pattern=args.code_pattern, use_cache=not args.no_cache)
     if args.json:
@@ -101,8 +122,10 @@ def cmd_import_norms(args: Any) -> int:
 
 
 def cmd_export_norms(args: Any) -> int:
+    from normkit.core.io.outputs import check_outputs
     from normkit.media.importing import export_norms
 
+    check_outputs(_pack_files(args.pack), [("--out", args.out)])
     report = export_norms(args.pack, args.out, use_cache=not args.no_cache)
     if args.json:
         print(report.model_dump_json(indent=2))
@@ -124,8 +147,10 @@ def _priced(args: Any) -> tuple[Any, Variants]:
 
 
 def cmd_export_quote(args: Any) -> int:
+    from normkit.core.io.outputs import check_outputs
     from normkit.media.xlsx import write_quote_xlsx
 
+    check_outputs(_order_inputs(args), [("--xlsx", args.xlsx)])
     order, sets = _priced(args)
     q = (sets.variant or sets.baseline).quote(order, at=args.at)
     write_quote_xlsx(q, args.xlsx)

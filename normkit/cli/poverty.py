@@ -49,6 +49,11 @@ def register(sub: Any) -> dict[str, Callable[[Any], int]]:
     c.add_argument("households", help="input file (.csv or .parquet)")
     c.add_argument("--out", required=True, help="output file (.csv or .parquet), written atomically")
     c.add_argument("--rejects", help="rejects file (default: OUT.rejects.csv next to the output)")
+    c.add_argument("--in-place", action="store_true",
+                   help="allow --out to be the input file (replaced only when the run completes); any other output that "
+                        "is an input or another output is refused (NK807)")
+    c.add_argument("--fail-on-duplicates", action="store_true",
+                   help="a household_id given on more than one row is an error (NK809); without it they are counted and reported")
     c.add_argument("--method", choices=["income", "score"], help="income lines, or review scores (default: score when score_a is present)")
     c.add_argument("--low-income", action="store_true", help="add `low_income_household` (NĐ 30/2025; from 24 Feb 2025)")
     c.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show the progress bar")
@@ -139,7 +144,12 @@ def cmd_classify(args: Any) -> int:
 
     std = _standard(args)
     s = classify_file(args.households, args.out, std, method=args.method, rejects=args.rejects, low_income=args.low_income,
-                      show_progress=args.progress)
+                      show_progress=args.progress, in_place=args.in_place, fail_on_duplicates=args.fail_on_duplicates)
+    if s.duplicate_ids:
+        shown = ", ".join(f"{d['household_id']!r} at row {d['row']}" for d in s.duplicate_examples)
+        print(f"warning: {s.duplicate_ids:,} row(s) repeat a household_id of an earlier row ({shown}"
+              f"{', …' if s.duplicate_ids > len(s.duplicate_examples) else ''}); --fail-on-duplicates makes this an error",
+              file=sys.stderr)
     if args.json:
         _print_json(s.to_dict())
         return 0
@@ -154,7 +164,7 @@ def cmd_classify(args: Any) -> int:
     t.add_row(*[f"{s.counts.get(st, 0):,}" for st in STATUS_HEADERS], f"{s.classified:,}", f"{s.rejected:,}")
     c.print(t)
     c.print(f"rows in {s.rows_in:,} = classified {s.classified:,} + rejected {s.rejected:,}; written {s.out}"
-            + (f"; rejects in {s.rejects}" if s.rejects else ""))
+            + (f"; rejects in {s.rejects}" if s.rejects else "") + f"; duplicate household ids {s.duplicate_ids:,}")
     for n in s.notes:
         c.print(f"[yellow]note:[/yellow] {n}")
     return 0

@@ -97,6 +97,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK804": ("cannot export", "see docs/import-norms.md and docs/xlsx.md for what can be exported"),
     "NK805": ("cannot write the output file", "check that the folder exists and is writable"),
     "NK806": ("what-if has nothing to compare", "pass --set NAME=VALUE, --overlay FILE or --sweep NAME=v1,v2"),
+    "NK807": ("an output is an input or another output", "give every output its own file; classify --in-place lets --out replace the input"),
+    "NK808": ("a column name appears twice in the header", "rename or remove one of the two columns"),
+    "NK809": ("duplicate household ids (--fail-on-duplicates)", "give each household one row with its own household_id, or drop --fail-on-duplicates to only report them"),
     # budget
     "NK901": ("budget file cannot be read", "give a .json, .yaml, .csv (UTF-8) or .xlsx budget (docs/budget.md)"),
     "NK902": ("budget table rows rejected", "fix the cells listed (row, column, reason); headers may be Vietnamese or English (docs/budget.md)"),

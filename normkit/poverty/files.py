@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from normkit.core.errors import Location, NormkitError
-from normkit.core.io.atomic import publish, temp_beside
+from normkit.core.io.atomic import discard, publish, temp_beside
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -60,6 +60,27 @@ def count_rows(path: str | Path) -> int:
     return max(lines - 1, 0)
 
 
+def check_header(names: list[str], path: str | Path) -> None:
+    """A column name given twice is an error (NK808), never a silent ``name.1`` (positions from 1)."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        if name in seen:
+            raise NormkitError("NK808", f"column {name!r} appears twice in the header (columns {seen[name]} and {i})",
+                               location=Location(str(path), line=1))
+        seen[name] = i
+
+
+def _csv_header(path: Path) -> list[str]:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        row = next(csv.reader(fh), [])
+    names = list(row)
+    if names:
+        names[0] = names[0].removeprefix("\ufeff")
+    return names
+
+
 def read_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
     """The file's rows as DataFrames of at most ``chunk_rows`` rows, in order."""
     import pandas as pd
@@ -71,9 +92,11 @@ def read_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.D
     try:
         if fmt == "parquet":
             pf = _parquet().ParquetFile(path)
+            check_header(list(pf.schema_arrow.names), path)
             for batch in pf.iter_batches(batch_size=chunk_rows):
                 yield batch.to_pandas()
             return
+        check_header(_csv_header(path), path)
         reader = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], chunksize=chunk_rows, encoding="utf-8")
         yield from reader
     except NormkitError:
@@ -159,7 +182,7 @@ class AtomicTableWriter:
         if self._writer is not None:
             with contextlib.suppress(Exception):  # best effort while failing
                 self._writer.close()
-        self.tmp.unlink(missing_ok=True)
+        discard(self.tmp)
 
     def __enter__(self) -> AtomicTableWriter:
         return self

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from normkit.core.errors import Location, NormkitError
+from normkit.core.io.atomic import removed_on_signals
+from normkit.core.io.outputs import check_outputs
 from normkit.poverty.batch import classify_frame
 from normkit.poverty.compare import Transitions, transitions
 from normkit.poverty.files import AtomicTableWriter, count_rows, read_chunks, rejects_path
@@ -20,6 +22,8 @@ from normkit.poverty.rates import RateCounter
 from normkit.poverty.standards import STATUSES, Standard
 
 PROGRESS_MIN_ROWS = 100_000
+ID_COLUMN = "household_id"
+DUPLICATE_EXAMPLES = 5
 
 
 @dataclass
@@ -35,6 +39,8 @@ class ClassifySummary:
     counts: dict[str, int] = field(default_factory=dict)
     out: str = ""
     rejects: str | None = None
+    duplicate_ids: int = 0  # rows whose household_id an earlier row already has
+    duplicate_examples: list[dict[str, Any]] = field(default_factory=list)  # the first few: {"row": …, "household_id": …}
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,15 +73,62 @@ def progress(total: int, label: str, enabled: bool | None = None) -> Iterator[An
         yield lambda n: bar.advance(task, n)
 
 
+class DuplicateIds:
+    """Counts rows whose household id an earlier row already has (blank ids are not compared)."""
+
+    def __init__(self, summary: ClassifySummary, fail: bool) -> None:
+        self.seen: set[str] = set()
+        self.summary = summary
+        self.fail = fail
+
+    def add(self, chunk: Any, first_row: int) -> None:
+        if ID_COLUMN not in chunk.columns:
+            return
+        import numpy as np
+        import pandas as pd
+
+        col = chunk[ID_COLUMN].astype("string").str.strip()
+        valid = (col.notna() & col.ne("")).fillna(False).to_numpy(dtype=bool)
+        ids = pd.Series(col.to_numpy(dtype=object)[valid], dtype=object).astype(str)
+        repeated = (ids.duplicated() | ids.isin(self.seen)).to_numpy(dtype=bool)
+        if repeated.any():
+            rows = (np.flatnonzero(valid)[repeated] + first_row).tolist()
+            values = ids[repeated].tolist()
+            if self.fail:
+                raise NormkitError("NK809", f"{ID_COLUMN} {values[0]!r} appears more than once (again at row {rows[0]})")
+            self.summary.duplicate_ids += len(values)
+            room = DUPLICATE_EXAMPLES - len(self.summary.duplicate_examples)
+            self.summary.duplicate_examples += [{"row": r, ID_COLUMN: v} for r, v in zip(rows, values, strict=True)][:room]
+        self.seen.update(ids.tolist())
+
+
 def classify_file(path: str | Path, out: str | Path, std: Standard, *, method: str | None = None,
                   rejects: str | Path | None = None, low_income: bool = False, show_progress: bool | None = None,
-                  chunk_rows: int | None = None) -> ClassifySummary:
-    """Classify the households of ``path`` into ``out`` (CSV or Parquet); bad rows go to ``rejects``."""
+                  chunk_rows: int | None = None, in_place: bool = False, fail_on_duplicates: bool = False) -> ClassifySummary:
+    """Classify the households of ``path`` into ``out`` (CSV or Parquet); bad rows go to ``rejects``.
+
+    No output may be the input or the other output (NK807, before anything is written); ``--out``
+    may replace the input only with ``in_place``. Repeated household ids are counted, or are an
+    error (NK809) with ``fail_on_duplicates``. On SIGTERM/SIGHUP the temporaries are removed and
+    the old outputs stay as they were.
+    """
+    rej_path = Path(rejects) if rejects else rejects_path(out)
+    check_outputs([("input file", path)],
+                  [("--out", out), ("--rejects" if rejects else "the rejects file derived from --out", rej_path)],
+                  replaceable="--out", in_place=in_place)
+    with removed_on_signals():
+        return _classify_file(path, out, rej_path, std, method=method, low_income=low_income, show_progress=show_progress,
+                              chunk_rows=chunk_rows, fail_on_duplicates=fail_on_duplicates)
+
+
+def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Standard, *, method: str | None,
+                   low_income: bool, show_progress: bool | None, chunk_rows: int | None,
+                   fail_on_duplicates: bool) -> ClassifySummary:
     from normkit.poverty.files import CHUNK_ROWS
 
     total = count_rows(path)
-    rej_path = Path(rejects) if rejects else rejects_path(out)
     summary = ClassifySummary(std.id, str(std.at), method or "", out=str(out))
+    duplicates = DuplicateIds(summary, fail_on_duplicates)
     writer = AtomicTableWriter(out)
     rej_writer = AtomicTableWriter(rej_path)
     columns: list[str] = []
@@ -84,6 +137,7 @@ def classify_file(path: str | Path, out: str | Path, std: Standard, *, method: s
             first = 1
             for chunk in read_chunks(path, chunk_rows or CHUNK_ROWS):
                 columns = list(chunk.columns)
+                duplicates.add(chunk, first)
                 r = classify_frame(chunk, std, method=method, low_income=low_income, first_row=first)
                 summary.method = r.method
                 summary.notes += [n for n in r.notes if n not in summary.notes]
