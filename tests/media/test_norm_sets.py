@@ -179,3 +179,31 @@ def test_norm_set_mistakes_are_nk212(tmp_path: Path, sets: str, message: str) ->
     err = getattr(exc.value, "errors", [exc.value])[0]
     assert (err.code, err.message) == ("NK212", message)
     assert err.location is not None and (err.location.line, err.location.column, err.location.path) == (11, 5, "norm_sets.s")
+
+
+def test_a_factor_above_one_is_above_the_national_maximum(tmp_path: Path) -> None:
+    pack = _province(tmp_path, "", extends="vn-tv-03-2018", sets="norm_sets:\n  more:\n    of: vn-tv-03-2018\n    components: {material: 1.5}\n")
+    findings = ceiling_findings(build(pack))
+    # 0.06 ream × 1.5 = 0.090 of printing paper and 0.02 box × 1.5 = 0.030 of ink
+    assert [f.message for f in findings] == [
+        f"norm {NORM} (test-province): material giay_in is 0.090 ream, above the national maximum 0.06 ream (vn-tv-03-2018)",
+        f"norm {NORM} (test-province): material muc_in is 0.030 box, above the national maximum 0.02 box (vn-tv-03-2018)"]
+
+
+def test_a_derived_norm_takes_its_lines_from_the_scaled_base_once(tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "pack.yaml").write_text(
+        "normkit: 1\nid: base-norms\ntitle: {vi: b, en: b}\nversion: '1'\njurisdiction: test\nstatus: test\nvalid: {from: 2020-01-01}\n"
+        "norms:\n  B:\n    name: {vi: b, en: b}\n    medium: tv\n    lines:\n"
+        "      - {component: labour, resource: r, label: {vi: r, en: r}, quantity: 2 workday, scale: A1, step: 1}\n"
+        "      - {component: equipment, resource: m, label: {vi: m, en: m}, quantity: 4 machine_hour}\n"
+        "  B-part:\n    name: {vi: p, en: p}\n    medium: tv\n    derive: {from: B, components: [labour], factor: '0.5'}\n", encoding="utf-8")
+    pack = _province(tmp_path, "", extends=str(base), sets="norm_sets:\n  s:\n    of: base-norms\n    factor: 0.75\n")
+    media = media_part(build(pack))
+    assert media.norm_sets["test-province/s"].scaled == ["B"]
+    assert [(ln.resource, ln.quantity) for ln in media.norms["B"].lines] == [("r", Decimal("1.50")), ("m", Decimal("3.00"))]
+    derived = media.norms["B-part"]
+    assert derived.pack == "base-norms"  # not copied: its share still applies per item
+    assert [(ln.resource, ln.quantity, ln.set_factor, ln.national_quantity) for ln in derived.lines] == [
+        ("r", Decimal("1.50"), Decimal("0.75"), Decimal("2"))]
