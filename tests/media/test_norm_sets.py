@@ -12,6 +12,7 @@ import pytest
 from normkit_testpaths import EXAMPLES, RULES
 
 from normkit.api import load
+from normkit.core import cache
 from normkit.core.compiler import build
 from normkit.core.errors import NormkitError, NormkitErrors
 from normkit.core.lint import lint_pack
@@ -207,3 +208,16 @@ def test_a_derived_norm_takes_its_lines_from_the_scaled_base_once(tmp_path: Path
     assert derived.pack == "base-norms"  # not copied: its share still applies per item
     assert [(ln.resource, ln.quantity, ln.set_factor, ln.national_quantity) for ln in derived.lines] == [
         ("r", Decimal("1.50"), Decimal("0.75"), Decimal("2"))]
+
+
+def test_the_norm_sets_survive_the_compiled_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NORMKIT_CACHE_DIR", str(tmp_path / "cache"))
+    pack = (EXAMPLES / "packs" / "example-quang-nam").resolve()
+    fresh = build(pack)
+    cache.store(pack, fresh)
+    warm = cache.load(pack)
+    assert warm == fresh
+    line = media_part(warm).norms[NORM].lines[0]
+    assert (line.set_id, line.set_factor, line.national_quantity, line.quantity) == (
+        f"{QN}/tv", Decimal("0.80"), Decimal("0.04"), Decimal("0.0320"))
+    assert media_part(warm).norm_sets[f"{QN}/tv"].scaled == [NORM]
