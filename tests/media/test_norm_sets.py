@@ -5,11 +5,15 @@ the scaled maxima, and the NK212 mistakes."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
-from normkit_testpaths import EXAMPLES, RULES
+from normkit_testpaths import EXAMPLES, ROOT, RULES
 
 from normkit.api import load
 from normkit.core import cache
@@ -221,3 +225,18 @@ def test_the_norm_sets_survive_the_compiled_cache(tmp_path: Path, monkeypatch: p
     assert (line.set_id, line.set_factor, line.national_quantity, line.quantity) == (
         f"{QN}/tv", Decimal("0.80"), Decimal("0.04"), Decimal("0.0320"))
     assert media_part(warm).norm_sets[f"{QN}/tv"].scaled == [NORM]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "250", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "normkit", *args], capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
+
+
+def test_cli_lint_and_price_show_the_norm_set() -> None:
+    r = _cli("lint", str(RULES / QN), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["unverified"] == [f"norm {NORM}", f"norm set {QN}/radio", f"norm set {QN}/tv"]
+    r = _cli("price", str(EXAMPLES / "orders" / "tv-bulletins-quang-nam.yaml"), "--explain")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count(f"norm set {QN}/tv = 0.80") == 19
+    assert "Quote EX-2024-TV-001-quang-nam = 4.287.799 VND at 2024-09-15" in r.stdout
