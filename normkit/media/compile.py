@@ -221,7 +221,7 @@ def add_norm_set(api: BuildApi, part: MediaCompiled, pack: PackSource, name: str
     ns = NormSetC(id=set_id, pack=pack.id, of=m.of, media=list(m.media) if m.media else None,
                   factors={c: f for c, f in factors.items() if f is not None}, valid_from=valid.from_, valid_to=valid.to,
                   source=src, verified=verified, why=m.why, location=where)
-    shown = " × ".join(f"{c} {f}" for c, f in ns.factors.items())
+    shown = ", ".join(f"{c} × {f}" for c, f in ns.factors.items())
     for code, norm in list(part.norms.items()):
         if norm.pack != m.of or (ns.media is not None and norm.medium not in ns.media):
             continue

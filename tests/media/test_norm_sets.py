@@ -61,6 +61,7 @@ def test_quang_nam_factor_dates_and_unverified_reading() -> None:
     assert "equipment and materials" in (tv.why or "") and "effective date was not read" in (tv.why or "")
     norm = media_part(c).norms[NORM]
     assert (norm.pack, norm.replaces, norm.valid_from, norm.verified) == (QN, "vn-tv-03-2018", dt.date(2023, 12, 5), False)
+    assert norm.notes[-1] == f"norm set {QN}/tv: labour × 0.80, equipment × 0.80, material × 0.80 of vn-tv-03-2018's entry {NORM}"
     national = media_part(c).replaced_norms[NORM]
     assert [ln.quantity * Decimal("0.80") for ln in national.lines] == [ln.quantity for ln in norm.lines]
     assert norm.lines[1].quantity == Decimal("0.7920") and national.lines[1].quantity == Decimal("0.99")
