@@ -62,6 +62,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK208": ("conflicting exceptions", "give the exceptions different priorities, or make their conditions exclusive"),
     "NK209": ("norm above the national maximum", "a provincial norm may not exceed the national maximum for the same code and line"),
     "NK210": ("pack id found twice on the search path", "remove or rename one of the two folders, or take one off NORMKIT_PATH"),
+    "NK212": ("invalid norm set", "a norm set names a pack before it in the set (`of:`), gives `factor:` or `components:` with positive factors, and scales at least one norm in force"),
     # expressions
     "NK301": ("expression syntax error", "see docs/expressions.md for the expression language"),
     "NK302": ("expression too large or too deep", "split it into named formulas"),

@@ -1,6 +1,6 @@
 """normkit.media: media-production pricing, a domain on top of the engine (it uses only the
 public engine API). Importing this package registers the domain with the core: the pack
-sections ``norms:`` and ``pricing:``, the compile step that checks them (:mod:`normkit.media.compile`,
+sections ``norms:``, ``pricing:`` and ``norm_sets:``, the compile step that checks them (:mod:`normkit.media.compile`,
 result: :class:`normkit.media.compiled.MediaCompiled`, read with ``media_part``) and the
 provincial-ceiling lint (:mod:`normkit.media.ceilings`).
 """
@@ -11,8 +11,9 @@ from pathlib import Path
 
 from normkit.core.compiled import CompiledSet
 from normkit.core.extensions import BuildApi, Domain, DomainLint, SectionSpec, register_domain
+from normkit.core.schema import Word
 from normkit.media.compiled import DOMAIN, MediaCompiled
-from normkit.media.schema import Norm, NormCode, Pricing
+from normkit.media.schema import Norm, NormCode, NormSet, Pricing
 
 _HERE = Path(__file__).resolve().parent
 
@@ -34,6 +35,7 @@ register_domain(Domain(
     sections=(
         SectionSpec("norms", dict[NormCode, Norm]),
         SectionSpec("pricing", Pricing | None, keyed=False),
+        SectionSpec("norm_sets", dict[Word, NormSet]),
     ),
     compile=_compile,
     lint=_lint,

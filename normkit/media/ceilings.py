@@ -1,5 +1,6 @@
-"""Media's lint step: provincial norms are ceilings (never above the national entry they
-replace), plus the media counts and unverified norms for ``normkit lint``'s summary."""
+"""Media's lint step: provincial norms are ceilings (never above the entry they replace: the
+national one, or the national one × a province's norm-set factor), plus the media counts and
+unverified norms and norm sets for ``normkit lint``'s summary."""
 
 from __future__ import annotations
 
@@ -26,8 +27,11 @@ def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
         if not national.lines and national.supplied_by:
             continue  # the national lines were not readable: the province supplies them, nothing to compare
         limits: dict[LineKey, Decimal] = {}
+        scaled: dict[LineKey, LineC] = {}  # lines of the replaced entry a norm set scaled
         for line in national.lines:
             limits[_key(line)] = limits.get(_key(line), Decimal(0)) + line.quantity
+            if line.set_factor is not None:
+                scaled[_key(line)] = line
         used: dict[LineKey, Decimal] = {}
         for line in local.lines:
             key = _key(line)
@@ -36,6 +40,10 @@ def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
             if key not in limits:
                 out.append(NormkitError("NK209", f"norm {code} ({local.pack}): {line.component} line {line.resource} is not in the national entry of pack {national.pack}",
                                         location=where, hint="a provincial norm may only lower or keep the national lines"))
+            elif used[key] > limits[key] and key in scaled:
+                s = scaled[key]
+                out.append(NormkitError("NK209", f"norm {code} ({local.pack}): {line.component} {line.resource} is {used[key]} {line.unit}, above the maximum {limits[key]} {line.unit} of norm set {s.set_id} ({s.set_factor} × the national quantity)",
+                                        location=where))
             elif used[key] > limits[key]:
                 out.append(NormkitError("NK209", f"norm {code} ({local.pack}): {line.component} {line.resource} is {used[key]} {line.unit}, above the national maximum {limits[key]} {line.unit} ({national.pack})",
                                         location=where))
@@ -45,4 +53,5 @@ def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
 def media_lint(c: CompiledSet) -> DomainLint:
     media = media_part(c)
     unverified = {f"norm {n.code}" for n in media.norms.values() if not n.verified or any(not line.verified for line in n.lines)}
+    unverified |= {f"norm set {s.id}" for s in media.norm_sets.values() if not s.verified}
     return DomainLint(findings=ceiling_findings(c), counts={"norms": len(media.norms)}, unverified=unverified)

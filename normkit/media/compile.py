@@ -4,7 +4,8 @@ media domain registers with the core (see :mod:`normkit.core.extensions`).
 Runs after the core has checked inputs, parameters, tables, formulas and adjustments, through
 the narrow :class:`~normkit.core.extensions.BuildApi`: component rates and extras are merged
 across the packs (the last pack wins), each norm line gets its rate checked against its own
-fields and its unit factor to VND folded in, derived norms take their base entry's lines.
+fields and its unit factor to VND folded in, norm sets scale another pack's norms into the
+pack that declares them, derived norms take their base entry's lines.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from normkit.core.lang.typecheck import BOOL, PLAIN, STR, FormulaSig, Powers, Sc
 from normkit.core.loader import Defined, PackSource
 from normkit.core.quantity import parse_quantity
 from normkit.core.units import parse_unit_expr
-from normkit.media.compiled import CheckC, ExtraC, LineC, MediaCompiled, NormC, RateC
+from normkit.media.compiled import CheckC, ExtraC, LineC, MediaCompiled, NormC, NormSetC, RateC
 from normkit.media.components import COMPONENTS as ALL_COMPONENTS
-from normkit.media.schema import Check, ComponentRate, Extra, Norm, NormLine
+from normkit.media.schema import Check, ComponentRate, Extra, Norm, NormLine, NormSet
 
 MONEY: Powers = (("VND", 1),)
 COMPONENTS = ("labour", "equipment", "material")  # the components a rate card prices
@@ -78,6 +79,8 @@ def compile_media(api: BuildApi) -> MediaCompiled:
     for pack in api.packs:
         for code, d in pack.sections["norms"].items():
             api.attempt(add_norm, build, pack, code, d)
+        for name, d in pack.sections["norm_sets"].items():
+            api.attempt(add_norm_set, api, part, pack, name, d)
     derive_norms(api.errors, part)
     return part
 
@@ -172,9 +175,79 @@ def derive_norms(errors: ErrorCollector, part: MediaCompiled) -> None:
             errors.add(NormkitError("NK204", f"norm {code} is derived from {norm.derive_from}, itself a derived norm", location=where))
             continue
         comps = set(norm.derive_components or [])
-        norm.lines = [dataclasses.replace(line) for line in base.lines if line.component in comps]
+        norm.lines = copy_lines(base.lines, comps)
         if not norm.lines:
             errors.add(NormkitError("NK207", f"norm {code}: base entry {base.code} has no {', '.join(sorted(comps))} lines", location=where))
+
+
+def copy_lines(lines: list[LineC], components: set[str], factors: dict[str, Decimal] | None = None,
+               **marks: Any) -> list[LineC]:
+    """The lines of a base entry that belong to ``components``, copied for the norm that takes
+    them: as they are (a derived norm, whose share applies per item), or with each quantity ×
+    its component's factor and the norm set named on the line (``marks``: set_id, set_source …)."""
+    out = []
+    for line in lines:
+        if line.component not in components:
+            continue
+        f = (factors or {}).get(line.component)
+        if f is None:
+            out.append(dataclasses.replace(line))
+        else:
+            out.append(dataclasses.replace(line, quantity=line.quantity * f, set_factor=f, national_quantity=line.quantity, **marks))
+    return out
+
+
+def add_norm_set(api: BuildApi, part: MediaCompiled, pack: PackSource, name: str, d: Defined) -> None:
+    """Scale every norm of pack ``of`` in force while the set is (of its media) into ``pack``:
+    the scaled entry replaces the referenced one under the same code, so lint's ceiling check
+    compares a later province's lines with the scaled maxima."""
+    m = d.model
+    assert isinstance(m, NormSet)
+    where = d.location
+    set_id = f"{pack.id}/{name}"
+    earlier = [p.id for p in api.packs[:api.packs.index(pack)]]
+    if m.of not in earlier:
+        raise NormkitError("NK212", f"norm set {set_id} scales the norms of pack {m.of!r}, which is not before it in the pack set", location=where,
+                           hint=f"add {m.of!r} to the pack's `extends:`")
+    if (m.factor is None) == (m.components is None):
+        raise NormkitError("NK212", f"norm set {set_id}: give either `factor:` (every component) or `components:` (a factor per component)", location=where)
+    factors = dict.fromkeys(COMPONENTS, m.factor) if m.factor is not None else dict(m.components or {})
+    for comp, f in factors.items():
+        if f is None or not f > 0:
+            raise NormkitError("NK212", f"norm set {set_id}: the {comp} factor must be a positive number, not {f}", location=where)
+    valid = m.valid or pack.manifest.valid
+    src = api.source_key(pack, m.source, d.smap.locate(d.path + ("source",)))
+    verified = api.verified(m.verified, src)
+    ns = NormSetC(id=set_id, pack=pack.id, of=m.of, media=list(m.media) if m.media else None,
+                  factors={c: f for c, f in factors.items() if f is not None}, valid_from=valid.from_, valid_to=valid.to,
+                  source=src, verified=verified, why=m.why, location=where)
+    shown = ", ".join(f"{c} × {f}" for c, f in ns.factors.items())
+    for code, norm in list(part.norms.items()):
+        if norm.pack != m.of or (ns.media is not None and norm.medium not in ns.media):
+            continue
+        start = max(norm.valid_from, ns.valid_from)
+        ends = [e for e in (norm.valid_to, ns.valid_to) if e is not None]
+        end = min(ends) if ends else None
+        if end is not None and end < start:
+            continue  # not in force while the set is
+        if norm.derive_from is not None or not norm.lines:
+            # a derived norm takes its lines from its (scaled) base entry; an entry whose national
+            # lines were not readable has nothing to scale
+            if norm.derive_from is None:
+                ns.unscaled.append(code)
+            continue
+        lines = copy_lines(norm.lines, set(ALL_COMPONENTS), ns.factors, set_id=set_id, set_source=src,
+                           set_verified=verified, set_why=m.why)
+        note = f"norm set {set_id}: {shown} of {m.of}'s entry {code}"
+        part.replaced_norms[code] = norm
+        part.norms[code] = dataclasses.replace(
+            norm, lines=lines, pack=pack.id, location=where, valid_from=start, valid_to=end, replaces=norm.pack,
+            verified=norm.verified and verified, why="; ".join(w for w in (norm.why, m.why if not verified else None) if w) or None,
+            notes=[*norm.notes, note])
+        ns.scaled.append(code)
+    if not ns.scaled and not ns.unscaled:
+        raise NormkitError("NK212", f"norm set {set_id}: pack {m.of} has no norm{' of ' + ', '.join(ns.media) if ns.media else ''} in force from {ns.valid_from}", location=where)
+    part.norm_sets[set_id] = ns
 
 
 def norm_duration(api: BuildApi, m: Norm, d: Defined) -> Decimal | None:

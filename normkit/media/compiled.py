@@ -44,6 +44,13 @@ class LineC:
     rate_unit: str
     factor: tuple[int, int] | None  # quantity × rate × n/d = VND; None until the rate card has the row
     location: Location
+    # set when a norm set scaled this line: quantity = national_quantity × set_factor
+    set_id: str | None = None  # "pack/set" of the norm set
+    set_factor: Decimal | None = None
+    set_source: str | None = None
+    set_verified: bool = True
+    set_why: str | None = None
+    national_quantity: Decimal | None = None
 
 
 @dataclass(slots=True)
@@ -114,12 +121,32 @@ class RateC:
 
 
 @dataclass(slots=True)
+class NormSetC:
+    """A norm set as compiled: the factor per component and the norms it scaled."""
+
+    id: str  # "pack/set"
+    pack: str
+    of: str
+    media: list[str] | None
+    factors: dict[str, Decimal]  # component -> factor (components not listed keep the national quantities)
+    valid_from: dt.date
+    valid_to: dt.date | None
+    source: str | None
+    verified: bool
+    why: str | None
+    location: Location
+    scaled: list[str] = field(default_factory=list)  # codes of the norms it scaled
+    unscaled: list[str] = field(default_factory=list)  # codes in force whose national lines were not readable
+
+
+@dataclass(slots=True)
 class MediaCompiled:
     norms: dict[str, NormC] = field(default_factory=dict)
     extras: list[ExtraC] = field(default_factory=list)
     checks: list[CheckC] = field(default_factory=list)
     replaced_norms: dict[str, NormC] = field(default_factory=dict)  # national entries a province replaced
     rates: dict[str, RateC] = field(default_factory=dict)  # component -> its rate expression
+    norm_sets: dict[str, NormSetC] = field(default_factory=dict)  # "pack/set" -> the norm set
 
 
 def media_part(compiled: CompiledSet) -> MediaCompiled:
@@ -134,5 +161,5 @@ def media_part(compiled: CompiledSet) -> MediaCompiled:
 
 # every class the media part is made of: what a plain-data codec of the compiled set must know
 # (each registered under a stable tag, e.g. "media.NormC")
-PLAIN_CLASSES: tuple[type, ...] = (LineC, NormC, ExtraC, CheckC, RateC, MediaCompiled)
+PLAIN_CLASSES: tuple[type, ...] = (LineC, NormC, ExtraC, CheckC, RateC, NormSetC, MediaCompiled)
 register_all(*PLAIN_CLASSES, prefix="media")

@@ -13,7 +13,7 @@ from pydantic import Field, PrivateAttr, StringConstraints
 
 from normkit.core.errors import Location
 from normkit.core.io.yaml import format_path
-from normkit.core.schema import Expr, Label, SourceRef, Strict, Text, UnitText, Validity, Word
+from normkit.core.schema import Expr, Label, PackId, SourceRef, Strict, Text, UnitText, Validity, Word
 
 NormCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_]+([.-][0-9A-Za-z_]+)*$", max_length=60)]
 
@@ -40,6 +40,27 @@ class Derive(Strict):
     components: list[Literal["labour", "equipment", "material"]]
     factor: Expr = Field(description="expression for the share, evaluated per order item (e.g. an input)")
     source: SourceRef | None = None
+
+
+Component = Literal["labour", "equipment", "material"]
+Medium = Literal["tv", "radio", "online", "print", "publication"]
+
+
+class NormSet(Strict):
+    """A norm set defined as a share of another pack's norms (a province's decision "the norms
+    in this province are 80 % of Circular 03/2018"): every norm of pack ``of`` (of the given
+    media, in force while the set is) exists in this pack with its line quantities × the factor.
+    Give ``factor`` (all components) or ``components`` (a factor per component; a component not
+    listed keeps the national quantities)."""
+
+    of: PackId = Field(description="the pack whose norms are scaled; it must come before this pack in the set")
+    media: list[Medium] | None = Field(default=None, description="only the norms of these media (all when absent)")
+    factor: Decimal | None = Field(default=None, description="one factor for every component, e.g. 0.80")
+    components: dict[Component, Decimal] | None = Field(default=None, description="a factor per component")
+    valid: Validity | None = None
+    source: SourceRef | None = None
+    verified: bool | None = None
+    why: Text | None = None
 
 
 class Norm(Strict):

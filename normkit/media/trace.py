@@ -1,5 +1,5 @@
 """The trace of a quote: the engine's records plus pricing's own (item, line, extra, factor,
-check, rounding), turned into :class:`~normkit.core.trace.TraceNode` trees on first use."""
+check, rounding; a line a norm set scaled carries the set's factor and source as a child), turned into :class:`~normkit.core.trace.TraceNode` trees on first use."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ class QuoteAssembler(Assembler):
         if exact != r.amount:
             children.append(TraceNode(kind="rounding", name="round line", formula=f"round({fmt(exact)}, {fmt(self.quantum)}, {self.mode})",
                                       value=fmt(r.amount), unit="VND", inputs=[TraceInput(name="before", value=fmt(exact), unit="VND")]))
+        if line.set_factor is not None:
+            children.insert(0, self._set_factor(line))
         step = f" bậc {line.step}/{line.steps}" if line.step is not None and line.steps else (f" bậc {line.step}" if line.step is not None else "")
         return TraceNode(
             kind="line", name=f"{line.component}: {line.resource}", label_vi=line.label.vi + step, label_en=line.label.en,
@@ -48,6 +50,15 @@ class QuoteAssembler(Assembler):
             rule=f"{norm.code if norm else ''} {line.resource}".strip(), pack=norm.pack if norm else None, location=str(line.location),
             effective_from=norm.valid_from if norm else None, effective_to=norm.valid_to if norm else None,
             source=self.source(norm.source) if norm else None, verified=line.verified, why=line.why, children=children)
+
+    def _set_factor(self, line: Any) -> TraceNode:
+        """The norm set's factor on a line it scaled: national quantity × factor = this quantity."""
+        return TraceNode(kind="factor", name=f"norm set {line.set_id}", formula="national quantity × factor",
+                         value=fmt(line.set_factor), unit="1",
+                         inputs=[TraceInput(name="national quantity", value=fmt(line.national_quantity), unit=line.unit),
+                                 TraceInput(name="scaled quantity", value=fmt(line.quantity), unit=line.unit)],
+                         rule=f"{line.component} × {fmt(line.set_factor)}", pack=line.set_id.split("/", 1)[0],
+                         source=self.source(line.set_source), verified=line.set_verified, why=line.set_why)
 
     def _extra(self, r: Rec, _c: Any) -> TraceNode:
         x = r.ref
