@@ -4,7 +4,7 @@
 >>> rules = normkit.load("examples/packs/example-province")   # doctest: +SKIP
 >>> q = rules.quote("examples/orders/tv-bulletins.yaml")      # doctest: +SKIP
 >>> q.total                                                    # doctest: +SKIP
-Decimal('5359747')
+Decimal('5336129')
 """
 
 from __future__ import annotations

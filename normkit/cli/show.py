@@ -4,6 +4,7 @@ values and sources."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from normkit.core.compiled import CompiledSet
@@ -18,13 +19,25 @@ def _src(c: CompiledSet, key: str | None) -> dict[str, Any] | None:
     return c.sources[key].model_dump(mode="json", exclude_none=True)
 
 
+def _key(value: Any) -> Any:
+    """A table key as JSON can hold it: a number key (a Decimal) as its exact text."""
+    return fmt(value) if isinstance(value, Decimal) else value
+
+
+def _flag(verified: bool, why: str | None) -> str:
+    """``yes``, or ``no`` with the reason, for the text view."""
+    from rich.markup import escape
+
+    return "yes" if verified else f"[yellow]no[/yellow] {escape(why or '')}".rstrip()
+
+
 def describe(c: CompiledSet, name: str) -> dict[str, Any] | None:
     norms = media_part(c).norms
     if name in norms:
         n = norms[name]
         return {"kind": "norm", "code": n.code, "name_vi": n.name.vi, "name_en": n.name.en, "output_unit": n.output_unit,
                 "duration": n.duration_text, "valid_from": str(n.valid_from), "valid_to": str(n.valid_to) if n.valid_to else None,
-                "pack": n.pack, "location": str(n.location), "source": _src(c, n.source), "verified": n.verified, "notes": n.notes,
+                "pack": n.pack, "location": str(n.location), "source": _src(c, n.source), "verified": n.verified, "why": n.why, "notes": n.notes,
                 "lines": [{"component": ln.component, "resource": ln.resource, "label_vi": ln.label.vi, "label_en": ln.label.en,
                            "quantity": fmt(ln.quantity), "unit": ln.unit, "scale": ln.scale, "step": ln.step, "steps": ln.steps,
                            "verified": ln.verified, "why": ln.why} for ln in n.lines]}
@@ -40,7 +53,8 @@ def describe(c: CompiledSet, name: str) -> dict[str, Any] | None:
         return {"kind": "table", "name": t.name, "label_vi": t.label.vi, "label_en": t.label.en, "unit": t.unit,
                 "keys": [k for k, _ in t.keys], "hit_policy": t.hit_policy, "supplied_by": t.supplied_by, "pack": t.pack,
                 "versions": [{"from": str(v.start), "to": str(v.end) if v.end else None, "pack": v.pack, "source": _src(c, v.source),
-                              "verified": v.verified, "rows": [[*k, fmt(r.value), r.unit] for k, rs in v.rows.items() for r in rs]}
+                              "verified": v.verified, "why": v.why,
+                              "rows": [[*(_key(x) for x in k), fmt(r.value), r.unit] for k, rs in v.rows.items() for r in rs]}
                              for layer in t.layers for v in layer]}
     if name in c.formulas:
         f = c.formulas[name]
@@ -94,7 +108,7 @@ def show(name: str, pack: str | None, as_json: bool, *, use_cache: bool = True) 
         t = Table("from", "to", "value", "source", "verified", header_style="bold")
         for v in info["values"]:
             t.add_row(v["from"], v["to"] or "", f"{v['value']} {info['unit']}", escape((v["source"] or {}).get("document", "")),
-                      "yes" if v["verified"] else f"[yellow]no[/yellow] {escape(v['why'] or '')}")
+                      _flag(v["verified"], v["why"]))
         if not info["values"]:
             con.print(f"[yellow]no values: supplied by the {info['supplied_by'] or 'user'}[/yellow]")
         con.print(t)
@@ -104,14 +118,15 @@ def show(name: str, pack: str | None, as_json: bool, *, use_cache: bool = True) 
             for r in v["rows"]:
                 t.add_row(*[escape(str(x)) for x in r[:-1]])
             con.print(t)
+            con.print(f"verified: {_flag(v['verified'], v['why'])}")
     elif info["kind"] == "norm":
         con.print(f"unit: {info['output_unit']}  duration: {info['duration'] or '—'}  in force {info['valid_from']} → {info['valid_to'] or '…'}")
-        con.print(f"source: {escape((info['source'] or {}).get('document', ''))}")
+        con.print(f"source: {escape((info['source'] or {}).get('document', ''))}  verified: {_flag(info['verified'], info['why'])}")
         t = Table("component", "line", "quantity", "scale/step", "verified", header_style="bold")
         for ln in info["lines"]:
             ss = f"{ln['scale']} {ln['step']}/{ln['steps']}" if ln["scale"] else ""
             t.add_row(ln["component"], f"{escape(ln['label_vi'])}\n[dim]{escape(ln['label_en'])}[/dim]", f"{ln['quantity']} {ln['unit']}", ss,
-                      "yes" if ln["verified"] else "[yellow]no[/yellow]")
+                      _flag(ln["verified"], ln["why"]))
         con.print(t)
         for note in info["notes"]:
             con.print(f"[dim]• {escape(note)}[/dim]")

@@ -100,9 +100,9 @@ def test_clean_budget_passes() -> None:
     report = check(CLEAN.with_suffix(".yaml"))
     assert report.passed
     assert [f.code for f in report.findings] == ["BK402"]
-    assert [ln.ceiling_unit for ln in report.lines] == [Decimal(x) for x in ("1786580", "11818527", "6531808", "676644", "108266")]
-    assert report.totals.claimed == Decimal(51187054) == report.totals.declared
-    assert report.totals.allowed == Decimal(51407060) and report.totals.excess == 0
+    assert [ln.ceiling_unit for ln in report.lines] == [Decimal(x) for x in ("1778708", "11818527", "6531808", "676644", "108266")]
+    assert report.totals.claimed == Decimal(51163054) == report.totals.declared
+    assert report.totals.allowed == Decimal(51383444) and report.totals.excess == 0
 
 
 def test_same_report_from_every_format() -> None:

@@ -39,21 +39,25 @@ def test_unit_price_sheet(quote, tmp_path: Path) -> None:  # type: ignore[no-unt
     assert [c.value for c in rows["STT"]] == ["STT", "Hạng mục", "Cost element (English)", "Đơn vị", "Số lượng", "Đơn giá (đ)",
                                               "Thành tiền (đ)", "Căn cứ / Legal basis"]
     item = rows["I"]
-    assert (item[1].value, item[4].value, item[6].value) == ("Bản tin quốc tế biên dịch, thời lượng 10 phút (mã 01.03.01.50.10)", 3, 5359747)
+    assert (item[1].value, item[4].value, item[6].value) == ("Bản tin quốc tế biên dịch, thời lượng 10 phút (mã 01.03.01.50.10)", 3, 5336129)
     line = [c.value for c in rows["1.2"]]
     assert line[:7] == ["1.2", "Biên dịch viên hạng III bậc 4/9", "Translator grade III", "công", 2.97, 472845, 1404349]
     assert line[7].startswith("Thông tư 03/2018/TT-BTTTT, định mức mã hiệu 01.03.01.50.10 (as reproduced in English by LawNet), 01.03.01.50.10; ")
     assert "Nghị định 204/2004/NĐ-CP" in line[7] and "Nghị định 73/2024/NĐ-CP" in line[7]
-    assert rows["1.1"][1].value == "Âm thanh viên hạng III bậc 3/9 †"
+    # TT 30/2020 Art. 5: sound technician III on A1 (verified, no mark); broadcaster III's "3/10"
+    # conflicts with it (unverified, †); broadcaster II on A2.2 step 1 = 4.00 (verified).
+    assert rows["1.1"][1].value == "Âm thanh viên hạng III bậc 3/9"
+    assert rows["1.9"][1].value == "Phát thanh viên hạng III bậc 3/10 †"
+    assert [c.value for c in rows["1.10"]][1:7] == ["Phát thanh viên hạng II bậc 1/8", "Broadcaster grade II", "công", 0.36, 567982, 204473]
     assert [c.value for c in rows["2.1"]][:7] == ["2.1", "Hệ thống dựng phi tuyến", "Non-linear editing system", "giờ máy", 9.3, 120000, 1116000]
-    assert [rows[k][6].value for k in ("1", "2", "3", "4")] == [2841583, 1728390, 70500, 719274]
-    assert rows["4.2"][6].value == 487250 and rows["4.2"][7].value.startswith("(direct_amount + other_direct_costs) * overhead_rate")
+    assert [rows[k][6].value for k in ("1", "2", "3", "4")] == [2821135, 1728390, 70500, 716104]
+    assert rows["4.2"][6].value == 485103 and rows["4.2"][7].value.startswith("(direct_amount + other_direct_costs) * overhead_rate")
     total = next(r for r in ws.iter_rows() if r[1].value == "TỔNG CỘNG")
-    assert (total[6].value, total[6].data_type, total[6].number_format) == (5359747, "n", "#,##0")
+    assert (total[6].value, total[6].data_type, total[6].number_format) == (5336129, "n", "#,##0")
     for r in ws.iter_rows(min_row=8):  # below the header row
         for c in r[5:7]:
             assert c.value is None or (isinstance(c.value, int) and c.number_format == "#,##0")
-    assert sum(rows[k][6].value for k in ("1", "2", "3", "4")) == 5359747
+    assert sum(rows[k][6].value for k in ("1", "2", "3", "4")) == 5336129
 
 
 def test_audit_sheet_lists_unverified_values_and_packs(quote, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -74,7 +78,7 @@ def test_audit_sheet_lists_unverified_values_and_packs(quote, tmp_path: Path) ->
 
 def test_money_cells_never_go_through_float() -> None:
     s = _Sheet(None)
-    assert s.money(Decimal("5359747")) == 5359747 and not s.rounded_for_display
+    assert s.money(Decimal("5336129")) == 5336129 and not s.rounded_for_display
     assert s.money(Decimal("425986.36"), rate=True) == 425986 and not s.rounded_for_display
     assert s.money(Decimal("51118.5")) == 51119 and s.rounded_for_display
     with pytest.raises(NormkitError) as e:
@@ -94,7 +98,7 @@ def test_write_errors(quote, tmp_path: Path) -> None:  # type: ignore[no-untyped
 def test_cli_export_quote_with_what_if(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "q.xlsx"
     assert main(["export-quote", str(ORDER), "--xlsx", str(out), "--set", "base_salary=1800000"]) == 0
-    assert capsys.readouterr().out == f"wrote {out}: EX-2024-TV-001 at 2024-09-15, total 4.602.359 VND\n"
+    assert capsys.readouterr().out == f"wrote {out}: EX-2024-TV-001 at 2024-09-15, total 4.584.193 VND\n"
     ws = load_workbook(out)["Dự toán"]
     assert ws["A6"].value == "Giả định / What-if" and ws["B6"].value == "--set: base_salary=1800000"
-    assert next(r for r in ws.iter_rows() if r[1].value == "TỔNG CỘNG")[6].value == 4602359
+    assert next(r for r in ws.iter_rows() if r[1].value == "TỔNG CỘNG")[6].value == 4584193
