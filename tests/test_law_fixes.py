@@ -170,5 +170,17 @@ def test_show_text_says_unverified_and_why() -> None:
     assert r.returncode == 0 and "verified: no Extension to 2026 unverified: no source read says" in r.stdout
     r = show("poor_min_score_b")
     assert r.returncode == 0 and "no Extension to 2026 unverified: TT" in r.stdout
-    r = show("01.03.01.50.10")
+    r = show("01.03.01.50.10", "--pack", "vn-tv-03-2018")  # the national entry (provincial norm sets define the code too)
     assert r.returncode == 0 and "no CONFLICT with TT 30/2020/TT-BTTTT" in r.stdout
+
+
+def test_show_without_a_pack_gives_the_national_entry_not_a_provincial_copy() -> None:
+    """01.03.01.50.10 is defined by TT 03/2018 and copied by the provincial norm sets (Hà Nam at 100 %,
+    Quảng Nam at 80 %): without --pack, `show` gives the entry where it is defined."""
+    r = show("01.03.01.50.10", "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert (info["pack"], info["replaces"]) == ("vn-tv-03-2018", None)
+    r = show("01.03.01.50.10", "--pack", "vn-ha-nam-57-2023", "--json")
+    info = json.loads(r.stdout)
+    assert (info["pack"], info["replaces"]) == ("vn-ha-nam-57-2023", "vn-tv-03-2018")

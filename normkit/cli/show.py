@@ -37,7 +37,8 @@ def describe(c: CompiledSet, name: str) -> dict[str, Any] | None:
         n = norms[name]
         return {"kind": "norm", "code": n.code, "name_vi": n.name.vi, "name_en": n.name.en, "output_unit": n.output_unit,
                 "duration": n.duration_text, "valid_from": str(n.valid_from), "valid_to": str(n.valid_to) if n.valid_to else None,
-                "pack": n.pack, "location": str(n.location), "source": _src(c, n.source), "verified": n.verified, "why": n.why, "notes": n.notes,
+                "pack": n.pack, "replaces": n.replaces, "location": str(n.location), "source": _src(c, n.source), "verified": n.verified,
+                "why": n.why, "notes": n.notes,
                 "lines": [{"component": ln.component, "resource": ln.resource, "label_vi": ln.label.vi, "label_en": ln.label.en,
                            "quantity": fmt(ln.quantity), "unit": ln.unit, "scale": ln.scale, "step": ln.step, "steps": ln.steps,
                            "verified": ln.verified, "why": ln.why} for ln in n.lines]}
@@ -74,6 +75,7 @@ def find(name: str, pack: str | None, *, use_cache: bool = True) -> dict[str, An
     from normkit.core.registry import installed_packs
 
     candidates = [pack] if pack is not None else [str(p) for p in installed_packs()]
+    first: dict[str, Any] | None = None
     for ref in candidates:
         try:
             c = rules_for(ref, use_cache=use_cache).compiled
@@ -82,8 +84,13 @@ def find(name: str, pack: str | None, *, use_cache: bool = True) -> dict[str, An
                 raise
             continue
         found = describe(c, name)
-        if found is not None:
-            return found
+        if found is None:
+            continue
+        if pack is not None or found.get("replaces") is None:
+            return found  # the entry as its own pack defines it (a province's copy names the one it replaces)
+        first = first or found
+    if first is not None:
+        return first
     raise NormkitError("NK202", f"{name!r} is not a norm, parameter, table, formula or adjustment of "
                        + (f"pack {pack}" if pack else "any installed pack"),
                        hint="give --pack for a pack outside the search path; `normkit packs` lists installed packs")
