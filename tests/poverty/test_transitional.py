@@ -108,3 +108,25 @@ def test_qd_125_case_copies_the_shared_figures() -> None:
     assert (t.total.poor, str(t.total.poor_pct), t.total.near_poor, str(t.total.near_poor_pct)) == (
         n["poor"], n["poor_pct"], n["near_poor"], n["near_poor_pct"])
     assert t.source is not None and t.source.url == src["url"]
+
+
+@pytest.mark.parametrize(("args", "year", "other"), [
+    (("classify", "examples/households/households.csv", "--out", "{tmp}/out.csv", "--year", "2021"), 2021, "vn-poverty-2022-2026"),
+    (("rates", "examples/households/households.csv", "--year", "2026"), 2026, "vn-poverty-2027-2030"),
+    (("deprivations", "examples/households/indicators.csv", "--year", "2026"), 2026, "vn-poverty-2027-2030"),
+])
+def test_every_year_command_reports_the_choice(args: tuple[str, ...], year: int, other: str, tmp_path: Path) -> None:
+    p = _cli(*(a.replace("{tmp}", str(tmp_path)) for a in args), "--json")
+    assert p.returncode == 0, p.stderr
+    assert f"warning: review year {year} is a transitional year: took " in p.stderr
+    choice = json.loads(p.stdout)["standard_choice"]
+    assert (choice["year"], choice["other"]) == (year, other)
+
+
+def test_compare_standards_reports_both_choices() -> None:
+    p = _cli("compare-standards", "examples/households/households.csv", "--from", "2026", "--to", "2027", "--json")
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.count("warning: review year 2026 is a transitional year") == 1
+    a, b = json.loads(p.stdout)["standard_choice"]
+    assert (a["chosen"], a["other"], b["chosen"], b["other"]) == ("vn-poverty-2022-2026", "vn-poverty-2027-2030",
+                                                                  "vn-poverty-2027-2030", None)
