@@ -59,6 +59,7 @@ def count_file(path: str, std: Any, args: Any) -> Any:
 
 
 def cmd_deprivations(args: Any) -> int:
+    from normkit.cli.poverty import announce_choice
     from normkit.core.errors import NormkitError
     from normkit.poverty.deprivations import ROW_FIELDS, change_rows, check_output, compare_reports, write_rows
     from normkit.poverty.standards import load_standard
@@ -68,12 +69,15 @@ def cmd_deprivations(args: Any) -> int:
     if args.year is None and not args.standard:
         raise NormkitError("NK701", "choose a standard: --year YEAR or --standard PACK")
     std = load_standard(year=args.year, standard=args.standard, use_cache=not args.no_cache)
+    announce_choice(std)
     report = count_file(args.households, std, args)
     if args.compare_year is not None and not args.compare:
         raise NormkitError("NK706", "--compare-year needs --compare OTHER (the earlier review's file)")
     before = None
     if args.compare:
         earlier = std if args.compare_year is None else load_standard(year=args.compare_year, use_cache=not args.no_cache)
+        if earlier is not std:
+            announce_choice(earlier)
         before = count_file(args.compare, earlier, args)
     if before is not None:
         rows = change_rows(compare_reports(before, report), args.by)
@@ -84,7 +88,7 @@ def cmd_deprivations(args: Any) -> int:
     if args.out:
         write_rows(rows, columns, args.out)
     if args.json:
-        data = report.to_dict()
+        data = {**report.to_dict(), "standard_choice": std.choice.to_dict() if std.choice is not None else None}
         if before is not None:
             data = {"after": data, "before": before.to_dict(), "changes": rows}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

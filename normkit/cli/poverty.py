@@ -82,7 +82,9 @@ def register(sub: Any) -> dict[str, Callable[[Any], int]]:
 
     t = sub.add_parser("targets", help="judge the QĐ 90 targets between two reviews (met / not met, with margins)",
                        formatter_class=fmt, epilog="example: normkit targets examples/households/review-2021-2022.yaml")
-    t.add_argument("figures", help="YAML with `before:` and `after:` review figures (and optional `baseline:`)")
+    t.add_argument("figures", nargs="?", help="YAML with `before:` and `after:` review figures (and optional `baseline:`)")
+    t.add_argument("--areas", help="CSV/YAML of districts and communes (id, kind, status_start, status_end): judges the 30 %% "
+                                   "poor-district and 30 %% coastal-commune exit targets too")
     t.add_argument("--json", action="store_true")
 
     cs = sub.add_parser("compare-standards", help="classify the same households under two standards; print the transition matrix",
@@ -122,9 +124,23 @@ def _standard(args: Any) -> Any:
         raise NormkitError("NK701", "choose a standard: --year YEAR or --standard PACK")
     change = whatif(args)
     std = load_standard(year=year, standard=standard, use_cache=use_cache(args))
+    announce_choice(std)
     if change.overlay is None and not change.values:
         return std
-    return Standard(change.apply(std.rules), std.at)
+    return Standard(change.apply(std.rules), std.at, choice=std.choice)
+
+
+def announce_choice(std: Any) -> None:
+    """In a transitional year, say on stderr which standard --year took, why, and the other one."""
+    choice = getattr(std, "choice", None)
+    if choice is not None and choice.transitional:
+        print(f"warning: {choice.warning()}", file=sys.stderr)
+
+
+def with_choice(data: dict[str, Any], *stds: Any) -> dict[str, Any]:
+    """``data`` plus ``standard_choice`` (how --year chose the standard; null when a standard was named)."""
+    choices = [s.choice.to_dict() if getattr(s, "choice", None) is not None else None for s in stds]
+    return {**data, "standard_choice": choices[0] if len(choices) == 1 else choices}
 
 
 def _console() -> Any:
@@ -151,7 +167,7 @@ def cmd_classify(args: Any) -> int:
               f"{', …' if s.duplicate_ids > len(s.duplicate_examples) else ''}); --fail-on-duplicates makes this an error",
               file=sys.stderr)
     if args.json:
-        _print_json(s.to_dict())
+        _print_json(with_choice(s.to_dict(), std))
         return 0
     from rich.table import Table
 
@@ -191,7 +207,7 @@ def cmd_household(args: Any) -> int:
                            hint=("did you mean " + ", ".join(close) + "?") if close else "inputs: " + ", ".join(sorted(known)))
     r = classify_household(values, std=std, method=args.method, explain=args.explain or args.json)
     if args.json:
-        _print_json(r.to_dict())
+        _print_json(with_choice(r.to_dict(), std))
         return 0
     from normkit.poverty.standards import STATUS_LABELS
 
@@ -246,7 +262,8 @@ def cmd_rates(args: Any) -> int:
     total = counter.total()
     if args.json:
         _print_json({"by": args.by, "groups": [g.to_dict(args.by) for g in groups], "total": total.to_dict([]),
-                     "rejected": rejected, "standard": std.id if std else None})
+                     "rejected": rejected, "standard": std.id if std else None,
+                     "standard_choice": std.choice.to_dict() if std is not None and std.choice is not None else None})
         return 0
     from rich.table import Table
 
@@ -272,17 +289,29 @@ def cmd_rates(args: Any) -> int:
 
 
 def cmd_targets(args: Any) -> int:
-    from normkit.poverty.targets import evaluate_targets, load_review_change
+    from normkit.core.errors import NormkitError
+    from normkit.poverty.targets import evaluate_area_targets, evaluate_targets, load_areas, load_review_change, review_standards
 
-    change = load_review_change(args.figures)
-    results = evaluate_targets(change)
+    if args.figures is None and args.areas is None:
+        raise NormkitError("NK705", "give a figures file (before/after reviews), --areas FILE, or both")
+    change = load_review_change(args.figures) if args.figures else None
+    results = evaluate_targets(change) if change is not None else []
+    choices = review_standards(change) if change is not None else {}
+    if args.areas:
+        results += evaluate_area_targets(load_areas(args.areas), end_year=change.after.year if change is not None else 2025)
+    for choice in choices.values():
+        if choice.transitional:
+            print(f"warning: {choice.warning()}", file=sys.stderr)
     if args.json:
-        _print_json({"before": change.before.year, "after": change.after.year, "targets": [r.model_dump() for r in results]})
+        _print_json({"before": change.before.year if change else None, "after": change.after.year if change else None,
+                     "targets": [r.model_dump() for r in results],
+                     "standard_choice": {k: v.to_dict() for k, v in choices.items()} if change else None})
         return 0
     from rich.table import Table
 
     c = _console()
-    t = Table(title=f"Chỉ tiêu QĐ 90 / QĐ 90 targets: {change.before.year} → {change.after.year}", header_style="bold")
+    span = f"{change.before.year} → {change.after.year}" if change else "2021–2025"
+    t = Table(title=f"Chỉ tiêu QĐ 90 / QĐ 90 targets: {span}", header_style="bold")
     for col in ("Chỉ tiêu / target", "Giá trị / value", "Khoảng / band", "Kết quả / result", "Chênh lệch / margin"):
         t.add_column(col)
     for r in results:
@@ -300,7 +329,9 @@ def _std_arg(text: str, no_cache: bool) -> Any:
     from normkit.poverty.standards import load_standard
 
     if text.isdigit():
-        return load_standard(year=int(text), use_cache=not no_cache)
+        std = load_standard(year=int(text), use_cache=not no_cache)
+        announce_choice(std)
+        return std
     return load_standard(standard=text, use_cache=not no_cache)
 
 
@@ -311,7 +342,7 @@ def cmd_compare(args: Any) -> int:
     a, b = _std_arg(args.std_from, args.no_cache), _std_arg(args.std_to, args.no_cache)
     t = compare_file(args.households, a, b, show_progress=args.progress)
     if args.json:
-        _print_json(t.to_dict())
+        _print_json(with_choice(t.to_dict(), a, b))
         return 0
     from rich.table import Table
 
@@ -363,6 +394,7 @@ def cmd_indicators(args: Any) -> int:
         from normkit.core.errors import NormkitError
 
         raise NormkitError("NK701", "choose a standard: --year YEAR or --standard PACK")
+    announce_choice(std)
     tables = std.rules.compiled.tables
     lines = {}
     for name in ("poverty_line", "near_poverty_line", "middle_upper_line", "low_income_line"):
@@ -371,7 +403,8 @@ def cmd_indicators(args: Any) -> int:
             if version is not None:
                 lines[name] = {k[0]: str(rows[0].value) for k, rows in version.rows.items()}
     data = {"standard": std.id, "at": str(std.at), "statuses": list(std.statuses), "lines_vnd_per_person_month": lines,
-            "indicators": [i.__dict__ for i in std.indicators]}
+            "indicators": [i.__dict__ for i in std.indicators],
+            "standard_choice": std.choice.to_dict() if std.choice is not None else None}
     if args.json:
         _print_json(data)
         return 0

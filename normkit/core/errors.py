@@ -91,6 +91,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK704": ("bad household value", "area is rural or urban; incomes are whole đồng, 0 or more; deprivations are true/false"),
     "NK705": ("published table or review file error", "compare the file with the examples in examples/households/published/"),
     "NK706": ("deprivations cannot be counted or compared", "give one true/false column per indicator (`normkit indicators` lists them), a dimension the standard defines, and two reviews counted the same way"),
+    "NK707": ("bad areas file for the QĐ 90 area targets", "give id, kind (district or commune), status_start and status_end; a district is poor or not_poor, a commune extremely_difficult or not_extremely_difficult"),
+    "NK708": ("an area is listed twice", "list each district or commune once, with its status at the start and at the end of the period"),
     # media import/export
     "NK801": ("norm table cannot be read", "give a .csv (UTF-8) or .xlsx table with a header row: code, name, component, title, unit, value (docs/import-norms.md)"),
     "NK802": ("norm table rows rejected", "fix the rows listed (row, column, reason) and import again; --keep-going imports the norms without rejected rows"),

@@ -63,9 +63,10 @@ class Indicator:
 class Standard:
     """A loaded poverty standard: its rule set plus what the domain needs to know about it."""
 
-    def __init__(self, rules: RuleSet, at: dt.date) -> None:
+    def __init__(self, rules: RuleSet, at: dt.date, *, choice: StandardChoice | None = None) -> None:
         self.rules = rules
         self.at = at
+        self.choice = choice  # set when --year alone chose the standard
         c = rules.compiled
         missing = [n for n in ("status", "indicator_deprivation_count") if n not in c.formulas]
         missing += [n for n in ("area", "income_per_capita", "deprivation_count") if n not in c.inputs]
@@ -131,26 +132,77 @@ class Standard:
         return {i.id: f"derive_{i.id}" for i in self.indicators if self.has(f"derive_{i.id}")}
 
 
-def find_standard_for_year(year: int) -> str:
-    """The id of the national standard in force in review year ``year``."""
+@dataclass(frozen=True)
+class StandardChoice:
+    """Which national standard a review year was read under, why, and the other one of a transitional year.
+
+    A year is transitional when the standard in force at its review date ends that year and the
+    next one starts the day after: that year then has two reviews (2021: the old standard, QĐ
+    59/2015 kept by NĐ 07/2021 Art. 2, reporting 2021; and NĐ 07/2021 with TT 07/2021 setting the
+    2022–2025 baseline; the same for 2026 → 2027). ``other`` is None outside transitional years.
+    """
+
+    year: int
+    chosen: str
+    other: str | None
+    reason: str
+
+    @property
+    def transitional(self) -> bool:
+        return self.other is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "chosen": self.chosen, "other": self.other, "reason": self.reason}
+
+    def warning(self) -> str:
+        return f"review year {self.year} is a transitional year: {self.reason}"
+
+
+def choose_standard(year: int, *, baseline_of_next: bool = False) -> StandardChoice:
+    """THE one choice of a national standard for a review ``year`` (every --year goes through here).
+
+    By default a year is read under the standard in force at its review date (1 September), i.e.
+    the review that reports that year. With ``baseline_of_next`` (``targets`` judging a period
+    that starts after a transitional year), the year's review that set the next period's
+    baseline is taken instead.
+    """
     from normkit.core.loader import read_pack
     from normkit.core.registry import find_pack
 
     at = review_date(year)
-    spans = []
+    windows = []
     for pid in STANDARD_PACKS:
         m = read_pack(find_pack(pid)).manifest
-        spans.append(f"{pid} ({m.valid.from_.year}–{m.valid.to.year if m.valid.to else '…'})")
-        if m.valid.from_ <= at and (m.valid.to is None or at <= m.valid.to):
-            return pid
+        windows.append((pid, m.valid.from_, m.valid.to))
+    spans = [f"{pid} ({f.year}–{t.year if t else '…'})" for pid, f, t in windows]
+    for i, (pid, start, end) in enumerate(windows):
+        if not (start <= at and (end is None or at <= end)):
+            continue
+        nxt = windows[i + 1] if i + 1 < len(windows) else None
+        if end is None or end.year != year or nxt is None or nxt[1] != end + dt.timedelta(days=1):
+            return StandardChoice(year, pid, None, f"{pid} is in force on {at} (the review date)")
+        nid, nstart, _end = nxt
+        if baseline_of_next:
+            return StandardChoice(year, nid, pid, f"took {nid}: the {year} review under it set the baseline of the "
+                                                  f"period judged here; the other {year} review, under {pid} "
+                                                  f"(in force on {at}), reported {year} under the old standard")
+        return StandardChoice(year, pid, nid, f"took {pid}, in force on {at} (the review that reports {year}); "
+                                              f"the other {year} review, under {nid} (in force from {nstart}), set the baseline "
+                                              f"of the period that follows: give --standard {nid} (without --year) for that one")
     raise NormkitError("NK701", f"no national poverty standard covers the review year {year}; shipped: {', '.join(spans)}")
+
+
+def find_standard_for_year(year: int) -> str:
+    """The id of the national standard in force in review year ``year`` (see :func:`choose_standard`)."""
+    return choose_standard(year).chosen
 
 
 def load_standard(*, year: int | None = None, standard: str | Path | None = None, at: dt.date | None = None,
                   overrides: Mapping[str, Any] | None = None, use_cache: bool = True) -> Standard:
     """Load a poverty standard chosen by review ``year`` or named by ``standard`` (a pack id or folder).
 
-    With both, ``standard`` is used at the review date of ``year`` (a pack that extends a
+    With ``year`` alone the standard is :func:`choose_standard`'s, recorded in ``Standard.choice``
+    (in a transitional year it names the other standard). With both, ``standard`` is used at the review date of ``year`` (a pack that extends a
     national standard, e.g. one with your own B1 points table). ``at`` overrides the date.
 
     >>> s = load_standard(year=2024)           # doctest: +SKIP
@@ -163,13 +215,15 @@ def load_standard(*, year: int | None = None, standard: str | Path | None = None
         raise NormkitError("NK701", "choose a standard: give a review year or a standard pack")
     if at is None and year is not None:
         at = review_date(year)
+    choice = None
     if standard is None:
         assert at is not None
-        standard = find_standard_for_year(at.year)
+        choice = choose_standard(at.year)
+        standard = choice.chosen
     rules = load(standard, use_cache=use_cache)
     if at is None:
         root = rules.compiled.root
         at = max(root.valid_from, dt.date(root.valid_from.year, *REVIEW_MONTH_DAY))
     if overrides:
         rules = rules.with_overrides(overrides)
-    return Standard(rules, at)
+    return Standard(rules, at, choice=choice)
