@@ -95,3 +95,29 @@ def test_cli_price_with_a_fifo_in_the_pack_exits_1_at_once(tmp_path):
                        capture_output=True, text=True, timeout=30, env=env)
     assert r.returncode == 1, r.stderr
     assert "NK107" in r.stderr and "Traceback" not in r.stderr
+
+
+@needs_fifo
+@pytest.mark.parametrize("name,code,message", [
+    ("table.csv", "NK801", "no such file: {}"), ("table.xlsx", "NK801", "no such file: {}"),
+])
+def test_a_fifo_as_a_norm_table_is_refused_without_opening_it(tmp_path, name, code, message):
+    """Tables (CSV, XLSX) are refused by their readers' own regular-file check (``is_file``)."""
+    from normkit.media.normtable import read_table
+
+    os.mkfifo(tmp_path / name)
+    e = expect_error(f"FIFO as a norm table ({name})", lambda: read_table(tmp_path / name), code)
+    assert e.message == message.format(tmp_path / name)
+
+
+@needs_fifo
+@pytest.mark.parametrize("name,code,message", [
+    ("budget.csv", "NK901", "no such file: {}"), ("budget.yaml", "NK901", "no such file: {}"),
+])
+def test_a_fifo_as_a_budget_is_refused_without_opening_it(tmp_path, name, code, message):
+    """Budgets are refused by their reader's own regular-file check (``is_file``), with its code."""
+    from normkit.budget.reading import read_budget
+
+    os.mkfifo(tmp_path / name)
+    e = expect_error(f"FIFO as a budget ({name})", lambda: read_budget(tmp_path / name), code)
+    assert e.message == message.format(tmp_path / name)
