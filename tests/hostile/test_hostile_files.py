@@ -121,3 +121,13 @@ def test_a_fifo_as_a_budget_is_refused_without_opening_it(tmp_path, name, code, 
     os.mkfifo(tmp_path / name)
     e = expect_error(f"FIFO as a budget ({name})", lambda: read_budget(tmp_path / name), code)
     assert e.message == message.format(tmp_path / name)
+
+
+@needs_fifo
+def test_a_fifo_as_a_household_file_is_refused_without_opening_it(tmp_path):
+    """`classify` counts a household file's rows first; that reader's own check refuses a FIFO."""
+    from normkit.poverty.files import count_rows
+
+    os.mkfifo(tmp_path / "h.csv")
+    e = expect_error("FIFO as a household file", lambda: count_rows(tmp_path / "h.csv"), "NK702")
+    assert e.message == f"{tmp_path / 'h.csv'}: no such file"
