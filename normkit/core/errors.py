@@ -51,6 +51,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK104": ("YAML anchors and aliases are not allowed", "write the value out; rule files may not use & or *"),
     "NK105": ("input too large or too deeply nested", "split the file or flatten the structure"),
     "NK106": ("value not allowed in YAML", "write numbers as plain decimals; NaN and Infinity are refused"),
+    "NK107": ("not a regular file", "name a regular file; a named pipe, device, socket or folder is never read"),
+    "NK108": ("symbolic link loop", "the link points back to itself (directly or through other links); point it at a real file"),
     # schema and names
     "NK201": ("schema error", "compare the field with `normkit schema pack` or `normkit schema order`"),
     "NK202": ("unknown name", "check the spelling; `normkit show NAME` lists what a pack defines"),

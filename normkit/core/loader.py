@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from normkit.core.errors import ErrorCollector, Location, NormkitError
-from normkit.core.io.yaml import SourceMap, decode_text, parse_text
+from normkit.core.io.yaml import SourceMap, decode_text, parse_text, read_bytes
 from normkit.core.numbers import CTX
 from normkit.core.schema import PackDocument, PackFile
 from normkit.core.sections import CORE_SECTIONS, pack_document_model, pack_file_model, section_specs
@@ -118,7 +118,7 @@ def listed_files(root: Path, listed: list[str] | None) -> list[Path]:
     if listed is not None:
         wanted = [root / f for f in listed]
         for w in wanted:
-            if w.resolve().parent != root.resolve():
+            if Path(os.path.realpath(w)).parent != Path(os.path.realpath(root)):  # realpath: a link loop is NK108 when read, not a RuntimeError here
                 raise NormkitError("NK201", f"`files` may only name files inside the pack folder: {w.name}", location=Location(str(root / "pack.yaml"), path="files"))
         files = wanted
     if len(files) > MAX_PACK_FILES:
@@ -162,7 +162,7 @@ def content_hash(root: Path, listed: list[str] | None) -> str:
     NormkitError when a file is missing."""
     h = ContentHash()
     for path in [manifest_file(root), *listed_files(root, listed)]:
-        h.add(path, path.read_bytes())
+        h.add(path, read_bytes(path))
     return h.hexdigest()
 
 
@@ -198,10 +198,7 @@ def read_pack(root: str | os.PathLike[str]) -> PackSource:
 
 
 def _read(path: Path, hashed: ContentHash) -> tuple[Any, SourceMap]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise NormkitError("NK101", f"cannot read file: {exc.strerror or exc}", location=Location(str(path))) from None
+    raw = read_bytes(path)
     hashed.add(path, raw)
     return parse_text(decode_text(raw, str(path)), str(path))
 

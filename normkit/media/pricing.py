@@ -387,10 +387,22 @@ def price(rs: PricingRules, order: Order, at: dt.date | None = None) -> Quote:
             raise _too_large(f"order {order.id}: a subtotal or the total", order.locate("items")) from None
 
 
+# Money is exact to the quantum when it has at most 32 digits counted down to the quantum (below
+# 10^32 đồng at a quantum of 1): every product and sum that makes it, in 34 significant digits,
+# then still holds two digits below the quantum, and a sum of such amounts is exact. Beyond it, a
+# 35-digit `--set base_salary=…` used to come out as `1.49…E+34` with subtotals that did not add up.
+EXACT_DIGITS = 32
+
+
+def in_exact_range(value: Decimal, quantum: Decimal) -> bool:
+    """True when ``value`` (an amount, a rate, a subtotal or a total) is exact to ``quantum``."""
+    return value.is_finite() and (not value or value.adjusted() - quantum.adjusted() < EXACT_DIGITS)
+
+
 def _too_large(what: str, location: Any) -> NormkitError:
     """A value beyond what normkit computes exactly (34 significant digits, exponents within ±60)."""
-    return NormkitError("NK502", f"{what} is beyond the exact range (34 significant digits, magnitudes from 10^-60 to 10^60); "
-                        "the amount cannot be computed to the đồng", location=location,
+    return NormkitError("NK502", f"{what} is beyond the exact range for money (at most {EXACT_DIGITS} digits down to the rounding quantum; "
+                        "normkit computes with 34 significant digits); the amount cannot be computed to the đồng", location=location,
                         hint="check the quantities and inputs: a value this large is almost certainly a typing mistake")
 
 
@@ -439,6 +451,11 @@ def _price_item(run: Run, p: PreparedItem) -> None:
     _run_checks(run, p, recs)
     rounded = _round_subtotals(run, p.id, subtotal)
     item_total = sum((subtotal[c] for c in COMPONENTS), ZERO)
+    if not all(in_exact_range(v, program.quantum) for v in (*subtotal.values(), item_total)):
+        if p.index not in run.too_large:
+            run.too_large.add(p.index)
+            run.errors.add(_too_large(f"item {p.id} ({p.norm.code}): a subtotal or its total", run.order.locate("items", p.index)))
+        return
     for c in COMPONENTS:
         run.totals[c] = _add(run.totals[c], subtotal[c])
     item = fast_model(QuoteItem, {"id": p.id, "norm": code, "name_vi": norm.name.vi, "name_en": norm.name.en,
@@ -542,7 +559,14 @@ def _price_line(run: Run, p: PreparedItem, lp: LinePlan, rate: LineRate, item_qt
         else:
             amount = round_to(exact, program.quantum, program.mode)
     except (Overflow, InvalidOperation, Clamped):
+        exact = None
+    if not in_exact_range(rate.rate, program.quantum):
         if p.index not in run.too_large:  # one error per item, naming its first line
+            run.too_large.add(p.index)
+            run.errors.add(_too_large(f"item {p.id} ({p.norm.code}), line {lp.resource}: the rate {rate.rate}", run.order.locate("items", p.index)))
+        return None
+    if exact is None or not in_exact_range(exact, program.quantum):
+        if p.index not in run.too_large:
             run.too_large.add(p.index)
             run.errors.add(_too_large(f"item {p.id} ({p.norm.code}), line {lp.resource}: {lp.quantity} × {item_qty} × {rate.rate}",
                                       run.order.locate("items", p.index, "quantity")))
@@ -564,6 +588,8 @@ def _price_extras(run: Run, p: PreparedItem, subtotal: dict[str, Decimal], recs:
             if xf.when is not None and not xf.when(env):
                 continue
             exact = xf.value(env)
+            if not in_exact_range(exact, program.quantum):
+                raise Overflow  # reported below, like an overflow while evaluating it
             amount = round_to(exact, program.quantum, program.mode) if program.round_at == "line" else exact
         except Missing as m:
             run.missing.setdefault(m.name, m)
@@ -648,6 +674,8 @@ def _finish(run: Run, static: StaticCheck) -> Quote:
     run.errors.raise_if_any()
     rs, program = run.rs, run.rs.program
     total = sum((run.totals[c] for c in COMPONENTS), ZERO)
+    if not all(in_exact_range(v, program.quantum) for v in (*run.totals.values(), total)):
+        raise _too_large(f"order {run.order.id}: a subtotal or the total", run.order.locate("items"))
     top: list[Rec] = []
     if program.round_at == "total":
         r = round_to(total, program.quantum, program.mode)

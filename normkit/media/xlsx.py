@@ -17,6 +17,7 @@ through a float: whole-đồng amounts are written as ``int`` with the format ``
 
 from __future__ import annotations
 
+import contextlib
 import os
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -184,7 +185,30 @@ def write_quote_xlsx(quote: Quote, path: str | os.PathLike[str]) -> None:
         ws.column_dimensions[chr(64 + i)].width = w
     ws.freeze_panes = f"A{header_row + 1}"  # the first line below the header (what a Cell there would give)
     _checks(wb.create_sheet("Kiểm tra"), quote)
-    atomic_write(p, wb.save)
+    atomic_write(p, lambda tmp: save_workbook(wb, tmp))
+
+
+def save_workbook(wb: Any, path: Path) -> None:
+    """openpyxl's ``Workbook.save``, except that a failed write (a full disk) closes the
+    workbook's zip archive at once: openpyxl leaves it open, and Python then prints a
+    ``ZipFile.__del__`` traceback after normkit's own coded error."""
+    import datetime
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True)
+    try:
+        wb.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
+        ExcelWriter(wb, archive).save()  # writes every part, then closes the archive
+    except BaseException:
+        with contextlib.suppress(Exception):
+            archive.close()  # writing its directory fails again on a full disk; the archive is closed all the same
+        if archive.fp is not None:  # close() refused (a part still open): drop the file so __del__ has nothing to do
+            with contextlib.suppress(Exception):
+                archive.fp.close()
+            archive.fp = None
+        raise
 
 
 def _basis_own(node: TraceNode) -> str:

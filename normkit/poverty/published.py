@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from normkit.core.errors import Location, NormkitError
 from normkit.poverty.rates import rate
+from normkit.poverty.targets import Count, Percent, Year
 
 COUNTS = ("households", "poor", "near_poor", "poor_and_near_poor")
 RATES = {"poor_pct": "poor", "near_poor_pct": "near_poor", "poor_and_near_poor_pct": "poor_and_near_poor"}
@@ -44,13 +45,13 @@ class PublishedRow(BaseModel):
     """One row of a published table: counts and rates (percent, 2 decimals)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    households: int | None = Field(default=None, ge=0)
-    poor: int | None = Field(default=None, ge=0)
-    poor_pct: Decimal | None = None
-    near_poor: int | None = Field(default=None, ge=0)
-    near_poor_pct: Decimal | None = None
-    poor_and_near_poor: int | None = Field(default=None, ge=0)
-    poor_and_near_poor_pct: Decimal | None = None
+    households: Count | None = None
+    poor: Count | None = None
+    poor_pct: Percent | None = None
+    near_poor: Count | None = None
+    near_poor_pct: Percent | None = None
+    poor_and_near_poor: Count | None = None
+    poor_and_near_poor_pct: Percent | None = None
 
 
 class PublishedSource(BaseModel):
@@ -68,7 +69,7 @@ class PublishedTable(BaseModel):
     normkit_published: Literal[1] = 1
     id: str
     title: str | None = None
-    year: int | None = None
+    year: Year | None = None
     source: PublishedSource | None = None
     total: PublishedRow
     parts: dict[str, PublishedRow] = Field(default_factory=dict)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,21 +37,29 @@ from normkit.core.errors import Location, NormkitError
 TARGETS_PACK = "vn-poverty-targets-2021-2025"
 
 
+# Inputs are bounded like every other file's: a year of the review calendar (a date can be made
+# of it), counts that are whole numbers (never a boolean: `true` is not 1) below a trillion, and
+# percentages of at most 12 decimal places (no 1E-300 for the arithmetic to meet).
+Year = Annotated[int, Field(strict=True, ge=1900, le=2200)]
+Count = Annotated[int, Field(strict=True, ge=0, le=10**12)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=12, allow_inf_nan=False)]
+
+
 class ReviewFigures(BaseModel):
     """Published (or computed) figures of one review."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    year: int
-    poverty_rate: Decimal | None = Field(default=None, ge=0, le=100)
-    ethnic_minority_poverty_rate: Decimal | None = Field(default=None, ge=0, le=100)
-    poor_district_poverty_rate: Decimal | None = Field(default=None, ge=0, le=100)
-    poor_and_near_poor: int | None = Field(default=None, ge=0)
+    year: Year
+    poverty_rate: Percent | None = None
+    ethnic_minority_poverty_rate: Percent | None = None
+    poor_district_poverty_rate: Percent | None = None
+    poor_and_near_poor: Count | None = None
     source: str | None = None
 
 
 class Baseline(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    poor_and_near_poor: int = Field(ge=0)
+    poor_and_near_poor: Count
     source: str | None = None
 
 

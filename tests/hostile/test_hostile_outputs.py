@@ -129,7 +129,7 @@ def test_interrupted_norm_table_export_keeps_the_old_file(tmp_path, monkeypatch,
 
 
 def test_interrupted_quote_xlsx_keeps_the_old_file(tmp_path, monkeypatch):
-    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
 
     from normkit.api import load
     from normkit.media.xlsx import write_quote_xlsx
@@ -143,7 +143,7 @@ def test_interrupted_quote_xlsx_keeps_the_old_file(tmp_path, monkeypatch):
     def interrupted(self, *a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Workbook, "save", interrupted)
+    monkeypatch.setattr(ExcelWriter, "save", interrupted)  # what media.xlsx.save_workbook calls to write the parts
     with pytest.raises(KeyboardInterrupt):
         write_quote_xlsx(q, out)
     assert out.read_bytes() == good and _leftovers(tmp_path) == []

@@ -14,7 +14,10 @@ The result is the data plus a :class:`SourceMap` from field paths to file positi
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -142,13 +145,48 @@ def decode_text(raw: bytes, filename: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_bytes(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of the regular file ``path``, checked before it is opened: a FIFO, device,
+    socket or folder is NK107, a symbolic-link loop NK108, a file over ``limit`` bytes NK105
+    (from its size, so a huge or sparse file is never read), anything else unreadable NK101.
+    The file is opened non-blocking and checked again on its descriptor, so a file swapped for
+    a FIFO between the check and the open cannot hang the reader either."""
+    p = Path(path)
+    where = Location(str(p))
+    raw = b""
+    try:
+        st = os.stat(p)
+        if stat.S_ISREG(st.st_mode):
+            fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+            try:
+                st = os.fstat(fd)
+                if stat.S_ISREG(st.st_mode) and st.st_size <= limit:
+                    with os.fdopen(fd, "rb", closefd=False) as fh:
+                        raw = fh.read(limit + 1)
+            finally:
+                os.close(fd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NormkitError("NK108", "cannot read file: it is a symbolic link that loops back on itself", location=where) from None
+        raise NormkitError("NK101", f"cannot read file: {exc.strerror or exc}", location=where) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise NormkitError("NK107", f"cannot read file: it is {_kind(st.st_mode)}, not a regular file", location=where)
+    if st.st_size > limit or len(raw) > limit:
+        raise NormkitError("NK105", f"file is {max(st.st_size, len(raw))} bytes; the limit is {limit}", location=where)
+    return raw
+
+
 def read_file(path: str | Path) -> tuple[Any, SourceMap]:
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise NormkitError("NK101", f"cannot read file: {exc.strerror or exc}", location=Location(str(p))) from None
-    return parse_text(decode_text(raw, str(p)), str(p))
+    return parse_text(decode_text(read_bytes(p), str(p)), str(p))
 
 
 def parse_text(text: str, filename: str = "<string>") -> tuple[Any, SourceMap]:
