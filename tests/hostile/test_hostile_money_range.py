@@ -90,4 +90,4 @@ def test_service_answers_422_nk502_for_a_35_digit_base_salary(monkeypatch):
     assert r.status_code == 422
     assert (r.json()["error"]["code"], r.json()["error"]["message"]) == ("NK502", RATE_MESSAGE)
     r = client.post("/v1/quote", json={"pack": "example-province", "order": order})
-    assert r.status_code == 200 and r.json()["total"] == "5359747"
+    assert r.status_code == 200 and r.json()["total"] == "5336129"  # the example order since broadcaster II is on A2.2 (TT 30/2020 Art. 5)
