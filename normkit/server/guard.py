@@ -2,7 +2,7 @@
 to the same limits and answer every refusal with normkit's error body.
 
 - ``Authorization: Bearer <token>`` when a token is set (``hmac.compare_digest``): else 401 NK906.
-- At most ``max_concurrent`` requests in progress: else 503 NK908 (retry later).
+- At most ``max_concurrent`` requests in progress (counted once their body is in): else 503 NK908.
 - No ``Content-Encoding`` but identity: else 415 NK907; a body that is not UTF-8: 415 NK907.
 - The whole body is read here, within ``body_timeout`` seconds and ``max_body`` bytes (by
   Content-Length and while reading, so chunked bodies too): else 408 NK908 or 413 NK905, and the
@@ -59,6 +59,8 @@ class Guard:
             return
         try:
             self._check_headers(scope)
+            body = await self._read_body(scope, receive) if scope.get("method") in BODY_METHODS else None
+            # counted once the body is in: a slow body holds its connection, not a worker's place
             if self.active >= self.limits.max_concurrent:
                 raise _Refused(NormkitError("NK908", f"the service is busy: {self.limits.max_concurrent} requests in progress",
                                             hint="retry in a moment"), 503, {"retry-after": "1"})
@@ -67,11 +69,6 @@ class Guard:
             return
         self.active += 1
         try:
-            try:
-                body = await self._read_body(scope, receive) if scope.get("method") in BODY_METHODS else None
-            except _Refused as r:
-                await send_error(send, r.err, r.status, r.headers)
-                return
             await self.app(scope, receive if body is None else _replay(body, receive), send)
         finally:
             self.active -= 1

@@ -118,7 +118,7 @@ def test_slow_clients_are_dropped_and_others_keep_their_latency(url) -> None:
     port = int(url.rsplit(":", 1)[1])
     heads = [_slow(port, b"POST /v1/quote HTTP/1.1\r\nHost: 127.0.0.1\r\n") for _ in range(6)]  # headers never finish
     bodies = [_slow(port, b"POST /v1/quote HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                          b"Content-Length: 100\r\n\r\n{") for _ in range(4)]  # the body never finishes
+                          b"Content-Length: 100\r\n\r\n{") for _ in range(10)]  # more than --max-concurrent 8
     try:
         with httpx.Client(base_url=url, timeout=10) as client:
             client.post("/v1/quote", json=QUOTE).raise_for_status()  # warm
