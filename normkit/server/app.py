@@ -6,7 +6,8 @@
   tokens, timeouts and the concurrency limit are in :mod:`normkit.server.guard`.
 - Every error is the NormkitError dict under ``error`` (code, message, location, hint …):
   422 for a request normkit cannot use, 404 for an unknown pack or route, 405 for a wrong method,
-  413 for a body too large, 415 for a body not plain UTF-8, 401 without the token.
+  413 for a body too large, 415 for a body not plain UTF-8, 401 without the token, 408 for a body
+  too slow, 503 when busy (docs/integration.md lists them).
 - Rule sets are loaded once per pack name and shared (they are immutable and thread-safe);
   restart the service to pick up changed packs.
 """

@@ -140,6 +140,25 @@ def test_slow_clients_are_dropped_and_others_keep_their_latency(url) -> None:
             s.close()
 
 
+def test_slow_head_on_a_kept_alive_connection_is_dropped(url) -> None:
+    port = int(url.rsplit(":", 1)[1])
+    s = _slow(port, b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    try:
+        s.settimeout(5)
+        first = s.recv(65536)
+        for _ in range(5):  # the head and the body may come in separate reads
+            if b"}" in first:
+                break
+            first += s.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200 ") and b'"status":"ok"' in first
+        start = time.monotonic()
+        s.sendall(b"GET /health HTTP/1.1\r\n")  # the next request's head never finishes
+        assert _read_until_closed(s, 4) == b""
+        assert time.monotonic() - start < 3  # the 1 s header timeout, not the 5 s keep-alive
+    finally:
+        s.close()
+
+
 def test_token_required_when_set() -> None:
     with service_process(PACKS, env={"NORMKIT_TOKEN": TOKEN}, token=TOKEN) as (url, _proc):
         err = error_of(httpx.post(url + "/v1/quote", json=QUOTE), 401)
