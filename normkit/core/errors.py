@@ -111,6 +111,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK903": ("budget schema error", "compare the budget with `normkit schema budget`"),
     "NK904": ("pack or overlay not allowed here", "the HTTP service only uses installed packs, chosen by name, and inline overlays"),
     "NK905": ("request rejected", "send a JSON body under the size limit, with the fields the OpenAPI document lists"),
+    "NK906": ("access token missing or wrong", "send `Authorization: Bearer <token>`; `normkit serve` beyond loopback needs --token or NORMKIT_TOKEN"),
+    "NK907": ("request body encoding not accepted", "send the JSON body uncompressed (no Content-Encoding) and in UTF-8"),
+    "NK908": ("request not served", "the routes and their methods are in /openapi.json; a busy or timed-out request may be retried"),
 }
 
 

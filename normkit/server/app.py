@@ -2,9 +2,12 @@
 
 - Packs are only those installed or on ``NORMKIT_PATH``, chosen by name: no rule upload, no
   paths, no overlay files (inline overlay values are allowed).
-- Request bodies are limited in size (``max_body`` bytes, 1 MB by default): larger ones get 413.
+- Request bodies are limited in size (``max_body`` bytes, 1 MB by default): larger ones get 413;
+  tokens, timeouts and the concurrency limit are in :mod:`normkit.server.guard`.
 - Every error is the NormkitError dict under ``error`` (code, message, location, hint …):
-  422 for a request normkit cannot use, 404 for an unknown pack or schema, 413 for a body too large.
+  422 for a request normkit cannot use, 404 for an unknown pack or route, 405 for a wrong method,
+  413 for a body too large, 415 for a body not plain UTF-8, 401 without the token, 408 for a body
+  too slow, 503 when busy (docs/integration.md lists them).
 - Rule sets are loaded once per pack name and shared (they are immutable and thread-safe);
   restart the service to pick up changed packs.
 """
@@ -20,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
 
 from normkit.api import WhatIf, rules_for, schema
 from normkit.budget.checking import check, find_named_pack
@@ -33,6 +37,8 @@ from normkit.media.pricing import PricingRules
 from normkit.media.schema import Order
 from normkit.poverty.deprivations import change_rows, compare_reports, count_deprivations
 from normkit.poverty.standards import load_standard
+from normkit.server.guard import Guard
+from normkit.server.limits import Limits
 from normkit.version import __version__
 
 MAX_BODY = 1_000_000
@@ -112,50 +118,6 @@ def _error(e: NormkitError, status: int | None = None) -> JSONResponse:
     return JSONResponse({"error": e.to_dict()}, status_code=status or STATUS.get(e.code, 422))
 
 
-class BodyLimit:
-    """ASGI middleware: refuse bodies above ``limit`` bytes (by Content-Length, and while reading)."""
-
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > self.limit
-                except ValueError:
-                    too_big = True
-                if too_big:
-                    await self._refuse(scope, receive, send)
-                    return
-        seen = 0
-
-        async def limited() -> Any:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge()
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Any, receive: Any, send: Any) -> None:
-        err = NormkitError("NK905", f"the request body is larger than {self.limit} bytes", location=Location(path="body"))
-        await _error(err, 413)(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
-
-
 class Packs:
     """Rule sets by installed pack name, each loaded once."""
 
@@ -221,11 +183,40 @@ def deprivations_response(req: DeprivationsRequest) -> dict[str, Any]:
     return {"after": after.to_dict(), "before": before.to_dict(), "changes": change_rows(compare_reports(before, after), req.by)}
 
 
-def create_app(max_body: int = MAX_BODY) -> FastAPI:
-    app = FastAPI(title="normkit", version=__version__,
+def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    """The framework's own refusals (unknown route, wrong method, a body it cannot parse) as
+    normkit errors: 404/405 NK908, 415 NK907 for bytes that are not UTF-8, 422 NK905 for the rest."""
+    method, path = request.method, request.url.path
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404:
+        err, status = NormkitError("NK908", f"no route {path}", location=Location(path="path")), 404
+    elif exc.status_code == 405:
+        allowed = headers.get("Allow") or headers.get("allow") or ""
+        err, status = NormkitError("NK908", f"{method} is not allowed on {path} (allowed: {allowed})", location=Location(path="method")), 405
+    elif exc.status_code == 400:
+        cause = exc.__cause__
+        if isinstance(cause, UnicodeDecodeError):
+            err, status = NormkitError("NK907", f"the request body is not UTF-8 (byte {cause.start})", location=Location(path="body")), 415
+        elif isinstance(cause, RecursionError):
+            err, status = NormkitError("NK905", "the JSON body is nested too deeply", location=Location(path="body")), 422
+        elif isinstance(cause, ValueError) and "digits" in str(cause):
+            err, status = NormkitError("NK905", "a number in the JSON body has too many digits (more than 4300)", location=Location(path="body")), 422
+        else:
+            err, status = NormkitError("NK905", "the request body cannot be parsed as JSON", location=Location(path="body")), 422
+    else:
+        err, status = NormkitError("NK905", str(exc.detail), location=Location(path="body")), exc.status_code
+    return JSONResponse({"error": err.to_dict()}, status_code=status, headers={k: v for k, v in headers.items() if k.lower() == "allow"})
+
+
+def create_app(max_body: int = MAX_BODY, limits: Limits | None = None) -> FastAPI:
+    """The service. ``limits`` (token, timeouts, concurrency, body size) default to :class:`Limits`
+    with ``max_body``. The interactive pages (/docs, /redoc) are off: they load their scripts from
+    a CDN; the OpenAPI document is at /openapi.json."""
+    app = FastAPI(title="normkit", version=__version__, docs_url=None, redoc_url=None,
                   description="Exact, explainable prices from Vietnam's economic-technical norms: quote orders and check budgets "
                               "against the norm ceilings. Money is always a string holding an exact decimal.")
     packs = Packs()
+    app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
 
     @app.exception_handler(NormkitError)
     async def normkit_error(_request: Request, exc: NormkitError) -> JSONResponse:
@@ -290,5 +281,5 @@ def create_app(max_body: int = MAX_BODY) -> FastAPI:
 
         return Response(json.dumps(deprivations_response(req), ensure_ascii=False), media_type="application/json")
 
-    app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(Guard, limits=limits or Limits(max_body=max_body))
     return app

@@ -1,0 +1,176 @@
+"""The service's front door: an ASGI middleware and a uvicorn protocol that hold every request
+to the same limits and answer every refusal with normkit's error body.
+
+- ``Authorization: Bearer <token>`` when a token is set (``hmac.compare_digest``): else 401 NK906.
+- At most ``max_concurrent`` requests in progress (counted once their body is in): else 503 NK908.
+- No ``Content-Encoding`` but identity: else 415 NK907; a body that is not UTF-8: 415 NK907.
+- The whole body is read here, within ``body_timeout`` seconds and ``max_body`` bytes (by
+  Content-Length and while reading, so chunked bodies too): else 408 NK908 or 413 NK905, and the
+  connection is closed.
+- :func:`protocol` closes a connection whose request line and headers have not all arrived within
+  ``header_timeout`` seconds (uvicorn itself waits for headers forever).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from normkit.core.errors import Location, NormkitError
+from normkit.server.limits import Limits
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def error_response(err: NormkitError, status: int, headers: dict[str, str] | None = None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    body = json.dumps({"error": err.to_dict()}, ensure_ascii=False).encode("utf-8")
+    head = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    head += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    return status, head, body
+
+
+async def send_error(send: Any, err: NormkitError, status: int, headers: dict[str, str] | None = None) -> None:
+    code, head, body = error_response(err, status, headers)
+    await send({"type": "http.response.start", "status": code, "headers": head})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _Refused(Exception):
+    def __init__(self, err: NormkitError, status: int, headers: dict[str, str] | None = None) -> None:
+        super().__init__(err.message)
+        self.err, self.status, self.headers = err, status, headers
+
+
+class Guard:
+    """ASGI middleware applying :class:`Limits` before the application sees a request."""
+
+    def __init__(self, app: Any, limits: Limits) -> None:
+        self.app, self.limits = app, limits
+        self.active = 0
+        self._token = limits.token.encode("utf-8") if limits.token else None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            self._check_headers(scope)
+            body = await self._read_body(scope, receive) if scope.get("method") in BODY_METHODS else None
+            # counted once the body is in: a slow body holds its connection, not a worker's place
+            if self.active >= self.limits.max_concurrent:
+                raise _Refused(NormkitError("NK908", f"the service is busy: {self.limits.max_concurrent} requests in progress",
+                                            hint="retry in a moment"), 503, {"retry-after": "1"})
+        except _Refused as r:
+            await send_error(send, r.err, r.status, r.headers)
+            return
+        self.active += 1
+        try:
+            await self.app(scope, receive if body is None else _replay(body, receive), send)
+        finally:
+            self.active -= 1
+
+    def _check_headers(self, scope: Any) -> None:
+        headers = dict(scope.get("headers", []))
+        if self._token is not None:
+            given = headers.get(b"authorization", b"")
+            if not hmac.compare_digest(given, b"Bearer " + self._token):
+                what = "missing" if not given else "wrong"
+                raise _Refused(NormkitError("NK906", f"the access token is {what}: send `Authorization: Bearer <token>`",
+                                            location=Location(path="headers.authorization")), 401, {"www-authenticate": "Bearer"})
+        encoding = headers.get(b"content-encoding", b"").decode("latin-1").strip().lower()
+        if encoding not in ("", "identity"):
+            raise _Refused(NormkitError("NK907", f"Content-Encoding {encoding!r} is not accepted: send the JSON body uncompressed",
+                                        location=Location(path="headers.content-encoding")), 415)
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > self.limits.max_body
+            except ValueError:
+                too_big = True
+            if too_big:
+                raise self._too_large()
+
+    def _too_large(self) -> _Refused:
+        return _Refused(NormkitError("NK905", f"the request body is larger than {self.limits.max_body} bytes", location=Location(path="body")),
+                        413, {"connection": "close"})
+
+    async def _read_body(self, scope: Any, receive: Any) -> bytes:
+        chunks: list[bytes] = []
+        seen = 0
+        try:
+            async with asyncio.timeout(self.limits.body_timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":  # the client went away
+                        break
+                    chunk = message.get("body", b"")
+                    seen += len(chunk)
+                    if seen > self.limits.max_body:
+                        raise self._too_large()
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            raise _Refused(NormkitError("NK908", f"the request body did not arrive within {self.limits.body_timeout:g} s",
+                                        location=Location(path="body"), hint="send the whole body at once"),
+                           408, {"connection": "close"}) from None
+        body = b"".join(chunks)
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _Refused(NormkitError("NK907", f"the request body is not UTF-8 (byte {e.start})", location=Location(path="body")),
+                           415) from None
+        return body
+
+
+def _replay(body: bytes, receive: Any) -> Any:
+    sent = False
+
+    async def replay() -> Any:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def protocol(header_timeout: float) -> type[H11Protocol]:
+    """uvicorn's h11 protocol, closing connections whose request head is not complete within
+    ``header_timeout`` seconds of the connection (or of the previous response)."""
+
+    class HeaderTimeoutProtocol(H11Protocol):
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def _arm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            self._head_timer = self.loop.call_later(header_timeout, self._head_timeout)
+
+        def _head_timeout(self) -> None:
+            self._head_timer = None
+            waiting = self.cycle is None or self.cycle.response_complete
+            if waiting and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+            super().connection_lost(exc)
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+    return HeaderTimeoutProtocol
