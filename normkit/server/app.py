@@ -177,10 +177,11 @@ def deprivations_response(req: DeprivationsRequest) -> dict[str, Any]:
     if req.compare_year is not None and req.compare is None:
         raise NormkitError("NK706", "compare_year needs compare (the earlier review's households)", location=Location(path="compare_year"))
     after = count(req.households, "households", std)
+    data = {**after.to_dict(), "standard_choice": std.choice.to_dict() if std.choice is not None else None}  # as the CLI's --json
     if req.compare is None:
-        return after.to_dict()
+        return data
     before = count(req.compare, "compare", std if req.compare_year is None else load_standard(year=req.compare_year))
-    return {"after": after.to_dict(), "before": before.to_dict(), "changes": change_rows(compare_reports(before, after), req.by)}
+    return {"after": data, "before": before.to_dict(), "changes": change_rows(compare_reports(before, after), req.by)}
 
 
 def http_error(request: Request, exc: HTTPException) -> JSONResponse:

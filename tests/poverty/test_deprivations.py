@@ -286,3 +286,20 @@ def test_cli_compare_year_reads_the_earlier_review_under_its_own_standard(standa
     assert main(["deprivations", str(now), "--year", "2024", "--compare-year", "2023", "--json"]) == 1
     err = json.loads(capsys.readouterr().err)["error"]
     assert (err["code"], err["message"]) == ("NK706", "--compare-year needs --compare OTHER (the earlier review's file)")
+
+
+def test_http_reports_the_standard_choice_as_the_cli_does(review) -> None:
+    """The service says which standard `year` took (in a transitional year it names the other too), like `--json`;
+    nothing when a standard is named."""
+    pytest.importorskip("httpx")
+    from fastapi.testclient import TestClient
+
+    from normkit.server.app import create_app
+
+    client = TestClient(create_app())
+    households = json.loads(review.to_json(orient="records"))
+    r = client.post("/v1/deprivations", json={"year": 2024, "households": households, "dimension": "information"})
+    assert r.status_code == 200 and r.json()["standard_choice"]["chosen"] == "vn-poverty-2022-2026"
+    assert r.json()["standard_choice"]["other"] is None
+    r = client.post("/v1/deprivations", json={"standard": "vn-poverty-2022-2026", "households": households, "dimension": "information"})
+    assert r.status_code == 200 and r.json()["standard_choice"] is None
