@@ -18,37 +18,24 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
 
-def port_arg(text: str) -> int:
-    """An argparse type: a TCP port, 0-65535."""
-    try:
-        n = int(text)
-    except ValueError:
-        n = -1
-    if not 0 <= n <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
-    return n
+def _bounded(parse: Callable[[str], Any], ok: Callable[[Any], bool], what: str) -> Callable[[str], Any]:
+    """An argparse type: ``parse`` the text, accept it when ``ok``, else a usage error saying ``what``."""
+
+    def read(text: str) -> Any:
+        try:
+            n = parse(text)
+        except ValueError:
+            n = None
+        if n is None or not ok(n):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+        return n
+
+    return read
 
 
-def number_arg(text: str) -> float:
-    """An argparse type: a positive number of seconds."""
-    try:
-        n = float(text)
-    except ValueError:
-        n = -1
-    if not 0 < n < 1e6:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
-    return n
-
-
-def count_arg(text: str) -> int:
-    """An argparse type: a positive whole number."""
-    try:
-        n = int(text)
-    except ValueError:
-        n = -1
-    if not 0 < n < 10**9:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return n
+port_arg = _bounded(int, lambda n: 0 <= n <= 65535, "a port number (0-65535)")
+number_arg = _bounded(float, lambda n: 0 < n < 1e6, "a positive number of seconds")
+count_arg = _bounded(int, lambda n: 0 < n < 10**9, "a positive whole number")
 
 
 def env_default(name: str, kind: Callable[[str], Any], default: Any) -> Any:
