@@ -53,7 +53,9 @@ def test_art5_maps_the_four_titles_and_their_codes() -> None:
 
 
 def test_tv_lines_agree_with_art5_or_say_conflict() -> None:
-    norm = media_part(load("vn-tv-03-2018").compiled).norms["01.03.01.50.10"]
+    # Priced with the rate card (which names the Art. 5 table as `scale_by_title`), the titled
+    # lines take their scale from the table or are flagged as conflicts.
+    norm = media_part(load(EXAMPLES / "packs" / "example-province").compiled).norms["01.03.01.50.10"]
     scales = rows("broadcast_title_scale")
     agree, conflict = [], []
     for line in norm.lines:
@@ -62,12 +64,50 @@ def test_tv_lines_agree_with_art5_or_say_conflict() -> None:
             continue
         if line.scale == scales[(title, line.grade)]:
             assert line.verified and line.why is not None and "TT 30/2020/TT-BTTTT Art. 5" in line.why
+            assert line.why.startswith(f"Scale {line.scale} for {title} grade {line.grade}, from table broadcast_title_scale "
+                                       "(version from 2020-12-12, source vn-wages:tt-30-2020, not verified).")
             agree.append((line.resource, line.scale, line.step, line.steps))
         else:
             assert not line.verified and line.why is not None and line.why.startswith("CONFLICT with TT 30/2020/TT-BTTTT Art. 5")
             conflict.append((line.resource, line.scale, line.step, line.steps))
     assert agree == [("am_thanh_vien_III", "A1", 3, 9), ("phat_thanh_vien_II", "A2.2", 1, 8), ("quay_phim_III", "A1", 3, 9)]
     assert conflict == [("ky_thuat_dung_phim_II", "A1", 2, 9), ("phat_thanh_vien_III", "A0", 3, 10), ("ky_thuat_dung_phim_II", "A1", 6, 9)]
+
+
+def test_the_agreeing_tv_lines_write_no_scale_of_their_own() -> None:
+    # The three lines that agree with Art. 5 give title and grade only: the table is their scale.
+    text = (ROOT / "rules" / "vn-tv-03-2018" / "norms.yaml").read_text(encoding="utf-8")
+    for resource in ("am_thanh_vien_III", "phat_thanh_vien_II", "quay_phim_III"):
+        block = text.split(f"resource: {resource}\n", 1)[1].split("- component:", 1)[0]
+        assert "scale:" not in block and f"title: {resource.rsplit('_', 1)[0]}" in block
+    alone = media_part(load("vn-tv-03-2018").compiled).norms["01.03.01.50.10"]  # no rate card: no table to read
+    assert [ln.scale for ln in alone.lines if ln.resource == "phat_thanh_vien_II"] == [None]
+
+
+def _titled_pack(tmp_path, line: str) -> object:
+    (tmp_path / "pack.yaml").write_text(
+        "normkit: 1\nid: art5-probe\ntitle: {vi: Thử, en: Probe}\nversion: '1'\njurisdiction: test\nstatus: illustrative\n"
+        "extends: [vn-media-pricing]\nlegal_basis: [probe]\nvalid: {from: 2024-01-01}\n"
+        "sources:\n  probe: {document: Probe, url: 'https://example.org'}\nfiles: [norms.yaml" + (", pricing.yaml" if (tmp_path / "pricing.yaml").exists() else "") + "]\n", encoding="utf-8")
+    (tmp_path / "norms.yaml").write_text(
+        "norms:\n  P.1:\n    name: {vi: Thử, en: Probe}\n    source: probe\n    lines:\n      - component: labour\n"
+        "        resource: phat_thanh_vien_II\n        label: {vi: PTV II, en: Broadcaster II}\n        quantity: 0.1 workday\n"
+        f"{line}", encoding="utf-8")
+    return load(tmp_path).compiled
+
+
+def test_a_line_that_contradicts_the_table_is_flagged_by_the_compiler(tmp_path) -> None:
+    compiled = _titled_pack(tmp_path, "        title: phat_thanh_vien\n        grade: 'II'\n        scale: A2.1\n        step: 1\n")
+    (line,) = media_part(compiled).norms["P.1"].lines
+    assert (line.scale, line.verified) == ("A2.1", False)
+    assert line.why == ("CONFLICT with table broadcast_title_scale (version from 2020-12-12, source vn-wages:tt-30-2020, not verified): "
+                        "phat_thanh_vien grade II is on A2.2, but this line gives A2.1.")
+
+
+def test_a_title_and_grade_give_the_scale(tmp_path) -> None:
+    compiled = _titled_pack(tmp_path, "        title: quay_phim\n        grade: 'I'\n        step: 2\n")
+    (line,) = media_part(compiled).norms["P.1"].lines
+    assert (line.scale, line.step, line.verified) == ("A3.2", 2, True)
 
 
 def test_the_hand_oracle_changes_by_6816_labour_and_7872_in_all_per_bulletin() -> None:
@@ -184,3 +224,14 @@ def test_show_without_a_pack_gives_the_national_entry_not_a_provincial_copy() ->
     r = show("01.03.01.50.10", "--pack", "vn-ha-nam-57-2023", "--json")
     info = json.loads(r.stdout)
     assert (info["pack"], info["replaces"]) == ("vn-ha-nam-57-2023", "vn-tv-03-2018")
+
+
+def test_scale_by_title_naming_no_table_is_nk202(tmp_path) -> None:
+    from normkit.core.errors import NormkitError
+
+    (tmp_path / "pricing.yaml").write_text("pricing:\n  labour:\n    rate: labour_day_rate(scale, step)\n    scale_by_title: no_such_table\n",
+                                           encoding="utf-8")
+    with pytest.raises(NormkitError) as err:
+        _titled_pack(tmp_path, "        title: quay_phim\n        grade: 'I'\n        step: 2\n")
+    text = str(err.value)
+    assert "NK202" in text and "the labour rate takes scales from table 'no_such_table', which the pack set does not define" in text

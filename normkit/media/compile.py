@@ -11,6 +11,7 @@ pack that declares them, derived norms take their base entry's lines.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -356,8 +357,61 @@ def line_rate(build: NormBuild, code: str, i: int, line: NormLine, q: LineQuanti
     return LineRate(text=comp.model.rate, ir=rate_ir, unit=str(rate_t), factor=(f.numerator, f.denominator))
 
 
+@dataclass(frozen=True, slots=True)
+class TitleScale:
+    """A salary scale as a ``scale_by_title`` table gives it for one title and grade."""
+
+    scale: str
+    table: str
+    start: dt.date
+    source: str | None
+    verified: bool
+
+
+def title_scale(build: NormBuild, line: NormLine, loc: Location) -> TitleScale | None:
+    """The scale the rate's ``scale_by_title`` table maps ``line``'s title and grade to (its
+    latest version that has the row), or None when the line or the rate does not use one."""
+    comp = build.rates.get(line.component)
+    if comp is None or comp.model.scale_by_title is None or line.title is None or line.grade is None:
+        return None
+    name, found, defined = comp.model.scale_by_title, None, False
+    for pack in build.api.packs:
+        d = pack.sections["tables"].get(name)
+        if d is None:
+            continue
+        defined = True
+        for v in d.model.versions:
+            for row in v.rows:
+                if len(row) >= 3 and row[0] == line.title and row[1] == line.grade and (found is None or v.from_ >= found.start):
+                    src = build.api.source_key(pack, v.source, d.location)
+                    found = TitleScale(str(row[2]), name, v.from_, src, build.api.verified(v.verified, src))
+    if not defined:
+        raise NormkitError("NK202", f"the {line.component} rate takes scales from table {name!r}, which the pack set does not define",
+                           location=comp.block.smap.locate(comp.block.path + (line.component, "scale_by_title")))
+    return found
+
+
+def with_title_scale(build: NormBuild, line: NormLine, loc: Location) -> NormLine:
+    """``line`` with the scale its title and grade map to filled in, or flagged as a conflict
+    (not verified, the reason first in ``why``) when it writes another scale."""
+    ts = title_scale(build, line, loc)
+    if ts is None:
+        return line
+    where = f"table {ts.table} (version from {ts.start}" + (f", source {ts.source}" if ts.source else "") + \
+        ("" if ts.verified else ", not verified") + ")"
+    if line.scale is None:
+        why = f"Scale {ts.scale} for {line.title} grade {line.grade}, from {where}."
+        return line.model_copy(update={"scale": ts.scale, "why": f"{why} {line.why}" if line.why else why})
+    if line.scale == ts.scale:
+        return line
+    conflict = f"CONFLICT with {where}: {line.title} grade {line.grade} is on {ts.scale}, but this line gives {line.scale}"
+    said = line.why if line.why and line.why.startswith("CONFLICT") else None  # the pack explains the conflict itself
+    return line.model_copy(update={"verified": False, "why": said or (f"{conflict}. {line.why}" if line.why else f"{conflict}.")})
+
+
 def norm_line(build: NormBuild, code: str, i: int, line: NormLine, d: Defined) -> LineC:
     path = d.path + ("lines", i)
+    line = with_title_scale(build, line, d.smap.locate(path))
     qloc = d.smap.locate(path + ("quantity",), 0)
     q = line_quantity(build.api, code, line, qloc)
     rate = line_rate(build, code, i, line, q, d.smap.locate(path), qloc)

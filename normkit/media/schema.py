@@ -24,6 +24,8 @@ class NormLine(Strict):
     label: Label
     quantity: Annotated[str, StringConstraints(max_length=100)] | Decimal = Field(description='e.g. "0.04 workday"')
     unit: UnitText | None = None
+    title: Word | None = Field(default=None, description="the job title this line prices (e.g. phat_thanh_vien); with `grade`, "
+                               "the labour rate's `scale_by_title` table gives the salary scale")
     grade: Text | None = None
     scale: Annotated[str, StringConstraints(max_length=20)] | None = None
     step: int | None = None
@@ -85,6 +87,9 @@ class Norm(Strict):
 class ComponentRate(Strict):
     rate: Expr = Field(description="expression in the context of one norm line: the price of one unit of it")
     label: Label | None = None
+    scale_by_title: Word | None = Field(
+        default=None, description="a table keyed (title, grade) whose value is a salary scale: a line that gives its `title` and "
+        "`grade` but no `scale` takes the scale from it; a line whose own scale differs is flagged as a conflict (not verified)")
 
 
 class Extra(Strict):

@@ -22,7 +22,6 @@ from normkit.media.normtable import header_field
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "norm-tables" / "tv-01.03.01.50.10.csv"
-NATIONAL = ROOT / "rules" / "vn-tv-03-2018"
 
 
 MANIFEST = province_manifest("test-province")
@@ -71,8 +70,10 @@ def test_example_table_matches_the_national_entry_and_passes_lint(pack: Path) ->
     report = import_norms(EXAMPLE, pack)
     assert (report.rows_in, report.imported, report.rejected, report.lines, report.written) == (23, 23, 0, 19, True)
     assert report.norms == ["01.03.01.50.10"] and report.rejects == [] and report.warnings == []
-    # same lines (component, resource, scale, step, quantity) as the shipped national pack
-    national = media_part(build(NATIONAL)).norms["01.03.01.50.10"]
+    # same lines (component, resource, scale, step, quantity) as the shipped national pack, priced
+    # with the rate card (whose `scale_by_title` table gives the titled lines their scale)
+    national = media_part(build(ROOT / "examples" / "packs" / "example-province")).norms["01.03.01.50.10"]
+    assert national.pack == "vn-tv-03-2018"
     compiled = build(pack)
     assert ceiling_findings(compiled) == []
     mine = media_part(compiled).norms["01.03.01.50.10"]
