@@ -10,7 +10,6 @@ others. Finding codes are documented in docs/budget.md.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 from collections.abc import Mapping
 from decimal import Clamped, Decimal, InvalidOperation, Overflow, localcontext
@@ -22,6 +21,7 @@ from normkit.budget.options import option_name
 from normkit.budget.reading import budget_from_data, read_budget
 from normkit.core.amounts import vnd
 from normkit.core.errors import Location, NormkitError
+from normkit.core.names import close_matches, did_you_mean
 from normkit.core.numbers import CTX, ZERO, round_to
 from normkit.core.registry import find_pack, installed_packs
 from normkit.core.schema import Overlay
@@ -111,9 +111,10 @@ def find_named_pack(name: str) -> Path:
     for p in installed_packs():
         if p.name == name:
             return find_pack(name, location=Location(path="pack"))  # NK210 when the id is on the search path twice
-    names = ", ".join(p.name for p in installed_packs()) or "none"
+    ids = [p.name for p in installed_packs()]
+    close = did_you_mean(name, ids)
     raise NormkitError("NK904", f"no installed pack named {name!r}", location=Location(path="pack"),
-                       hint=f"packs are chosen by name among those installed: {names}")
+                       hint=(f"{close} " if close else "") + f"packs are chosen by name among those installed: {', '.join(ids) or 'none'}")
 
 
 def check(budget: Budget | Mapping[str, Any] | str | os.PathLike[str], *, pack: str | os.PathLike[str] | None = None,
@@ -307,7 +308,7 @@ def _inputs(rs: PricingRules, line: BudgetLine, n: int) -> tuple[dict[str, Any],
     for name, value in raw.items():
         spec = specs.get(name)
         if spec is None or spec.scope != "item":
-            close = difflib.get_close_matches(name, [k for k, s in specs.items() if s.scope == "item"], n=3)
+            close = close_matches(name, [k for k, s in specs.items() if s.scope == "item"])
             out.append(_f("BK207", n, f"unknown option {name!r}: the packs declare no such item input" +
                           (f"; did you mean {', '.join(close)}?" if close else "") + " The line is priced without it.",
                           f"tùy chọn {name!r} không có trong bộ quy tắc" + (f"; có phải {', '.join(close)}?" if close else "") +
@@ -353,7 +354,7 @@ def _price_unit(rs: PricingRules, budget: Budget, line: BudgetLine, inputs: dict
     norms = media_part(rs.compiled).norms
     norm = norms.get(line.product)
     if norm is None:
-        close = difflib.get_close_matches(line.product, list(norms), n=3, cutoff=0.6)
+        close = close_matches(line.product, norms)
         return _Ceiling(None, [("BK201", f"unknown norm code {line.product!r}" + (f"; close matches: {', '.join(close)}" if close else ""),
                                 f"mã định mức {line.product!r} không có trong bộ quy tắc" + (f"; mã gần giống: {', '.join(close)}" if close else ""),
                                 {"details": {"product": line.product, "close_matches": close}})], None)

@@ -26,6 +26,7 @@ examples:
   normkit price examples/orders/tv-bulletins.yaml --set base_salary=1800000 --at 2024-01-10 --json
   normkit show base_salary --pack vn-wages
   normkit show 01.03.01.50.10
+  normkit show vn-wages
   normkit lint rules/vn-wages
   normkit schema order > order.schema.json
 
@@ -34,8 +35,22 @@ Documentation: docs/ in the source tree (quick start, pack format, expressions, 
 """
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with close matches for a mistyped choice (a sub-command, a schema kind …):
+    Python's own parser (before 3.14) only lists every choice."""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if action.choices is not None and value not in action.choices:
+            from normkit.core.names import did_you_mean
+
+            close = did_you_mean(str(value), [str(c) for c in action.choices])
+            if close:
+                raise argparse.ArgumentError(action, f"invalid choice: {value!r} ({close})")
+        super()._check_value(action, value)
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="normkit",
         description="Exact, explainable prices from Vietnam's economic-technical norms (định mức kinh tế - kỹ thuật) "
                     "and poverty rules. Every figure comes with its formula, inputs, rule, legal source and date.",
@@ -58,10 +73,13 @@ def parser() -> argparse.ArgumentParser:
                         "($NORMKIT_PATH, then the shipped rules/).")
     pk.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    sh = sub.add_parser("show", help="show a norm, parameter, table or formula with its dated values and sources",
+    sh = sub.add_parser("show", help="list a pack's names, or show one norm, parameter, table or formula with its dated values and sources",
                         description="Show NAME: a norm code (01.03.01.50.10), a parameter (base_salary), a table "
-                                    "(salary_coefficient), a formula or an adjustment. Without --pack, the installed packs are searched.")
-    sh.add_argument("name")
+                                    "(salary_coefficient), a formula, an adjustment or an input. Without --pack, the installed packs "
+                                    "are searched. Show PACK (an installed pack's id or a pack folder), or --pack PACK alone: every "
+                                    "name the pack and the packs it extends define, with units, the date range of the values and "
+                                    "verified flags. An unknown name gets its close matches.")
+    sh.add_argument("name", nargs="?", help="a name, or a pack to list")
     sh.add_argument("--pack", help="pack folder or installed pack name")
     sh.add_argument("--json", action="store_true", help="print JSON")
     sh.add_argument("--no-cache", action="store_true", help="rebuild the compiled packs instead of using the cache")

@@ -200,9 +200,9 @@ def cmd_household(args: Any) -> int:
     known = set(std.rules.compiled.inputs)
     unknown = [n for n in values if n not in known]
     if unknown:
-        import difflib
+        from normkit.core.names import close_matches
 
-        close = difflib.get_close_matches(unknown[0], sorted(known), n=3, cutoff=0.4)
+        close = close_matches(unknown[0], sorted(known), cutoff=0.4)
         raise NormkitError("NK704", f"{std.id} has no input {unknown[0]!r}", location=Location(path=f"household.{unknown[0]}"),
                            hint=("did you mean " + ", ".join(close) + "?") if close else "inputs: " + ", ".join(sorted(known)))
     r = classify_household(values, std=std, method=args.method, explain=args.explain or args.json)

@@ -1,5 +1,6 @@
-"""``normkit show NAME``: a norm, parameter, table, formula or adjustment, with its dated
-values and sources."""
+"""``normkit show NAME``: a norm, parameter, table, formula, adjustment or input, with its dated
+values and sources; ``normkit show PACK``: every name the pack set defines (the listing of
+:func:`normkit.media.listing.listing`). An unknown name gets its close matches."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 from typing import Any
 
 from normkit.core.errors import NormkitError
-from normkit.media.listing import describe
+from normkit.core.names import did_you_mean
+from normkit.media.listing import all_names, describe, listing
 
 
 def _flag(verified: bool, why: str | None) -> str:
@@ -23,6 +25,7 @@ def find(name: str, pack: str | None, *, use_cache: bool = True) -> dict[str, An
 
     candidates = [pack] if pack is not None else [str(p) for p in installed_packs()]
     first: dict[str, Any] | None = None
+    known: set[str] = set()
     for ref in candidates:
         try:
             c = rules_for(ref, use_cache=use_cache).compiled
@@ -32,18 +35,72 @@ def find(name: str, pack: str | None, *, use_cache: bool = True) -> dict[str, An
             continue
         found = describe(c, name)
         if found is None:
+            known.update(all_names(c))
+        if found is None:
             continue
         if pack is not None or found.get("replaces") is None:
             return found  # the entry as its own pack defines it (a province's copy names the one it replaces)
         first = first or found
     if first is not None:
         return first
-    raise NormkitError("NK202", f"{name!r} is not a norm, parameter, table, formula or adjustment of "
+    if pack is None:
+        known.update(p.name for p in installed_packs())  # `normkit show PACK` lists a pack
+    close = did_you_mean(name, known)
+    raise NormkitError("NK202", f"{name!r} is not a norm, parameter, table, formula, adjustment or input of "
                        + (f"pack {pack}" if pack else "any installed pack"),
-                       hint="give --pack for a pack outside the search path; `normkit packs` lists installed packs")
+                       hint=close or ("`normkit show PACK` lists every name a pack defines" if pack else
+                                      "give --pack for a pack outside the search path; `normkit packs` lists installed packs"))
 
 
-def show(name: str, pack: str | None, as_json: bool, *, use_cache: bool = True) -> int:
+def as_pack(ref: str) -> str | None:
+    """``ref`` when it names a pack (an installed id, or a folder holding pack.yaml), else None."""
+    from normkit.core.registry import find_pack
+
+    try:
+        find_pack(ref)
+    except NormkitError:
+        return None
+    return ref
+
+
+def pack_listing(pack: str, *, use_cache: bool = True) -> dict[str, Any]:
+    """The listing of every name ``pack`` (with the packs it extends) defines."""
+    from normkit.api import rules_for
+
+    return listing(rules_for(pack, use_cache=use_cache).compiled)
+
+
+def show_pack(pack: str, as_json: bool, *, use_cache: bool = True) -> int:
+    info = pack_listing(pack, use_cache=use_cache)
+    if as_json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    from rich.markup import escape
+    from rich.table import Table
+
+    from normkit.cli.render import console
+
+    con = console()
+    con.print(f"[bold]{escape(info['pack'])}[/bold] {escape(info['version'])} — {escape(info['title_vi'])}\n"
+              f"[dim]{escape(info['title_en'])}[/dim]\npacks: {', '.join(info['packs'])}")
+    t = Table("kind", "name", "label", "unit", "from", "to", "verified", header_style="bold")
+    for e in info["names"]:
+        verified = {True: "yes", False: "[yellow]no[/yellow]", None: ""}[e["verified"]]
+        t.add_row(e["kind"], escape(e["name"]), f"{escape(e['label_vi'])}\n[dim]{escape(e['label_en'])}[/dim]", escape(e["unit"]),
+                  e["from"] or "", e["to"] or ("…" if e["from"] else ""), verified)
+    con.print(t)
+    con.print("[dim]normkit show NAME --pack " + escape(pack) + " shows one name with its values and sources[/dim]")
+    return 0
+
+
+def show(name: str | None, pack: str | None, as_json: bool, *, use_cache: bool = True) -> int:
+    if name is None:
+        if pack is None:
+            raise NormkitError("NK202", "give a NAME, a PACK, or --pack PACK to list its names",
+                               hint="e.g. normkit show vn-wages, or normkit show base_salary --pack vn-wages")
+        return show_pack(pack, as_json, use_cache=use_cache)
+    if pack is None and as_pack(name) is not None:
+        return show_pack(name, as_json, use_cache=use_cache)
     info = find(name, pack, use_cache=use_cache)
     if as_json:
         print(json.dumps(info, ensure_ascii=False, indent=2))

@@ -65,6 +65,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK209": ("norm above the national maximum", "a provincial norm may not exceed the national maximum for the same code and line"),
     "NK210": ("pack id found twice on the search path", "remove or rename one of the two folders, or take one off NORMKIT_PATH"),
     "NK212": ("invalid norm set", "a norm set names a pack before it in the set (`of:`), gives `factor:` or `components:` with positive factors, and scales at least one norm in force"),
+    "NK213": ("a norm line has no rate", "add the missing row or value to the rate card (the hint names the close matches); `normkit lint` checks every norm line at every date a value changes"),
+    "NK214": ("a pricing extra misses a rate-card value", "add the value (e.g. overhead_rate) to the rate card of the province pack"),
+    "NK215": ("rate-card row no norm uses", "a misspelled resource key, or a row for no norm of the pack set: correct or remove it"),
     # expressions
     "NK301": ("expression syntax error", "see docs/expressions.md for the expression language"),
     "NK302": ("expression too large or too deep", "split it into named formulas"),

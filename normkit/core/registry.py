@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 from normkit.core.errors import Location, NormkitError
+from normkit.core.names import did_you_mean
 
 
 def shipped_rules_dir() -> Path:
@@ -82,7 +83,10 @@ def _on_search_path(ref: str, location: Location | None) -> Path:
                            location=location, details={"folders": [str(u) for u in unique]})
     if unique:
         return unique[0].resolve()
-    names = ", ".join(p.name for p in installed_packs()) or "none"
+    ids = [p.name for p in installed_packs()]
+    names = ", ".join(ids) or "none"
     here = " (a folder in the working directory is not searched: write ./" + ref + ")" if (Path(ref) / "pack.yaml").is_file() else ""
+    close = did_you_mean(ref, ids)
     raise NormkitError("NK205", f"pack {ref!r} not found{here}", location=location,
-                       hint=f"give a folder path (./{ref}), add its parent folder to NORMKIT_PATH, or use one of the installed packs: {names}")
+                       hint=(f"{close} " if close else "")
+                       + f"give a folder path (./{ref}), add its parent folder to NORMKIT_PATH, or use one of the installed packs: {names}")

@@ -9,7 +9,6 @@ build on this module; it knows none of them.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
@@ -22,6 +21,7 @@ from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.lang import ops
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.memo import FORMULAS_PER_DATE_MAX, DateMemo, Memo
+from normkit.core.names import close_matches
 from normkit.core.numbers import CTX, ZERO
 from normkit.core.quantity import parse_quantity
 from normkit.core.schema import Overlay
@@ -259,7 +259,7 @@ class RuleSet:
         p = self.compiled.params.get(name)
         where = Location(path=f"set.{name}")
         if p is None:
-            close = difflib.get_close_matches(name, list(self.compiled.params), n=3)
+            close = close_matches(name, self.compiled.params)
             raise NormkitError("NK602", f"unknown parameter {name!r}", location=where,
                                hint=("did you mean " + ", ".join(close) + "?") if close else "`normkit show` lists a pack's parameters")
         return self.convert_value(raw, p.type, p.powers, p.unit, where, "NK602", p.min, p.max, name)
@@ -365,7 +365,7 @@ def _convert_input(rs: RuleSet, name: str, raw: Any, where: tuple[str | int, ...
         return order.locate(*where, name) if order is not None else Location(path=".".join(map(str, where + (name,))))
 
     if spec is None:
-        close = difflib.get_close_matches(name, list(specs), n=3)
+        close = close_matches(name, specs)
         raise NormkitError("NK601", f"unknown input {name!r}", location=loc(),
                            hint=("did you mean " + ", ".join(close) + "?") if close else
                            "inputs this pack set takes: " + (", ".join(sorted(specs)) or "none"))
@@ -404,7 +404,7 @@ def _evaluate(rs: RuleSet, name: str, at: dt.date, args: tuple[Any, ...] = (), i
         elif name in c.params or name in c.inputs:
             value = env.value(name)
         else:
-            close = difflib.get_close_matches(name, list(c.formulas) + list(c.params) + list(c.adjustments), n=3)
+            close = close_matches(name, [*c.formulas, *c.params, *c.adjustments])
             raise NormkitError("NK202", f"unknown name {name!r}", hint=("did you mean " + ", ".join(close) + "?") if close else None)
     except Missing as m:
         raise NormkitError("NK501", m.detail) from None

@@ -1,6 +1,7 @@
 """Media's lint step: provincial norms are ceilings (never above the entry they replace: the
-national one, or the national one × a province's norm-set factor), plus the media counts and
-unverified norms and norm sets for ``normkit lint``'s summary."""
+national one, or the national one × a province's norm-set factor); a set with a rate card can
+price every norm (:mod:`normkit.media.readiness`); plus the media counts and unverified norms and
+norm sets for ``normkit lint``'s summary."""
 
 from __future__ import annotations
 
@@ -54,4 +55,6 @@ def media_lint(c: CompiledSet) -> DomainLint:
     media = media_part(c)
     unverified = {f"norm {n.code}" for n in media.norms.values() if not n.verified or any(not line.verified for line in n.lines)}
     unverified |= {f"norm set {s.id}" for s in media.norm_sets.values() if not s.verified}
-    return DomainLint(findings=ceiling_findings(c), counts={"norms": len(media.norms)}, unverified=unverified)
+    from normkit.media.readiness import readiness_findings  # pricing's machinery loads only for lint
+
+    return DomainLint(findings=ceiling_findings(c) + readiness_findings(c), counts={"norms": len(media.norms)}, unverified=unverified)

@@ -17,7 +17,6 @@ per date for the 64 most recent dates.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import os
 from collections.abc import Mapping
@@ -32,6 +31,7 @@ from normkit.core.errors import ErrorCollector, NormkitError
 from normkit.core.lang import ir
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.memo import DateMemo
+from normkit.core.names import close_matches
 from normkit.core.numbers import CTX, MODES, ONE, ZERO, round_to
 from normkit.core.rulesets import load_as
 from normkit.core.runtime import Env, Missing, Rec, Row, RuleSet, check_validity, convert_inputs
@@ -211,7 +211,7 @@ def find_norm(rs: RuleSet, code: str, at: dt.date, where: Any) -> NormC:
         return norm
     loc = where() if callable(where) else where
     if norm is None:
-        close = difflib.get_close_matches(code, list(norms), n=3, cutoff=0.6)
+        close = close_matches(code, norms)
         raise NormkitError("NK504", f"unknown norm code {code!r}", location=loc,
                            hint=("close matches: " + ", ".join(close)) if close else "`normkit show` lists the norms of a pack")
     until = f" to {norm.valid_to}" if norm.valid_to else ""
@@ -288,6 +288,15 @@ def _walk_lookup(node: ir.Lookup, line: Mapping[str, Any] | None, rs: RuleSet, a
         if keys and tuple(keys) not in version.rows:
             shown = "/".join(str(k) for k in keys)
             out.setdefault(f"{t.name}[{shown}]", f"`{t.name}` has no row for {shown} (rate card, version from {version.start})")
+
+
+def missing_values(rs: RuleSet, at: dt.date, tree: ir.Node | None, line: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The rate-card values ``tree`` (a line's rate with the line's fields ``line``, an extra …)
+    needs at ``at`` and does not find: name → what is missing. ``normkit lint`` asks this of
+    every norm line, so that it fails exactly where pricing would."""
+    out: dict[str, str] = {}
+    _walk(tree, line, rs, at, out, set())
+    return out
 
 
 def static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> StaticCheck:

@@ -39,6 +39,7 @@ from normkit.poverty.deprivations import change_rows, compare_reports, count_dep
 from normkit.poverty.standards import load_standard
 from normkit.server.guard import Guard
 from normkit.server.limits import Limits
+from normkit.server.packs import packs_router
 from normkit.version import __version__
 
 MAX_BODY = 1_000_000
@@ -282,5 +283,6 @@ def create_app(max_body: int = MAX_BODY, limits: Limits | None = None) -> FastAP
 
         return Response(json.dumps(deprivations_response(req), ensure_ascii=False), media_type="application/json")
 
+    app.include_router(packs_router(packs.get))  # GET /v1/packs/{pack}, /v1/packs/{pack}/names/{name}
     app.add_middleware(Guard, limits=limits or Limits(max_body=max_body))
     return app
