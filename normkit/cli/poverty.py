@@ -58,6 +58,10 @@ def register(sub: Any) -> dict[str, Callable[[Any], int]]:
     c.add_argument("--low-income", action="store_true", help="add `low_income_household` (NĐ 30/2025; from 24 Feb 2025)")
     c.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show the progress bar")
     c.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
+    c.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="local (this process, default) or dask: HOUSEHOLDS and --out are Parquet datasets (folders), "
+                        "classified on a Dask cluster (needs the `dask` extra; docs/scale.md)")
+    c.add_argument("--scheduler", metavar="ADDRESS", help="with --engine dask: the scheduler (tcp://host:8786); default a local cluster")
     _standard_options(c)
 
     h = sub.add_parser("household", help="classify one household and explain how", formatter_class=fmt,
@@ -159,8 +163,15 @@ def cmd_classify(args: Any) -> int:
     from normkit.poverty.run import classify_file
 
     std = _standard(args)
-    s = classify_file(args.households, args.out, std, method=args.method, rejects=args.rejects, low_income=args.low_income,
-                      show_progress=args.progress, in_place=args.in_place, fail_on_duplicates=args.fail_on_duplicates)
+    if getattr(args, "engine", "local") == "dask":
+        s = _classify_dask(args, std)
+    else:
+        if getattr(args, "scheduler", None):
+            from normkit.core.errors import NormkitError
+
+            raise NormkitError("NK711", "--scheduler is an option of --engine dask", hint="add --engine dask, or drop --scheduler")
+        s = classify_file(args.households, args.out, std, method=args.method, rejects=args.rejects, low_income=args.low_income,
+                          show_progress=args.progress, in_place=args.in_place, fail_on_duplicates=args.fail_on_duplicates)
     if s.duplicate_ids:
         shown = ", ".join(f"{d['household_id']!r} at row {d['row']}" for d in s.duplicate_examples)
         print(f"warning: {s.duplicate_ids:,} row(s) repeat a household_id of an earlier row ({shown}"
@@ -184,6 +195,18 @@ def cmd_classify(args: Any) -> int:
     for n in s.notes:
         c.print(f"[yellow]note:[/yellow] {n}")
     return 0
+
+
+def _classify_dask(args: Any, std: Any) -> Any:
+    from normkit.core.errors import NormkitError
+    from normkit.poverty.dask import classify_dataset
+
+    unsupported = [flag for flag, on in (("--in-place", args.in_place), ("--fail-on-duplicates", args.fail_on_duplicates)) if on]
+    if unsupported:
+        raise NormkitError("NK711", f"{', '.join(unsupported)} cannot be used with --engine dask",
+                           hint="--engine dask writes new folders and does not look for duplicate household ids; drop the option")
+    return classify_dataset(args.households, args.out, std, method=args.method, rejects=args.rejects, low_income=args.low_income,
+                            scheduler=args.scheduler)
 
 
 def cmd_household(args: Any) -> int:

@@ -98,6 +98,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK706": ("deprivations cannot be counted or compared", "give one true/false column per indicator (`normkit indicators` lists them), a dimension the standard defines, and two reviews counted the same way"),
     "NK707": ("bad areas file for the QĐ 90 area targets", "give id, kind (district or commune), status_start and status_end; a district is poor or not_poor, a commune extremely_difficult or not_extremely_difficult"),
     "NK708": ("an area is listed twice", "list each district or commune once, with its status at the start and at the end of the period"),
+    "NK709": ("the Dask engine is not installed", "pip install 'normkit[dask]' (dask[dataframe] and distributed), or use the default --engine local"),
+    "NK710": ("a Dask worker's packs differ from the client's", "install the same normkit and packs (same content hashes) on every worker; docs/scale.md"),
+    "NK711": ("cannot run on Dask with these inputs", "--engine dask reads a Parquet dataset (folder) and writes new folders; see docs/scale.md"),
+    "NK712": ("the Dask scheduler cannot be reached", "check the address (tcp://host:8786) and that the scheduler runs, or leave out --scheduler for a local cluster"),
     # media import/export
     "NK801": ("norm table cannot be read", "give a .csv (UTF-8) or .xlsx table with a header row: code, name, component, title, unit, value (docs/import-norms.md)"),
     "NK802": ("norm table rows rejected", "fix the rows listed (row, column, reason) and import again; --keep-going imports the norms without rejected rows"),

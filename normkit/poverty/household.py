@@ -278,11 +278,28 @@ def household_classifier(std: Standard) -> Callable[[Mapping[str, Any]], str]:
             values["deprivation_count"] = n_deprived
         return str(status(values))
 
+    indicators = std.indicator_ids
+    count_fast = folder.formula("indicator_deprivation_count") if indicators and std.has("indicator_deprivation_count") else None
+
+    def from_indicators(household: Mapping[str, Any]) -> str:
+        # indicator answers that are plainly valid (every one a bool, no count to check against):
+        # the count is the pack's formula folded to one count of the true flags, then the fast status
+        area, income = household.get("area"), household.get("income_per_capita")
+        if (count_fast is not None and "deprivation_count" not in household and area in areas and type(income) is int
+                and income >= 0 and all(type(household.get(i)) is bool for i in indicators)):
+            values = dict(household)
+            values["deprivation_count"] = count_fast(household)
+            try:
+                return fast(values)
+            except (KeyError, *RANGE_ERRORS):
+                pass  # the checked path raises the coded error
+        return checked(household)
+
     def classify(household: Mapping[str, Any]) -> str:
         try:
             area, income, d = household["area"], household["income_per_capita"], household["deprivation_count"]
         except KeyError:
-            return checked(household)
+            return from_indicators(household)
         if area in areas and type(income) is int and income >= 0 and type(d) is int and dmin <= d <= dmax:
             try:
                 return fast(household)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 
 from normkit.core.dating import coverage, in_force
 from normkit.core.errors import NormkitError
-from normkit.core.lang import ops
+from normkit.core.lang import ops, ranges
 from normkit.core.lang.ir import (
     Abs,
     And,
@@ -265,6 +265,8 @@ class Folder:
                 inner = self.compile(inner_node)
                 return lambda row: ops.whole(ops.negate(inner(row)))
             case Arith(op, left, right):
+                if op == "add" and ranges.operand_range(node) is not None:
+                    return self.small_sum(node)
                 a, b, fn = self.compile(left), self.compile(right), _ARITH[op]
                 return lambda row: ops.whole(fn(a(row), b(row)))
             case Cmp(op, left, right):
@@ -300,6 +302,35 @@ class Folder:
                 return self.call(name, args)
             case _:
                 assert_never(node)
+
+    def small_sum(self, node: Arith) -> BFn:
+        """A sum proved to be a small whole number (:mod:`normkit.core.lang.ranges`): plain ``int`` additions.
+
+        Twelve ``if flag then 1 else 0`` terms over required inputs become one look-up of the twelve
+        inputs and a count of the true ones; other terms are added left to right, in the order written."""
+        terms: list[Node] = []
+        stack: list[Node] = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, Arith) and n.op == "add":
+                stack += [n.right, n.left]
+            else:
+                terms.append(n)
+        flags = [self._flag_term(t) for t in terms]
+        if all(flags):
+            pick = operator.itemgetter(*flags)
+            if len(flags) == 1:
+                return lambda row: 1 if pick(row) else 0
+            return lambda row: sum(map(bool, pick(row)))
+        fns = [self.compile(t) for t in terms]
+        return lambda row: sum(f(row) for f in fns)
+
+    def _flag_term(self, node: Node) -> str:
+        """The input of an ``if input then 1 else 0`` term (a required input), else ""."""
+        if isinstance(node, If) and isinstance(node.then, Const) and isinstance(node.orelse, Const) \
+                and node.then.value == 1 and node.orelse.value == 0:
+            return self._required_input(node.cond) or ""
+        return ""
 
     def input(self, name: str) -> BFn:
         default = self.compiled.inputs[name].default

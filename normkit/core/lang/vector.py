@@ -33,7 +33,7 @@ import numpy as np
 
 from normkit.core.dating import coverage, in_force
 from normkit.core.errors import NormkitError
-from normkit.core.lang import ir, ops
+from normkit.core.lang import ir, ops, ranges
 from normkit.core.lang.ir import Node
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -128,7 +128,13 @@ def _failures(env: VectorEnv, active: Active) -> ops.Failures:
 def _compare(op: str, a: Any, b: Any, n: int) -> Any:
     if isinstance(a, Text) or isinstance(b, Text) or isinstance(a, str) or isinstance(b, str):
         return _compare_text(op, a, b)
+    if isinstance(a, Decimal) or isinstance(b, Decimal) or _is_objects(a) or _is_objects(b):
+        a, b = _wide(a), _wide(b)  # exact objects compare with int64 values as they always have
     return ops.array_compare_numbers(op, a, b, n)
+
+
+def _is_objects(x: Any) -> bool:
+    return isinstance(x, np.ndarray) and x.dtype.kind == "O"
 
 
 def _compare_text(op: str, a: Any, b: Any) -> Any:
@@ -233,15 +239,17 @@ def _compile(node: Node, codes: dict[str, int] | None) -> VFn:
             return _not_over_cases("`sum_lines`")
         case ir.Scale(inner_node, num, den):
             inner = _compile(inner_node, None)
-            return lambda env, active: ops.array_scale(inner(env, active), num, den, _failures(env, active))
+            return lambda env, active: ops.array_scale(_wide(inner(env, active)), num, den, _failures(env, active))
         case ir.Neg(inner_node):
             inner = _compile(inner_node, None)
-            return lambda env, active: ops.array_negate(inner(env, active), _failures(env, active))
+            return lambda env, active: ops.array_negate(_wide(inner(env, active)), _failures(env, active))
         case ir.Arith(op, left, right):
+            if op != "div" and (proved := ranges.operand_range(node)) is not None:
+                return _ranged_arith(node, proved.dtype())
             a, b = _compile(left, None), _compile(right, None)
             if op == "div":
-                return lambda env, active: ops.array_divide(a(env, active), b(env, active), _failures(env, active))
-            return lambda env, active: ops.array_arith(op, a(env, active), b(env, active), _failures(env, active))
+                return lambda env, active: ops.array_divide(_wide(a(env, active)), _wide(b(env, active)), _failures(env, active))
+            return lambda env, active: ops.array_arith(op, _wide(a(env, active)), _wide(b(env, active)), _failures(env, active))
         case ir.Cmp(op, left, right):
             a, b = _compile(left, None), _compile(right, None)
             return lambda env, active: _compare(op, a(env, active), b(env, active), env.n)
@@ -251,19 +259,21 @@ def _compile(node: Node, codes: dict[str, int] | None) -> VFn:
             inner = _compile(inner_node, None)
             return lambda env, active: (np.logical_not(v) if _is_array(v := inner(env, active)) else not v)
         case ir.If(cond, then, orelse):
+            if codes is None and (proved := ranges.int_range(node)) is not None:
+                return _ranged_if(node, proved.dtype())
             return _if(_compile(cond, None), _compile(then, codes), _compile(orelse, codes), codes is not None)
         case ir.MinMax(op, args):
             parts = [_compile(x, None) for x in args]
-            return lambda env, active: ops.array_extreme(op, [p(env, active) for p in parts])
+            return lambda env, active: ops.array_extreme(op, [_wide(p(env, active)) for p in parts])
         case ir.Abs(inner_node):
             inner = _compile(inner_node, None)
-            return lambda env, active: ops.array_abs(inner(env, active))
+            return lambda env, active: ops.array_abs(_wide(inner(env, active)))
         case ir.Round(value_node, quantum_node, mode):
             value, quantum = _compile(value_node, None), _compile(quantum_node, None)
 
             def rounded(env: VectorEnv, active: Active) -> Any:
                 q = quantum(env, active)
-                return ops.array_round(value(env, active), q, mode, _failures(env, active))
+                return ops.array_round(_wide(value(env, active)), _wide(q), mode, _failures(env, active))
 
             return rounded
         case ir.Lookup(table, keys):
@@ -305,9 +315,80 @@ def _if(c: VFn, a: VFn, b: VFn, coded: bool) -> VFn:
         no = b(env, _within(active, ~cond))
         if coded:
             return np.where(cond, yes, no)
-        return _choose(cond, yes, no)
+        return _choose(cond, _wide(yes), _wide(no))
 
     return choose
+
+
+# ---- small whole numbers: ranges proved at compile time (normkit.core.lang.ranges) -----------
+
+def _wide(x: Any) -> Any:
+    """A small-integer array as int64, before it meets an operation that assumes int64 (which checks
+    overflow against int64's range: NumPy would compute int8 + a Python int in int8)."""
+    if isinstance(x, np.ndarray) and x.dtype.kind in "iu" and x.dtype.itemsize < 8:
+        return x.astype(np.int64)
+    return x
+
+
+def _ranged_arith(node: ir.Arith, dtype: Any) -> VFn:
+    """``+``/``-``/``×`` whose result and operands are proved to fit ``dtype``: no overflow check,
+    no int64 temporaries, and a running sum of terms accumulates in place in its own temporary."""
+    a, b = _compile(node.left, None), _compile(node.right, None)
+    ufunc = _NP_ARITH[node.op]
+    py = _PY_ARITH[node.op]
+    own_left = isinstance(node.left, ir.Arith)  # a temporary this backend made: safe to write into
+
+    def arith(env: VectorEnv, active: Active) -> Any:
+        x, y = a(env, active), b(env, active)
+        if not isinstance(x, np.ndarray) and not isinstance(y, np.ndarray):
+            return py(int(x), int(y))
+        if own_left and isinstance(x, np.ndarray) and x.dtype == dtype:
+            return ufunc(x, y, out=x, dtype=dtype)
+        return ufunc(x, y, dtype=dtype)
+
+    return arith
+
+
+def _ranged_if(node: ir.If, dtype: Any) -> VFn:
+    """``if c then p else q`` with small whole branches: ``if c then 1 else 0`` is the condition's own
+    bytes read as ``int8`` (no copy); other constants one ``np.where`` in ``dtype``."""
+    c = _compile(node.cond, None)
+    then_c, else_c = ir.const_value(node.then), ir.const_value(node.orelse)
+    if isinstance(then_c, Decimal) and isinstance(else_c, Decimal):
+        va, vb = int(then_c), int(else_c)
+        typed_a, typed_b = dtype(va), dtype(vb)
+
+        def constants(env: VectorEnv, active: Active) -> Any:
+            cond = c(env, active)
+            if not _is_array(cond):
+                return va if cond else vb
+            cond = np.asarray(cond, dtype=bool)
+            if (va, vb) == (1, 0) and dtype is np.int8:
+                view = cond.view(np.int8)
+                view.flags.writeable = False  # the caller's column underneath: never written
+                return view
+            return np.where(cond, typed_a, typed_b)
+
+        return constants
+    a, b = _compile(node.then, None), _compile(node.orelse, None)
+
+    def choose(env: VectorEnv, active: Active) -> Any:
+        cond = c(env, active)
+        if not _is_array(cond):
+            return a(env, active) if cond else b(env, active)
+        yes = a(env, _within(active, cond))
+        no = b(env, _within(active, ~cond))
+        return np.where(cond, _typed(yes, dtype), _typed(no, dtype))
+
+    return choose
+
+
+def _typed(x: Any, dtype: Any) -> Any:
+    return x.astype(dtype, copy=False) if isinstance(x, np.ndarray) else dtype(x)
+
+
+_NP_ARITH = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
+_PY_ARITH: dict[str, Callable[[int, int], int]] = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y}
 
 
 # ---- names -------------------------------------------------------------------------------------
@@ -478,7 +559,7 @@ def _compile_adjustment(a: Any) -> VFn:
             undecided &= ~(count >= 1)
         result = base(env, _within(active, undecided))
         for take, value in chosen:
-            result = _choose(take, value, result)
+            result = _choose(take, _wide(value), _wide(result))
         return result
 
     return adjust

@@ -1,0 +1,184 @@
+"""The poverty API over Dask DataFrames on a distributed LocalCluster: equal to the single-machine path.
+
+Classified rows and rejects row for row (row numbers included), rates and deprivation rates to the
+last digit, transition matrices exactly; workers with other packs are refused (NK710); a worker
+killed mid-run does not change the result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+distributed = pytest.importorskip("distributed")
+dd = pytest.importorskip("dask.dataframe")
+
+from normkit.core.errors import NormkitError  # noqa: E402
+from normkit.poverty import dask as nkd  # noqa: E402
+from normkit.poverty.batch import classify_frame  # noqa: E402
+from normkit.poverty.compare import transitions  # noqa: E402
+from normkit.poverty.deprivations import count_deprivations  # noqa: E402
+from normkit.poverty.rates import rates_by  # noqa: E402
+from normkit.poverty.standards import load_standard  # noqa: E402
+
+
+def population(ids: tuple[str, ...], n: int = 3000, seed: int = 13) -> pd.DataFrame:
+    """Households as a CSV reads them (text), with bad rows of every kind sprinkled in."""
+    rng = np.random.default_rng(seed)
+    area = rng.choice(["rural", "urban"], n).astype(object)
+    area[rng.random(n) < 0.01] = "town"
+    area[rng.random(n) < 0.01] = ""
+    income = rng.integers(0, 3_500_000, n).astype(str).astype(object)
+    income[rng.random(n) < 0.01] = "-5"
+    income[rng.random(n) < 0.005] = "12.5"
+    data = {"household_id": [f"H{i}" for i in range(n)], "district": rng.choice(["D1", "D2", "Đông"], n),
+            "area": area, "income_per_capita": income}
+    for i in ids:
+        flags = np.where(rng.random(n) < 0.25, "true", "false").astype(object)
+        flags[rng.random(n) < 0.002] = "maybe"
+        data[i] = flags
+    return pd.DataFrame(data)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def std():
+    return load_standard(year=2024)
+
+
+@pytest.fixture(scope="module")
+def frame(std):
+    return population(std.indicator_ids)
+
+
+def plain(df: pd.DataFrame) -> list[list[str]]:
+    return df.astype(str).to_numpy().tolist()
+
+
+def test_classify_equals_the_single_machine_path_row_for_row(client, std, frame):
+    ddf = dd.from_pandas(frame, npartitions=7)
+    batch = nkd.classify(ddf, std)
+    classified, rejects = client.gather(client.compute([batch.classified, batch.rejects]))
+    single = classify_frame(frame, std)
+    assert len(single.rejects) > 100 and len(single.classified) > 2000  # both sides have rows to compare
+    assert list(classified.columns) == list(single.classified.columns)
+    assert plain(classified) == plain(single.classified)
+    assert list(rejects.columns) == list(single.rejects.columns)
+    assert plain(rejects) == plain(single.rejects)
+    assert rejects["row"].tolist() == single.rejects["row"].tolist()
+    assert (batch.method, batch.notes) == (single.method, single.notes)
+
+
+def test_rates_are_reduced_exactly(client, std, frame):
+    ddf = dd.from_pandas(frame, npartitions=5)
+    batch = nkd.classify(ddf, std)
+    got = nkd.rates_by(batch.classified, ["district"]).compute()
+    want = rates_by(classify_frame(frame, std).classified, ["district"])
+    assert [g.to_dict(["district"]) for g in got] == [g.to_dict(["district"]) for g in want]
+    assert [g.group for g in got] == [("D1",), ("D2",), ("Đông",)]
+
+
+def test_deprivation_rates_to_the_last_digit(client, std, frame):
+    ddf = dd.from_pandas(frame, npartitions=4)
+    for among in ("all", "poor"):
+        got = nkd.count_deprivations(ddf, std, by=["district"], among=among).compute()
+        want = count_deprivations(frame, std, by=["district"], among=among)
+        assert got.to_dict() == want.to_dict()
+        assert got.rejected == want.rejected > 0
+
+
+def test_transitions_between_standards(client, frame):
+    a, b = load_standard(year=2021), load_standard(year=2024)
+    keep = ["household_id", "area", "income_per_capita"]
+    data = frame[keep].assign(deprivation_count=[str(i % 13) for i in range(len(frame))])
+    got = nkd.transitions(dd.from_pandas(data, npartitions=6), a, b).compute()
+    want, _rejects = transitions(data, a, b)
+    assert got.to_dict() == want.to_dict()
+    assert got.moved() > 0 and got.rejected > 0
+
+
+def test_workers_with_other_packs_are_refused(client, std):
+    ref = nkd.StandardRef.of(std)
+    other = nkd.StandardRef(ref.pack, ref.path, ref.at, ref.key.replace("@", "@0", 1))
+    with pytest.raises(NormkitError) as e:
+        nkd.verify_workers(other, client)
+    assert e.value.code == "NK710"
+    assert e.value.message.startswith(f"3 of 3 worker(s) do not have the client's packs ({other.key}): ")
+    assert f"NK710 this worker's packs differ from the client's: {ref.key} here, {other.key} there" in e.value.message
+    nkd.verify_workers(ref, client)  # the same packs: accepted
+
+
+def test_a_missing_extra_is_a_coded_error(monkeypatch):
+    def missing(name: str):
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+    monkeypatch.setattr(nkd, "import_module", missing)
+    with pytest.raises(NormkitError) as e:
+        nkd.require("dask.dataframe")
+    assert (e.value.code, e.value.message) == ("NK709", "the Dask engine needs the `dask` extra (dask.dataframe is not installed)")
+    assert e.value.hint == nkd.PIP_HINT
+    assert nkd.current_client() is None
+
+
+def test_partitions_that_change_between_count_and_run_are_refused(client, std, frame):
+    ddf = dd.from_pandas(frame.head(100), npartitions=2)
+    batch = nkd.classify(ddf, std, rows=[40, 60])  # the real partitions hold 50 and 50
+    with pytest.raises(NormkitError) as e:
+        batch.rejects.compute()
+    assert (e.value.code, e.value.message) == ("NK711", "partition 0 has 50 rows, 40 when counted")
+
+
+def test_dataset_in_dataset_out(client, std, frame, tmp_path: Path):
+    src = tmp_path / "households"
+    for k, year in enumerate((2023, 2024)):
+        part = src / f"year={year}"
+        part.mkdir(parents=True)
+        frame.iloc[k * 1500:(k + 1) * 1500].iloc[:700].to_parquet(part / "a.parquet", index=False)
+        frame.iloc[k * 1500:(k + 1) * 1500].iloc[700:].to_parquet(part / "b.parquet", index=False)
+    out = tmp_path / "out"
+    s = nkd.classify_dataset(src, out, std, scheduler=client.scheduler.address)
+    single = classify_frame(frame.assign(year=np.repeat([2023, 2024], 1500)), std)
+    got = pd.read_parquet(out)
+    assert plain(got.drop(columns=["year"])) == plain(single.classified.drop(columns=["year"]))
+    rej = pd.read_parquet(tmp_path / "out.rejects")
+    assert rej["row"].tolist() == single.rejects["row"].tolist()
+    assert rej["reason"].tolist() == single.rejects["reason"].tolist()
+    assert (s.rows_in, s.classified, s.rejected) == (3000, len(single.classified), len(single.rejects))
+    assert s.counts == single.classified["status"].astype(str).value_counts().reindex(list(s.counts), fill_value=0).to_dict()
+    with pytest.raises(NormkitError) as e:
+        nkd.classify_dataset(src, out, std, scheduler=client.scheduler.address)
+    assert (e.value.code, e.value.message) == ("NK711", f"{out} exists: --engine dask writes a new folder")
+
+
+def test_a_worker_killed_mid_run_does_not_change_the_result(std, frame):
+    def slowly(part: pd.DataFrame) -> pd.DataFrame:
+        time.sleep(0.2)
+        return part
+
+    ddf = dd.from_pandas(frame, npartitions=10).map_partitions(slowly)
+    single = classify_frame(frame, std)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as c:
+        batch = nkd.classify(ddf, std, rows=[len(p) for p in np.array_split(np.arange(len(frame)), 10)])
+        futures = c.compute([batch.classified, batch.rejects])
+        victim = sorted(c.scheduler_info()["workers"])[0]
+        time.sleep(0.5)  # 10 partitions of at least 0.2 s each on 2 workers: at least 1 s of work
+        assert not all(f.done() for f in futures)  # the kill lands mid-run
+        with contextlib.suppress(Exception):  # the worker's connection dies with it
+            c.run(os._exit, 1, workers=[victim])
+        classified, rejects = c.gather(futures)
+        assert victim not in c.scheduler_info()["workers"]
+    assert plain(classified) == plain(single.classified)
+    assert plain(rejects) == plain(single.rejects)
