@@ -9,12 +9,18 @@ Prints ratios (not a timed test):
    target: normkit faster);
 2. memory for 10,000,000 households (peak of the evaluation, traced by tracemalloc);
 3. one household at a time: normkit's folded classifier (``household_classifier``) against a
-   hand-written Python function (target: at most 5×).
+   hand-written Python function (target: at most 5×);
+4. ``classify`` on files (``--files ROWS``): a generated CSV (household id, commune, district,
+   area, income, deprivation count; 39 bytes a row) and the same as Parquet, classified by
+   ``normkit.poverty.run.classify_file`` against the pyarrow floor — read the same file (CSV with
+   every column as text) and write it back, batch by batch — in alternating rounds (target:
+   at most 1.5×); and the peak resident memory of ``normkit classify`` in a child process at
+   ROWS and 3 × ROWS rows (flat: the same bound whatever the length).
 
 Every timing is the best of several runs, and all are taken in the same process, so the
 ratios are comparable even on a busy machine.
 
-    python benchmarks/poverty_classify.py [--rows 1000000] [--memory-rows 10000000]
+    python benchmarks/poverty_classify.py [--rows 1000000] [--memory-rows 10000000] [--files 1000000] [--only-files]
 """
 
 from __future__ import annotations
@@ -226,15 +232,123 @@ def single(count: int = 50_000) -> None:
     print(f"  normkit (folded rules)  {t_normkit * 1e6:8.2f} µs   ratio normkit / Python = {t_normkit / t_hand:.2f}×   (target ≤ 5×)")
 
 
+def write_households(folder: Path, n: int) -> tuple[Path, Path]:
+    """A CSV (every value as text) and a Parquet file (numbers as int64) of ``n`` households."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    csv_path, pq_path = folder / f"h{n}.csv", folder / f"h{n}.parquet"
+    rng = np.random.default_rng(5)
+    writer = None
+    with open(csv_path, "wb") as sink:
+        for start in range(0, n, 1_000_000):
+            m = min(1_000_000, n - start)
+            income = rng.integers(0, 4_000_000, m)
+            count = rng.integers(0, 13, m)
+            common = {"household_id": pa.array([f"H{i:09d}" for i in range(start, start + m)]),
+                      "commune": pa.array(rng.choice(["Xã Đông", "Xã Tây", "Phường 1", "Phường 2"], m)),
+                      "district": pa.array(rng.choice(["A", "B", "C"], m)),
+                      "area": pa.array(np.where(rng.random(m) < 0.35, "urban", "rural"))}
+            text = pa.table({**common, "income_per_capita": pa.array(income.astype(str)), "deprivation_count": pa.array(count.astype(str))})
+            pcsv.write_csv(text, sink, pcsv.WriteOptions(include_header=start == 0, quoting_style="none"))
+            typed = pa.table({**common, "income_per_capita": pa.array(income), "deprivation_count": pa.array(count)})
+            if writer is None:
+                writer = pq.ParquetWriter(pq_path, typed.schema)
+            writer.write_table(typed)
+    assert writer is not None
+    writer.close()
+    return csv_path, pq_path
+
+
+def floor_csv(src: Path, out: Path) -> None:
+    """The pyarrow floor: stream the CSV with every column as text, write it back batch by batch."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    names = pcsv.open_csv(src).schema.names
+    reader = pcsv.open_csv(src, convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names}))
+    with open(out, "wb") as sink:
+        for batch in reader:
+            pcsv.write_csv(batch, sink, pcsv.WriteOptions(quoting_style="none"))
+
+
+def floor_parquet(src: Path, out: Path) -> None:
+    import pyarrow.parquet as pq
+
+    writer = None
+    for batch in pq.ParquetFile(src).iter_batches():
+        if writer is None:
+            writer = pq.ParquetWriter(out, batch.schema)
+        writer.write_batch(batch)
+    assert writer is not None
+    writer.close()
+
+
+def peak_rss_mib(src: Path, out: Path) -> float:
+    """Peak resident memory of ``normkit classify`` in a fresh process (MiB)."""
+    import subprocess
+
+    code = ("import resource, sys; from normkit.cli.main import main; "
+            f"rc = main(['classify', {str(src)!r}, '--out', {str(out)!r}, '--year', '2024', '--json']); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**__import__("os").environ, "PYTHONPATH": str(root)})
+    return int(r.stderr.strip().splitlines()[-1]) / 1024
+
+
+def files(n: int, rounds: int = 3) -> None:
+    import os
+    import tempfile
+
+    from normkit.poverty.run import classify_file
+
+    std = load_standard(year=2024)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        csv_path, pq_path = write_households(folder, n)
+        load = os.getloadavg()[0]
+        print(f"classify files: {n:,} households, CSV {csv_path.stat().st_size / 2**20:.0f} MiB, Parquet "
+              f"{pq_path.stat().st_size / 2**20:.0f} MiB (load average {load:.2f} on {os.cpu_count()} cores; best of {rounds}, alternating)")
+        for label, src, floor in (("CSV", csv_path, floor_csv), ("Parquet", pq_path, floor_parquet)):
+            out = folder / f"out{src.suffix}"
+            t_floor, t_normkit = paired_best(lambda s=src, f=floor: f(s, folder / f"floor{s.suffix}"),
+                                             lambda s=src, o=out: classify_file(s, o, std), rounds)
+            print(f"  {label:8} pyarrow read + write {t_floor:6.2f} s   normkit classify {t_normkit:6.2f} s   "
+                  f"ratio = {t_normkit / t_floor:.2f}×   (target ≤ 1.5×)")
+        small = peak_rss_mib(csv_path, folder / "m.csv")
+        big_csv, _ = write_households(folder, 3 * n)
+        big = peak_rss_mib(big_csv, folder / "m.csv")
+        print(f"  memory: peak RSS of `normkit classify` {small:.0f} MiB at {n:,} rows, {big:.0f} MiB at {3 * n:,} rows")
+
+
+def paired_best(a: Callable[[], Any], b: Callable[[], Any], rounds: int) -> tuple[float, float]:
+    best_a = best_b = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        a()
+        best_a = min(best_a, time.perf_counter() - start)
+        start = time.perf_counter()
+        b()
+        best_b = min(best_b, time.perf_counter() - start)
+    return best_a, best_b
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--memory-rows", type=int, default=10_000_000)
+    ap.add_argument("--files", type=int, default=1_000_000, help="rows of the generated household files (0: skip)")
+    ap.add_argument("--only-files", action="store_true", help="measure classify on files only")
     args = ap.parse_args()
     print(f"normkit poverty classification benchmark — {dt.date.today()}, numpy {np.__version__}")
-    arrays(args.rows)
-    memory(args.memory_rows)
-    single()
+    if not args.only_files:
+        arrays(args.rows)
+        memory(args.memory_rows)
+        single()
+    if args.files:
+        files(args.files)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from typing import Any
 from normkit.budget.model import Budget
 from normkit.budget.options import OPTION_WORDS, OPTIONS, option_name
 from normkit.core.errors import ErrorCollector, Location, NormkitError
-from normkit.core.io.tables import DateCell, Record, csv_records, is_blank, is_comment, words, xlsx_records
+from normkit.core.io.tables import DateCell, Record, check_file, csv_records, is_blank, is_comment, words, xlsx_records
 from normkit.core.io.yaml import SourceMap, read_file
 from normkit.core.loader import validate
 
@@ -90,8 +90,7 @@ def read_budget(path: str | os.PathLike[str], sheet: str | None = None) -> Budge
     """Read a budget file (.json, .yaml/.yml, .csv or .xlsx)."""
     p = Path(path)
     suffix = p.suffix.lower()
-    if not p.is_file():
-        raise NormkitError("NK901", f"no such file: {p}", location=Location(str(p)))
+    check_file(p, code="NK901")  # a FIFO, device or folder is NK107 and a link loop NK108, before anything opens it
     if suffix in (".json", ".yaml", ".yml"):
         try:
             data, smap = read_file(p)

@@ -53,6 +53,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK106": ("value not allowed in YAML", "write numbers as plain decimals; NaN and Infinity are refused"),
     "NK107": ("not a regular file", "name a regular file; a named pipe, device, socket or folder is never read"),
     "NK108": ("symbolic link loop", "the link points back to itself (directly or through other links); point it at a real file"),
+    "NK120": ("table too wide", "a table may have at most 1024 columns (docs/tables.md); remove the columns normkit does not read"),
+    "NK121": ("a row or cell of a table is too long", "a row (CSV) or cell (XLSX, Parquet) may hold at most 8 MiB (docs/tables.md); check that the file is the table you meant"),
+    "NK122": ("table expands beyond the memory bound", "a Parquet batch or row group, or an XLSX workbook's parts, may expand to at most 512 MiB (docs/tables.md); write smaller row groups or split the file"),
+    "NK123": ("XLSX with a DTD or entity declaration", "normkit never parses a workbook that declares a DTD or entities (an entity bomb or an external entity); save the sheet again from a spreadsheet program"),
+    "NK124": ("table text is not UTF-8", "a text or binary column must hold UTF-8 text; convert the column, or write it as a number"),
+    "NK125": ("table file too large to read whole", "budgets and norm tables may be at most 256 MiB (docs/tables.md); split the table"),
     # schema and names
     "NK201": ("schema error", "compare the field with `normkit schema pack` or `normkit schema order`"),
     "NK202": ("unknown name", "check the spelling; `normkit show NAME` lists what a pack defines"),

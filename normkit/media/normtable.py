@@ -23,7 +23,7 @@ from typing import Any
 
 from normkit.core.errors import Location, NormkitError
 from normkit.core.io.atomic import atomic_write as shared_atomic_write
-from normkit.core.io.tables import Record, csv_records, fold, is_blank, is_comment, words, xlsx_records
+from normkit.core.io.tables import Record, check_file, csv_records, fold, is_blank, is_comment, words, xlsx_records
 
 MAX_ROWS = 200_000
 
@@ -128,8 +128,7 @@ def read_table(path: str | os.PathLike[str], sheet: str | None = None) -> RawTab
     suffix = p.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise NormkitError("NK801", f"cannot read {p.name}: a norm table must be a .csv or .xlsx file", location=Location(str(p)))
-    if not p.is_file():
-        raise NormkitError("NK801", f"no such file: {p}", location=Location(str(p)))
+    check_file(p, code="NK801")  # a FIFO, device or folder is NK107 and a link loop NK108, before anything opens it
     if suffix == ".csv":
         if sheet is not None:
             raise NormkitError("NK801", "--sheet applies to .xlsx tables only", location=Location(str(p)))

@@ -1,32 +1,39 @@
-"""Household files: read CSV or Parquet in chunks, write results atomically.
+"""Household files: read CSV, XLSX or Parquet as streams of text batches, write results atomically.
 
-CSV is read as text (every cell a string) so that no number passes through float; the
-classifier converts each column exactly. Output files are written to a temporary file in the
-target folder and moved into place (:mod:`normkit.core.io.atomic`), so a reader never sees half a
-file and an interrupted run leaves the old file untouched.
+Reading goes through the one table layer (:mod:`normkit.core.io.tables`): every column arrives as
+text (so no number passes through float), the header is checked (a duplicated column is NK808),
+and every bound of docs/tables.md applies. The classifier converts the columns it needs exactly;
+the others pass through untouched. Output files are written to a temporary file in the target
+folder and moved into place (:mod:`normkit.core.io.atomic`), so a reader never sees half a file
+and an interrupted run leaves the old file untouched.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from normkit.core.errors import Location, NormkitError
 from normkit.core.io.atomic import discard, publish, temp_beside
+from normkit.core.io.tables import TextBatch, TextTable, check_header, open_text_table
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 CHUNK_ROWS = 250_000
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+INPUT_FORMATS = {**FORMATS, ".xlsx": "xlsx"}
 
 
-def file_format(path: str | Path) -> str:
-    fmt = FORMATS.get(Path(path).suffix.lower())
+def file_format(path: str | Path, *, reading: bool = False) -> str:
+    fmt = (INPUT_FORMATS if reading else FORMATS).get(Path(path).suffix.lower())
     if fmt is None:
-        raise NormkitError("NK702", f"{path}: unknown file type {Path(path).suffix or '(none)'!r}; use .csv or .parquet",
+        kinds = ".csv, .xlsx or .parquet" if reading else ".csv or .parquet"
+        raise NormkitError("NK702", f"{path}: unknown file type {Path(path).suffix or '(none)'!r}; use {kinds}",
                            location=Location(str(path)))
     return fmt
 
@@ -39,88 +46,51 @@ def _parquet() -> Any:
     return pq
 
 
+def open_households(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> TextTable:
+    """The household file ``path`` opened as a stream of text batches (kind, size and header checked)."""
+    file_format(path, reading=True)
+    return open_text_table(path, code="NK702", batch_rows=chunk_rows)
+
+
 def count_rows(path: str | Path) -> int:
     """Data rows in a household file (CSV: lines after the header, counted quickly in bytes)."""
-    path = Path(path)
-    fmt = file_format(path)
-    if not path.is_file():
-        raise NormkitError("NK702", f"{path}: no such file", location=Location(str(path)))
-    if fmt == "parquet":
-        try:
-            return int(_parquet().ParquetFile(path).metadata.num_rows)
-        except Exception as e:  # pyarrow raises several kinds for a file that is not Parquet
-            raise NormkitError("NK702", f"{path}: not a Parquet file ({str(e).splitlines()[0]})", location=Location(str(path))) from None
-    lines, last = 0, b"\n"
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            lines += block.count(b"\n")
-            last = block[-1:]
-    if last != b"\n":
-        lines += 1
-    return max(lines - 1, 0)
+    return open_households(path).count_rows()
 
 
-def check_header(names: list[str], path: str | Path) -> None:
-    """A column name given twice is an error (NK808), never a silent ``name.1`` (positions from 1)."""
-    seen: dict[str, int] = {}
-    for i, name in enumerate(names, start=1):
-        if name in seen:
-            raise NormkitError("NK808", f"column {name!r} appears twice in the header (columns {seen[name]} and {i})",
-                               location=Location(str(path), line=1))
-        seen[name] = i
+def batches(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[TextBatch]:
+    """The file's rows as Arrow text batches of at most ``chunk_rows`` rows, in order."""
+    yield from open_households(path, chunk_rows).batches
 
 
-def _csv_header(path: Path) -> list[str]:
-    import csv
-
-    with open(path, encoding="utf-8", newline="") as fh:
-        row = next(csv.reader(fh), [])
-    names = list(row)
-    if names:
-        names[0] = names[0].removeprefix("\ufeff")
-    return names
+def as_frame(batch: Any) -> pd.DataFrame:
+    """A text batch as a pandas DataFrame of text columns (Arrow-backed, not copied)."""
+    frame: pd.DataFrame = batch.to_pandas()
+    return frame
 
 
 def read_chunks(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    """The file's rows as DataFrames of at most ``chunk_rows`` rows, in order."""
-    import pandas as pd
-
-    path = Path(path)
-    fmt = file_format(path)
-    if not path.is_file():
-        raise NormkitError("NK702", f"{path}: no such file", location=Location(str(path)))
-    try:
-        if fmt == "parquet":
-            pf = _parquet().ParquetFile(path)
-            check_header(list(pf.schema_arrow.names), path)
-            for batch in pf.iter_batches(batch_size=chunk_rows):
-                yield batch.to_pandas()
-            return
-        check_header(_csv_header(path), path)
-        reader = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], chunksize=chunk_rows, encoding="utf-8")
-        yield from reader
-    except NormkitError:
-        raise
-    except UnicodeDecodeError as e:
-        raise NormkitError("NK702", f"{path}: not UTF-8 text ({e.reason} at byte {e.start})", location=Location(str(path))) from None
-    except pd.errors.EmptyDataError:
-        raise NormkitError("NK702", f"{path}: the file is empty (a header row is needed)", location=Location(str(path))) from None
-    except (pd.errors.ParserError, ValueError, OSError) as e:
-        raise NormkitError("NK702", f"{path}: {str(e).splitlines()[0]}", location=Location(str(path))) from None
+    """The file's rows as DataFrames of text columns, at most ``chunk_rows`` rows each, in order."""
+    for b in batches(path, chunk_rows):
+        yield as_frame(b.text)
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """The whole file as one DataFrame."""
+    """The whole file as one DataFrame of text columns."""
     import pandas as pd
 
-    chunks = list(read_chunks(path))
+    table = open_households(path)
+    chunks = [as_frame(b.text) for b in table.batches]
     if not chunks:
-        return pd.DataFrame()
+        return pd.DataFrame({n: pd.Series([], dtype="str") for n in table.names})
     return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
 class AtomicTableWriter:
-    """Write DataFrames chunk by chunk to CSV or Parquet; the file appears only on :meth:`close`."""
+    """Write Arrow batches (or DataFrames) to CSV or Parquet; the file appears only on :meth:`close`.
+
+    CSV is written by Arrow with the header in minimal quoting; a batch whose text needs quotes
+    (a separator, a quote or a line break inside a cell) is written with every text cell quoted.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -132,31 +102,46 @@ class AtomicTableWriter:
         self.tmp = temp_beside(self.path, "NK702")
         self._writer: Any = None
         self._schema: Any = None
-        self._header_done = False
+        self._sink: Any = None
         self.rows = 0
 
     def write(self, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        self.write_batch(pa.RecordBatch.from_pandas(frame, preserve_index=False))
+
+    def write_batch(self, batch: Any) -> None:
         try:
-            self._write(frame)
+            self._write(batch)
         except OSError as exc:  # disk full, folder removed …: the user's environment, not a bug
             raise NormkitError("NK805", f"cannot write {self.path}: {exc.strerror or exc}", location=Location(str(self.path))) from None
 
-    def _write(self, frame: pd.DataFrame) -> None:
+    def _start(self, schema: Any) -> None:
+        self._schema = schema
         if self.format == "csv":
-            frame.to_csv(self.tmp, mode="a" if self._header_done else "w", header=not self._header_done, index=False)
-            self._header_done = True
+            self._sink = open(self.tmp, "wb")  # noqa: SIM115 - closed in close() / abort()
+            head = io.StringIO()
+            csv.writer(head, lineterminator="\n").writerow(schema.names)
+            self._sink.write(head.getvalue().encode("utf-8"))
         else:
-            import pyarrow as pa
+            self._writer = _parquet().ParquetWriter(self.tmp, schema)
 
-            pq = _parquet()
-            if self._writer is None:
-                table = pa.Table.from_pandas(frame, preserve_index=False)
-                self._schema = table.schema
-                self._writer = pq.ParquetWriter(self.tmp, self._schema)
-            else:
-                table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
-            self._writer.write_table(table)
-        self.rows += len(frame)
+    def _write(self, batch: Any) -> None:
+        if self._schema is None:
+            self._start(batch.schema)
+        elif batch.schema != self._schema:
+            batch = batch.cast(self._schema) if hasattr(batch, "cast") else batch
+        if self.format == "csv":
+            import pyarrow as pa
+            import pyarrow.csv as pcsv
+
+            try:
+                pcsv.write_csv(batch, self._sink, pcsv.WriteOptions(include_header=False, quoting_style="none"))
+            except pa.ArrowInvalid:  # a cell holds a separator, quote or line break
+                pcsv.write_csv(batch, self._sink, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
+        else:
+            self._writer.write_batch(batch)
+        self.rows += batch.num_rows
 
     def close(self, empty_columns: list[str] | None = None) -> None:
         """Finish the file and move it into place (an empty result still gets a header)."""
@@ -166,22 +151,21 @@ class AtomicTableWriter:
             raise NormkitError("NK805", f"cannot write {self.path}: {exc.strerror or exc}", location=Location(str(self.path))) from None
 
     def _close(self, empty_columns: list[str] | None) -> None:
-        if self.format == "csv" and not self._header_done:
-            import pandas as pd
+        if self._schema is None:
+            import pyarrow as pa
 
-            pd.DataFrame(columns=empty_columns or []).to_csv(self.tmp, index=False)
-        if self.format == "parquet":
-            if self._writer is None:
-                import pandas as pd
-
-                self._write(pd.DataFrame({c: pd.Series(dtype="string") for c in (empty_columns or [])}))
+            self._start(pa.schema([(c, pa.string()) for c in (empty_columns or [])]))
+        if self._sink is not None:
+            self._sink.close()
+        if self._writer is not None:
             self._writer.close()
         publish(self.tmp, self.path)
 
     def abort(self) -> None:
-        if self._writer is not None:
-            with contextlib.suppress(Exception):  # best effort while failing
-                self._writer.close()
+        for handle in (self._writer, self._sink):
+            if handle is not None:
+                with contextlib.suppress(Exception):  # best effort while failing
+                    handle.close()
         discard(self.tmp)
 
     def __enter__(self) -> AtomicTableWriter:
@@ -198,3 +182,7 @@ def rejects_path(out: str | Path) -> Path:
     """Default rejects file next to the output: ``OUT.rejects.csv``."""
     out = Path(out)
     return out.with_name(out.stem + ".rejects.csv")
+
+
+__all__ = ["CHUNK_ROWS", "AtomicTableWriter", "as_frame", "batches", "check_header", "count_rows", "file_format",
+           "open_households", "read_chunks", "read_table", "rejects_path"]

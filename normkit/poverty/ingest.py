@@ -6,6 +6,13 @@ as NumPy arrays (``int64`` for whole numbers, ``bool``, :class:`~normkit.core.la
 for text, ``object`` Decimals for fractional quantities) and a ``reasons`` array holding
 ``None`` for a good row and a short explanation for a bad one.
 
+Text columns that arrive Arrow-backed (household files, read by :mod:`normkit.core.io.tables`)
+are checked by Arrow compute (:mod:`normkit.core.io.columns`): plain integers are cast in one
+pass, text and true/false words are evaluated once per distinct value; only the rows of other
+shapes are read one by one. Grouped numbers (``2.000.000``, ``2,000,000``, ``2 000 000``) and a
+decimal comma (``15,5``) are read as everywhere else in normkit; a single group (``2.000``) is
+ambiguous and rejected with the reason.
+
 Money is never float. A float column is accepted only where every value is a whole number
 that a float holds exactly (below 2**53); an income with a fraction of a đồng is rejected
 (the lines are whole đồng, and rounding it is the user's decision, not ours).
@@ -13,21 +20,41 @@ that a float holds exactly (below 2**53); an income with a fraction of a đồng
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
 
+from normkit.core.io.columns import empty_mask, integer_of, plain_integers, trimmed
+from normkit.core.io.vocabulary import EXPONENT, FALSE_WORDS, GROUPED_EN, GROUPED_SPACE, GROUPED_VI, PLAIN_DECIMAL_COMMA, TRUE_WORDS, fold
 from normkit.core.lang.vector import Text
 
 FLOAT_EXACT = 2**53
 INT64_LIMIT = 2**63
-_TRUE = {"true", "1", "yes", "y", "có", "x", "t"}
-_FALSE = {"false", "0", "no", "n", "không", "f"}
+_GROUPED = tuple(re.compile(p) for p in (GROUPED_VI, GROUPED_EN, GROUPED_SPACE))
+_DECIMAL_COMMA = re.compile(PLAIN_DECIMAL_COMMA)
+_EXPONENT = re.compile(EXPONENT)
+
+
+def arrow_text(series: Any) -> Any:
+    """The Arrow array behind a text Series (``None`` when it is not Arrow-backed text)."""
+    arr = getattr(series, "array", None)
+    if arr is None or not hasattr(arr, "__arrow_array__") or "str" not in str(series.dtype):
+        return None
+    import pyarrow as pa
+
+    data = pa.array(arr)
+    if isinstance(data, pa.ChunkedArray):
+        data = data.combine_chunks()
+    return data if pa.types.is_string(data.type) or pa.types.is_large_string(data.type) else None
 
 
 def _missing(series: Any) -> np.ndarray:
+    arr = arrow_text(series)
+    if arr is not None:
+        return empty_mask(arr)
     na = series.isna().to_numpy()
     if series.dtype == object or str(series.dtype) in ("string", "str"):
         blank = series.astype("string").str.strip().eq("").fillna(False).to_numpy(dtype=bool)
@@ -44,6 +71,8 @@ def good_rows(reasons: np.ndarray) -> np.ndarray:
 
 
 def _mark(reasons: np.ndarray, mask: np.ndarray, text: str) -> None:
+    if not mask.any():
+        return
     hit = mask & good_rows(reasons)
     if hit.any():
         reasons[hit] = text
@@ -59,14 +88,34 @@ def text_column(series: Any, name: str, choices: Sequence[str] | None) -> tuple[
     reasons = new_reasons(n)
     na = _missing(series)
     _mark(reasons, na, f"{name} is missing")
-    values = series.astype("string").str.strip().fillna("").to_numpy(dtype=object)
-    cats, codes = np.unique(values.astype(str), return_inverse=True)
-    categories = [str(c) for c in cats]
+    arr = arrow_text(series)
+    if arr is not None:
+        categories, codes = _categories(arr)
+    else:
+        values = series.astype("string").str.strip().fillna("").to_numpy(dtype=object)
+        cats, codes = np.unique(values.astype(str), return_inverse=True)
+        categories = [str(c) for c in cats]
     if choices is not None:
         for i, c in enumerate(categories):
             if c and c not in choices:
                 _mark(reasons, codes == i, f"{name} must be one of {', '.join(choices)}, got {c!r}")
     return Text(codes.astype(np.int32 if len(categories) > 127 else np.int8), tuple(categories)), reasons
+
+
+def _categories(arr: Any) -> tuple[list[str], np.ndarray]:
+    """Sorted distinct values (trimmed, NFC, missing as ``""``) and each row's code, by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(pc.utf8_normalize(pc.fill_null(trimmed(arr), ""), "NFC"))
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    words = enc.dictionary.to_pylist()
+    order = np.argsort(np.asarray(words, dtype=object)) if words else np.zeros(0, dtype=np.int64)
+    rank = np.empty(len(words), dtype=np.int64)
+    rank[order] = np.arange(len(words))
+    codes = rank[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)] if words else np.zeros(len(arr), dtype=np.int64)
+    return [words[i] for i in order.tolist()], codes
 
 
 def whole_column(series: Any, name: str, lo: Decimal | None, hi: Decimal | None, unit: str = "") -> tuple[np.ndarray, np.ndarray]:
@@ -140,11 +189,15 @@ def _numbers(series: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
         _mark(reasons, ~whole & finite, f"{name} must be a whole number (a float column holds it only approximately)")
         return np.where(whole, raw, 0).astype(np.int64), reasons, None
     # text (CSV), decimals (Parquet decimal columns) or mixed Python objects
-    text = series.astype("string").str.strip().fillna("")
-    plain = text.str.fullmatch(r"[+-]?\d{1,18}").fillna(False).to_numpy(dtype=bool)
-    ints = np.zeros(n, dtype=np.int64)
-    if plain.any():
-        ints[plain] = text[plain].astype("int64").to_numpy()
+    arr = arrow_text(series)
+    if arr is not None:
+        ints, plain = plain_integers(arr)
+    else:
+        text = series.astype("string").str.strip().fillna("")
+        plain = text.str.fullmatch(r"[+-]?\d{1,18}").fillna(False).to_numpy(dtype=bool)
+        ints = np.zeros(n, dtype=np.int64)
+        if plain.any():
+            ints[plain] = text[plain].astype("int64").to_numpy()
     rest = ~plain & ~na
     if not rest.any():
         return ints, reasons, None
@@ -154,8 +207,12 @@ def _numbers(series: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
         if isinstance(raw_value, bool):
             _mark(reasons, _one(n, i), f"{name} must be a number, not true/false")
             continue
+        shaped = _shaped(raw_value)
+        if isinstance(shaped, str):
+            _mark(reasons, _one(n, i), f"{name}: {shaped}")
+            continue
         try:
-            d = raw_value if isinstance(raw_value, Decimal) else Decimal(str(raw_value).strip().replace("_", "!"))
+            d = shaped if shaped is not None else Decimal(str(raw_value).strip().replace("_", "!"))
         except (InvalidOperation, ValueError):
             _mark(reasons, _one(n, i), f"{name} is not a number: {str(raw_value)[:40]!r}")
             continue
@@ -164,6 +221,24 @@ def _numbers(series: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
             continue
         objs[i] = d
     return ints, reasons, objs
+
+
+def _shaped(raw: Any) -> Decimal | str | None:
+    """A value in one of the vocabulary's grouped or decimal-comma shapes (a Decimal, or the reason
+    it cannot be read); ``None`` for any other value (read by ``Decimal`` as before)."""
+    if isinstance(raw, Decimal):
+        return raw
+    text = str(raw).strip()
+    if len(text) > 64:  # no number normkit reads has that many characters: never handed to Decimal
+        return f"{text[:20]!r}… ({len(text)} characters) is not a number"
+    if _DECIMAL_COMMA.match(text):
+        return Decimal(text.replace(",", "."))
+    if _EXPONENT.match(text) or any(p.match(text) for p in _GROUPED):
+        value, reason = integer_of(text)
+        if reason is not None:
+            return reason
+        return Decimal(value if value is not None else 0)
+    return None
 
 
 def _one(n: int, i: int) -> np.ndarray:
@@ -187,12 +262,18 @@ def bool_column(series: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
         for v in np.unique(raw[~good & ~na]).tolist():
             _mark(reasons, raw == v, f"unknown value {v!r} for indicator {name} (use true/false)")
         return raw == 1, reasons
-    words = series.astype("string").str.strip().str.lower().fillna("")
-    cats, codes = np.unique(words.to_numpy(dtype=object).astype(str), return_inverse=True)
+    arr = arrow_text(series)
+    if arr is not None:
+        cats, codes = _categories(arr)
+    else:
+        words = series.astype("string").str.strip().fillna("")
+        uniq, codes = np.unique(words.to_numpy(dtype=object).astype(str), return_inverse=True)
+        cats = [str(c) for c in uniq]
     table = np.zeros(len(cats), dtype=bool)
-    for i, w in enumerate(cats.tolist()):
-        if w in _TRUE:
+    for i, w in enumerate(cats):
+        key = fold(w)
+        if key in TRUE_WORDS:
             table[i] = True
-        elif w not in _FALSE and w:
-            _mark(reasons, codes == i, f"unknown value {w!r} for indicator {name} (use true/false)")
+        elif key not in FALSE_WORDS and w and not na[codes == i].all():
+            _mark(reasons, codes == i, f"unknown value {w.lower()!r} for indicator {name} (use true/false)")
     return table[codes], reasons

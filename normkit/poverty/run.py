@@ -6,7 +6,7 @@ progress bar when the output is a terminal. Outputs are written atomically.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +17,7 @@ from normkit.core.io.atomic import removed_on_signals
 from normkit.core.io.outputs import check_outputs
 from normkit.poverty.batch import classify_frame
 from normkit.poverty.compare import Transitions, transitions
-from normkit.poverty.files import AtomicTableWriter, count_rows, read_chunks, rejects_path
+from normkit.poverty.files import CHUNK_ROWS, AtomicTableWriter, as_frame, open_households, rejects_path
 from normkit.poverty.rates import RateCounter
 from normkit.poverty.standards import STATUSES, Standard
 
@@ -59,47 +59,78 @@ def located(path: str | Path) -> Iterator[None]:
 
 
 @contextmanager
-def progress(total: int, label: str, enabled: bool | None = None) -> Iterator[Any]:
-    """A rich progress bar on stderr for large inputs (nothing when not a terminal)."""
+def progress(total: int | Callable[[], int], label: str, enabled: bool | None = None) -> Iterator[Any]:
+    """A rich progress bar on stderr for large inputs (nothing when not a terminal).
+
+    ``total`` may be a function: the rows are then counted only when a bar can be shown (a
+    terminal, or ``enabled``), never for a run into a pipe or a file."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = Console(stderr=True)
-    show = enabled if enabled is not None else (total >= PROGRESS_MIN_ROWS and console.is_terminal)
+    if enabled is False or (enabled is None and not console.is_terminal):
+        yield lambda n: None
+        return
+    rows = total() if callable(total) else total
+    show = enabled if enabled is not None else rows >= PROGRESS_MIN_ROWS
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                    console=console, disable=not show, transient=False)
     with bar:
-        task = bar.add_task(label, total=total)
+        task = bar.add_task(label, total=rows)
         yield lambda n: bar.advance(task, n)
 
 
 class DuplicateIds:
-    """Counts rows whose household id an earlier row already has (blank ids are not compared)."""
+    """Counts rows whose household id an earlier row already has (blank ids are not compared).
+
+    Ids already seen are kept as sorted 64-bit hashes (8 bytes a household, in a few sorted runs
+    merged as they grow); a repeated hash is confirmed against the ids of the same batch, and an
+    id of an earlier batch is reported on its hash alone: two different ids share a 64-bit hash
+    with a probability below 10⁻⁵ even among 10 million households.
+    """
+
+    MAX_RUNS = 8
 
     def __init__(self, summary: ClassifySummary, fail: bool) -> None:
-        self.seen: set[str] = set()
+        self.runs: list[Any] = []
         self.summary = summary
         self.fail = fail
 
-    def add(self, chunk: Any, first_row: int) -> None:
-        if ID_COLUMN not in chunk.columns:
+    def add(self, batch: Any, first_row: int) -> None:
+        """Check the ids of one Arrow text batch (rows ``first_row`` …)."""
+        if ID_COLUMN not in batch.schema.names:
             return
         import numpy as np
         import pandas as pd
+        import pyarrow.compute as pc
 
-        col = chunk[ID_COLUMN].astype("string").str.strip()
-        valid = (col.notna() & col.ne("")).fillna(False).to_numpy(dtype=bool)
-        ids = pd.Series(col.to_numpy(dtype=object)[valid], dtype=object).astype(str)
-        repeated = (ids.duplicated() | ids.isin(self.seen)).to_numpy(dtype=bool)
-        if repeated.any():
-            rows = (np.flatnonzero(valid)[repeated] + first_row).tolist()
-            values = ids[repeated].tolist()
+        col = pc.utf8_trim_whitespace(batch.column(ID_COLUMN))
+        valid = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(col), 0), False).to_numpy(zero_copy_only=False), dtype=bool)
+        positions = np.flatnonzero(valid)
+        if not len(positions):
+            return
+        ids = col.to_numpy(zero_copy_only=False)[positions] if len(positions) < len(col) else col.to_numpy(zero_copy_only=False)
+        hashes = pd.util.hash_array(ids, categorize=False)
+        order = np.argsort(hashes, kind="stable")  # sorted probes: equal ids adjacent, searches cache-friendly
+        ordered = hashes[order]
+        seen = np.zeros(len(ordered), dtype=bool)
+        seen[1:] = ordered[1:] == ordered[:-1]
+        for run in self.runs:
+            at = np.minimum(np.searchsorted(run, ordered), len(run) - 1)
+            seen |= run[at] == ordered
+        if seen.any():
+            repeated = np.zeros(len(ordered), dtype=bool)
+            repeated[order] = seen
+            rows = (positions[repeated] + first_row).tolist()
+            values = [str(v) for v in ids[repeated].tolist()]
             if self.fail:
                 raise NormkitError("NK809", f"{ID_COLUMN} {values[0]!r} appears more than once (again at row {rows[0]})")
             self.summary.duplicate_ids += len(values)
             room = DUPLICATE_EXAMPLES - len(self.summary.duplicate_examples)
             self.summary.duplicate_examples += [{"row": r, ID_COLUMN: v} for r, v in zip(rows, values, strict=True)][:room]
-        self.seen.update(ids.tolist())
+        self.runs.append(ordered)
+        if len(self.runs) > self.MAX_RUNS:
+            self.runs = [np.sort(np.concatenate(self.runs))]
 
 
 def classify_file(path: str | Path, out: str | Path, std: Standard, *, method: str | None = None,
@@ -124,34 +155,31 @@ def classify_file(path: str | Path, out: str | Path, std: Standard, *, method: s
 def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Standard, *, method: str | None,
                    low_income: bool, show_progress: bool | None, chunk_rows: int | None,
                    fail_on_duplicates: bool) -> ClassifySummary:
-    from normkit.poverty.files import CHUNK_ROWS
-
-    total = count_rows(path)
     summary = ClassifySummary(std.id, str(std.at), method or "", out=str(out))
     duplicates = DuplicateIds(summary, fail_on_duplicates)
+    with located(path):
+        table = open_households(path, chunk_rows or CHUNK_ROWS)
     writer = AtomicTableWriter(out)
     rej_writer = AtomicTableWriter(rej_path)
-    columns: list[str] = []
+    columns = list(table.names)
     try:
-        with located(path), progress(total, f"classify {Path(path).name}", show_progress) as advance:
-            first = 1
-            for chunk in read_chunks(path, chunk_rows or CHUNK_ROWS):
-                columns = list(chunk.columns)
-                duplicates.add(chunk, first)
-                r = classify_frame(chunk, std, method=method, low_income=low_income, first_row=first)
+        with located(path), progress(table.count_rows, f"classify {Path(path).name}", show_progress) as advance:
+            for batch in table.batches:
+                chunk = as_frame(batch.text)
+                duplicates.add(batch.text, batch.first_row)
+                r = classify_frame(chunk, std, method=method, low_income=low_income, first_row=batch.first_row)
                 summary.method = r.method
                 summary.notes += [n for n in r.notes if n not in summary.notes]
                 if len(r.classified):
-                    writer.write(r.classified)
+                    writer.write_batch(classified_batch(batch.raw, r.classified))
                 if len(r.rejects):
-                    rej_writer.write(r.rejects.astype(str))
+                    rej_writer.write_batch(rejects_batch(batch.text, r.rejects))
                 for s, n in r.classified["status"].value_counts().items():
                     summary.counts[str(s)] = summary.counts.get(str(s), 0) + int(n)
-                summary.rows_in += len(chunk)
+                summary.rows_in += batch.num_rows
                 summary.classified += len(r.classified)
                 summary.rejected += len(r.rejects)
-                first += len(chunk)
-                advance(len(chunk))
+                advance(batch.num_rows)
         writer.close(columns + [c for c in ("status", "deprivation_count") if c not in columns])  # as a non-empty result
         if summary.rejected:
             rej_writer.close(["row", "reason"] + columns)
@@ -168,14 +196,45 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
     return summary
 
 
+RESULT_TYPES = {"status": "string", "deprivation_count": "int64", "low_income_household": "bool"}
+
+
+def classified_batch(raw: Any, classified: Any) -> Any:
+    """The input rows ``classified`` kept (by position), as stored, with the result columns set:
+    untouched columns pass through without conversion; a result column the input already has is
+    replaced in place, the others are appended."""
+    import pyarrow as pa
+
+    keep = pa.array(classified.index.to_numpy(), pa.int64())
+    out = raw if len(keep) == raw.num_rows else raw.take(keep)
+    for name, kind in RESULT_TYPES.items():
+        if name not in classified.columns:
+            continue
+        values = classified[name].to_numpy()
+        col = pa.array(values, type=getattr(pa, kind)(), from_pandas=True)
+        where = out.schema.get_field_index(name)
+        out = out.set_column(where, name, col) if where >= 0 else out.append_column(name, col)
+    return out
+
+
+def rejects_batch(text: Any, rejects: Any) -> Any:
+    """The rejected rows as text, after their row number and reason."""
+    import pyarrow as pa
+
+    picked = text.take(pa.array(rejects.index.to_numpy(), pa.int64()))
+    rows = pa.array(rejects["row"].to_numpy(), pa.int64())
+    reasons = pa.array([str(r) for r in rejects["reason"].tolist()], pa.string())
+    return pa.RecordBatch.from_arrays([rows, reasons, *picked.columns], names=["row", "reason", *picked.schema.names])
+
+
 def rates_file(path: str | Path, by: list[str], std: Standard | None, *, method: str | None = None,
                show_progress: bool | None = None) -> tuple[RateCounter, int]:
     """Counts and rates of a file: classified already (a ``status`` column) or classified here with ``std``."""
     counter = RateCounter(by)
     rejected = 0
-    with located(path), progress(count_rows(path), f"rates {Path(path).name}", show_progress) as advance:
+    with located(path), progress((table := open_households(path)).count_rows, f"rates {Path(path).name}", show_progress) as advance:
         first = 1
-        for chunk in read_chunks(path):
+        for chunk in (as_frame(b.text) for b in table.batches):
             if std is not None:
                 r = classify_frame(chunk, std, method=method, first_row=first)
                 rejected += len(r.rejects)
@@ -190,9 +249,9 @@ def rates_file(path: str | Path, by: list[str], std: Standard | None, *, method:
 def compare_file(path: str | Path, a: Standard, b: Standard, *, show_progress: bool | None = None) -> Transitions:
     """The transition matrix of the households of ``path`` from standard ``a`` to ``b``."""
     total = Transitions(a.id, b.id)
-    with located(path), progress(count_rows(path), f"compare {Path(path).name}", show_progress) as advance:
+    with located(path), progress((table := open_households(path)).count_rows, f"compare {Path(path).name}", show_progress) as advance:
         first = 1
-        for chunk in read_chunks(path):
+        for chunk in (as_frame(b.text) for b in table.batches):
             t, _rej = transitions(chunk, a, b, first_row=first)
             total.add(t)
             first += len(chunk)

@@ -97,37 +97,43 @@ def test_cli_price_with_a_fifo_in_the_pack_exits_1_at_once(tmp_path):
     assert "NK107" in r.stderr and "Traceback" not in r.stderr
 
 
+FIFO_MESSAGE = "cannot read file: it is a named pipe (FIFO), not a regular file"
+
+
 @needs_fifo
-@pytest.mark.parametrize("name,code,message", [
-    ("table.csv", "NK801", "no such file: {}"), ("table.xlsx", "NK801", "no such file: {}"),
-])
-def test_a_fifo_as_a_norm_table_is_refused_without_opening_it(tmp_path, name, code, message):
-    """Tables (CSV, XLSX) are refused by their readers' own regular-file check (``is_file``)."""
+@pytest.mark.parametrize("name", ["table.csv", "table.xlsx"])
+def test_a_fifo_as_a_norm_table_is_refused_without_opening_it(tmp_path, name):
+    """Tables (CSV, XLSX) go through the table layer's kind check: NK107, as for pack files.
+    (Was NK801 "no such file" before the one table layer: a FIFO is not missing, it is not a file.)"""
     from normkit.media.normtable import read_table
 
     os.mkfifo(tmp_path / name)
-    e = expect_error(f"FIFO as a norm table ({name})", lambda: read_table(tmp_path / name), code)
-    assert e.message == message.format(tmp_path / name)
+    e = expect_error(f"FIFO as a norm table ({name})", lambda: read_table(tmp_path / name), "NK107")
+    assert (e.message, e.location.file) == (FIFO_MESSAGE, str(tmp_path / name))
 
 
 @needs_fifo
-@pytest.mark.parametrize("name,code,message", [
-    ("budget.csv", "NK901", "no such file: {}"), ("budget.yaml", "NK901", "no such file: {}"),
-])
-def test_a_fifo_as_a_budget_is_refused_without_opening_it(tmp_path, name, code, message):
-    """Budgets are refused by their reader's own regular-file check (``is_file``), with its code."""
+@pytest.mark.parametrize("name", ["budget.csv", "budget.yaml", "budget.xlsx"])
+def test_a_fifo_as_a_budget_is_refused_without_opening_it(tmp_path, name):
+    """Budgets go through the table layer's kind check: NK107 (was NK901 "no such file")."""
     from normkit.budget.reading import read_budget
 
     os.mkfifo(tmp_path / name)
-    e = expect_error(f"FIFO as a budget ({name})", lambda: read_budget(tmp_path / name), code)
-    assert e.message == message.format(tmp_path / name)
+    e = expect_error(f"FIFO as a budget ({name})", lambda: read_budget(tmp_path / name), "NK107")
+    assert (e.message, e.location.file) == (FIFO_MESSAGE, str(tmp_path / name))
 
 
 @needs_fifo
-def test_a_fifo_as_a_household_file_is_refused_without_opening_it(tmp_path):
-    """`classify` counts a household file's rows first; that reader's own check refuses a FIFO."""
+@pytest.mark.parametrize("name", ["h.csv", "h.parquet", "h.xlsx"])
+def test_a_fifo_as_a_household_file_is_refused_without_opening_it(tmp_path, name):
+    """`classify` opens household files through the table layer: NK107 (was NK702 "no such file")."""
     from normkit.poverty.files import count_rows
+    from normkit.poverty.run import classify_file
+    from normkit.poverty.standards import load_standard
 
-    os.mkfifo(tmp_path / "h.csv")
-    e = expect_error("FIFO as a household file", lambda: count_rows(tmp_path / "h.csv"), "NK702")
-    assert e.message == f"{tmp_path / 'h.csv'}: no such file"
+    os.mkfifo(tmp_path / name)
+    e = expect_error("FIFO as a household file", lambda: count_rows(tmp_path / name), "NK107")
+    assert (e.message, e.location.file) == (FIFO_MESSAGE, str(tmp_path / name))
+    std = load_standard(year=2024)
+    e = expect_error("FIFO as a household file (classify)", lambda: classify_file(tmp_path / name, tmp_path / "o.csv", std), "NK107")
+    assert e.message == FIFO_MESSAGE and not (tmp_path / "o.csv").exists()

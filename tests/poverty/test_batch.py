@@ -34,7 +34,8 @@ def test_bad_rows_are_rejected_with_row_number_and_reason(standards) -> None:
         [104, "negative income_per_capita"],
         [105, "income_per_capita must be a whole number of đồng"],
         [106, "income_per_capita is not a number: 'abc'"],
-        [107, "deprivation_count is above 12"],
+        # exponent notation is refused as in every table (issue 11; it was read as 1400000)
+        [107, "income_per_capita: '1.4e6' is in exponent notation (a spreadsheet float that may have lost digits); write the number in full"],
     ]
     assert len(r.classified) + len(r.rejects) == len(df)
     assert r.classified["income_per_capita"].tolist() == ["1500000", " 2000000 "]  # input columns are kept as given

@@ -1,16 +1,28 @@
-"""Spreadsheet and CSV records, read the same way for every table normkit accepts.
+"""Tables — CSV, XLSX and Parquet — read the same way, within stated bounds, for every caller.
 
 Norm tables (:mod:`normkit.media.normtable`), budgets (:mod:`normkit.budget.reading`) and
-norm imports share these readers, so a CSV dialect, a date cell, a blank or comment row and a
-header word mean the same thing in every file:
+household files (:mod:`normkit.poverty.files`) all read through this module, so a CSV dialect,
+a blank or comment row, a header word and every bound mean the same thing in every file
+(docs/tables.md):
 
-- CSV: UTF-8 (a byte-order mark is dropped), text NFC-normalised, the separator (comma,
-  semicolon or tab) is the one the first non-comment line uses most;
-- XLSX: the first sheet unless one is named; date and time cells become :class:`DateCell`
-  (Excel reads ``3/9`` as 9 March, and the caller decides what that means);
-- a row is blank when every cell is empty or spaces, a comment when its first non-blank cell
-  starts with ``#``;
-- header words are compared ASCII-folded, lower case, punctuation as spaces (:func:`words`).
+- the file is checked before it is opened: a FIFO, device, socket or folder is NK107, a
+  symbolic-link loop NK108, a file larger than the caller's limit NK125 (from its size, so a huge
+  or sparse file is never read);
+- CSV: UTF-8 with or without a byte-order mark (anything else is the caller's "cannot be read"
+  error with the byte that failed), the separator (``,`` ``;`` tab or ``|``) is the one the first
+  non-comment line uses most; text is NFC-normalised;
+- XLSX: refused before openpyxl parses it when a part declares a DTD or entity (NK123) or
+  decompresses beyond the bound (NK122); the sheet's ``<dimension>`` claim is ignored, rows are
+  read as stored and trailing empty cells dropped; a cell beyond the column bound is NK120;
+- Parquet: duplicate column names NK808, a binary column that is not UTF-8 NK124, more than the
+  expanded-size bound in one batch (dictionary-encoded text is measured before it is decoded) or
+  in one row group NK122;
+- every table: at most :data:`MAX_COLUMNS` columns (NK120), a row or cell at most
+  :data:`MAX_ROW_BYTES` (NK121).
+
+Two views: :func:`csv_records` / :func:`xlsx_records` give small tables (budgets, norm tables)
+as numbered rows of cells; :func:`open_text_table` gives large ones (households) as a stream of
+Arrow record batches in which every column is text, so money never passes through float.
 
 >>> words("Mã hiệu / Code")
 'ma hieu code'
@@ -20,20 +32,41 @@ header word mean the same thing in every file:
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import errno
 import io
+import os
 import re
+import stat
 import unicodedata
+import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from normkit.core.errors import Location, NormkitError
+from normkit.core.io.vocabulary import fold_header
 
 Record = tuple[int, list[Any]]
 """A row as the user sees it: its 1-based line or row number and its cells."""
+
+#: Columns a table may have (a header or a row with more is NK120).
+MAX_COLUMNS = 1024
+#: Bytes one row (CSV) or one cell (XLSX, Parquet) may hold (NK121); also the CSV read block.
+MAX_ROW_BYTES = 8 * 2**20
+#: Bytes of text one batch of a Parquet file or all parts of an XLSX workbook may expand to (NK122).
+MAX_EXPANDED_BYTES = 512 * 2**20
+#: File size of a table read whole (budgets, norm tables): NK125 above it.
+MAX_TABLE_FILE_BYTES = 256 * 2**20
+#: Rows in one Arrow batch of a household file.
+BATCH_ROWS = 250_000
+DELIMITERS = (",", ";", "\t", "|")
+SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
+
+_BOM = codecs.BOM_UTF8
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,59 +101,570 @@ def is_comment(cells: Sequence[Any]) -> bool:
     return isinstance(first, str) and first.lstrip().startswith("#")
 
 
-def csv_records(p: Path, *, code: str) -> Iterator[Record]:
-    """The rows of a CSV file, numbered by line; unreadable files and CSV errors are ``code``."""
+# ---- the file itself ------------------------------------------------------------------------
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def check_file(path: str | os.PathLike[str], *, code: str, limit: int | None = None) -> int:
+    """The size of the regular file ``path``, checked before anything opens it.
+
+    A missing file is ``code`` ("no such file"), a FIFO, device, socket or folder NK107, a
+    symbolic-link loop NK108, a file over ``limit`` bytes NK125.
+    """
+    p = Path(path)
+    where = Location(str(p))
     try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise NormkitError(code, f"{p.name} is not UTF-8 text (byte {exc.start})", location=Location(str(p)),
-                           hint="save the table as CSV UTF-8 (Excel: File → Save As → CSV UTF-8)") from None
+        st = os.stat(p)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NormkitError("NK108", "cannot read file: it is a symbolic link that loops back on itself", location=where) from None
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise NormkitError(code, f"no such file: {p}", location=where) from None
+        raise NormkitError(code, f"cannot read {p.name}: {exc.strerror or exc}", location=where) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise NormkitError("NK107", f"cannot read file: it is {_kind(st.st_mode)}, not a regular file", location=where)
+    if limit is not None and st.st_size > limit:
+        raise NormkitError("NK125", f"{p.name} is {st.st_size} bytes; a table read whole may have at most {limit}", location=where)
+    return st.st_size
+
+
+def _open_regular(p: Path, code: str) -> io.BufferedReader:
+    """Open a file :func:`check_file` accepted, non-blocking, and check it again on its descriptor
+    (a file swapped for a FIFO between the check and the open cannot hang the reader)."""
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise NormkitError(code, f"cannot read {p.name}: {exc.strerror or exc}", location=Location(str(p))) from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise NormkitError("NK107", f"cannot read file: it is {_kind(st.st_mode)}, not a regular file", location=Location(str(p)))
+    return os.fdopen(fd, "rb")
+
+
+def _too_wide(p: Path, n: int, row: int | None = None) -> NormkitError:
+    return NormkitError("NK120", f"{p.name} has {n} columns; a table may have at most {MAX_COLUMNS}",
+                        location=Location(str(p), row))
+
+
+def _row_too_long(p: Path, row: int | None = None) -> NormkitError:
+    return NormkitError("NK121", f"{p.name} has a row longer than {MAX_ROW_BYTES} bytes",
+                        location=Location(str(p), row))
+
+
+def _not_utf8(p: Path, code: str, byte: int) -> NormkitError:
+    return NormkitError(code, f"{p.name} is not UTF-8 text (byte {byte})", location=Location(str(p)),
+                        hint="save the table as CSV UTF-8 (Excel: File → Save As → CSV UTF-8)")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The separator the first non-blank, non-comment line uses most (``,`` on a tie or none)."""
+    line = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    return max(DELIMITERS, key=line.count)
+
+
+# ---- small tables as records (budgets, norm tables) -----------------------------------------
+
+def csv_records(p: Path, *, code: str, limit: int = MAX_TABLE_FILE_BYTES) -> Iterator[Record]:
+    """The rows of a CSV file, numbered by line; unreadable files and CSV errors are ``code``."""
+    size = check_file(p, code=code, limit=limit)
+    with _open_regular(p, code) as fh:
+        raw = fh.read(size + 1)  # the size was checked: read(limit) would allocate the whole limit
+    if len(raw) > limit:
+        raise NormkitError("NK125", f"{p.name} is over {limit} bytes; a table read whole may have at most {limit}",
+                           location=Location(str(p)))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(p, code, exc.start + (3 if raw.startswith(_BOM) else 0)) from None
+    del raw
     text = unicodedata.normalize("NFC", text)
-    header_line = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
-    delimiter = max((",", ";", "\t"), key=header_line.count)
+    delimiter = sniff_delimiter(text[: MAX_ROW_BYTES])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    old = csv.field_size_limit(MAX_ROW_BYTES)
     try:
         for cells in reader:
+            if len(cells) > MAX_COLUMNS:
+                raise _too_wide(p, len(cells), reader.line_num)
             yield reader.line_num, cells
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _row_too_long(p, reader.line_num) from None
         raise NormkitError(code, f"CSV error: {exc}", location=Location(str(p), reader.line_num)) from None
+    finally:
+        csv.field_size_limit(old)
 
 
-def xlsx_records(p: Path, sheet: str | None, *, code: str, max_rows: int) -> tuple[list[Record], str]:
-    """The rows of one sheet of an XLSX workbook (at most ``max_rows`` + 100, so the caller can
-    say the table is too long) and the sheet's name; unreadable workbooks are ``code``."""
-    import zipfile
+_PROLOG_BYTES = 64 * 1024
 
+
+def check_workbook(p: Path, *, code: str) -> None:
+    """Refuse an XLSX before openpyxl parses it: a part that declares a DTD or an entity
+    (an entity bomb, an external entity) is NK123; parts that decompress beyond
+    :data:`MAX_EXPANDED_BYTES` in total NK122; a file that is not a ZIP workbook ``code``."""
+    where = Location(str(p))
+    try:
+        with zipfile.ZipFile(p) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > MAX_EXPANDED_BYTES:
+                raise NormkitError("NK122", f"{p.name} expands to {total} bytes; a workbook may expand to at most {MAX_EXPANDED_BYTES}",
+                                   location=where)
+            for info in infos:
+                if not info.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                with z.open(info) as part:
+                    head = part.read(_PROLOG_BYTES)
+                if _declares_dtd(head):
+                    raise NormkitError("NK123", f"{p.name}: the part {info.filename} declares a DTD or an entity; "
+                                                "a workbook with one is never parsed", location=where)
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError) as exc:
+        raise NormkitError(code, f"cannot open {p.name} as an XLSX workbook: {exc}", location=where) from None
+
+
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_UTF16 = re.compile(rb"<\x00!\x00")
+
+
+def _declares_dtd(head: bytes) -> bool:
+    """A DTD can only come before the root element; look there (the part in UTF-8 or UTF-16)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _UTF16.search(head):
+        enc = "utf-16-be" if head.startswith((b"\xfe\xff", b"\x00")) else "utf-16-le"
+        head = head[: len(head) // 2 * 2].decode(enc, errors="replace").encode("utf-8")
+    root = re.search(rb"<[A-Za-z_]", head)
+    if root is None:  # no root element within the first 64 KiB: only a very long prolog does that
+        return len(head) >= _PROLOG_BYTES or bool(_DTD.search(head))
+    return bool(_DTD.search(head[: root.start()]))
+
+
+def _xlsx_cell(v: Any) -> Any:
+    if isinstance(v, (dt.datetime, dt.date, dt.time)):
+        return DateCell(v)
+    if isinstance(v, str):
+        if len(v) > MAX_ROW_BYTES // 4:
+            return v  # checked by the caller's length test
+        return unicodedata.normalize("NFC", v)
+    return v
+
+
+def _xlsx_rows(p: Path, sheet: str | None, *, code: str) -> tuple[Iterator[Record], str, Any]:
+    """(rows of one sheet, its name, the open workbook to close) — bounds checked on the way."""
+    check_workbook(p, code=code)
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError) as exc:
         raise NormkitError(code, f"cannot open {p.name} as an XLSX workbook: {exc}", location=Location(str(p))) from None
+    if sheet is None:
+        if not wb.worksheets:
+            wb.close()
+            raise NormkitError(code, f"{p.name} has no worksheet", location=Location(str(p)))
+        ws = wb.worksheets[0]
+    elif sheet in wb.sheetnames:
+        ws = wb[sheet]
+    else:
+        names = ", ".join(wb.sheetnames)
+        wb.close()
+        raise NormkitError(code, f"{p.name} has no sheet {sheet!r}; its sheets are: {names}", location=Location(str(p)))
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()  # never trust <dimension>: A1:XFD1048576 would pad every row to 16,384 cells
+
+    def rows() -> Iterator[Record]:
+        try:
+            for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                cells = list(row)
+                while cells and is_blank(cells[-1]):
+                    cells.pop()
+                if len(cells) > MAX_COLUMNS:
+                    raise _too_wide(p, len(cells), n)
+                for c in cells:
+                    if isinstance(c, str) and len(c.encode("utf-8", "surrogatepass")) > MAX_ROW_BYTES:
+                        raise NormkitError("NK121", f"{p.name} has a cell longer than {MAX_ROW_BYTES} bytes", location=Location(str(p), n))
+                yield n, [_xlsx_cell(v) for v in cells]
+        except NormkitError:
+            raise
+        except Exception as exc:  # openpyxl raises many kinds for a damaged sheet
+            raise NormkitError(code, f"cannot read {p.name}: {exc}", location=Location(str(p))) from None
+    return rows(), str(ws.title), wb
+
+
+def xlsx_records(p: Path, sheet: str | None, *, code: str, max_rows: int,
+                 limit: int = MAX_TABLE_FILE_BYTES) -> tuple[list[Record], str]:
+    """The rows of one sheet of an XLSX workbook (at most ``max_rows`` + 100 non-empty rows, so
+    the caller can say the table is too long) and the sheet's name; unreadable workbooks are ``code``."""
+    check_file(p, code=code, limit=limit)
+    rows, title, wb = _xlsx_rows(p, sheet, code=code)
     try:
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif sheet in wb.sheetnames:
-            ws = wb[sheet]
-        else:
-            raise NormkitError(code, f"{p.name} has no sheet {sheet!r}; its sheets are: {', '.join(wb.sheetnames)}",
-                               location=Location(str(p)))
         out: list[Record] = []
-        for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            out.append((n, [_cell(v) for v in row]))
+        for n, cells in rows:
+            if not cells:
+                continue  # an empty row: styled but holding nothing
+            out.append((n, cells))
             if len(out) > max_rows + 100:
                 break
-        return out, str(ws.title)
+        return out, title
     finally:
         wb.close()
 
 
-def _cell(v: Any) -> Any:
+# ---- large tables as Arrow text batches (household files) -----------------------------------
+
+def _arrow() -> Any:
+    try:
+        import pyarrow
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        raise NormkitError("NK702", "reading tables needs pyarrow", hint="pip install 'normkit[parquet]'") from None
+    return pyarrow
+
+
+def check_header(names: Sequence[str], path: str | os.PathLike[str]) -> None:
+    """A column name given twice — after :func:`~normkit.core.io.vocabulary.fold_header`, so
+    ``Area`` and ``area`` are one name — is NK808, never a silent ``name.1`` (positions from 1)."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names, start=1):
+        key = fold_header(name) or name
+        if key in seen:
+            raise NormkitError("NK808", f"column {name!r} appears twice in the header (columns {seen[key]} and {i})",
+                               location=Location(str(path), line=1))
+        seen[key] = i
+
+
+@dataclass
+class TextBatch:
+    """Rows ``first_row`` … of a table: ``text`` has every column as Arrow text (nulls for empty
+    cells of typed Parquet columns only); ``raw`` the same rows as stored (for pass-through)."""
+
+    first_row: int
+    text: Any  # pyarrow.RecordBatch
+    raw: Any  # pyarrow.RecordBatch
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.text.num_rows)
+
+
+@dataclass
+class TextTable:
+    """An opened table: its format, header and a one-pass stream of :class:`TextBatch`."""
+
+    path: Path
+    format: str  # csv | xlsx | parquet
+    names: list[str]
+    batches: Iterator[TextBatch]
+    raw_schema: Any = None  # pyarrow.Schema of the stored columns
+    size: int = 0
+    _count: Any = field(default=None, repr=False)
+
+    def count_rows(self) -> int:
+        """Data rows, counted without decoding (Parquet: metadata; CSV: newlines, a quick byte scan)."""
+        return int(self._count()) if self._count is not None else 0
+
+
+def open_text_table(path: str | os.PathLike[str], *, code: str, batch_rows: int = BATCH_ROWS,
+                    sheet: str | None = None) -> TextTable:
+    """Open a CSV, XLSX or Parquet table as a stream of text batches (see :class:`TextTable`).
+
+    The header is read and checked (width NK120, duplicates NK808) before any data row; every
+    other bound is checked batch by batch, so memory stays bounded by ``batch_rows`` × the row
+    bound whatever the file's length.
+    """
+    p = Path(path)
+    fmt = SUFFIXES.get(p.suffix.lower())
+    if fmt is None:
+        raise NormkitError(code, f"{p}: unknown file type {p.suffix or '(none)'!r}; use .csv, .xlsx or .parquet", location=Location(str(p)))
+    size = check_file(p, code=code)
+    if fmt == "parquet":
+        return _parquet_table(p, code, batch_rows, size)
+    if fmt == "xlsx":
+        return _xlsx_table(p, code, batch_rows, sheet, size)
+    return _csv_table(p, code, batch_rows, size)
+
+
+def _csv_header(p: Path, code: str) -> tuple[list[str], str, int]:
+    """(header names, delimiter, offset of the first data row) from the first line, read within the row bound."""
+    with _open_regular(p, code) as fh:
+        head = fh.read(MAX_ROW_BYTES + 4)
+    bom = 3 if head.startswith(_BOM) else 0
+    if not head[bom:].strip():
+        raise NormkitError(code, f"{p}: the file is empty (a header row is needed)", location=Location(str(p)))
+    end = head.find(b"\n", bom)
+    if end < 0:
+        if len(head) > MAX_ROW_BYTES:
+            raise _row_too_long(p, 1)
+        end = len(head)
+    line = head[bom:end]
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(p, code, exc.start + bom) from None
+    text = text.rstrip("\r")
+    delimiter = sniff_delimiter(text)
+    try:
+        names = next(csv.reader([text], delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise NormkitError(code, f"{p}: CSV error in the header: {exc}", location=Location(str(p), 1)) from None
+    if len(names) > MAX_COLUMNS:
+        raise _too_wide(p, len(names), 1)
+    names = [unicodedata.normalize("NFC", n) for n in names]
+    check_header(names, p)
+    return names, delimiter, end + 1
+
+
+def _count_lines(p: Path) -> int:
+    lines, last = 0, b"\n"
+    with open(p, "rb") as fh:
+        while block := fh.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
+
+
+def _csv_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
+    pa = _arrow()
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    names, delimiter, offset = _csv_header(p, code)
+    schema = pa.schema([(f"c{i}", pa.string()) for i in range(len(names))])
+    read = pcsv.ReadOptions(column_names=[f"c{i}" for i in range(len(names))], block_size=MAX_ROW_BYTES, use_threads=True)
+    parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    convert = pcsv.ConvertOptions(column_types=schema, strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                  check_utf8=True)
+    out_schema = pa.schema([(n, pa.string()) for n in names])
+
+    def batches() -> Iterator[TextBatch]:
+        first = 1
+        if offset >= size:
+            return  # a header and no data rows
+        source = None
+        try:
+            source = pa.OSFile(str(p))
+            source.seek(offset)
+            reader = pcsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+            for batch in _rebatch(reader, batch_rows):
+                for col in batch.columns:  # Arrow may accept a row somewhat over its block size
+                    longest = pc.max(pc.binary_length(col)).as_py()
+                    if longest is not None and longest > MAX_ROW_BYTES:
+                        raise NormkitError("NK121", f"{p.name} has a cell longer than {MAX_ROW_BYTES} bytes",
+                                           location=Location(str(p)))
+                b = pa.RecordBatch.from_arrays(batch.columns, schema=out_schema)
+                yield TextBatch(first, b, b)
+                first += b.num_rows
+        except pa.ArrowInvalid as exc:
+            raise _csv_error(p, code, str(exc), first) from None
+        except OSError as exc:
+            raise NormkitError(code, f"cannot read {p.name}: {exc.strerror or exc}", location=Location(str(p))) from None
+        finally:
+            if source is not None:
+                source.close()
+
+    return TextTable(p, "csv", names, batches(), out_schema, size, lambda: _count_lines(p))
+
+
+def _rebatch(reader: Any, rows: int) -> Iterator[Any]:
+    """Arrow's CSV reader cuts batches by bytes; cut them further into at most ``rows`` rows
+    (zero-copy slices, never merged)."""
+    for batch in reader:
+        for start in range(0, batch.num_rows, rows):
+            yield batch.slice(start, rows)
+
+
+def _csv_error(p: Path, code: str, message: str, first: int) -> NormkitError:
+    where = Location(str(p))
+    if "straddling" in message or "block size" in message:
+        return _row_too_long(p)
+    if "UTF8" in message or "UTF-8" in message:
+        return NormkitError(code, f"{p}: not UTF-8 text (a cell at or after data row {first} is not valid UTF-8)", location=where,
+                            hint="save the table as CSV UTF-8 (Excel: File → Save As → CSV UTF-8)")
+    m = re.search(r"Expected (\d+) columns, got (\d+)", message)
+    if m:
+        return NormkitError(code, f"{p}: a row at or after data row {first} has {m.group(2)} cells; the header has {m.group(1)}",
+                            location=where)
+    return NormkitError(code, f"{p}: {message.splitlines()[0]}", location=where)
+
+
+def _xlsx_table(p: Path, code: str, batch_rows: int, sheet: str | None, size: int) -> TextTable:
+    pa = _arrow()
+    rows, _title, wb = _xlsx_rows(p, sheet, code=code)
+    header: list[str] | None = None
+    for _n, cells in rows:
+        if cells:
+            header = [cell_text(c) for c in cells]
+            break
+    if header is None:
+        wb.close()
+        raise NormkitError(code, f"{p}: the file is empty (a header row is needed)", location=Location(str(p)))
+    check_header(header, p)
+    schema = pa.schema([(n, pa.string()) for n in header])
+    width = len(header)
+
+    def batches() -> Iterator[TextBatch]:
+        first = 1
+        try:
+            cols: list[list[str]] = [[] for _ in range(width)]
+            held = 0
+            for n, cells in rows:
+                if not cells:
+                    continue
+                if len(cells) > width:
+                    raise NormkitError(code, f"{p}: row {n} has {len(cells)} cells; the header has {width}", location=Location(str(p), n))
+                for i in range(width):
+                    cols[i].append(cell_text(cells[i]) if i < len(cells) else "")
+                held += 1
+                if held == batch_rows:
+                    b = pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cols], schema=schema)
+                    yield TextBatch(first, b, b)
+                    first += held
+                    cols, held = [[] for _ in range(width)], 0
+            if held:
+                b = pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cols], schema=schema)
+                yield TextBatch(first, b, b)
+        finally:
+            wb.close()
+
+    def count() -> int:
+        return 0  # a workbook's rows are known only by reading them; no progress total
+
+    return TextTable(p, "xlsx", header, batches(), schema, size, count)
+
+
+def cell_text(v: Any) -> str:
+    """A spreadsheet cell as the text a person reads in it: whole floats without ``.0``, dates in
+    ISO form, booleans ``true``/``false``; a float keeps its shortest repr (so ``1.2345678901234568e16``
+    stays recognisably a float and is refused where an exact number is needed)."""
+    if v is None:
+        return ""
+    if isinstance(v, DateCell):
+        v = v.value
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 2**53:
+            return str(int(v))
+        return repr(v)
     if isinstance(v, (dt.datetime, dt.date, dt.time)):
-        return DateCell(v)
-    return unicodedata.normalize("NFC", v) if isinstance(v, str) else v
+        return v.isoformat()
+    return str(v).strip() if isinstance(v, str) else str(v)
 
 
-__all__ = ["DateCell", "Record", "csv_records", "fold", "is_blank", "is_comment", "words", "xlsx_records"]
+def _parquet_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
+    pa = _arrow()
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    where = Location(str(p))
+    try:
+        meta = pq.read_metadata(p)
+        schema = pq.read_schema(p)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise NormkitError(code, f"{p}: not a Parquet file ({str(exc).splitlines()[0]})", location=where) from None
+    if len(schema.names) > MAX_COLUMNS:
+        raise _too_wide(p, len(schema.names))
+    check_header(list(schema.names), p)
+    for rg in range(meta.num_row_groups):
+        group = meta.row_group(rg)
+        expanded = sum(group.column(c).total_uncompressed_size for c in range(group.num_columns))
+        if expanded > MAX_EXPANDED_BYTES:
+            raise NormkitError("NK122", f"{p.name}: row group {rg} expands to {expanded} bytes; "
+                                        f"a batch may expand to at most {MAX_EXPANDED_BYTES}", location=where)
+    textual = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+               or pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
+    for f in schema:
+        if pa.types.is_nested(f.type) or (pa.types.is_dictionary(f.type) and not (
+                pa.types.is_string(f.type.value_type) or pa.types.is_binary(f.type.value_type))):
+            raise NormkitError(code, f"{p}: column {f.name!r} has type {f.type}; a table has flat columns of text, numbers, booleans or dates",
+                               location=where)
+    names = list(schema.names)
+    out_raw = pa.schema([pa.field(f.name, pa.string()) if f.name in textual else f for f in schema])
+    text_schema = pa.schema([(n, pa.string()) for n in names])
+
+    def batches() -> Iterator[TextBatch]:
+        first = 1
+        try:
+            pf = pq.ParquetFile(p, read_dictionary=textual)
+            for batch in pf.iter_batches(batch_size=batch_rows):
+                raw_cols = []
+                text_cols = []
+                for name, stored in zip(names, batch.columns, strict=True):
+                    col = stored
+                    if pa.types.is_dictionary(col.type):
+                        col = _decoded(p, name, col, first, pa, pc)
+                    elif name in textual:
+                        col = _decoded(p, name, col.dictionary_encode(), first, pa, pc)
+                    raw_cols.append(col)
+                    text_cols.append(col if pa.types.is_string(col.type) else pc.cast(col, pa.string()))
+                yield TextBatch(first, pa.RecordBatch.from_arrays(text_cols, schema=text_schema),
+                                pa.RecordBatch.from_arrays(raw_cols, schema=out_raw))
+                first += batch.num_rows
+        except NormkitError:
+            raise
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise NormkitError(code, f"{p}: cannot read the Parquet data ({str(exc).splitlines()[0]})", location=where) from None
+
+    return TextTable(p, "parquet", names, batches(), out_raw, size, lambda: meta.num_rows)
+
+
+def _decoded(p: Path, name: str, col: Any, first: int, pa: Any, pc: Any) -> Any:
+    """A dictionary-encoded text column decoded to plain text — after checking, on the (small)
+    dictionary, that its cells are within the row bound, that the batch stays within the
+    expanded-size bound, and that binary values are UTF-8."""
+    values = col.dictionary
+    lengths = pc.binary_length(values)
+    longest = pc.max(lengths).as_py() if len(values) else 0
+    if longest and longest > MAX_ROW_BYTES:
+        raise NormkitError("NK121", f"{p.name}: column {name!r} has a cell longer than {MAX_ROW_BYTES} bytes", location=Location(str(p)))
+    if len(values):
+        expanded = pc.sum(pc.take(lengths, col.indices)).as_py() or 0
+        if expanded > MAX_EXPANDED_BYTES:
+            raise NormkitError("NK122", f"{p.name}: column {name!r} expands to {expanded} bytes in rows {first}–{first + len(col) - 1}; "
+                                        f"a batch may expand to at most {MAX_EXPANDED_BYTES}", location=Location(str(p)))
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        for i, v in enumerate(values.to_pylist()):
+            try:
+                v.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                where = pc.index(col.indices, i).as_py()
+                raise NormkitError("NK124", f"{p.name}: column {name!r} row {first + where} is not UTF-8 text "
+                                            f"(byte {exc.start} of the cell)", location=Location(str(p), path=name)) from None
+            except AttributeError:
+                continue
+        values = values.cast(pa.string())
+    return pc.take(values.cast(pa.string()), col.indices)
+
+
+__all__ = [
+    "BATCH_ROWS",
+    "MAX_COLUMNS",
+    "MAX_EXPANDED_BYTES",
+    "MAX_ROW_BYTES",
+    "MAX_TABLE_FILE_BYTES",
+    "DateCell",
+    "Record",
+    "TextBatch",
+    "TextTable",
+    "cell_text",
+    "check_file",
+    "check_header",
+    "check_workbook",
+    "csv_records",
+    "fold",
+    "is_blank",
+    "is_comment",
+    "open_text_table",
+    "sniff_delimiter",
+    "words",
+    "xlsx_records",
+]
