@@ -63,7 +63,9 @@ MIN_TOKEN = 16
 def register(sub: Any) -> dict[str, Callable[[Any], int]]:
     sv = sub.add_parser(
         "serve", help="serve quote, check, packs and schemas over HTTP (needs normkit[server])",
-        description="Start the HTTP service (FastAPI on uvicorn): POST /v1/quote, POST /v1/check, POST /v1/deprivations, "
+        description="Start the HTTP service (FastAPI on uvicorn) and the web workspace (pages at /, /price, /whatif, /check, "
+                    "/households, /packs; docs/workspace.md): POST /v1/quote, POST /v1/check, POST /v1/deprivations, "
+                    "POST /v1/whatif, POST /v1/sweep, POST /v1/households/classify, POST /v1/households/rates, "
                     "GET /v1/packs, GET /v1/schema/{kind}, GET /health; the OpenAPI document is at /openapi.json (the "
                     "interactive /docs page is off: it needs a CDN). Packs are only those installed or on NORMKIT_PATH, "
                     "chosen by name; no rule upload. It listens on 127.0.0.1 only by default; binding any other address "

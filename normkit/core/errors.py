@@ -127,6 +127,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK906": ("access token missing or wrong", "send `Authorization: Bearer <token>`; `normkit serve` beyond loopback needs --token or NORMKIT_TOKEN"),
     "NK907": ("request body encoding not accepted", "send the JSON body uncompressed (no Content-Encoding) and in UTF-8"),
     "NK908": ("request not served", "the routes and their methods are in /openapi.json; a busy or timed-out request may be retried"),
+    # web workspace
+    "NK915": ("upload not accepted", "choose one file of a kind the page lists (by its extension), not empty; the page never reads paths or pack folders"),
+    "NK916": ("upload too large for the page", "split the file: the workspace takes at most the rows the page states (the CLI has no such limit)"),
+    "NK917": ("form field not valid", "correct the field named in the message (dates as YYYY-MM-DD, numbers with a decimal point)"),
 }
 
 

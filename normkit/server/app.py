@@ -37,6 +37,7 @@ from normkit.media.pricing import PricingRules
 from normkit.media.schema import Order
 from normkit.poverty.deprivations import change_rows, compare_reports, count_deprivations
 from normkit.poverty.standards import load_standard
+from normkit.server import households, web, whatif
 from normkit.server.guard import Guard
 from normkit.server.limits import Limits
 from normkit.server.packs import packs_router
@@ -284,5 +285,8 @@ def create_app(max_body: int = MAX_BODY, limits: Limits | None = None) -> FastAP
         return Response(json.dumps(deprivations_response(req), ensure_ascii=False), media_type="application/json")
 
     app.include_router(packs_router(packs.get))  # GET /v1/packs/{pack}, /v1/packs/{pack}/names/{name}
+    app.include_router(households.router())
+    app.include_router(whatif.router(packs))
+    app.include_router(web.router(packs))
     app.add_middleware(Guard, limits=limits or Limits(max_body=max_body))
     return app

@@ -1,9 +1,12 @@
 """The service's front door: an ASGI middleware and a uvicorn protocol that hold every request
 to the same limits and answer every refusal with normkit's error body.
 
-- ``Authorization: Bearer <token>`` when a token is set (``hmac.compare_digest``): else 401 NK906.
+- ``Authorization: Bearer <token>`` when a token is set (``hmac.compare_digest``): else 401 NK906 —
+  except a GET of a workspace page without any Authorization header, which is marked
+  ``state["normkit_locked"]`` and answered with a shell that asks for the token (no data).
 - At most ``max_concurrent`` requests in progress (counted once their body is in): else 503 NK908.
-- No ``Content-Encoding`` but identity: else 415 NK907; a body that is not UTF-8: 415 NK907.
+- No ``Content-Encoding`` but identity: else 415 NK907; a body that is not UTF-8: 415 NK907 (except a
+  ``multipart/form-data`` upload to a workspace page, whose files may be binary).
 - The whole body is read here, within ``body_timeout`` seconds and ``max_body`` bytes (by
   Content-Length and while reading, so chunked bodies too): else 408 NK908 or 413 NK905, and the
   connection is closed.
@@ -24,6 +27,16 @@ from normkit.core.errors import Location, NormkitError
 from normkit.server.limits import Limits
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+PAGE_PATHS = frozenset({"/", "/price", "/whatif", "/check", "/households", "/packs"})
+
+
+def open_page(scope: Any) -> bool:
+    """A GET of a workspace page or its static files: served without the token, but as a shell
+    that shows no data and asks for the token (the page then sends it as a header)."""
+    path = scope.get("path", "")
+    return scope.get("method") in ("GET", "HEAD") and (path in PAGE_PATHS or path.startswith("/static/"))
 
 
 def error_response(err: NormkitError, status: int, headers: dict[str, str] | None = None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -77,7 +90,10 @@ class Guard:
         headers = dict(scope.get("headers", []))
         if self._token is not None:
             given = headers.get(b"authorization", b"")
-            if not hmac.compare_digest(given, b"Bearer " + self._token):
+            scope.setdefault("state", {})["normkit_token"] = True
+            if not given and open_page(scope):  # the workspace's page shell: it asks for the token (normkit.server.web)
+                scope["state"]["normkit_locked"] = True
+            elif not hmac.compare_digest(given, b"Bearer " + self._token):
                 what = "missing" if not given else "wrong"
                 raise _Refused(NormkitError("NK906", f"the access token is {what}: send `Authorization: Bearer <token>`",
                                             location=Location(path="headers.authorization")), 401, {"www-authenticate": "Bearer"})
@@ -119,6 +135,8 @@ class Guard:
                                         location=Location(path="body"), hint="send the whole body at once"),
                            408, {"connection": "close"}) from None
         body = b"".join(chunks)
+        if dict(scope.get("headers", [])).get(b"content-type", b"").lower().startswith(b"multipart/form-data"):
+            return body  # a workspace upload (XLSX, Parquet are binary); only the page routes read forms
         try:
             body.decode("utf-8")
         except UnicodeDecodeError as e:
