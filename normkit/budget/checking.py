@@ -86,7 +86,9 @@ def budget_pack(budget: Budget, pack: str | os.PathLike[str] | None, base: Path 
                            hint="e.g. normkit check BUDGET --pack examples/packs/example-province")
     if names_only:
         return find_named_pack(str(ref))
-    return ref if isinstance(ref, Path) else find_pack(str(ref), base)
+    # a pack the caller gives (--pack) is a path from the working directory, as for `price`;
+    # only the budget's own `pack:` is relative to the budget's folder
+    return ref if isinstance(ref, Path) else find_pack(str(ref), base if pack is None else None)
 
 
 def budget_overlay(budget: Budget, base: Path | None, *, names_only: bool = False) -> Overlay | None:

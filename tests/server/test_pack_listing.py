@@ -8,13 +8,13 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 
-from fastapi.testclient import TestClient  # noqa: E402  (after the importorskip guards)
-from normkit_testpaths import EXAMPLES  # noqa: E402  (after the importorskip guards)
+from fastapi.testclient import TestClient
+from normkit_testpaths import EXAMPLES
 
-from normkit.api import rules_for  # noqa: E402  (after the importorskip guards)
-from normkit.core.registry import installed_packs  # noqa: E402  (after the importorskip guards)
-from normkit.media.listing import describe, listing  # noqa: E402  (after the importorskip guards)
-from normkit.server.app import create_app  # noqa: E402  (after the importorskip guards)
+from normkit.api import rules_for
+from normkit.core.registry import installed_packs
+from normkit.media.listing import describe, listing
+from normkit.server.app import create_app
 
 
 @pytest.fixture(scope="module")
