@@ -166,6 +166,20 @@ def test_households_rates_are_the_clis(served, tmp_path) -> None:
     assert rejects == classified.with_suffix(".rejects.csv").read_text(encoding="utf-8")
 
 
+def test_households_deprivations_are_the_clis(served) -> None:
+    url, page, _ = served
+    indicators = EXAMPLES / "households" / "indicators.csv"
+    expected = cli("deprivations", str(indicators), "--year", "2024")["rows"]
+    page.goto(url + "/households")
+    page.fill("#year", "2024")
+    page.set_input_files("#hh-file", str(indicators))
+    page.click("#households-form button[type=submit]")
+    rows = page.eval_on_selector_all("#deprivations tbody tr", "rs => rs.map(r => [r.dataset.id, r.cells[2].innerText, r.cells[4].innerText])")
+    assert sorted(rows) == sorted([r["id"], str(r["deprived"]), r["rate"]] for r in expected)
+    assert rows[0] == ["thong_tin", "1", "25.00"]  # the information dimension first
+    shot(page, "households-deprivations")
+
+
 def test_whatif_base_salary_gives_the_clis_difference(served) -> None:
     url, page, _ = served
     expected = cli("whatif", str(ORDER), "--set", "base_salary=1800000")["delta"]

@@ -72,6 +72,8 @@ def test_every_page_is_vietnamese_by_default_and_english_on_request(client, path
     assert '<html lang="vi">' in r.text and f"<h1>{title}</h1>" in r.text
     en = client.get(path + "?lang=en")
     assert '<html lang="en">' in en.text and ">Tiếng Việt</a>" in en.text
+    back = one(r'<a class="lang" href="([^"]+)"', en.text)
+    assert back == path.split("?")[0] + "?lang=vi"
 
 
 def test_every_form_control_has_a_label(client) -> None:
@@ -229,6 +231,8 @@ def test_whatif_with_nothing_changed_says_so(client) -> None:
 
 def test_packs_page_lists_names_and_shows_dated_values_with_sources(client) -> None:
     r = client.get("/packs?pack=example-province")
+    switch = one(r'<a class="lang" href="([^"]+)"', r.text)
+    assert switch == "/packs?pack=example-province&amp;lang=en"
     assert '<a href="/packs?pack=example-province&amp;name=base_salary"><code>base_salary</code></a>' in r.text
     d = client.get("/packs?pack=example-province&name=base_salary").text
     assert re.findall(r'<tr><td class="date">(\d{4}-\d\d-\d\d)</td><td class="date">[^<]+</td><td class="num">([\d.]+)</td>', d) == [
@@ -306,3 +310,20 @@ def test_price_an_xlsx_order(client, tmp_path) -> None:
     r = client.post("/price", data={"pack": "example-province", "date": "2024-09-15"}, files=upload(tmp_path / "bad.xlsx"))
     rows = re.findall(r'<tr class="error-row"><td><code>(NK\d+)</code></td>\s*<td>(\d+)</td>\s*<td>(\d+) <code>(\w+)</code></td>', r.text)
     assert rows == [("NK917", "3", "3", "quantity"), ("NK917", "4", "2", "norm")]
+
+
+def test_households_deprivations_by_the_chosen_column(client) -> None:
+    from normkit.poverty.deprivations import count_deprivations
+    from normkit.poverty.files import read_table
+    from normkit.poverty.standards import load_standard
+
+    r = client.post("/households", data={"year": "2024"}, files=upload(INDICATORS))
+    area = one(r'id="rates-area">(.*?)</div>', r.text)
+    heads = re.findall(r'<th scope="col" class="num">([^<]+)</th>', one(r'<table class="data deprivation-groups">(.*?)</table>', area))
+    assert heads == ["rural", "urban", "Tổng cộng"]
+    first = re.findall(r'<tr class=" info"><th scope="row">([^<]+) ℹ</th>((?:<td class="num">[^<]+</td>)+)</tr>', area)[0]
+    std = load_standard(year=2024)
+    cli = count_deprivations(read_table(INDICATORS), std, by=["area"])
+    item = next(i for i in cli.items if i.id == "su_dung_dich_vu_vien_thong")
+    assert first[0] == item.name_vi
+    assert re.findall(r">([^<]+)</td>", first[1]) == [str(g.rate(item)) for g in cli.group_list()] == ["0.00", "50.00", "25.00"]

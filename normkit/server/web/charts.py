@@ -69,7 +69,7 @@ def line_chart(points: list[tuple[str, Decimal, str]], title: str, x_label: str,
         ry = py(float(reference[1]))
         parts.append(f'<g><title>{escape(reference[0])}: {escape(reference[2])}</title>'
                      f'<line x1="{left}" y1="{ry:.1f}" x2="{left + w}" y2="{ry:.1f}" class="reference"/>'
-                     f'<text x="{left + w + 4}" y="{ry + 4:.1f}" class="chart-label">{escape(reference[0])}</text></g>')
+                     f'<text x="{left + 6}" y="{ry - 6:.1f}" class="chart-label">{escape(reference[0])}: {escape(reference[2])}</text></g>')
     path = " ".join(f"{'M' if i == 0 else 'L'}{px(i):.1f},{py(ys[i]):.1f}" for i in range(n))
     parts.append(f'<path d="{path}" class="line"/>')
     for i, (x, _y, text) in enumerate(points):

@@ -57,7 +57,7 @@ def run_households(upload: Upload, year: int | None, standard: Path | None, lang
         frame = read_table(out) if summary.classified else None
         columns = [c for c in (frame.columns if frame is not None else []) if c not in NOT_GROUPED
                    and frame is not None and 0 < frame[c].nunique() <= MAX_GROUPS]
-        views = []
+        views: list[dict[str, Any]] = []
         for col in [None, *columns]:
             by = [col] if col else []
             counter, _rejected = rates_file(out, by, None, show_progress=False) if summary.classified else (None, 0)
@@ -67,9 +67,10 @@ def run_households(upload: Upload, year: int | None, standard: Path | None, lang
                           "chart": charts.bar_chart(bars, f"{text.word('poverty_rate', lang)} — {col or text.word('whole', lang)}")})
         deprivation: dict[str, Any] | None = None
         indicator_ids = set(std.indicator_ids)
-        present = set(read_table(source).columns) if rows else set()
+        households = read_table(source) if rows else None
+        present = set(households.columns) if households is not None else set()
         if indicator_ids & present:
-            report = count_deprivations(read_table(source), std)
+            report = count_deprivations(households, std)
             try:
                 info = {i.id for i in items_of(std, "information")}
             except NormkitError:
@@ -81,6 +82,14 @@ def run_households(upload: Upload, year: int | None, standard: Path | None, lang
             chart = charts.bar_chart([(text.label(r["item"], lang, "name"), r["rate"], str(r["rate"])) for r in dep_rows
                                       if r["item"].kind == "dimension"], text.word("deprivations", lang))
             deprivation = {"rows": dep_rows, "report": report, "chart": chart}
+            for view in views:  # the same rates per group of the view's column (as `normkit deprivations --by COLUMN`)
+                if view["column"] is None or view["column"] not in present:
+                    continue
+                grouped = count_deprivations(households, std, by=[view["column"]])
+                counted = grouped.group_list()
+                view["deprivation"] = {"groups": [g.group[0] if g.group else text.word("total", lang) for g in counted],
+                                       "rows": [{"item": i, "information": i.dimension in info, "rates": [g.rate(i) for g in counted]}
+                                                for i in ordered]}
         rejects: list[dict[str, str]] = []
         rej_bytes = b""
         if summary.rejects:

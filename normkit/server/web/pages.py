@@ -205,8 +205,9 @@ def router(packs: PackSource) -> APIRouter:
             return path + ("?" + urlencode(query) if query else "")
 
         other = "en" if lang == "vi" else "vi"
-        switch = str(request.url.include_query_params(lang=other).path) + "?" + "&".join(
-            f"{k}={v}" for k, v in [*[(k, v) for k, v in request.query_params.items() if k != "lang"], ("lang", other)])
+        from urllib.parse import urlencode
+
+        switch = request.url.path + "?" + urlencode([*[(k, v) for k, v in request.query_params.multi_items() if k != "lang"], ("lang", other)])
         base = {"lang": lang, "t": t, "href": href, "pages": PAGES, "switch": switch, "locked": locked,
                 "current": template.removesuffix(".html"), "errors": [], "token_required": bool(request.scope.get("state", {}).get("normkit_token"))}
         if locked:
