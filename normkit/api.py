@@ -89,13 +89,13 @@ def resolve_order_pack(order: Order, pack: str | Path | None, base: Path | None)
 
 
 def schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema of ``order``, ``quote``, ``trace`` (one trace node), ``pack`` (pack.yaml),
+    """The JSON Schema of ``order``, ``quote``, ``trace`` (the trace graph), ``pack`` (pack.yaml),
     ``pack-file``, ``overlay``, ``budget`` or ``report`` (budget checks)."""
     from normkit.core.sections import pack_document_model, pack_file_model
     from normkit.media.quote import Quote as Q
-    from normkit.media.quote import TraceNode
+    from normkit.media.quote import TraceGraph
 
-    models: dict[str, Any] = {"order": Order, "quote": Q, "trace": TraceNode, "pack": pack_document_model(), "pack-file": pack_file_model(),
+    models: dict[str, Any] = {"order": Order, "quote": Q, "trace": TraceGraph, "pack": pack_document_model(), "pack-file": pack_file_model(),
                               "overlay": Overlay}
     if kind in ("budget", "report"):
         from normkit.budget.schemas import schema as budget_schema
@@ -104,7 +104,12 @@ def schema(kind: str) -> dict[str, Any]:
     if kind not in models:
         raise NormkitError("NK601", f"unknown schema {kind!r}; choose one of {', '.join([*models, 'budget', 'report'])}")
     out: dict[str, Any] = models[kind].model_json_schema(by_alias=True, mode="serialization" if kind in ("quote", "trace") else "validation")
-    out["$id"] = f"https://normkit.invalid/schema/{kind}/1"
-    out["title"] = {"quote": "normkit.quote/1", "trace": "normkit.trace/1"}.get(kind, out.get("title"))
+    if kind == "quote":  # the trace is written beside the model's fields (Quote.json_chunks): the graph's schema
+        graph = TraceGraph.model_json_schema(by_alias=True, mode="serialization")
+        out.setdefault("$defs", {}).update(graph.pop("$defs", {}))
+        out["properties"]["trace"] = {**graph, "description": "how every figure was obtained (with `trace`/`--explain`): normkit.trace/2"}
+    version = 2 if kind in ("quote", "trace") else 1
+    out["$id"] = f"https://normkit.invalid/schema/{kind}/{version}"
+    out["title"] = {"quote": "normkit.quote/2", "trace": "normkit.trace/2"}.get(kind, out.get("title"))
     out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return out

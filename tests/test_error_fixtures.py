@@ -2,7 +2,8 @@
 
 Each folder under tests/fixtures/errors/ holds a pack in `pack/`, optionally an `order.yaml`
 to price with it, and `expected.yaml` with the first error's code, message, file, line and
-column. `{case}` in a message stands for the case folder's absolute path. An optional
+column. `{case}` in a message stands for the case folder's absolute path. `service_limits`
+(the HTTP service's limits) checks the order's work as the service does before pricing. An optional
 `normkit_path` lists pack search folders (relative to the case folder) for the case. A case
 about data rather than a pack has no `pack/`: `cli` in `expected.yaml` is the command line
 (its files relative to the case folder) whose handler must raise the error.
@@ -24,7 +25,7 @@ from normkit.media.pricing import PricingRules
 CASES = Path(__file__).parent / "fixtures" / "errors"
 
 
-def first_error(case: Path, cli: list[str] | None = None) -> NormkitError:
+def first_error(case: Path, cli: list[str] | None = None, service_limits: dict | None = None) -> NormkitError:
     try:
         if cli is not None:
             from normkit.cli.main import COMMANDS, parser
@@ -34,7 +35,13 @@ def first_error(case: Path, cli: list[str] | None = None) -> NormkitError:
             raise AssertionError(f"{case.name}: no error was raised")
         compiled = build(case / "pack")
         if (case / "order.yaml").exists():
-            PricingRules(compiled).quote(load_order(case / "order.yaml"))
+            order = load_order(case / "order.yaml")
+            if service_limits is not None:  # what the HTTP service checks before pricing
+                from normkit.server.limits import Limits, require_work, work_of
+
+                rules = PricingRules(compiled)
+                require_work(work_of(rules, (i.norm for i in order.items)), False, Limits(**service_limits), "the order", "order.items")
+            PricingRules(compiled).quote(order)
     except NormkitError as e:
         return getattr(e, "errors", [e])[0]
     raise AssertionError(f"{case.name}: no error was raised")
@@ -48,7 +55,7 @@ def test_error_fixture(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("NORMKIT_PATH", os.pathsep.join(str(folder / p) for p in expected["normkit_path"]))
     if "cli" in expected:
         monkeypatch.chdir(folder)
-    err = first_error(folder, expected.get("cli"))
+    err = first_error(folder, expected.get("cli"), expected.get("service_limits"))
     assert err.code == expected["code"]
     assert err.message == expected["message"].replace("{case}", str(folder))
     loc = err.location

@@ -88,7 +88,7 @@ def test_json_money_is_strings():
     data = __import__("json").loads(q.to_json(trace=False))
     assert data["total"] == "5336129"
     assert all(isinstance(line["amount"], str) for line in data["lines"])
-    assert data["schema"] == "normkit.quote/1"
+    assert data["schema"] == "normkit.quote/2"
 
 
 def test_pack_outside_validity_refuses():
@@ -143,4 +143,4 @@ def test_public_api_surface():
     from normkit import api
 
     assert set(api.schema("order")["properties"]) >= {"id", "date", "items", "packs", "at"}
-    assert api.schema("quote")["$id"].endswith("/quote/1")
+    assert api.schema("quote")["$id"].endswith("/quote/2")

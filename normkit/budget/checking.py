@@ -26,6 +26,7 @@ from normkit.core.numbers import CTX, ZERO, round_to
 from normkit.core.registry import find_pack, installed_packs
 from normkit.core.schema import Overlay
 from normkit.core.units import parse_unit_expr
+from normkit.media.ceilings import require_ceilings
 from normkit.media.compiled import media_part
 from normkit.media.orders import load_overlay
 from normkit.media.pricing import PricingRules, load
@@ -137,6 +138,8 @@ def check(budget: Budget | Mapping[str, Any] | str | os.PathLike[str], *, pack: 
         rules = resolve_rules(budget, pack, base, overlay)
     elif overlay is not None:
         rules = rules.with_overlay(overlay if isinstance(overlay, Overlay) else Overlay.model_validate(overlay))
+    if rules.program.above_ceiling:  # norms are maximum consumptions: such a pack is refused as lint refuses it (NK209)
+        require_ceilings(rules.compiled)
     with localcontext(CTX):
         return _check(budget, rules, at or budget.at or budget.date, trace)
 

@@ -66,7 +66,10 @@ def parser() -> argparse.ArgumentParser:
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     pr.add_argument("order", help="order file (.yaml or .json)")
     pack_options(pr, at="evaluation date YYYY-MM-DD (default: the order's `at`, else its `date`)")
-    pr.add_argument("--explain", action="store_true", help="print the trace: how every figure was obtained, with sources")
+    pr.add_argument("--explain", action="store_true", help="print the trace: how every figure was obtained, with sources "
+                    "(figures rounded for reading; with --json, the exact trace graph normkit.trace/2)")
+    pr.add_argument("--explain-depth", type=serve.count_arg, metavar="N",
+                    help="with --explain: print N levels below the quote at most (default: all; each step is printed once)")
     pr.add_argument("--xlsx", metavar="OUT.xlsx", help="also write the quote as a unit-price sheet (bảng đơn giá) in XLSX")
 
     pk = sub.add_parser("packs", help="list the installed rule packs", description="List the packs on the search path "
@@ -145,15 +148,18 @@ def cmd_price(args: Any) -> int:
 
         write_quote_xlsx(q, args.xlsx)
     if args.json:
-        sys.stdout.write(q.to_json(trace=args.explain) + "\n")
+        from normkit.core.io.jsonstream import write_stdout
+
+        write_stdout(q.json_chunks(trace=args.explain))  # written as produced, never one whole string
         return 0
-    from normkit.cli.render import console, quote_footer, quote_table, trace_tree
+    from normkit.cli.explain import explain_tree
+    from normkit.cli.render import console, quote_footer, quote_table
 
     c = console()
     c.print(quote_table(q))
     c.print(quote_footer(q))
     if args.explain:
-        c.print(trace_tree(q))
+        c.print(explain_tree(q, args.explain_depth))
     return 0
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
     from rich.tree import Tree
 
-    from normkit.media.quote import Quote, TraceNode
+    from normkit.media.quote import Quote
 
 __all__ = ["COMPONENT_LABELS", "console", "error_text", "number", "quote_footer", "quote_table", "trace_tree", "vnd"]
 
@@ -70,51 +70,11 @@ def quote_footer(q: Quote) -> str:
     return "\n".join(lines)
 
 
-def _node_label(n: TraceNode) -> str:
-    from rich.markup import escape
+def trace_tree(q: Quote, depth: int | None = None) -> Tree:
+    """The quote's trace as a rich Tree (:func:`normkit.cli.explain.explain_tree`)."""
+    from normkit.cli.explain import explain_tree
 
-    value = vnd(Decimal(n.value)) if n.unit == "VND" and _is_number(n.value) else n.value
-    head = f"[bold]{escape(n.name)}[/bold] = [cyan]{escape(value)}[/cyan]" + (f" {escape(n.unit)}" if n.unit and n.unit != "1" else "")
-    if n.label_vi:
-        head += f"  [dim]{escape(n.label_vi)}" + (f" / {escape(n.label_en)}" if n.label_en else "") + "[/dim]"
-    bits = []
-    if n.formula:
-        bits.append(f"= {escape(n.formula)}")
-    if n.inputs:
-        bits.append(", ".join(f"{escape(i.name)}={escape(i.value)}" + (f" {escape(i.unit)}" if i.unit and i.unit != "1" else "") for i in n.inputs))
-    if n.rule:
-        bits.append(f"rule {escape(n.rule)}")
-    if n.effective_from:
-        bits.append(f"in force {n.effective_from}" + (f"…{n.effective_to}" if n.effective_to else "…"))
-    if n.source:
-        src = n.source.document + (f", {n.source.article}" if n.source.article else "") + (f", {n.source.table}" if n.source.table else "")
-        bits.append(f"source: {escape(src)}")
-    if not n.verified:
-        bits.append("[yellow]unverified" + (f": {escape(n.why)}" if n.why else "") + "[/yellow]")
-    return head + ("\n[dim]" + " · ".join(bits) + "[/dim]" if bits else "")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text)
-        return True
-    except Exception:
-        return False
-
-
-def trace_tree(q: Quote) -> Tree:
-    from rich.tree import Tree
-
-    root = Tree(f"[bold]Quote {q.order_id}[/bold] = [cyan]{vnd(q.total)}[/cyan] VND at {q.at}")
-
-    def add(parent: Any, node: TraceNode) -> None:
-        branch = parent.add(_node_label(node))
-        for child in node.children:
-            add(branch, child)
-
-    for node in q.trace:
-        add(root, node)
-    return root
+    return explain_tree(q, depth)
 
 
 def error_text(err: Any) -> str:

@@ -88,6 +88,11 @@ def register(sub: Any) -> dict[str, Callable[[Any], int]]:
                     help=f"answer 408 and close when a body is not in after S seconds (env NORMKIT_BODY_TIMEOUT; default {Limits.body_timeout:g})")
     sv.add_argument("--max-concurrent", type=count_arg, default=None, metavar="N",
                     help=f"requests in progress at once; more get 503 (env NORMKIT_MAX_CONCURRENT; default {Limits.max_concurrent})")
+    sv.add_argument("--max-work", type=count_arg, default=None, metavar="LINES",
+                    help=f"priced lines (items × norm lines) one quote or check may ask for; more get 413 NK909 before any work "
+                         f"(env NORMKIT_MAX_WORK; default {Limits.max_work})")
+    sv.add_argument("--max-trace-work", type=count_arg, default=None, metavar="LINES",
+                    help=f"the same for a request with `trace: true` (env NORMKIT_MAX_TRACE_WORK; default {Limits.max_trace_work})")
     return {"serve": cmd_serve}
 
 
@@ -108,7 +113,8 @@ def limits_from(args: Any) -> Limits:
                   header_timeout=pick(args.header_timeout, "NORMKIT_HEADER_TIMEOUT", number_arg, Limits.header_timeout),
                   body_timeout=pick(args.body_timeout, "NORMKIT_BODY_TIMEOUT", number_arg, Limits.body_timeout),
                   max_concurrent=pick(args.max_concurrent, "NORMKIT_MAX_CONCURRENT", count_arg, Limits.max_concurrent),
-                  token=token)
+                  token=token, max_work=pick(args.max_work, "NORMKIT_MAX_WORK", count_arg, Limits.max_work),
+                  max_trace_work=pick(args.max_trace_work, "NORMKIT_MAX_TRACE_WORK", count_arg, Limits.max_trace_work))
 
 
 def cmd_serve(args: Any) -> int:

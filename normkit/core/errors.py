@@ -127,6 +127,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK906": ("access token missing or wrong", "send `Authorization: Bearer <token>`; `normkit serve` beyond loopback needs --token or NORMKIT_TOKEN"),
     "NK907": ("request body encoding not accepted", "send the JSON body uncompressed (no Content-Encoding) and in UTF-8"),
     "NK908": ("request not served", "the routes and their methods are in /openapi.json; a busy or timed-out request may be retried"),
+    "NK909": ("request over the work limit", "split the order or budget into smaller requests, or ask without `trace`; the limits are set by `normkit serve --max-work` and `--max-trace-work`"),
     # web workspace
     "NK915": ("upload not accepted", "choose one file of a kind the page lists (by its extension), not empty; the page never reads paths or pack folders"),
     "NK916": ("upload too large for the page", "split the file: the workspace takes at most the rows the page states (the CLI has no such limit)"),

@@ -1,27 +1,37 @@
-"""Turn the compact evaluation records (:class:`~normkit.core.runtime.Rec`) into
-:class:`TraceNode` trees.
+"""Turn the compact evaluation records (:class:`~normkit.core.runtime.Rec`) into a trace
+:class:`Graph`: each distinct node once, with an id, referenced by its parents; sources in one table.
 
 Each node says how a figure was obtained: formula text, inputs with values and units, the
 rule or table row it came from, its effective dates and its legal source. This module knows the
 engine's record kinds (formula, adjustment, parameter, table, input); a domain subclasses
 :class:`Assembler` for its own (media pricing: item, line, extra, factor, check, rounding).
+
+The graph is exported as JSON (``normkit.trace/2``, :class:`TraceGraph` is its schema; written in
+chunks by :meth:`Graph.chunks`); Python readers get :class:`TraceNode` trees whose shared
+sub-results are the same objects (:meth:`Graph.tree`), built without re-validation. A record
+met twice is one node, so a trace grows with the number of distinct evaluations, never with the
+number of paths to them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from normkit.core.io import jsonstream
 from normkit.core.schema import Source
 from normkit.core.units import format_powers
 
 if TYPE_CHECKING:  # pragma: no cover
     from normkit.core.runtime import Rec, RuleSet
 
-TRACE_SCHEMA = "normkit.trace/1"
+TRACE_SCHEMA = "normkit.trace/2"
+Kind = Literal["quote", "item", "line", "extra", "formula", "adjustment", "parameter", "table", "input", "rounding", "norm",
+               "factor", "check"]
 
 
 class TraceInput(BaseModel):
@@ -38,8 +48,7 @@ class TraceNode(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     # the kinds of every domain, listed here so that the trace's JSON Schema is one closed set
-    kind: Literal["quote", "item", "line", "extra", "formula", "adjustment", "parameter", "table", "input", "rounding", "norm",
-                  "factor", "check"]
+    kind: Kind
     name: str
     label_vi: str | None = None
     label_en: str | None = None
@@ -58,6 +67,47 @@ class TraceNode(BaseModel):
     children: list[TraceNode] = Field(default_factory=list)
 
 
+class GraphNode(BaseModel):
+    """One node of the exported trace (``normkit.trace/2``): a :class:`TraceNode` whose
+    ``source`` is an index into the graph's ``sources`` and whose ``children`` are node ids.
+    Fields at their default (``null``, ``[]``, ``verified: true``) are left out."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    id: int = Field(description="the node's index in `nodes`; children always come before their parents")
+    base: int | None = Field(default=None, description="index into the graph's `bases`: the fields of that base belong to this node "
+                                                        "too (fields the node gives itself win)")
+    kind: Kind | None = Field(default=None, description="given here or by the base")
+    name: str | None = Field(default=None, description="given here or by the base")
+    label_vi: str | None = None
+    label_en: str | None = None
+    formula: str | None = None
+    value: str = Field(description="the exact value (a decimal number as text, or text)")
+    unit: str | None = None
+    inputs: list[TraceInput] = Field(default_factory=list)
+    rule: str | None = None
+    pack: str | None = None
+    location: str | None = None
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    source: int | None = Field(default=None, description="index into the graph's `sources`")
+    verified: bool = True
+    why: str | None = None
+    children: list[int] = Field(default_factory=list, description="ids of the nodes this value was computed from, in order")
+
+
+class TraceGraph(BaseModel):
+    """The exported trace: every distinct node once, children before parents."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True, populate_by_name=True)
+
+    schema_: Literal["normkit.trace/2"] = Field(alias="schema")
+    roots: list[int] = Field(description="ids of the top-level nodes (a quote: its items, then a total rounding)")
+    sources: list[Source] = Field(description="the legal sources the nodes cite, each once")
+    bases: list[dict[str, Any]] = Field(description="fields several nodes share (a node's `base`), each once: node fields except id, base, value, inputs, children")
+    nodes: list[GraphNode]
+
+
 def fmt(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
@@ -66,66 +116,224 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+def fast_fmt(value: Decimal) -> str:
+    """:func:`fmt` of a Decimal, faster when it has no exponent (most amounts, rates, quantities)."""
+    text = str(value)
+    return format(value, "f") if "E" in text else text
+
+
+_DEFAULTS: dict[str, Any] = {name: f.get_default(call_default_factory=True) for name, f in TraceNode.model_fields.items()}
+
+
+class Graph:
+    """A trace as built: nodes (plain dicts, each once) and the sources they cite (each once).
+
+    A node is a dict of :class:`TraceNode` fields without their defaults, as exported: its
+    ``children`` are node ids, its ``source`` an index into ``sources``, its dates ISO text."""
+
+    __slots__ = ("_source_ids", "_trees", "bases", "nodes", "roots", "sources")
+
+    def __init__(self) -> None:
+        self.nodes: list[dict[str, Any]] = []
+        self.roots: list[int] = []
+        self.sources: list[Source] = []
+        self.bases: list[dict[str, Any]] = []
+        self._source_ids: dict[int, int] = {}
+        self._trees: dict[int, TraceNode] = {}
+
+    def add(self, fields: dict[str, Any], base: int | None = None) -> int:
+        """Add a node (its children already added); returns its id. ``base`` is a :meth:`base`
+        whose fields the node shares (the node's own fields win)."""
+        i = len(self.nodes)
+        node: dict[str, Any] = {"id": i} if base is None else {"id": i, "base": base}
+        node.update(self._plain(fields))
+        self.nodes.append(node)
+        return i
+
+    def add_plain(self, node: dict[str, Any]) -> int:
+        """Add a node whose fields are already as exported (``id`` first, then a ``base``, no
+        defaults, no Source objects, no dates): the fast path of the many nodes of one kind."""
+        i = len(self.nodes)
+        node["id"] = i
+        self.nodes.append(node)
+        return i
+
+    def base(self, fields: dict[str, Any]) -> int:
+        """Register fields several nodes share (a norm line's labels, rule, place, dates and
+        source, the same in every item that uses it); returns its index in ``bases``."""
+        self.bases.append(self._plain(fields))
+        return len(self.bases) - 1
+
+    def _plain(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The fields as exported: no defaults, the source as its index, dates as ISO text."""
+        node = {k: v for k, v in fields.items() if v is not None}
+        if not node.get("inputs", True):
+            del node["inputs"]
+        if not node.get("children", True):
+            del node["children"]
+        if node.get("verified") is True:
+            del node["verified"]
+        src = node.get("source")
+        if src is not None:
+            node["source"] = self._source(src)
+        d = node.get("effective_from")
+        if d is not None:
+            node["effective_from"] = d.isoformat()
+        d = node.get("effective_to")
+        if d is not None:
+            node["effective_to"] = d.isoformat()
+        return node
+
+    def _source(self, src: Source) -> int:
+        hit = self._source_ids.get(id(src))
+        if hit is None:
+            hit = self._source_ids[id(src)] = len(self.sources)
+            self.sources.append(src)
+        return hit
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    # ---- export -------------------------------------------------------------------------------
+    def chunks(self) -> Iterator[bytes]:
+        """The graph as compact JSON (``normkit.trace/2``), in chunks."""
+        sources = [s.model_dump(mode="json", exclude_defaults=True) for s in self.sources]
+        nodes = (jsonstream.encode(self.nodes[i:i + jsonstream.BATCH])[1:-1] for i in range(0, len(self.nodes), jsonstream.BATCH))
+        return jsonstream.obj([("schema", jsonstream.encode(TRACE_SCHEMA)), ("roots", jsonstream.encode(self.roots)),
+                               ("sources", jsonstream.encode(sources)), ("bases", jsonstream.encode(self.bases)), ("nodes", jsonstream.array(jsonstream.joined(nodes)))])
+
+    def data(self) -> dict[str, Any]:
+        """The exported graph as plain data (what :meth:`chunks` writes, parsed)."""
+        import json
+
+        return dict(json.loads(b"".join(self.chunks())))
+
+    # ---- Python readers -----------------------------------------------------------------------
+    def tree(self, i: int) -> TraceNode:
+        """Node ``i`` as a :class:`TraceNode` whose children are TraceNodes; a node shared by
+        several parents is one object (built once, without re-validation)."""
+        hit = self._trees.get(i)
+        if hit is not None:
+            return hit
+        for j in self._subtree_order(i):  # children first, without recursion: a chain may be deep
+            if j in self._trees:
+                continue
+            n = self.nodes[j]
+            fields = dict(_DEFAULTS)
+            if "base" in n:
+                fields.update(self.bases[n["base"]])
+            fields.update(n)
+            n = fields
+            del fields["id"]
+            fields.pop("base", None)
+            fields["inputs"] = [TraceInput.model_construct(**x) for x in n["inputs"]]
+            fields["children"] = [self._trees[c] for c in n["children"]]
+            if n["source"] is not None:
+                fields["source"] = self.sources[n["source"]]
+            for k in ("effective_from", "effective_to"):
+                if n[k] is not None:
+                    fields[k] = dt.date.fromisoformat(n[k])
+            self._trees[j] = TraceNode.model_construct(**fields)
+        return self._trees[i]
+
+    def _subtree_order(self, i: int) -> list[int]:
+        out: list[int] = []
+        seen: set[int] = set()
+        stack = [(i, False)]
+        while stack:
+            j, done = stack.pop()
+            if done:
+                out.append(j)
+                continue
+            if j in seen or j in self._trees:
+                continue
+            seen.add(j)
+            stack.append((j, True))
+            stack.extend((c, False) for c in reversed(self.nodes[j].get("children", ())))
+        return out
+
+    def trees(self) -> list[TraceNode]:
+        return [self.tree(i) for i in self.roots]
+
+
 class Assembler:
-    """Turns records into nodes, once each (a record met twice gives the same node).
+    """Turns records into graph nodes, once each (a record met twice is the same node).
 
-    A record is anything with ``kind`` and ``children``; ``kind`` names the method ``_<kind>``."""
+    A record is anything with ``kind`` and ``children``; ``kind`` names the method ``_<kind>``,
+    which returns the node's fields (a dict; ``children`` as node ids from :meth:`kids`), or the
+    id of the node it added itself."""
 
-    def __init__(self, rs: RuleSet) -> None:
+    def __init__(self, rs: RuleSet, graph: Graph | None = None) -> None:
         self.rs = rs
         self.sources = rs.compiled.sources
-        self.done: dict[int, TraceNode] = {}
+        self.graph = graph if graph is not None else Graph()
+        self.done: dict[int, int] = {}
 
     def source(self, key: str | None) -> Any:
         return self.sources.get(key) if key else None
 
-    def node(self, r: Any, context: Any = None) -> TraceNode:
+    def add(self, r: Any, context: Any = None) -> int:
+        """The id of the node of record ``r`` (made with its sub-records on first meeting)."""
         hit = self.done.get(id(r))
         if hit is not None:
             return hit
-        made: TraceNode = getattr(self, "_" + r.kind)(r, context)
+        made: dict[str, Any] | int = getattr(self, "_" + r.kind)(r, context)
+        if not isinstance(made, int):  # a method may add its node itself (e.g. with a base)
+            made = self.graph.add(made)
         self.done[id(r)] = made
         return made
 
-    def kids(self, r: Any, context: Any = None) -> list[TraceNode]:
-        return [self.node(c, context) for c in r.children]
+    def node(self, r: Any, context: Any = None) -> TraceNode:
+        """The record ``r`` as a :class:`TraceNode` tree."""
+        return self.graph.tree(self.add(r, context))
 
-    def _formula(self, r: Rec, _c: Any) -> TraceNode:
+    def kids(self, r: Any, context: Any = None) -> list[int]:
+        return [self.add(c, context) for c in r.children]
+
+    def _formula(self, r: Rec, _c: Any) -> dict[str, Any]:
         f = r.ref
         args = r.extra or ()
-        return TraceNode(kind="formula", name=f.name, label_vi=f.label.vi, label_en=f.label.en, formula=f.text, value=fmt(r.value), unit=f.unit,
-                         inputs=[TraceInput(name=p, value=fmt(a), unit=None if t.kind != "num" else _unit(t)) for (p, t), a in zip(f.params, args, strict=True)],
-                         pack=f.pack, location=str(f.location), source=self.source(f.source), verified=f.verified, why=f.why, children=self.kids(r))
+        return {"kind": "formula", "name": f.name, "label_vi": f.label.vi, "label_en": f.label.en, "formula": f.text, "value": fmt(r.value),
+                "unit": f.unit, "inputs": [trace_input(p, fmt(a), None if t.kind != "num" else _unit(t)) for (p, t), a in zip(f.params, args, strict=True)],
+                "pack": f.pack, "location": str(f.location), "source": self.source(f.source), "verified": f.verified, "why": f.why,
+                "children": self.kids(r)}
 
-    def _adjustment(self, r: Rec, _c: Any) -> TraceNode:
+    def _adjustment(self, r: Rec, _c: Any) -> dict[str, Any]:
         a = r.ref
         chosen = r.extra
         text = a.base_text if chosen is None else next(e.value_text for e in a.exceptions if e.label == chosen)
-        return TraceNode(kind="adjustment", name=a.name, label_vi=a.label.vi, label_en=a.label.en, formula=text, value=fmt(r.value), unit=a.unit,
-                         rule=chosen or "base", pack=a.pack, location=str(a.location), source=self.source(a.source), children=self.kids(r))
+        return {"kind": "adjustment", "name": a.name, "label_vi": a.label.vi, "label_en": a.label.en, "formula": text, "value": fmt(r.value),
+                "unit": a.unit, "rule": chosen or "base", "pack": a.pack, "location": str(a.location), "source": self.source(a.source),
+                "children": self.kids(r)}
 
-    def _parameter(self, r: Rec, _c: Any) -> TraceNode:
+    def _parameter(self, r: Rec, _c: Any) -> dict[str, Any]:
         p = r.ref
         if r.extra == "overlay":
-            return TraceNode(kind="parameter", name=p.name, label_vi=p.label.vi, label_en=p.label.en, value=fmt(r.value), unit=p.unit,
-                             rule="what-if overlay", pack=p.pack, location=str(p.location), verified=False, why="value set by a what-if overlay")
+            return {"kind": "parameter", "name": p.name, "label_vi": p.label.vi, "label_en": p.label.en, "value": fmt(r.value), "unit": p.unit,
+                    "rule": "what-if overlay", "pack": p.pack, "location": str(p.location), "verified": False, "why": "value set by a what-if overlay"}
         d = r.extra
-        return TraceNode(kind="parameter", name=p.name, label_vi=p.label.vi, label_en=p.label.en, value=fmt(r.value), unit=p.unit,
-                         pack=d.pack, location=str(d.location), effective_from=d.start, effective_to=d.end, source=self.source(d.source),
-                         verified=d.verified, why=d.why)
+        return {"kind": "parameter", "name": p.name, "label_vi": p.label.vi, "label_en": p.label.en, "value": fmt(r.value), "unit": p.unit,
+                "pack": d.pack, "location": str(d.location), "effective_from": d.start, "effective_to": d.end, "source": self.source(d.source),
+                "verified": d.verified, "why": d.why}
 
-    def _table(self, r: Rec, _c: Any) -> TraceNode:
+    def _table(self, r: Rec, _c: Any) -> dict[str, Any]:
         t = r.ref
         version, row = r.extra
-        return TraceNode(kind="table", name=t.name, label_vi=t.label.vi, label_en=t.label.en, value=fmt(r.value), unit=row.unit,
-                         inputs=[TraceInput(name=k, value=v) for (k, _), v in zip(t.keys, row.id.split("/", len(t.keys) - 1), strict=True)],
-                         rule=row.id, pack=version.pack, location=str(row.location), effective_from=version.start, effective_to=version.end,
-                         source=self.source(version.source), verified=version.verified, why=version.why)
+        return {"kind": "table", "name": t.name, "label_vi": t.label.vi, "label_en": t.label.en, "value": fmt(r.value), "unit": row.unit,
+                "inputs": [trace_input(k, v) for (k, _), v in zip(t.keys, row.id.split("/", len(t.keys) - 1), strict=True)],
+                "rule": row.id, "pack": version.pack, "location": str(row.location), "effective_from": version.start,
+                "effective_to": version.end, "source": self.source(version.source), "verified": version.verified, "why": version.why}
 
-    def _input(self, r: Rec, _c: Any) -> TraceNode:
+    def _input(self, r: Rec, _c: Any) -> dict[str, Any]:
         i = r.ref
-        return TraceNode(kind="input", name=i.name, label_vi=i.label.vi, label_en=i.label.en, value=fmt(r.value), unit=i.unit,
-                         rule="order input", pack=i.pack, location=str(i.location))
+        return {"kind": "input", "name": i.name, "label_vi": i.label.vi, "label_en": i.label.en, "value": fmt(r.value), "unit": i.unit,
+                "rule": "order input", "pack": i.pack, "location": str(i.location)}
+
+
+def trace_input(name: str, value: str, unit: str | None = None) -> dict[str, str]:
+    """One entry of a node's ``inputs``."""
+    return {"name": name, "value": value} if unit is None else {"name": name, "value": value, "unit": unit}
+
 
 def _unit(t: Any) -> str:
     return format_powers(dict(t.unit))

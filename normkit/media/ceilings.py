@@ -1,14 +1,18 @@
 """Media's lint step: provincial norms are ceilings (never above the entry they replace: the
 national one, or the national one × a province's norm-set factor); a set with a rate card can
 price every norm (:mod:`normkit.media.readiness`); plus the media counts and unverified norms and
-norm sets for ``normkit lint``'s summary."""
+norm sets for ``normkit lint``'s summary.
+
+The same ceiling findings stop pricing and budget checks (:func:`require_ceilings`): norms are
+maximum consumptions, so a pack whose provincial entry exceeds the national maximum is refused
+with the NK209 errors ``lint`` reports, before anything is priced."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from normkit.core.compiled import CompiledSet
-from normkit.core.errors import NormkitError
+from normkit.core.errors import ErrorCollector, NormkitError
 from normkit.core.extensions import DomainLint
 from normkit.media.compiled import LineC, media_part
 
@@ -49,6 +53,15 @@ def ceiling_findings(c: CompiledSet) -> list[NormkitError]:
                 out.append(NormkitError("NK209", f"norm {code} ({local.pack}): {line.component} {line.resource} is {used[key]} {line.unit}, above the national maximum {limits[key]} {line.unit} ({national.pack})",
                                         location=where))
     return out
+
+
+def require_ceilings(c: CompiledSet) -> None:
+    """Raise the NK209 error(s) of :func:`ceiling_findings`, if any: pricing and checking refuse
+    such a pack exactly as ``normkit lint`` reports it."""
+    errors = ErrorCollector()
+    for e in ceiling_findings(c):
+        errors.add(e)
+    errors.raise_if_any()
 
 
 def media_lint(c: CompiledSet) -> DomainLint:

@@ -35,6 +35,7 @@ from normkit.core.names import close_matches
 from normkit.core.numbers import CTX, MODES, ONE, ZERO, round_to
 from normkit.core.rulesets import load_as
 from normkit.core.runtime import Env, Missing, Rec, Row, RuleSet, check_validity, convert_inputs
+from normkit.media.ceilings import ceiling_findings, require_ceilings
 from normkit.media.compiled import CheckC, ExtraC, NormC, media_part
 from normkit.media.orders import load_order, order_from_data
 from normkit.media.plan import COMPONENTS, Compiled, LinePlan, LineRate, NormPlan, PricedBlock, PricedLine, norm_plan
@@ -83,6 +84,7 @@ class PricingProgram:
     extras: tuple[ExtraFn, ...]
     checks: tuple[CheckFn, ...]
     uses_line_sums: bool  # some extra sums the item's lines: lay them out as rows
+    above_ceiling: bool  # a provincial norm exceeds the national maximum: pricing is refused (NK209)
     quantum: Decimal
     mode: str
     round_at: str
@@ -96,6 +98,7 @@ class PricingProgram:
             extras=tuple(ExtraFn(x, compile_ir(x.ir), compile_ir(x.when_ir) if x.when_ir else None) for x in media.extras),
             checks=tuple(CheckFn(chk, compile_ir(chk.ir)) for chk in media.checks),
             uses_line_sums=any(ir.uses_sum_lines(x.ir) or (x.when_ir is not None and ir.uses_sum_lines(x.when_ir)) for x in media.extras),
+            above_ceiling=bool(ceiling_findings(c)),
             quantum=m.quantum, mode=m.rounding, round_at=m.round_at,
             rounding=Rounding(quantum=m.quantum, mode=m.rounding, at=m.round_at, pack=c.money_pack),
             packs=tuple(PackRef(id=p.id, version=p.version, hash=p.hash) for p in c.packs))
@@ -388,7 +391,10 @@ def price(rs: PricingRules, order: Order, at: dt.date | None = None) -> Quote:
     """Price ``order`` at ``at`` (default: the order's ``at`` or ``date``).
 
     Arithmetic runs in normkit's own Decimal context (34 digits, traps on overflow and invalid
-    operations), installed for this thread only for the duration of the call."""
+    operations), installed for this thread only for the duration of the call. A pack whose
+    provincial norm exceeds the national maximum is refused first (NK209, as ``normkit lint``)."""
+    if rs.program.above_ceiling:
+        require_ceilings(rs.compiled)
     with localcontext(CTX):
         try:
             return _price(rs, order, at)

@@ -7,16 +7,18 @@ numbers once rounded), so no consumer ever parses money into a float.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, Protocol, TypeVar
+from typing import IO, Any, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
 
+from normkit.core.io import jsonstream
 from normkit.core.schema import Source
-from normkit.core.trace import TRACE_SCHEMA, TraceInput, TraceNode
+from normkit.core.trace import TRACE_SCHEMA, Graph, TraceGraph, TraceInput, TraceNode
 
-QUOTE_SCHEMA = "normkit.quote/1"
+QUOTE_SCHEMA = "normkit.quote/2"
 __all__ = [
     "QUOTE_SCHEMA",
     "TRACE_SCHEMA",
@@ -27,6 +29,7 @@ __all__ = [
     "QuoteLine",
     "QuoteNote",
     "Rounding",
+    "TraceGraph",
     "TraceInput",
     "TraceNode",
     "fast_model",
@@ -192,17 +195,46 @@ class Quote(Out):
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
     _materialize: Any = PrivateAttr(default=None)
-    _trace: Any = PrivateAttr(default=None)
+    _graph: Any = PrivateAttr(default=None)
 
-    @computed_field  # type: ignore[prop-decorator]
+    def trace_graph(self) -> Graph:
+        """How every figure was obtained, as a graph (each distinct node once). The engine
+        records it while pricing; it is built on first use (explain, JSON export)."""
+        if self._graph is None:
+            self._graph = self._materialize() if self._materialize is not None else Graph()
+        graph: Graph = self._graph
+        return graph
+
     @property
     def trace(self) -> list[TraceNode]:
-        """How every figure was obtained. The engine records it while pricing; it is turned
-        into TraceNode models on first use (explain, JSON export)."""
-        if self._trace is None:
-            self._trace = self._materialize() if self._materialize is not None else []
-        trace: list[TraceNode] = self._trace
-        return trace
+        """The trace as :class:`TraceNode` trees, one per item (then a total rounding); a
+        sub-result shared by several figures is the same object in each."""
+        return self.trace_graph().trees()
 
-    def to_json(self, *, trace: bool = True, indent: int | None = 2) -> str:
-        return self.model_dump_json(by_alias=True, indent=indent, exclude={"trace"} if not trace else None)
+    def json_chunks(self, *, trace: bool = True) -> Iterator[bytes]:
+        """The quote as compact JSON (``normkit.quote/2``), in chunks: items and lines are
+        serialised a batch at a time, the trace is the graph (``normkit.trace/2``) under ``trace``."""
+        head = self.model_dump(mode="json", by_alias=True, exclude={"items", "lines"})
+        fields: list[tuple[str, bytes | Iterator[bytes]]] = []
+        for name, value in head.items():
+            fields.append((name, jsonstream.encode(value)))
+            if name == "currency":
+                fields.append(("items", jsonstream.array(jsonstream.items(_ITEMS, self.items))))
+                fields.append(("lines", jsonstream.array(jsonstream.items(_LINES, self.lines))))
+        if trace:
+            fields.append(("trace", self.trace_graph().chunks()))
+        return jsonstream.obj(fields)
+
+    def write_json(self, out: IO[bytes], *, trace: bool = True) -> None:
+        """Write the quote's JSON (UTF-8) to the binary stream ``out`` as it is produced (never
+        one whole string), e.g. ``sys.stdout.buffer``."""
+        jsonstream.write(self.json_chunks(trace=trace), out)
+
+    def to_json(self, *, trace: bool = True, indent: int | None = None) -> str:
+        """The quote's JSON as one string (compact unless ``indent``); for large quotes use
+        :meth:`write_json` or :meth:`json_chunks`."""
+        return jsonstream.text(self.json_chunks(trace=trace), indent)
+
+
+_ITEMS: TypeAdapter[list[QuoteItem]] = TypeAdapter(list[QuoteItem])
+_LINES: TypeAdapter[list[QuoteLine]] = TypeAdapter(list[QuoteLine])

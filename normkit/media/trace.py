@@ -1,5 +1,8 @@
 """The trace of a quote: the engine's records plus pricing's own (item, line, extra, factor,
-check, rounding; a line a norm set scaled carries the set's factor and source as a child), turned into :class:`~normkit.core.trace.TraceNode` trees on first use."""
+check, rounding; a line a norm set scaled carries the set's factor and source as a child), turned
+into one :class:`~normkit.core.trace.Graph` on first use (each distinct node once). A line
+rounded as the quote's ``rounding`` says has its amount before rounding as the input
+``before rounding``."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from normkit.core.runtime import Rec, RuleSet
-from normkit.core.trace import Assembler, TraceInput, TraceNode, fmt
+from normkit.core.trace import Assembler, Graph, fast_fmt, fmt, trace_input
 from normkit.media.plan import PricedLine
 from normkit.media.quote import QuoteItem
 
@@ -19,73 +22,110 @@ class QuoteAssembler(Assembler):
         super().__init__(rs)
         self.quantum = rs.compiled.money.quantum
         self.mode = rs.compiled.money.rounding
+        self._lines: dict[tuple[int, int], _LineStatic] = {}
+        self._bases: dict[int, int] = {}  # id(norm or extra) -> its base
 
-    def _item(self, r: Rec, _c: Any) -> TraceNode:
+    def _item(self, r: Rec, _c: Any) -> int:
         norm = r.ref
         facts: QuoteItem = r.extra  # the item's id, quantity and subtotals
-        src = self.source(norm.source)
-        return TraceNode(
-            kind="item", name=f"{facts.id}: {norm.code}", label_vi=norm.name.vi, label_en=norm.name.en,
-            formula="Σ line amounts (+ extras)", value=fmt(r.value), unit="VND",
-            inputs=[TraceInput(name="quantity", value=fmt(facts.quantity), unit=norm.output_unit)]
-            + [TraceInput(name=f"{k}_amount", value=fmt(v), unit="VND") for k, v in facts.subtotals.items() if v],
-            rule=norm.code, pack=norm.pack, location=str(norm.location), effective_from=norm.valid_from, effective_to=norm.valid_to,
-            source=src, verified=norm.verified, why=norm.why, children=self.kids(r, norm))
+        base = self._bases.get(id(norm))
+        if base is None:  # what every item of this norm shares
+            base = self._bases[id(norm)] = self.graph.base({
+                "kind": "item", "label_vi": norm.name.vi, "label_en": norm.name.en, "formula": "Σ line amounts (+ extras)", "unit": "VND",
+                "rule": norm.code, "pack": norm.pack, "location": str(norm.location), "effective_from": norm.valid_from,
+                "effective_to": norm.valid_to, "source": self.source(norm.source), "verified": norm.verified, "why": norm.why})
+        children = self.kids(r, norm)
+        inputs = [{"name": "quantity", "value": fast_fmt(facts.quantity), "unit": norm.output_unit}]
+        inputs += [{"name": f"{k}_amount", "value": fast_fmt(v), "unit": "VND"} for k, v in facts.subtotals.items() if v]
+        node = {"id": 0, "base": base, "name": f"{facts.id}: {norm.code}", "value": fast_fmt(r.value), "inputs": inputs}
+        if children:
+            node["children"] = children
+        return self.graph.add_plain(node)
 
-    def _line(self, r: PricedLine, norm: Any) -> TraceNode:
+    def _line(self, r: PricedLine, norm: Any) -> int:
         line = r.plan.line
-        qty, rate, exact = r.quantity, r.rate, r.exact
-        children = self.kids(r)
-        if exact != r.amount:
-            children.append(TraceNode(kind="rounding", name="round line", formula=f"round({fmt(exact)}, {fmt(self.quantum)}, {self.mode})",
-                                      value=fmt(r.amount), unit="VND", inputs=[TraceInput(name="before", value=fmt(exact), unit="VND")]))
+        static = self._lines.get((id(line), id(norm)))
+        if static is None:
+            static = self._lines[(id(line), id(norm))] = _LineStatic(self, line, norm)
+        if r.children is not static.kids_of:  # the rate's records: one list per date, shared by every item
+            static.kids_of, static.kids = r.children, self.kids(r)
+        children = list(static.kids)
         if line.set_factor is not None:
-            children.insert(0, self._set_factor(line))
-        step = f" bậc {line.step}/{line.steps}" if line.step is not None and line.steps else (f" bậc {line.step}" if line.step is not None else "")
-        return TraceNode(
-            kind="line", name=f"{line.component}: {line.resource}", label_vi=line.label.vi + step, label_en=line.label.en,
-            formula="quantity × rate", value=fmt(r.amount), unit="VND",
-            inputs=[TraceInput(name="quantity", value=fmt(qty), unit=line.unit), TraceInput(name="rate", value=fmt(rate), unit=line.rate_unit),
-                    TraceInput(name="rate_formula", value=line.rate_text)],
-            rule=f"{norm.code if norm else ''} {line.resource}".strip(), pack=norm.pack if norm else None, location=str(line.location),
-            effective_from=norm.valid_from if norm else None, effective_to=norm.valid_to if norm else None,
-            source=self.source(norm.source) if norm else None, verified=line.verified, why=line.why, children=children)
+            children.insert(0, self.graph.add(self._set_factor(line)))
+        exact, amount, rate = r.exact, r.amount, r.rate
+        if rate is not static.rate:  # the rate of a date is one object, shared by every item
+            static.rate, static.rate_input = rate, {"name": "rate", "value": fast_fmt(rate), "unit": static.rate_unit}
+        inputs = [{"name": "quantity", "value": fast_fmt(r.quantity), "unit": static.unit}, static.rate_input, static.rate_formula]
+        if exact != amount:  # rounded as the quote's `rounding` says
+            inputs.append({"name": "before rounding", "value": fast_fmt(exact), "unit": "VND"})
+        node = {"id": 0, "base": static.base, "value": fast_fmt(amount), "inputs": inputs}
+        if children:
+            node["children"] = children
+        return self.graph.add_plain(node)
 
-    def _set_factor(self, line: Any) -> TraceNode:
+    def _set_factor(self, line: Any) -> dict[str, Any]:
         """The norm set's factor on a line it scaled: national quantity × factor = this quantity."""
-        return TraceNode(kind="factor", name=f"norm set {line.set_id}", formula="national quantity × factor",
-                         value=fmt(line.set_factor), unit="1",
-                         inputs=[TraceInput(name="national quantity", value=fmt(line.national_quantity), unit=line.unit),
-                                 TraceInput(name="scaled quantity", value=fmt(line.quantity), unit=line.unit)],
-                         rule=f"{line.component} × {fmt(line.set_factor)}", pack=line.set_id.split("/", 1)[0],
-                         source=self.source(line.set_source), verified=line.set_verified, why=line.set_why)
+        return {"kind": "factor", "name": f"norm set {line.set_id}", "formula": "national quantity × factor", "value": fmt(line.set_factor), "unit": "1",
+                "inputs": [trace_input("national quantity", fmt(line.national_quantity), line.unit), trace_input("scaled quantity", fmt(line.quantity), line.unit)],
+                "rule": f"{line.component} × {fmt(line.set_factor)}", "pack": line.set_id.split("/", 1)[0],
+                "source": self.source(line.set_source), "verified": line.set_verified, "why": line.set_why}
 
-    def _extra(self, r: Rec, _c: Any) -> TraceNode:
+    def _extra(self, r: Rec, _c: Any) -> int:
         x = r.ref
-        return TraceNode(kind="extra", name=x.id, label_vi=x.label.vi, label_en=x.label.en, formula=x.text, value=fmt(r.value), unit="VND",
-                         inputs=[TraceInput(name="before rounding", value=fmt(r.extra), unit="VND")], pack=x.pack, location=str(x.location),
-                         source=self.source(x.source), verified=self.source(x.source).verified if x.source else True, children=self.kids(r))
+        base = self._bases.get(id(x))
+        if base is None:  # what every item's line of this extra shares
+            src = self.source(x.source)
+            base = self._bases[id(x)] = self.graph.base({
+                "kind": "extra", "name": x.id, "label_vi": x.label.vi, "label_en": x.label.en, "formula": x.text, "unit": "VND",
+                "pack": x.pack, "location": str(x.location), "source": src, "verified": src.verified if src is not None else True})
+        node = {"id": 0, "base": base, "value": fast_fmt(r.value), "inputs": [{"name": "before rounding", "value": fast_fmt(r.extra), "unit": "VND"}]}
+        children = self.kids(r)
+        if children:
+            node["children"] = children
+        return self.graph.add_plain(node)
 
-    def _factor(self, r: Rec, _c: Any) -> TraceNode:
+    def _factor(self, r: Rec, _c: Any) -> dict[str, Any]:
         norm = r.ref
-        return TraceNode(kind="factor", name=f"share of {norm.derive_from}", formula=norm.factor_text, value=fmt(r.value), unit="1",
-                         inputs=[TraceInput(name="components", value=", ".join(norm.derive_components or []))],
-                         rule=f"{norm.code} derived from {norm.derive_from}", pack=norm.pack, location=str(norm.location),
-                         source=self.source(norm.factor_source), children=self.kids(r))
+        return {"kind": "factor", "name": f"share of {norm.derive_from}", "formula": norm.factor_text, "value": fmt(r.value), "unit": "1",
+                "inputs": [trace_input("components", ", ".join(norm.derive_components or []))],
+                "rule": f"{norm.code} derived from {norm.derive_from}", "pack": norm.pack, "location": str(norm.location),
+                "source": self.source(norm.factor_source), "children": self.kids(r)}
 
-    def _check(self, r: Rec, _c: Any) -> TraceNode:
+    def _check(self, r: Rec, _c: Any) -> dict[str, Any]:
         chk = r.ref
-        return TraceNode(kind="check", name=chk.id, label_vi=chk.label.vi, label_en=chk.label.en, formula=chk.text, value="false",
-                         rule=f"overridden: {r.extra}", pack=chk.pack, location=str(chk.location), source=self.source(chk.source),
-                         verified=False, why=f"condition not met; priced anyway because the order says: {r.extra}", children=self.kids(r))
+        return {"kind": "check", "name": chk.id, "label_vi": chk.label.vi, "label_en": chk.label.en, "formula": chk.text, "value": "false",
+                "rule": f"overridden: {r.extra}", "pack": chk.pack, "location": str(chk.location), "source": self.source(chk.source),
+                "verified": False, "why": f"condition not met; priced anyway because the order says: {r.extra}", "children": self.kids(r)}
 
-    def _rounding(self, r: Rec, _c: Any) -> TraceNode:
-        return TraceNode(kind="rounding", name=f"round {r.ref}", formula=f"round({fmt(r.extra)}, {fmt(self.quantum)}, {self.mode})",
-                         value=fmt(r.value), unit="VND", inputs=[TraceInput(name="before", value=fmt(r.extra), unit="VND")])
+    def _rounding(self, r: Rec, _c: Any) -> dict[str, Any]:
+        return {"kind": "rounding", "name": f"round {r.ref}", "formula": f"round({fmt(r.extra)}, {fmt(self.quantum)}, {self.mode})",
+                "value": fmt(r.value), "unit": "VND", "inputs": [trace_input("before", fmt(r.extra), "VND")]}
 
 
+class _LineStatic:
+    """What a line's node says that depends on the norm line alone (made once per assembler):
+    its base (labels, rule, place, dates, source), units, rate formula, and the last rate seen."""
 
-def assemble(rs: RuleSet, records: Sequence[Any]) -> list[TraceNode]:
-    """The trace nodes of a quote's top-level records (items, then a total rounding)."""
+    __slots__ = ("base", "kids", "kids_of", "rate", "rate_formula", "rate_input", "rate_unit", "unit")
+
+    def __init__(self, a: QuoteAssembler, line: Any, norm: Any) -> None:
+        step = f" bậc {line.step}/{line.steps}" if line.step is not None and line.steps else (f" bậc {line.step}" if line.step is not None else "")
+        self.base = a.graph.base({
+            "kind": "line", "name": f"{line.component}: {line.resource}", "label_vi": line.label.vi + step, "label_en": line.label.en,
+            "formula": "quantity × rate", "unit": "VND", "rule": f"{norm.code if norm else ''} {line.resource}".strip(),
+            "pack": norm.pack if norm else None, "location": str(line.location),
+            "effective_from": norm.valid_from if norm else None, "effective_to": norm.valid_to if norm else None,
+            "source": a.source(norm.source) if norm else None, "verified": line.verified, "why": line.why})
+        self.unit, self.rate_unit = line.unit, line.rate_unit
+        self.rate_formula = trace_input("rate_formula", line.rate_text)
+        self.rate: Any = None
+        self.kids_of: Any = None
+        self.kids: list[int] = []
+        self.rate_input: dict[str, str] = {}
+
+
+def assemble(rs: RuleSet, records: Sequence[Any]) -> Graph:
+    """The trace graph of a quote's top-level records (items, then a total rounding): its roots."""
     a = QuoteAssembler(rs)
-    return [a.node(r) for r in records]
+    a.graph.roots = [a.add(r) for r in records]
+    return a.graph

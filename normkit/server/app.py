@@ -4,9 +4,12 @@
   paths, no overlay files (inline overlay values are allowed).
 - Request bodies are limited in size (``max_body`` bytes, 1 MB by default): larger ones get 413;
   tokens, timeouts and the concurrency limit are in :mod:`normkit.server.guard`.
+- The work of one request is limited before it is done (:mod:`normkit.server.limits`: priced
+  lines, items × norm lines, stricter with a trace): more gets 413 NK909. Quotes are streamed
+  (``Quote.json_chunks``), never held as one string.
 - Every error is the NormkitError dict under ``error`` (code, message, location, hint …):
   422 for a request normkit cannot use, 404 for an unknown pack or route, 405 for a wrong method,
-  413 for a body too large, 415 for a body not plain UTF-8, 401 without the token, 408 for a body
+  413 for a body too large or too much work, 415 for a body not plain UTF-8, 401 without the token, 408 for a body
   too slow, 503 when busy (docs/integration.md lists them).
 - Rule sets are loaded once per pack name and shared (they are immutable and thread-safe);
   restart the service to pick up changed packs.
@@ -21,7 +24,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
@@ -31,6 +34,7 @@ from normkit.budget.model import Budget, Report
 from normkit.budget.schemas import SCHEMAS
 from normkit.budget.schemas import schema as budget_schema
 from normkit.core.errors import Location, NormkitError
+from normkit.core.io import jsonstream
 from normkit.core.loader import read_pack
 from normkit.core.registry import installed_packs
 from normkit.media.pricing import PricingRules
@@ -39,7 +43,7 @@ from normkit.poverty.deprivations import change_rows, compare_reports, count_dep
 from normkit.poverty.standards import load_standard
 from normkit.server import households, web, whatif
 from normkit.server.guard import Guard
-from normkit.server.limits import Limits
+from normkit.server.limits import Limits, require_work, work_of
 from normkit.server.packs import packs_router
 from normkit.version import __version__
 
@@ -111,9 +115,9 @@ class PackInfo(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "unknown pack or schema"},
-          413: {"model": ErrorBody, "description": "request body too large"},
+          413: {"model": ErrorBody, "description": "request body too large, or more work than the limit (NK909)"},
           422: {"model": ErrorBody, "description": "the request cannot be used (code, message, location, hint)"}}
-STATUS = {"NK904": 404, "NK205": 404, "NK905": 422}
+STATUS = {"NK904": 404, "NK205": 404, "NK905": 422, "NK909": 413}
 
 
 def _error(e: NormkitError, status: int | None = None) -> JSONResponse:
@@ -219,6 +223,7 @@ def create_app(max_body: int = MAX_BODY, limits: Limits | None = None) -> FastAP
                   description="Exact, explainable prices from Vietnam's economic-technical norms: quote orders and check budgets "
                               "against the norm ceilings. Money is always a string holding an exact decimal.")
     packs = Packs()
+    limits = limits or Limits(max_body=max_body)
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
 
     @app.exception_handler(NormkitError)
@@ -267,13 +272,16 @@ def create_app(max_body: int = MAX_BODY, limits: Limits | None = None) -> FastAP
                                "content": {"application/json": {"schema": {"type": "object"}}}}, **ERRORS})
     def post_quote(req: QuoteRequest) -> Response:
         rules = quote_rules(packs, req)
+        require_work(work_of(rules, (item.norm for item in req.order.items)), req.trace, limits, "the order", "order.items")
         q = rules.quote(req.order, at=req.at)
-        return Response(q.to_json(trace=req.trace, indent=None), media_type="application/json")
+        return StreamingResponse(jsonstream.gathered(q.json_chunks(trace=req.trace)), media_type="application/json")
 
     @app.post("/v1/check", response_model=Report, summary="check a budget or settlement against the norm ceilings",
               responses={**ERRORS})
     def post_check(req: CheckRequest) -> Response:
-        report = check(req.budget, rules=check_rules(packs, req), at=req.at, trace=req.trace)
+        rules = check_rules(packs, req)
+        require_work(work_of(rules, (line.product for line in req.budget.lines)), req.trace, limits, "the budget", "budget.lines")
+        report = check(req.budget, rules=rules, at=req.at, trace=req.trace)
         return Response(report.to_json(indent=None), media_type="application/json")
 
     @app.post("/v1/deprivations", summary="deprived households and rates per indicator and dimension, by group",
@@ -288,5 +296,5 @@ def create_app(max_body: int = MAX_BODY, limits: Limits | None = None) -> FastAP
     app.include_router(households.router())
     app.include_router(whatif.router(packs))
     app.include_router(web.router(packs))
-    app.add_middleware(Guard, limits=limits or Limits(max_body=max_body))
+    app.add_middleware(Guard, limits=limits)
     return app
