@@ -25,7 +25,7 @@ def _compile(api: BuildApi) -> MediaCompiled:
 
 
 def _lint(compiled: CompiledSet) -> DomainLint:
-    from normkit.media.ceilings import media_lint
+    from normkit.media.readiness import media_lint  # pricing's machinery loads only for lint
 
     return media_lint(compiled)
 

@@ -1,7 +1,6 @@
-"""Media's lint step: provincial norms are ceilings (never above the entry they replace: the
-national one, or the national one × a province's norm-set factor); a set with a rate card can
-price every norm (:mod:`normkit.media.readiness`); plus the media counts and unverified norms and
-norm sets for ``normkit lint``'s summary.
+"""Provincial norms are ceilings (never above the entry they replace: the
+national one, or the national one × a province's norm-set factor). Media's lint step
+(:func:`normkit.media.readiness.media_lint`) reports them with the readiness findings.
 
 The same ceiling findings stop pricing and budget checks (:func:`require_ceilings`): norms are
 maximum consumptions, so a pack whose provincial entry exceeds the national maximum is refused
@@ -13,7 +12,6 @@ from decimal import Decimal
 
 from normkit.core.compiled import CompiledSet
 from normkit.core.errors import ErrorCollector, NormkitError
-from normkit.core.extensions import DomainLint
 from normkit.media.compiled import LineC, media_part
 
 LineKey = tuple[str, str, "str | None", "int | None"]  # component, resource, scale, step
@@ -62,12 +60,3 @@ def require_ceilings(c: CompiledSet) -> None:
     for e in ceiling_findings(c):
         errors.add(e)
     errors.raise_if_any()
-
-
-def media_lint(c: CompiledSet) -> DomainLint:
-    media = media_part(c)
-    unverified = {f"norm {n.code}" for n in media.norms.values() if not n.verified or any(not line.verified for line in n.lines)}
-    unverified |= {f"norm set {s.id}" for s in media.norm_sets.values() if not s.verified}
-    from normkit.media.readiness import readiness_findings  # pricing's machinery loads only for lint
-
-    return DomainLint(findings=ceiling_findings(c) + readiness_findings(c), counts={"norms": len(media.norms)}, unverified=unverified)

@@ -23,8 +23,10 @@ from typing import Any
 from normkit.core.compiled import CompiledSet
 from normkit.core.dating import in_force
 from normkit.core.errors import NormkitError
+from normkit.core.extensions import DomainLint
 from normkit.core.lang import ir
 from normkit.core.names import close_matches
+from normkit.media.ceilings import ceiling_findings
 from normkit.media.compiled import NormC, media_part
 from normkit.media.plan import line_consts, norm_plan
 from normkit.media.pricing import PricingRules, missing_values
@@ -169,3 +171,10 @@ def readiness_findings(c: CompiledSet) -> list[NormkitError]:
     if not has_rate_card(c):
         return []
     return [*missing_rates(c), *unused_rows(c)]
+
+
+def media_lint(c: CompiledSet) -> DomainLint:
+    media = media_part(c)
+    unverified = {f"norm {n.code}" for n in media.norms.values() if not n.verified or any(not line.verified for line in n.lines)}
+    unverified |= {f"norm set {s.id}" for s in media.norm_sets.values() if not s.verified}
+    return DomainLint(findings=ceiling_findings(c) + readiness_findings(c), counts={"norms": len(media.norms)}, unverified=unverified)
