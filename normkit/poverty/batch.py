@@ -8,6 +8,7 @@ Every row ends in exactly one of the two: rows in = rows classified + rows rejec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +17,8 @@ import numpy as np
 from normkit.core.errors import NormkitError
 from normkit.core.lang.vector import RowError, Text, evaluate_columns
 from normkit.poverty.household import Plan, plan_for, raw_inputs_of
-from normkit.poverty.ingest import bool_column, good_rows, new_reasons, number_column, text_column, whole_column
-from normkit.poverty.standards import Standard
+from normkit.poverty.ingest import bool_column, good_rows, new_reasons, number_column, whole_column
+from normkit.poverty.standards import STATUSES, Standard
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -74,7 +75,7 @@ def read_columns(std: Standard, frame: pd.DataFrame, names: list[str]) -> Column
         spec = inputs[name]
         series = frame[name]
         if spec.type == "text":
-            cols.take(name, *text_column(series, name, spec.choices))
+            cols.take(name, *text_codes(series, name, spec.choices))
         elif spec.type == "bool":
             cols.take(name, *bool_column(series, name))
         elif name in ("income_per_capita", "deprivation_count"):
@@ -82,6 +83,39 @@ def read_columns(std: Standard, frame: pd.DataFrame, names: list[str]) -> Column
         else:
             cols.take(name, *number_column(series, name, spec.min, spec.max))
     return cols
+
+
+def text_codes(series: Any, name: str, choices: Sequence[str] | None) -> tuple[Text, np.ndarray]:
+    """A text column as codes into its distinct values (stripped), checked against ``choices``.
+
+    The same values and reasons as :func:`normkit.poverty.ingest.text_column`, by hashing instead of
+    sorting Python strings: a categorical (or Arrow dictionary) column is checked once per category."""
+    import pandas as pd
+
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype("category")
+    raw = [str(c).strip() for c in series.cat.categories.tolist()]
+    codes = series.cat.codes.to_numpy()  # -1: missing
+    cats: list[str] = list(dict.fromkeys(raw))
+    if len(cats) != len(raw):  # " rural" and "rural" are one value
+        codes = np.where(codes >= 0, np.array([cats.index(c) for c in raw] or [0], dtype=np.int64)[codes], -1)
+    missing = codes < 0
+    if "" in cats:
+        missing |= codes == cats.index("")
+    if missing.any():
+        if "" not in cats:
+            cats.append("")
+        codes = np.where(codes < 0, cats.index(""), codes)
+    n = len(series)
+    reasons = new_reasons(n)
+    if missing.any():
+        reasons[missing] = f"{name} is missing"
+    if choices is not None:
+        for i, c in enumerate(cats):
+            if c and c not in choices:
+                hit = codes == i
+                reasons[hit] = f"{name} must be one of {', '.join(choices)}, got {c!r}"
+    return Text(codes.astype(np.int32 if len(cats) > 127 else np.int8), tuple(cats)), reasons
 
 
 def _subset(value: Any, keep: np.ndarray) -> Any:
@@ -96,6 +130,16 @@ def _charge(errors: list[RowError], reasons: np.ndarray, rows: np.ndarray) -> No
         idx = rows[e.mask]
         free = good_rows(reasons[idx])
         reasons[idx[free]] = f"{e.code} {e.message}"
+
+
+def _categorical(status: Text, rows: np.ndarray | None) -> Any:
+    """``status`` as a pandas categorical of the statuses in their order (one byte a row)."""
+    import pandas as pd
+
+    cats = list(STATUSES) + [c for c in status.categories if c not in STATUSES]
+    remap = np.array([cats.index(c) for c in status.categories], dtype=np.int8)
+    codes = remap[status.codes] if rows is None else remap[status.codes[rows]]
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats))
 
 
 def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_income: bool = False,
@@ -175,14 +219,16 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
     # rows that failed during evaluation leave the classified set too
     ok_in_keep = good_rows(reasons[keep])
     final = keep[ok_in_keep]
-    out = df.iloc[final].copy()
+    everyone = len(final) == n
+    out = df.copy(deep=False) if everyone else df.iloc[final]  # no copy of the data when nothing is rejected
     status_text = status if isinstance(status, Text) else Text.from_values(np.asarray(status))
-    out["status"] = status_text.to_objects()[ok_in_keep]
-    out["deprivation_count"] = np.asarray(count, dtype=np.int64)[ok_in_keep]
+    out["status"] = _categorical(status_text, None if everyone else ok_in_keep)
+    counts = np.asarray(count, dtype=np.int64)
+    out["deprivation_count"] = counts if everyone else counts[ok_in_keep]
     if low is not None:
         out["low_income_household"] = np.asarray(low, dtype=bool)[ok_in_keep]
     bad = np.flatnonzero(~good_rows(reasons))
-    rejects = df.iloc[bad].copy()
+    rejects = df.iloc[bad]
     rejects.insert(0, "reason", reasons[bad])
     rejects.insert(0, "row", bad + first_row)
     if "middle" not in std.statuses and plan.method == "income":

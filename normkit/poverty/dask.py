@@ -163,6 +163,25 @@ class DaskBatch:
     at: dt.date
     method: str
     notes: list[str]
+    split: Split
+
+
+@dataclass(frozen=True)
+class Split:
+    """One classified partition (every row, in order) split into the classified rows and the rejects,
+    with the single-machine columns: outputs in place of input columns of the same name, else appended."""
+
+    columns: list[str]
+    low_income: bool
+
+    def classified(self, part: pd.DataFrame) -> pd.DataFrame:
+        outputs = list(OUTPUTS) + (["low_income_household"] if self.low_income else [])
+        order = self.columns + [c for c in outputs if c not in self.columns]
+        kept = part[part[REASON].isna()].drop(columns=[ROW, REASON, *[c for c in outputs if c in self.columns]])
+        return kept.rename(columns={PREFIX + c: c for c in outputs})[order]
+
+    def rejects(self, part: pd.DataFrame) -> pd.DataFrame:
+        return part[part[REASON].notna()][[ROW, REASON, *self.columns]].rename(columns={ROW: "row", REASON: "reason"})
 
 
 def partition_rows(ddf: Any) -> list[int]:
@@ -191,13 +210,10 @@ def classify(ddf: Any, std: Standard, *, method: str | None = None, low_income: 
     meta = _classified_partition(ddf._meta, std, columns, method, low_income, 1)
     combined = ddf.map_partitions(_classify_partition, ref, columns, method, low_income, firsts, meta=meta,
                                   align_dataframes=False)
-    outputs = list(OUTPUTS) + (["low_income_household"] if low_income else [])
-    order = columns + [c for c in outputs if c not in columns]  # the single-machine column order
-    reason = combined[REASON]
-    classified = (combined[reason.isna()].drop(columns=[ROW, REASON, *[c for c in outputs if c in columns]])
-                  .rename(columns={PREFIX + c: c for c in outputs})[order])
-    rejects = combined[~reason.isna()][[ROW, REASON, *columns]].rename(columns={ROW: "row", REASON: "reason"})
-    return DaskBatch(classified, rejects, combined, std.id, std.at, probe.method, probe.notes)
+    split = Split(columns, low_income)
+    classified = combined.map_partitions(split.classified, meta=split.classified(meta))
+    rejects = combined.map_partitions(split.rejects, meta=split.rejects(meta))
+    return DaskBatch(classified, rejects, combined, std.id, std.at, probe.method, probe.notes, split)
 
 
 def _classify_partition(part: pd.DataFrame, ref: StandardRef, columns: list[str], method: str | None, low_income: bool,
@@ -386,23 +402,48 @@ def classify_dataset(path: str | Path, out: str | Path, std: Standard, *, method
         batch = classify(ddf, std, method=method, low_income=low_income, rows=rows)
         tmp_out, tmp_rej = _temporary(dst), _temporary(rej)
         try:
-            counts = batch.classified["status"].value_counts()
-            n_rejected = batch.rejects.map_partitions(len).sum()
-            _w1, _w2, counts_v, rejected = dask.compute(
-                batch.classified.to_parquet(str(tmp_out), write_index=False, compute=False),
-                batch.rejects.to_parquet(str(tmp_rej), write_index=False, compute=False),
-                counts, n_rejected)
+            tmp_out.mkdir(parents=True)
+            tmp_rej.mkdir(parents=True)
+            schemas = (_arrow_schema(batch.classified._meta), _arrow_schema(batch.rejects._meta))
+            write = dask.delayed(_write_partition)
+            # one task per partition: classify once, write both files, return only the counts
+            parts = [write(p, batch.split, k, str(tmp_out), str(tmp_rej), schemas) for k, p in enumerate(batch.combined.to_delayed())]
+            totals = dask.compute(*parts)
             tmp_out.rename(dst)
             tmp_rej.rename(rej)
         finally:
             for t in (tmp_out, tmp_rej):
                 if t.exists():
                     _remove_tree(t)
+    counts_v: dict[str, int] = {}
+    rejected = 0
+    for found_here, rejected_here in totals:
+        rejected += rejected_here
+        for k, v in found_here.items():
+            counts_v[k] = counts_v.get(k, 0) + v
     found = {str(k): int(v) for k, v in counts_v.items() if int(v)}
     classified = sum(found.values())
     return ClassifySummary(std.id, str(std.at), batch.method, rows_in=classified + int(rejected), classified=classified,
                            rejected=int(rejected), counts={s: found.get(s, 0) for s in STATUSES}, out=str(dst), rejects=str(rej),
                            notes=list(batch.notes))
+
+
+def _arrow_schema(meta: pd.DataFrame) -> Any:
+    import pyarrow as pa
+
+    return pa.Schema.from_pandas(meta, preserve_index=False)
+
+
+def _write_partition(part: pd.DataFrame, split: Split, k: int, out: str, rej: str, schemas: tuple[Any, Any]) -> tuple[dict[str, int], int]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    classified, rejects = split.classified(part), split.rejects(part)
+    name = f"part.{k:05d}.parquet"
+    pq.write_table(pa.Table.from_pandas(classified, schema=schemas[0], preserve_index=False), str(Path(out) / name))
+    pq.write_table(pa.Table.from_pandas(rejects, schema=schemas[1], preserve_index=False), str(Path(rej) / name))
+    counts = classified["status"].value_counts()
+    return {str(s): int(n) for s, n in counts.items()}, len(rejects)
 
 
 def read_dataset(src: str | Path) -> tuple[Any, list[int]]:
@@ -415,14 +456,28 @@ def read_dataset(src: str | Path) -> tuple[Any, list[int]]:
     fragments = sorted(data.get_fragments(), key=lambda f: f.path)
     if not fragments:
         raise NormkitError("NK711", f"{src}: no .parquet file in the dataset", hint="give a folder that holds .parquet files")
-    rows = [int(f.count_rows()) for f in fragments]
-    schema = data.schema
-    meta = schema.empty_table().to_pandas()
-    return dd.from_map(_read_fragment, fragments, schema=schema, meta=meta, enforce_metadata=False), rows
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = [(f.path, {str(k): v for k, v in pads.get_partition_keys(f.partition_expression).items()}) for f in fragments]
+    rows = [int(pq.ParquetFile(path).metadata.num_rows) for path, _ in files]  # metadata only
+    # dictionary-encoded columns (pandas categoricals) are read as their values: the categories differ
+    # from file to file, and a partition's schema must be the dataset's
+    plain = pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in data.schema])
+    meta = plain.empty_table().to_pandas()
+    return dd.from_map(_read_file, files, plain=plain, meta=meta, enforce_metadata=False), rows
 
 
-def _read_fragment(fragment: Any, schema: Any) -> pd.DataFrame:
-    return fragment.to_table(schema=schema).to_pandas()
+def _read_file(file: tuple[str, dict[str, Any]], plain: Any) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path, keys = file
+    table = pq.read_table(path)
+    for name, value in keys.items():  # hive folders (year=2024/): a column holding the folder's value
+        if name not in table.column_names:
+            table = table.append_column(name, pa.array([value] * table.num_rows, type=plain.field(name).type))
+    return table.select(plain.names).cast(plain).to_pandas()
 
 
 def status_dtype() -> Any:

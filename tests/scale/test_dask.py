@@ -182,3 +182,17 @@ def test_a_worker_killed_mid_run_does_not_change_the_result(std, frame):
         assert victim not in c.scheduler_info()["workers"]
     assert plain(classified) == plain(single.classified)
     assert plain(rejects) == plain(single.rejects)
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--scheduler", "tcp://127.0.0.1:9"], "--scheduler is an option of --engine dask"),
+    (["--engine", "dask", "--in-place"], "--in-place cannot be used with --engine dask"),
+    (["--engine", "dask", "--in-place", "--fail-on-duplicates"], "--in-place, --fail-on-duplicates cannot be used with --engine dask"),
+])
+def test_cli_options_that_belong_to_one_engine(tmp_path: Path, extra, message):
+    from normkit.cli.main import COMMANDS, parser
+
+    args = parser().parse_args(["classify", str(tmp_path / "in.parquet"), "--out", str(tmp_path / "out"), "--year", "2024", *extra])
+    with pytest.raises(NormkitError) as e:
+        COMMANDS[args.command](args)
+    assert (e.value.code, e.value.message) == ("NK711", message)

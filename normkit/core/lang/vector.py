@@ -8,7 +8,9 @@ evaluation date and become scalars.
 Representation of values (never a float):
 
 * numbers: ``int64`` arrays while every value is a whole number (money in whole đồng,
-  counts, points), else ``object`` arrays of :class:`~decimal.Decimal` computed with
+  counts, points) — or the smallest integer type holding a range proved at compile time
+  (:mod:`normkit.core.lang.ranges`: a count of 12 flags is ``int8``), widened to ``int64``
+  before any operation without that proof — else ``object`` arrays of :class:`~decimal.Decimal` computed with
   normkit's own Decimal context, exactly as the single-case path computes them; scalars are
   Python ``int`` (a whole Decimal) or ``Decimal``;
 * booleans: ``bool`` arrays or Python ``bool``;
