@@ -19,7 +19,7 @@ from normkit.core.runtime import Env, Rec, Row, RuleSet
 from normkit.media.compiled import LineC, NormC
 from normkit.media.components import COMPONENT_LABELS, COMPONENTS
 
-__all__ = ["COMPONENTS", "COMPONENT_LABELS", "Compiled", "LinePlan", "LineRate", "NormPlan", "PricedBlock", "PricedLine", "UnitFactor",
+__all__ = ["COMPONENTS", "COMPONENT_LABELS", "Compiled", "LinePlan", "LineRate", "NormPlan", "PricedBlock", "PricedLine", "ScaledRec", "UnitFactor",
            "item_dependent", "line_consts", "norm_plan"]
 PLANS_MAX = 1024  # norms whose plans are kept (a plan compiles its lines' rate formulas)
 
@@ -128,6 +128,24 @@ class PricedLine:
     amount: Decimal  # rounded as the pack says
     exact: Decimal  # before rounding
     children: list[Rec]  # how the rate was computed
+
+
+@dataclass(frozen=True, slots=True)
+class ScaledRec:
+    """The trace record of a line or an extra of an item of several products, under the one-unit
+    basis: its one-unit record ``unit`` (a :class:`PricedLine` or an extra's record), the item's
+    quantity, and the amount (the one-unit amount × the quantity, rounded where the pack rounds)."""
+
+    kind: str  # "line" or "extra": the trace node it becomes
+    unit: Any
+    unit_amount: Decimal
+    quantity: Decimal
+    amount: Decimal
+
+    @property
+    def children(self) -> list[Rec]:
+        children: list[Rec] = self.unit.children
+        return children
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,9 @@ class Rounding(Out):
     quantum: Decimal
     mode: str
     at: Literal["line", "subtotal", "total"]
+    basis: Literal["one_unit", "whole_quantity"] = Field(
+        default="one_unit", description="one_unit: every amount of an item is its one-unit amount × the quantity, rounded; "
+                                        "whole_quantity: lines priced and rounded on the whole quantity")
     pack: str
 
 
@@ -106,6 +109,15 @@ def quote_line(item: str, norm: str, priced: PricedLineFields) -> QuoteLine:
     plan = priced.plan
     return QuoteLine(item, norm, plan.component, plan.resource, plan.label_vi, plan.label_en,  # type: ignore[arg-type]
                      priced.quantity, plan.unit, priced.rate, plan.rate_unit, priced.amount, priced.exact, plan.verified)
+
+
+def scaled_line(item: str, norm: str, unit: PricedLineFields, quantity: Decimal, amount: Decimal) -> QuoteLine:
+    """The :class:`QuoteLine` of ``quantity`` products from a line priced for ONE product:
+    quantity × the line's one-unit quantity, the same rate, ``amount`` (the one-unit amount ×
+    ``quantity``, rounded by the caller), and as ``amount_exact`` that product before rounding."""
+    plan = unit.plan
+    return QuoteLine(item, norm, plan.component, plan.resource, plan.label_vi, plan.label_en,  # type: ignore[arg-type]
+                     unit.quantity * quantity, plan.unit, unit.rate, plan.rate_unit, amount, unit.amount * quantity, plan.verified)
 
 
 def extra_line(item: str, norm: str, resource: str, label_vi: str, label_en: str, exact: Decimal, amount: Decimal) -> QuoteLine:
@@ -169,6 +181,9 @@ class QuoteItem(Out):
     name_vi: str
     name_en: str
     quantity: Decimal
+    unit_price: Decimal | None = Field(
+        default=None, description="the one-unit amount (đơn giá) every amount of the item is a multiple of; "
+                                  "absent when the pack prices on the whole quantity")
     subtotals: dict[str, Decimal]
     total: Decimal
 
@@ -193,6 +208,8 @@ class Quote(Out):
     model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
     _materialize: Any = PrivateAttr(default=None)
     _trace: Any = PrivateAttr(default=None)
+    _item_trace: Any = PrivateAttr(default=None)  # index -> that item's trace node alone (what the XLSX sheet reads)
+    _vocab: Any = PrivateAttr(default=None)  # the units of the packs (their Vietnamese names, for the XLSX sheet)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from normkit.core.numbers import CTX
 from normkit.core.runtime import Rec, RuleSet
 from normkit.core.trace import Assembler, TraceInput, TraceNode, fmt
-from normkit.media.plan import PricedLine
+from normkit.media.plan import PricedLine, ScaledRec
 from normkit.media.quote import QuoteItem
 
 
@@ -26,13 +27,29 @@ class QuoteAssembler(Assembler):
         src = self.source(norm.source)
         return TraceNode(
             kind="item", name=f"{facts.id}: {norm.code}", label_vi=norm.name.vi, label_en=norm.name.en,
-            formula="Σ line amounts (+ extras)", value=fmt(r.value), unit="VND",
+            formula="Σ line amounts (+ extras)" if facts.unit_price is None else "one-unit amount × quantity (lines below: one unit)",
+            value=fmt(r.value), unit="VND",
             inputs=[TraceInput(name="quantity", value=fmt(facts.quantity), unit=norm.output_unit)]
+            + ([] if facts.unit_price is None else [TraceInput(name="unit_amount", value=fmt(facts.unit_price), unit="VND")])
             + [TraceInput(name=f"{k}_amount", value=fmt(v), unit="VND") for k, v in facts.subtotals.items() if v],
             rule=norm.code, pack=norm.pack, location=str(norm.location), effective_from=norm.valid_from, effective_to=norm.valid_to,
             source=src, verified=norm.verified, why=norm.why, children=self.kids(r, norm))
 
-    def _line(self, r: PricedLine, norm: Any) -> TraceNode:
+    def _scaled(self, unit: TraceNode, r: ScaledRec) -> TraceNode:
+        """An amount for the item's quantity: its one-unit node, with value = one-unit amount × quantity (rounded)."""
+        exact = CTX.multiply(r.unit_amount, r.quantity)  # normkit's context, not the caller's: the trace is built on first use
+        children = list(unit.children)
+        if exact != r.amount:
+            children.append(TraceNode(kind="rounding", name="round amount", formula=f"round({fmt(exact)}, {fmt(self.quantum)}, {self.mode})",
+                                      value=fmt(r.amount), unit="VND", inputs=[TraceInput(name="before", value=fmt(exact), unit="VND")]))
+        return unit.model_copy(update={
+            "value": fmt(r.amount), "formula": f"one-unit amount × quantity ({unit.formula})", "children": children,
+            "inputs": [*unit.inputs, TraceInput(name="one_unit_amount", value=fmt(r.unit_amount), unit="VND"),
+                       TraceInput(name="item_quantity", value=fmt(r.quantity))]})
+
+    def _line(self, r: PricedLine | ScaledRec, norm: Any) -> TraceNode:
+        if isinstance(r, ScaledRec):
+            return self._scaled(self._line(r.unit, norm), r)
         line = r.plan.line
         qty, rate, exact = r.quantity, r.rate, r.exact
         children = self.kids(r)
@@ -60,7 +77,9 @@ class QuoteAssembler(Assembler):
                          rule=f"{line.component} × {fmt(line.set_factor)}", pack=line.set_id.split("/", 1)[0],
                          source=self.source(line.set_source), verified=line.set_verified, why=line.set_why)
 
-    def _extra(self, r: Rec, _c: Any) -> TraceNode:
+    def _extra(self, r: Rec | ScaledRec, _c: Any) -> TraceNode:
+        if isinstance(r, ScaledRec):
+            return self._scaled(self._extra(r.unit, _c), r)
         x = r.ref
         return TraceNode(kind="extra", name=x.id, label_vi=x.label.vi, label_en=x.label.en, formula=x.text, value=fmt(r.value), unit="VND",
                          inputs=[TraceInput(name="before rounding", value=fmt(r.extra), unit="VND")], pack=x.pack, location=str(x.location),
