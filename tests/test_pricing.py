@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from handpriced import price_bulletins
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from normkit_testpaths import EXAMPLES, FIXTURES
 
 import normkit
@@ -146,3 +148,33 @@ def test_public_api_surface():
 
     assert set(api.schema("order")["properties"]) >= {"id", "date", "items", "packs", "at"}
     assert api.schema("quote")["$id"].endswith("/quote/1")
+
+
+# ---- issue 13: a new quantity is a multiplication of the cached one-unit quote ------------------
+
+
+_CACHED = load(EXAMPLES / "packs" / "example-province")
+_QTY = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places=2, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(quantities=st.lists(_QTY, min_size=1, max_size=4), norm=st.sampled_from(["01.03.01.50.10", "EX-TV-PS15", "EX-RD-PS10-DT"]))
+def test_a_new_quantity_from_the_cached_unit_quote_is_identical_to_an_uncached_quote(quantities, norm):
+    """The warm rule set answers from its memo of one-unit quotes; a fresh one (same compiled packs,
+    empty memo) prices everything anew: lines, items, totals and the trace's figures are identical."""
+    order = {"id": "c", "date": "2024-09-15", "items": [{"norm": norm, "quantity": str(q)} for q in quantities]}
+    warm = _CACHED.quote(order)
+    cold = type(_CACHED)(_CACHED.compiled).quote(order)
+    assert warm.lines == cold.lines and warm.items == cold.items and warm.total == cold.total
+    assert [n.value for n in warm.trace] == [n.value for n in cold.trace]
+    assert warm.total == sum((i.total for i in warm.items), Decimal(0))
+
+
+def test_the_one_unit_memo_is_bounded_and_used():
+    from normkit.media.pricing import UNITS, UNITS_MAX
+
+    rules = load(EXAMPLES / "packs" / "example-province", use_cache=False)
+    for q in range(1, 30):
+        rules.quote({"id": "m", "date": "2024-09-15", "items": [{"norm": "01.03.01.50.10", "quantity": q}]})
+    table = rules.memo.table(UNITS, UNITS_MAX)
+    assert (len(table), table.maxsize) == (1, 4096)  # 29 quantities, one one-unit quote

@@ -37,7 +37,7 @@ from normkit.core.rulesets import load_as
 from normkit.core.runtime import Env, Missing, Rec, Row, RuleSet, check_validity, convert_inputs
 from normkit.media.compiled import CheckC, ExtraC, NormC, media_part
 from normkit.media.orders import load_order, order_from_data
-from normkit.media.plan import COMPONENTS, Compiled, LinePlan, LineRate, NormPlan, PricedBlock, PricedLine, ScaledRec, norm_plan
+from normkit.media.plan import COMPONENTS, Compiled, LinePlan, LineRate, NormPlan, PricedBlock, PricedLine, ScaledRecs, norm_plan
 from normkit.media.quote import (
     QUOTE_SCHEMA,
     OverlayInfo,
@@ -459,6 +459,18 @@ class PricedItem:
     total: Decimal
     recs: tuple[Any, ...]  # trace records: the derived share, lines, extras, overridden checks, roundings
     overridden: tuple[tuple[CheckC, str], ...]  # checks not met, priced with the override reason the item gives
+    rows: tuple[tuple[Any, ...], ...]  # per quote line, what scaling it needs (see _scaled_lines), made once
+    largest: Decimal  # the largest amount in magnitude: × a quantity, it tells whether every amount stays exact
+
+    @classmethod
+    def make(cls, lines: tuple[PricedLine, ...], extras: tuple[PricedExtra, ...], subtotals: Mapping[str, Decimal], total: Decimal,
+             recs: tuple[Any, ...], overridden: tuple[tuple[CheckC, str], ...]) -> PricedItem:
+        rows: tuple[tuple[Any, ...], ...] = tuple((pl.plan.component, pl.plan.resource, pl.plan.label_vi, pl.plan.label_en, pl.quantity,
+                                                   pl.plan.unit, pl.rate, pl.plan.rate_unit, pl.amount, pl.plan.verified) for pl in lines)
+        rows += tuple(("other", x.extra.id, x.extra.label.vi, x.extra.label.en, None, "1", None, "VND", x.amount, True) for x in extras)
+        amounts = [abs(r[8]) for r in rows] + [abs(v) for v in subtotals.values()] + [abs(total)]
+        return cls(lines=lines, extras=extras, subtotals=subtotals, total=total, recs=recs, overridden=overridden, rows=rows,
+                   largest=max(amounts))
 
 
 def _price_item(run: Run, p: PreparedItem) -> None:
@@ -540,7 +552,7 @@ def _evaluate(run: Run, p: PreparedItem, quantity: Decimal) -> PricedItem | None
         return None
     if not block.complete or run.failures + len(run.errors.errors) != failures:
         return None
-    return PricedItem(lines=block.lines, extras=extras, subtotals=subtotal, total=total, recs=tuple(recs), overridden=overridden)
+    return PricedItem.make(block.lines, extras, subtotal, total, tuple(recs), overridden)
 
 
 def _item_too_large(run: Run, p: PreparedItem, what: str, location: Any) -> None:
@@ -570,23 +582,18 @@ def _add_item(run: Run, p: PreparedItem, priced: PricedItem, quantity: Decimal |
     else:
         quantum, mode = program.quantum, program.mode
         each, sums = program.round_at == "line", program.round_at != "total"
-        exact = True
-        try:
-            lines = [scaled_line(p.id, code, pl, quantity, scale_amount(pl.amount, quantity, each, quantum, mode)) for pl in priced.lines]
-            lines += [extra_line(p.id, code, x.extra.id, x.extra.label.vi, x.extra.label.en, exact=x.amount * quantity,
-                                 amount=scale_amount(x.amount, quantity, each, quantum, mode)) for x in priced.extras]
-            subtotal = {c: scale_amount(v, quantity, sums, quantum, mode) for c, v in priced.subtotals.items()}
-            exact_total = priced.total * quantity
-            item_total = scale_amount(priced.total, quantity, sums, quantum, mode)
-        except _ARITHMETIC:  # beyond 34 digits: rounding cannot even be done
+        try:  # the largest amount × the quantity stays exact: then every amount does (checked before any rounding)
+            exact = in_exact_range(priced.largest * quantity, quantum)
+        except _ARITHMETIC:
             exact = False
-        if not exact or not all(in_exact_range(v, quantum) for v in (*subtotal.values(), item_total, *(ln.amount for ln in lines))):
+        if not exact:
             _item_too_large(run, p, f"item {p.id} ({code}): the one-unit amount {priced.total} × the quantity {quantity}", run.order.locate("items", p.index, "quantity"))
             return
-        n = len(priced.lines)
-        scaled: dict[int, Any] = {id(pl): ScaledRec("line", pl, pl.amount, quantity, ln.amount) for pl, ln in zip(priced.lines, lines, strict=False)}
-        scaled.update({id(x.rec): ScaledRec("extra", x.rec, x.amount, quantity, ln.amount) for x, ln in zip(priced.extras, lines[n:], strict=True)})
-        recs = [scaled.get(id(r), r) for r in priced.recs]
+        lines = _scaled_lines(p.id, code, priced, quantity, each, quantum, mode)
+        subtotal = {c: scale_amount(v, quantity, sums, quantum, mode) for c, v in priced.subtotals.items()}
+        exact_total = priced.total * quantity
+        item_total = scale_amount(priced.total, quantity, sums, quantum, mode)
+        recs = [ScaledRecs(priced, quantity, lines)]  # the trace records, made only if the trace is asked for
         if item_total != exact_total:
             recs.append(Rec("rounding", f"{p.id}: one-unit amount {priced.total} × {quantity}", item_total, extra=exact_total))
     run.lines.extend(lines)
@@ -602,6 +609,23 @@ def _add_item(run: Run, p: PreparedItem, priced: PricedItem, quantity: Decimal |
                                   "subtotals": subtotal, "total": item_total})
     run.items.append(item)
     run.item_recs.append(Rec("item", p.norm, item_total, recs, extra=item))  # the trace shows the item's id, quantity, subtotals
+
+
+def _scaled_lines(item: str, norm: str, priced: PricedItem, quantity: Decimal, rounded: bool, quantum: Decimal, mode: str) -> list[QuoteLine]:
+    """The item's quote lines for ``quantity`` products: each one-unit amount × the quantity, rounded
+    when the pack rounds each line (:func:`scale_amount`, inlined: this is the hot path of a new quantity)."""
+    out: list[QuoteLine] = []
+    append = out.append
+    rmode = MODES[mode]
+    fast = rounded and quantum == ONE
+    for component, resource, label_vi, label_en, qty, unit, rate, rate_unit, amount, verified in priced.rows:
+        exact = amount * quantity
+        value = exact.quantize(ONE, rmode) if fast else scale_amount(amount, quantity, rounded, quantum, mode)
+        if qty is None:  # an extra: quantity 1, its rate is its exact amount
+            append(QuoteLine(item, norm, "other", resource, label_vi, label_en, ONE, "1", exact, "VND", value, exact, True))
+        else:
+            append(QuoteLine(item, norm, component, resource, label_vi, label_en, qty * quantity, unit, rate, rate_unit, value, exact, verified))
+    return out
 
 
 def _item_quantity(run: Run, p: PreparedItem, plan: NormPlan, recs: list[Any], quantity: Decimal) -> Decimal | None:

@@ -9,7 +9,7 @@ from typing import Any
 from normkit.core.numbers import CTX
 from normkit.core.runtime import Rec, RuleSet
 from normkit.core.trace import Assembler, TraceInput, TraceNode, fmt
-from normkit.media.plan import PricedLine, ScaledRec
+from normkit.media.plan import PricedLine, ScaledRec, expand
 from normkit.media.quote import QuoteItem
 
 
@@ -33,7 +33,7 @@ class QuoteAssembler(Assembler):
             + ([] if facts.unit_price is None else [TraceInput(name="unit_amount", value=fmt(facts.unit_price), unit="VND")])
             + [TraceInput(name=f"{k}_amount", value=fmt(v), unit="VND") for k, v in facts.subtotals.items() if v],
             rule=norm.code, pack=norm.pack, location=str(norm.location), effective_from=norm.valid_from, effective_to=norm.valid_to,
-            source=src, verified=norm.verified, why=norm.why, children=self.kids(r, norm))
+            source=src, verified=norm.verified, why=norm.why, children=[self.node(c, norm) for c in expand(r.children)])
 
     def _scaled(self, unit: TraceNode, r: ScaledRec) -> TraceNode:
         """An amount for the item's quantity: its one-unit node, with value = one-unit amount × quantity (rounded)."""
