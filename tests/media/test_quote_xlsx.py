@@ -199,3 +199,20 @@ def test_cli_export_quote_with_what_if(tmp_path: Path, capsys: pytest.CaptureFix
     ws = load_workbook(out)["Dự toán"]
     assert ws["A6"].value == "Giả định / What-if" and ws["B6"].value == "--set: base_salary=1800000"
     assert next(r for r in ws.iter_rows() if r[1].value == "TỔNG CỘNG")[6].value == "=SUM(G9:G9)"
+
+
+def test_an_error_while_writing_rows_leaves_nothing_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NK804 raised half-way through the streamed rows (an amount beyond 10^15): the coded error
+    only — no "Exception ignored" from a write-only sheet's generator, no file, no temporary file."""
+    import gc
+    import sys
+
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    q = normkit.load(PACK).with_overrides({"base_salary": "10000000000000000 VND/month"}).quote(ORDER)
+    with pytest.raises(NormkitError) as e:
+        write_quote_xlsx(q, tmp_path / "big.xlsx")
+    assert e.value.code == "NK804" and e.value.message.endswith("has more digits than a spreadsheet number holds exactly")
+    del e
+    gc.collect()
+    assert unraisable == [] and list(tmp_path.iterdir()) == []
