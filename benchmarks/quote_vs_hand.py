@@ -1,6 +1,7 @@
 """Quoting a 10-item order with its full trace, against a hand-written Decimal function.
 
-Target (issue 2): at most 5× the hand-written computation of the same norm. Both sides price
+Target (issue 2): at most 5× the hand-written computation of the same norm. Then (issue 13) orders
+whose quantities were never seen before, 1 and 10 items, and an item on a new date: target ≤ 3×. Both sides price
 ten items of norm 01.03.01.50.10 (19 lines each) with the illustrative example rate card,
 rounding each line to 1 đồng; the engine also builds the Quote model and every trace node.
 For scale, the same arithmetic done with pint quantities is timed too.
@@ -10,9 +11,12 @@ For scale, the same arithmetic done with pint quantities is timed too.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
@@ -73,6 +77,38 @@ def main() -> None:
     print(f"  first quote on a fresh rule set (closures compiled, rates computed): {cold * 1e3:8.3f} ms   ratio {cold / baseline:5.2f}×")
     print(f"  quote + the whole trace rendered to JSON:                          {rendered * 1e3:8.3f} ms   ratio {rendered / baseline:5.2f}×")
     print(f"pint quantities      : {pint_time * 1e3:8.3f} ms   ratio {pint_time / baseline:5.1f}×  (why pint stays out of evaluation)")
+    new_quantities(rules)
+
+
+def _next_quote(rules: normkit.api.PricingRules, orders: Iterator[tuple[Any, list[Decimal]]]) -> Callable[[], object]:
+    return lambda: rules.quote(next(orders)[0])  # each call: an order never quoted before
+
+
+def _next_by_hand(orders: Iterator[tuple[Any, list[Decimal]]]) -> Callable[[], object]:
+    return lambda: [price_lines(q) for q in next(orders)[1]]
+
+
+def new_quantities(rules: normkit.api.PricingRules) -> None:
+    """Issue 13: orders whose quantities (and then dates) were never seen, against the hand-written
+    function. With the one-unit rule a new quantity is the cached one-unit quote × the quantity."""
+    from normkit.media.orders import order_from_data
+
+    counter = iter(range(1, 10**9))
+
+    def orders(items: int, dated: bool) -> list:
+        out = []
+        for _ in range(400):
+            day = dt.date(2024, 7, 1) + dt.timedelta(days=next(counter) % 3000) if dated else dt.date(2024, 9, 15)
+            qs = [Decimal(next(counter)) / 100 + 1 for _ in range(items)]
+            out.append((order_from_data({"id": "n", "date": day, "items": [{"norm": "01.03.01.50.10", "quantity": q} for q in qs]}), qs))
+        return out
+
+    for items, dated, label in ((1, False, "1 new-quantity item"), (10, False, "10 new-quantity items"), (1, True, "1 item on a new date")):
+        todo = orders(items, dated)
+        expected = [sum((price_bulletins(q) for q in qs), Decimal(0)) for _o, qs in todo[:5]]
+        assert [rules.quote(o).total for o, _qs in todo[:5]] == expected  # identical to the đồng
+        e, h = paired(_next_quote(rules, iter(todo[5:])), _next_by_hand(iter(todo[5:])), rounds=30, number_a=10, number_b=10)
+        print(f"{label:24}: normkit {e * 1e6:8.1f} µs   hand-written {h * 1e6:8.1f} µs   ratio {e / h:5.2f}×  (target ≤ 3×)")
 
 
 if __name__ == "__main__":

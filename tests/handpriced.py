@@ -25,26 +25,29 @@ ONE = D(1)
 
 def price_lines(n: Decimal, base_salary: Decimal = D(2340000), days: Decimal = D(22), allowance: Decimal = D("0.10"),
                 contributions: Decimal = D("0.235"), other: Decimal = D("0.05"), overhead: Decimal = D("0.10")) -> tuple[list[tuple], Decimal]:
-    """The lines (quantity, rate, amount) and total VND for ``n`` bulletins, each line rounded
-    half-up to 1 đồng."""
+    """The lines (quantity, rate, amount) and total VND for ``n`` bulletins: the unit price of ONE
+    bulletin (each line rounded half-up to 1 đồng), then every amount × ``n``, rounded half-up."""
     uplift = ONE + allowance + contributions
     lines = []
     direct = D(0)
     for scale, step, q in LABOUR:
         rate = COEF[scale, step] * base_salary * uplift / days
-        qty = q * n
-        amount = (qty * rate).quantize(ONE, ROUND_HALF_UP)
-        lines.append((qty, rate, amount))
+        amount = (q * rate).quantize(ONE, ROUND_HALF_UP)
+        lines.append((q, rate, amount))
         direct += amount
     for q, rate in EQUIPMENT + MATERIAL:
-        qty = q * n
-        amount = (qty * rate).quantize(ONE, ROUND_HALF_UP)
-        lines.append((qty, rate, amount))
+        amount = (q * rate).quantize(ONE, ROUND_HALF_UP)
+        lines.append((q, rate, amount))
         direct += amount
     odc = (direct * other).quantize(ONE, ROUND_HALF_UP)
     oh = ((direct + odc) * overhead).quantize(ONE, ROUND_HALF_UP)
     lines += [(ONE, odc, odc), (ONE, oh, oh)]
-    return lines, direct + odc + oh
+    unit = direct + odc + oh
+    if n == ONE:
+        return lines, unit
+    scaled = [(q * n if q is not ONE else ONE, rate if q is not ONE else amount * n, (amount * n).quantize(ONE, ROUND_HALF_UP))
+              for q, rate, amount in lines]
+    return scaled, (unit * n).quantize(ONE, ROUND_HALF_UP)
 
 
 def price_bulletins(n: Decimal, **kw: Decimal) -> Decimal:
@@ -87,7 +90,7 @@ def year_plan_items() -> list[tuple[str, Decimal, Decimal, int]]:
 
 
 def price_year_plan(base_salary: Decimal = D(1800000)) -> tuple[list[Decimal], Decimal]:
-    """Item totals and the plan's total, each line rounded half-up to 1 đồng."""
+    """Item totals and the plan's total: each item's one-unit price (lines rounded half-up to 1 đồng) × its quantity, rounded."""
     item_totals, total, _lines = price_year_plan_lines(base_salary)
     return item_totals, total
 
@@ -100,23 +103,26 @@ def price_year_plan_lines(base_salary: Decimal = D(1800000)) -> tuple[list[Decim
     totals = []
     lines = []
     for index, (code, n, share, coef) in enumerate(year_plan_items()):
-        qty_factor = n * share
+        # one product (its share of the base lines for a derived norm), each line rounded; then × n
+        unit_lines = []
         direct = D(0)
         for line in NORMS[code]:
             if line[0] == "L":
-                qty, rate = D(line[3]) * qty_factor, day[line[1], line[2]]
+                qty, rate = D(line[3]) * share, day[line[1], line[2]]
             elif line[0] == "E":
-                qty, rate = D(line[2]) * qty_factor, HOUR[line[1]]
+                qty, rate = D(line[2]) * share, HOUR[line[1]]
             else:
-                qty, rate = D(line[1]) * qty_factor, PAPER
+                qty, rate = D(line[1]) * share, PAPER
             amount = (qty * rate).quantize(ONE, ROUND_HALF_UP)
-            lines.append((index, qty, rate, amount))
+            unit_lines.append((qty, rate, amount))
             direct += amount
         odc = (direct * D("0.05")).quantize(ONE, ROUND_HALF_UP)
         overhead = ((direct + odc) * D("0.10")).quantize(ONE, ROUND_HALF_UP)
-        lines += [(index, ONE, odc, odc), (index, ONE, overhead, overhead)]
-        royalty = (coef * royalty_unit * n).quantize(ONE, ROUND_HALF_UP)
-        if royalty:
-            lines.append((index, ONE, royalty, royalty))
-        totals.append(direct + odc + overhead + royalty)
+        royalty = (coef * royalty_unit).quantize(ONE, ROUND_HALF_UP)
+        unit = direct + odc + overhead + royalty
+        for qty, rate, amount in unit_lines:
+            lines.append((index, qty * n, rate, (amount * n).quantize(ONE, ROUND_HALF_UP)))
+        for amount in (odc, overhead, royalty) if royalty else (odc, overhead):
+            lines.append((index, ONE, amount * n, (amount * n).quantize(ONE, ROUND_HALF_UP)))
+        totals.append((unit * n).quantize(ONE, ROUND_HALF_UP))
     return totals, sum(totals, D(0)), lines

@@ -31,7 +31,7 @@ from normkit.media.orders import load_order
 
 PROVINCE = EXAMPLES / "packs" / "example-province"
 ORDER = EXAMPLES / "orders" / "tv-bulletins.yaml"
-TOTAL = Decimal(5336129)
+TOTAL = Decimal(5336124)
 
 
 @pytest.fixture
@@ -101,9 +101,9 @@ def test_a_warm_process_does_not_import_pint(cache_dir: Path) -> None:
               "print(q.total, 'pint' in sys.modules)")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NORMKIT_CACHE_DIR": str(cache_dir)}
     cold = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, env=env, timeout=120)
-    assert cold.stdout.split() == ["5336129", "True"]
+    assert cold.stdout.split() == ["5336124", "True"]
     warm = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, env=env, timeout=120)
-    assert warm.stdout.split() == ["5336129", "False"]
+    assert warm.stdout.split() == ["5336124", "False"]
 
 
 def test_codec_round_trips_plain_values_and_refuses_unknown_tags() -> None:
@@ -228,7 +228,7 @@ def test_a_shadow_pack_in_the_working_directory_changes_nothing(cache_dir: Path,
     r = subprocess.run([sys.executable, "-m", "normkit", "price", str(ORDER), "--json"], check=False, capture_output=True, text=True,
                        cwd=work, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)["total"] == "5336129"
+    assert json.loads(r.stdout)["total"] == "5336124"
 
 
 def test_a_pack_appearing_on_the_path_with_a_shipped_id_is_an_error_not_a_stale_result(

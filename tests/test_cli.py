@@ -20,7 +20,7 @@ def test_price_json_is_one_object_with_string_money():
     r = run("price", ORDER, "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    assert data["total"] == "5336129"
+    assert data["total"] == "5336124"
     assert len(data["lines"]) == 21 and all(isinstance(x["amount"], str) for x in data["lines"])
     assert "trace" not in data
 
@@ -28,14 +28,14 @@ def test_price_json_is_one_object_with_string_money():
 def test_price_table_formats_vnd_with_dots():
     r = run("price", ORDER)
     assert r.returncode == 0
-    assert "5.336.129" in r.stdout and "TỔNG CỘNG" in r.stdout and "Nhân công" in r.stdout
+    assert "5.336.124" in r.stdout and "TỔNG CỘNG" in r.stdout and "Nhân công" in r.stdout
 
 
 def test_explain_prints_sources_and_set_changes_the_total():
     r = run("price", ORDER, "--explain", "--set", "base_salary=1800000 VND/month")
     assert r.returncode == 0, r.stderr
     assert "what-if overlay" in r.stdout and "Nghị định 204/2004/NĐ-CP" in r.stdout
-    assert "5.336.129" not in r.stdout
+    assert "5.336.124" not in r.stdout
 
 
 def test_user_errors_exit_1_with_code_location_and_hint_and_no_traceback():

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from handpriced import price_bulletins
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from normkit_testpaths import EXAMPLES, FIXTURES
 
 import normkit
@@ -18,9 +20,9 @@ ORDER = EXAMPLES / "orders" / "tv-bulletins.yaml"
 
 def test_example_order_exact_total():
     q = quote(ORDER)
-    assert str(q.total) == "5336129"
+    assert str(q.total) == "5336124"
     assert {k: str(v) for k, v in q.subtotals.items()} == {
-        "labour": "2821135", "equipment": "1728390", "material": "70500", "other": "716104"}
+        "labour": "2821131", "equipment": "1728390", "material": "70500", "other": "716103"}
     assert q.total == price_bulletins(Decimal(3))
     assert q.at == dt.date(2024, 9, 15)
     assert [p.id for p in q.packs] == ["vn-tv-03-2018", "vn-radio-09-2020", "vn-wages", "vn-media-pricing", "vn-royalties-18-2014", "example-province"]
@@ -33,14 +35,16 @@ def test_each_line_is_quantity_times_rate_rounded_half_up():
     assert (line.resource, str(line.quantity), line.quantity_unit) == ("bien_dich_vien_III", "2.97", "workday")
     # 3.33 × 2,340,000 × 1.335 / 22 = 472,844.863636… VND per công
     assert str(line.rate)[:17] == "472844.8636363636"
-    assert str(line.amount) == "1404349"
-    assert line.amount == line.amount_exact.quantize(Decimal(1), rounding="ROUND_HALF_UP")
+    # one bulletin: 0.99 công × 472,844.86… = 468,116.41… → 468,116 đ; × 3 bulletins = 1,404,348 đ
+    # (rounded on the whole quantity, 2.97 công, it was 1,404,349 đ: every amount is now one unit's × the quantity)
+    assert str(line.amount) == "1404348"
+    assert line.amount_exact == Decimal(468116) * 3
 
 
 def test_base_salary_follows_the_date():
     before = quote(ORDER, at=dt.date(2024, 6, 30))  # 1,800,000 in force
     assert before.total == price_bulletins(Decimal(3), base_salary=Decimal(1800000))
-    assert str(before.total) != "5336129"
+    assert str(before.total) != "5336124"
 
 
 def test_what_if_override_with_unit_conversion():
@@ -66,9 +70,9 @@ def test_override_errors():
 def test_trace_names_formula_inputs_rule_source_and_date():
     q = quote(ORDER)
     item = q.trace[0]
-    assert item.kind == "item" and item.rule == "01.03.01.50.10" and item.value == "5336129"
+    assert item.kind == "item" and item.rule == "01.03.01.50.10" and item.value == "5336124"
     line = item.children[1]
-    assert line.kind == "line" and line.value == "1404349" and line.source.table == "01.03.01.50.10"
+    assert line.kind == "line" and line.value == "1404348" and line.source.table == "01.03.01.50.10"
     rate = line.children[0]
     assert rate.kind == "formula" and rate.name == "labour_day_rate"
     assert rate.formula == "monthly_salary(scale, step) * (1 + labour_allowance_rate + employer_contribution_rate) / working_days_per_month"
@@ -86,7 +90,7 @@ def test_trace_names_formula_inputs_rule_source_and_date():
 def test_json_money_is_strings():
     q = quote(ORDER)
     data = __import__("json").loads(q.to_json(trace=False))
-    assert data["total"] == "5336129"
+    assert data["total"] == "5336124"
     assert all(isinstance(line["amount"], str) for line in data["lines"])
     assert data["schema"] == "normkit.quote/2"
 
@@ -144,3 +148,33 @@ def test_public_api_surface():
 
     assert set(api.schema("order")["properties"]) >= {"id", "date", "items", "packs", "at"}
     assert api.schema("quote")["$id"].endswith("/quote/2")
+
+
+# ---- issue 13: a new quantity is a multiplication of the cached one-unit quote ------------------
+
+
+_CACHED = load(EXAMPLES / "packs" / "example-province")
+_QTY = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places=2, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(quantities=st.lists(_QTY, min_size=1, max_size=4), norm=st.sampled_from(["01.03.01.50.10", "EX-TV-PS15", "EX-RD-PS10-DT"]))
+def test_a_new_quantity_from_the_cached_unit_quote_is_identical_to_an_uncached_quote(quantities, norm):
+    """The warm rule set answers from its memo of one-unit quotes; a fresh one (same compiled packs,
+    empty memo) prices everything anew: lines, items, totals and the trace's figures are identical."""
+    order = {"id": "c", "date": "2024-09-15", "items": [{"norm": norm, "quantity": str(q)} for q in quantities]}
+    warm = _CACHED.quote(order)
+    cold = type(_CACHED)(_CACHED.compiled).quote(order)
+    assert warm.lines == cold.lines and warm.items == cold.items and warm.total == cold.total
+    assert [n.value for n in warm.trace] == [n.value for n in cold.trace]
+    assert warm.total == sum((i.total for i in warm.items), Decimal(0))
+
+
+def test_the_one_unit_memo_is_bounded_and_used():
+    from normkit.media.pricing import UNITS, UNITS_MAX
+
+    rules = load(EXAMPLES / "packs" / "example-province", use_cache=False)
+    for q in range(1, 30):
+        rules.quote({"id": "m", "date": "2024-09-15", "items": [{"norm": "01.03.01.50.10", "quantity": q}]})
+    table = rules.memo.table(UNITS, UNITS_MAX)
+    assert (len(table), table.maxsize) == (1, 4096)  # 29 quantities, one one-unit quote

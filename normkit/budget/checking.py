@@ -3,8 +3,16 @@
 For each line, the ceiling is the quote of ONE unit of the product (đơn giá trần), priced by
 the engine with the line's options as item inputs; the allowed amount is that unit ceiling ×
 the quantity (đơn giá × khối lượng = thành tiền, as a budget writes it), rounded as the pack
-rounds money. A line that cannot be priced gets findings saying why; it never stops the
-others. Finding codes are documented in docs/budget.md.
+rounds money, by the very function the quote uses for an item's amounts
+(:func:`normkit.media.pricing.scale_amount`): a budget built from a quote's own amounts passes.
+A pack that declares ``amount_basis: whole_quantity`` is checked against the quote of the
+line's whole quantity instead. A line that cannot be priced gets findings saying why; it never
+stops the others. Finding codes are documented in docs/budget.md.
+
+The steps, one function each: :func:`_claimed` (BK103, BK102) → :func:`_duplicate` (BK301) →
+:func:`_line_ceiling` (options, quantity, the unit quote; BK2xx) → :func:`_allowed` →
+:func:`_compare` (BK210, BK101) per line; then :func:`_budget_findings` (BK401, BK402) and
+:func:`_report`.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, InvalidOperation, Overflow, localcontext
 from pathlib import Path
 from typing import Any
@@ -22,14 +31,14 @@ from normkit.budget.reading import budget_from_data, read_budget
 from normkit.core.amounts import vnd
 from normkit.core.errors import Location, NormkitError
 from normkit.core.names import close_matches, did_you_mean
-from normkit.core.numbers import CTX, ZERO, round_to
+from normkit.core.numbers import CTX, ZERO
 from normkit.core.registry import find_pack, installed_packs
 from normkit.core.schema import Overlay
 from normkit.core.units import parse_unit_expr
 from normkit.media.ceilings import require_ceilings
 from normkit.media.compiled import media_part
 from normkit.media.orders import load_overlay
-from normkit.media.pricing import PricingRules, load
+from normkit.media.pricing import PricingRules, load, scale_amount
 from normkit.media.quote import Quote
 from normkit.media.schema import Order, OrderItem
 
@@ -153,134 +162,214 @@ class _Ceiling:
         self.quote, self.problems, self.name = quote, problems, name
 
 
+@dataclass(slots=True)
+class _Allowed:
+    """A line's ceiling: the unit ceiling (the quote of one product; None on the whole-quantity
+    basis), the allowed amount before and after rounding, and the quote it comes from."""
+
+    unit: Decimal | None
+    exact: Decimal
+    amount: Decimal
+    quote: Quote
+
+
+@dataclass(slots=True)
+class _Run:
+    """The state of checking one budget (made per call, never shared)."""
+
+    budget: Budget
+    rs: PricingRules
+    at: dt.date
+    trace: bool
+    ceilings: dict[tuple, _Ceiling] = field(default_factory=dict)
+    seen: dict[tuple, int] = field(default_factory=dict)
+    quotes: dict[int, Quote] = field(default_factory=dict)
+    unverified: set[str] = field(default_factory=set)
+    results: list[LineResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    claimed: Decimal = ZERO
+    allowed: Decimal = ZERO
+    excess: Decimal = ZERO
+    claimed_priced: Decimal = ZERO
+    priced: int = 0
+
+
 def _check(budget: Budget, rs: PricingRules, at: dt.date, trace: bool) -> Report:
-    quantum, mode = rs.quantum, rs.mode
-    cache: dict[tuple, _Ceiling] = {}
-    results: list[LineResult] = []
-    findings: list[Finding] = []
-    quotes: dict[int, Quote] = {}
-    seen: dict[tuple, int] = {}
-    unverified: set[str] = set()
-    claimed_total = allowed_total = excess_total = claimed_priced = ZERO
-    priced = 0
+    """Check every line (:func:`_check_line`), then the budget's own total and what the ceilings used."""
+    run = _Run(budget=budget, rs=rs, at=at, trace=trace)
     for i, line in enumerate(budget.lines):
-        n = i + 1
-        mine: list[Finding] = []
-        qty = line.quantity
-        # what is claimed
-        if line.amount is not None:
-            amount = line.amount
-        elif line.unit_price is not None:
-            amount = round_to(line.unit_price * qty, quantum, mode)
-        else:
-            amount = ZERO
-            mine.append(_f("BK103", n, "the line claims neither a unit price nor an amount",
-                           "dòng không ghi đơn giá hay thành tiền"))
-        if line.unit_price is not None and line.amount is not None:
-            product = line.unit_price * qty
-            if product != line.amount and round_to(product, quantum, mode) != line.amount:
-                diff = line.amount - product
-                mine.append(_f("BK102", n, f"unit price × quantity = {_fmt(line.unit_price)} × {qty} = {_fmt(product)}, "
-                                           f"but the amount is {_fmt(line.amount)} (difference {_fmt(diff)})",
-                               f"đơn giá × số lượng = {_fmt(line.unit_price)} × {qty} = {_fmt(product)}, "
-                               f"nhưng thành tiền ghi {_fmt(line.amount)} (chênh lệch {_fmt(diff)})",
-                               {"unit_price": line.unit_price, "quantity": qty, "product": product, "amount": line.amount,
-                                "difference": diff}))
-        claimed_total += amount
-        # duplicates
-        key = _dup_key(line)
-        first = seen.get(key)
-        if first is not None:
-            mine.append(_f("BK301", n, f"line {n} repeats line {first} (same product, quantity, options and claim)",
-                           f"dòng {n} trùng với dòng {first} (cùng sản phẩm, số lượng, tùy chọn và số tiền)",
-                           details={"first_line": str(first)}))
-        else:
-            seen[key] = n
-        # the ceiling
-        inputs, option_findings, valid = _inputs(rs, line, n)
-        mine.extend(option_findings)
-        ceiling: _Ceiling | None = None
-        if qty <= 0 or not qty.is_finite():
-            mine.append(_f("BK207", n, f"the quantity must be a positive number, got {qty}",
-                           f"số lượng phải là số dương, không phải {qty}", {"quantity": qty}))
-        elif valid:
-            ckey = (line.product, tuple(sorted((k, type(v).__name__, str(v)) for k, v in inputs.items())))
-            ceiling = cache.get(ckey)
-            if ceiling is None:
-                ceiling = _price_unit(rs, budget, line, inputs, at)
-                cache[ckey] = ceiling
-            for code, en, vi, extra in ceiling.problems:
-                mine.append(_f(code, n, en, vi, extra.get("numbers"), extra.get("details")))
-        if line.unit and line.product in media_part(rs.compiled).norms:
-            mine.extend(_unit_check(rs, line, n))
-        q = ceiling.quote if ceiling is not None else None
-        name = ceiling.name if ceiling is not None else None
-        if q is not None:
-            cu = q.total
-            try:
-                allowed_exact = cu * qty
-                allowed = round_to(allowed_exact, quantum, mode)
-                excess = amount - allowed if amount > allowed else ZERO
-            except (InvalidOperation, Overflow, Clamped):  # beyond 34 exact digits: say so, never a bare decimal error
-                mine.append(_f("BK209", n, f"the allowed amount {_fmt(cu)} × {qty} is beyond normkit's exact range (34 digits)",
-                               f"mức trần {_fmt(cu)} × {qty} vượt phạm vi tính chính xác (34 chữ số)"))
-                q = None
-        if q is not None:
-            quotes[n] = q
-            unverified.update(q.unverified)
-            for note in q.notes:
-                mine.append(_f("BK210", n, f"priced with the override of `{note.check}`: {note.message_en}; reason: {note.reason}",
-                               f"tính giá với ngoại lệ `{note.check}`: {note.message_vi}; lý do: {note.reason}",
-                               details={"check": note.check, "reason": note.reason}))
-            if excess > 0:
-                pct = (excess * HUNDRED / allowed).quantize(PCT) if allowed else None
-                nums = {"claimed": amount, "allowed": allowed, "excess": excess, "ceiling_unit": cu, "quantity": qty}
-                if pct is not None:
-                    nums["excess_percent"] = pct
-                if line.unit_price is not None:
-                    nums["unit_price"] = line.unit_price
-                shown = f" ({pct} %)" if pct is not None else ""
-                mine.append(_f("BK101", n, f"the amount {_fmt(amount)} is above the norm ceiling {_fmt(allowed)} "
-                                           f"({_fmt(cu)} × {qty}) by {_fmt(excess)}{shown}",
-                               f"thành tiền {_fmt(amount)} vượt mức trần định mức {_fmt(allowed)} "
-                               f"({_fmt(cu)} × {qty}) là {_fmt(excess)}{shown.replace('.', ',')}", nums))
-            status: Any = "over" if excess > 0 else "within"
-            priced += 1
-            allowed_total += allowed
-            excess_total += excess
-            claimed_priced += amount
-        else:
-            cu = allowed_exact = allowed = excess = None  # type: ignore[assignment]
-            status = "not_priced"
-            if not any(SEVERITY_RANK[f.severity] == 2 for f in mine):  # pragma: no cover - every unpriced line says why
-                mine.append(_f("BK209", n, "the line could not be priced", "không tính được giá dòng này"))
-        mine.sort(key=lambda f: (f.code, f.message))
-        findings.extend(mine)
-        results.append(LineResult(
-            line=n, ref=line.ref, product=line.product, name_vi=name[0] if name else None, name_en=name[1] if name else None,
-            quantity=qty, unit_price=line.unit_price, amount=amount, ceiling_unit=cu, allowed_exact=allowed_exact, allowed=allowed,
-            excess=excess, status=status, codes=[f.code for f in mine], trace=list(q.trace) if (trace and q is not None) else None))
-    if budget.total is not None and budget.total != claimed_total:
-        diff = budget.total - claimed_total
-        findings.append(_f("BK401", None, f"the declared total {_fmt(budget.total)} is not the sum of the lines {_fmt(claimed_total)} "
-                                          f"(difference {_fmt(diff)})",
-                           f"tổng cộng ghi {_fmt(budget.total)} khác tổng các dòng {_fmt(claimed_total)} (chênh lệch {_fmt(diff)})",
-                           {"declared": budget.total, "sum_of_lines": claimed_total, "difference": diff}))
-    if unverified:
-        values = sorted(unverified)
-        findings.append(_f("BK402", None, f"the ceilings use {len(values)} value(s) not verified in their source",
-                           f"mức trần dùng {len(values)} giá trị chưa được kiểm chứng với văn bản gốc", details={"values": values}))
+        _check_line(run, i + 1, line)
+    run.findings.extend(_budget_findings(run))
+    return _report(run)
+
+
+def _check_line(run: _Run, n: int, line: BudgetLine) -> None:
+    """One line: what it claims, whether it repeats another, its ceiling, and the comparison."""
+    mine: list[Finding] = []
+    amount = _claimed(run.rs, line, n, mine)
+    run.claimed += amount
+    _duplicate(run, line, n, mine)
+    ceiling = _line_ceiling(run, line, n, mine)
+    allowed = _allowed(run.rs, ceiling.quote, line, n, mine) if ceiling is not None and ceiling.quote is not None else None
+    excess: Decimal | None = None
+    if allowed is not None:
+        excess = _compare(run, allowed, line, n, amount, mine)
+        status: Any = "over" if excess > 0 else "within"
+    else:
+        status = "not_priced"
+        if not any(SEVERITY_RANK[f.severity] == 2 for f in mine):  # pragma: no cover - every unpriced line says why
+            mine.append(_f("BK209", n, "the line could not be priced", "không tính được giá dòng này"))
+    mine.sort(key=lambda f: (f.code, f.message))
+    run.findings.extend(mine)
+    name = ceiling.name if ceiling is not None else None
+    run.results.append(LineResult(
+        line=n, ref=line.ref, product=line.product, name_vi=name[0] if name else None, name_en=name[1] if name else None,
+        quantity=line.quantity, unit_price=line.unit_price, amount=amount, ceiling_unit=allowed.unit if allowed else None,
+        allowed_exact=allowed.exact if allowed else None, allowed=allowed.amount if allowed else None, excess=excess, status=status,
+        codes=[f.code for f in mine], trace=list(allowed.quote.trace) if (run.trace and allowed is not None) else None))
+
+
+def _claimed(rs: PricingRules, line: BudgetLine, n: int, mine: list[Finding]) -> Decimal:
+    """What the line claims: its amount, else its unit price × quantity rounded (the one-unit rule);
+    BK103 when it claims nothing, BK102 when its unit price × quantity is not its amount."""
+    qty = line.quantity
+    if line.amount is not None:
+        amount = line.amount
+    elif line.unit_price is not None:
+        amount = scale_amount(line.unit_price, qty, True, rs.quantum, rs.mode)
+    else:
+        amount = ZERO
+        mine.append(_f("BK103", n, "the line claims neither a unit price nor an amount", "dòng không ghi đơn giá hay thành tiền"))
+    if line.unit_price is not None and line.amount is not None:
+        product = line.unit_price * qty
+        if product != line.amount and scale_amount(line.unit_price, qty, True, rs.quantum, rs.mode) != line.amount:
+            diff = line.amount - product
+            mine.append(_f("BK102", n, f"unit price × quantity = {_fmt(line.unit_price)} × {qty} = {_fmt(product)}, "
+                                       f"but the amount is {_fmt(line.amount)} (difference {_fmt(diff)})",
+                           f"đơn giá × số lượng = {_fmt(line.unit_price)} × {qty} = {_fmt(product)}, "
+                           f"nhưng thành tiền ghi {_fmt(line.amount)} (chênh lệch {_fmt(diff)})",
+                           {"unit_price": line.unit_price, "quantity": qty, "product": product, "amount": line.amount,
+                            "difference": diff}))
+    return amount
+
+
+def _duplicate(run: _Run, line: BudgetLine, n: int, mine: list[Finding]) -> None:
+    """BK301 when the line repeats an earlier one exactly."""
+    key = _dup_key(line)
+    first = run.seen.get(key)
+    if first is not None:
+        mine.append(_f("BK301", n, f"line {n} repeats line {first} (same product, quantity, options and claim)",
+                       f"dòng {n} trùng với dòng {first} (cùng sản phẩm, số lượng, tùy chọn và số tiền)",
+                       details={"first_line": str(first)}))
+    else:
+        run.seen[key] = n
+
+
+def _line_ceiling(run: _Run, line: BudgetLine, n: int, mine: list[Finding]) -> _Ceiling | None:
+    """The line's options checked, and the quote of the product it claims for (one product on
+    the one-unit basis, the line's quantity on the whole-quantity basis), kept per product,
+    options (and quantity) for the whole budget; None when the options or the quantity are unusable."""
+    rs, qty = run.rs, line.quantity
+    inputs, option_findings, valid = _inputs(rs, line, n)
+    mine.extend(option_findings)
+    ceiling: _Ceiling | None = None
+    if qty <= 0 or not qty.is_finite():
+        mine.append(_f("BK207", n, f"the quantity must be a positive number, got {qty}",
+                       f"số lượng phải là số dương, không phải {qty}", {"quantity": qty}))
+    elif valid:
+        whole = rs.program.basis == "whole_quantity"
+        priced_qty = qty if whole else Decimal(1)
+        key = (line.product, tuple(sorted((k, type(v).__name__, str(v)) for k, v in inputs.items())), str(qty) if whole else None)
+        ceiling = run.ceilings.get(key)
+        if ceiling is None:
+            ceiling = run.ceilings[key] = _price_unit(rs, run.budget, line, inputs, run.at, priced_qty)
+        for code, en, vi, extra in ceiling.problems:
+            mine.append(_f(code, n, en, vi, extra.get("numbers"), extra.get("details")))
+    if line.unit and line.product in media_part(rs.compiled).norms:
+        mine.extend(_unit_check(rs, line, n))
+    return ceiling
+
+
+def _allowed(rs: PricingRules, q: Quote, line: BudgetLine, n: int, mine: list[Finding]) -> _Allowed | None:
+    """The allowed amount for the line's quantity, by the function the quote itself uses: on the
+    one-unit basis :func:`~normkit.media.pricing.scale_amount` of the unit ceiling (an order of
+    that many products totals exactly this); on the whole-quantity basis the quote of that quantity."""
+    if rs.program.basis == "whole_quantity":
+        return _Allowed(unit=None, exact=q.total, amount=q.total, quote=q)
+    cu, qty = q.total, line.quantity
+    try:
+        allowed = scale_amount(cu, qty, True, rs.quantum, rs.mode)
+        return _Allowed(unit=cu, exact=cu * qty, amount=allowed, quote=q)
+    except (InvalidOperation, Overflow, Clamped):  # beyond 34 exact digits: say so, never a bare decimal error
+        mine.append(_f("BK209", n, f"the allowed amount {_fmt(cu)} × {qty} is beyond normkit's exact range (34 digits)",
+                       f"mức trần {_fmt(cu)} × {qty} vượt phạm vi tính chính xác (34 chữ số)"))
+        return None
+
+
+def _compare(run: _Run, allowed: _Allowed, line: BudgetLine, n: int, amount: Decimal, mine: list[Finding]) -> Decimal:
+    """The claim against the allowed amount: BK210 for each override the ceiling used, BK101 above
+    it; adds the line to the totals and returns the excess."""
+    q, qty, cu = allowed.quote, line.quantity, allowed.unit
+    run.quotes[n] = q
+    run.unverified.update(q.unverified)
+    for note in q.notes:
+        mine.append(_f("BK210", n, f"priced with the override of `{note.check}`: {note.message_en}; reason: {note.reason}",
+                       f"tính giá với ngoại lệ `{note.check}`: {note.message_vi}; lý do: {note.reason}",
+                       details={"check": note.check, "reason": note.reason}))
+    excess = amount - allowed.amount if amount > allowed.amount else ZERO
+    if excess > 0:
+        pct = (excess * HUNDRED / allowed.amount).quantize(PCT) if allowed.amount else None
+        nums = {"claimed": amount, "allowed": allowed.amount, "excess": excess, "quantity": qty}
+        if cu is not None:
+            nums["ceiling_unit"] = cu
+        if pct is not None:
+            nums["excess_percent"] = pct
+        if line.unit_price is not None:
+            nums["unit_price"] = line.unit_price
+        shown = f" ({pct} %)" if pct is not None else ""
+        how_en = f"{_fmt(cu)} × {qty}" if cu is not None else f"{qty} × {line.product}, priced on the whole quantity"
+        how_vi = f"{_fmt(cu)} × {qty}" if cu is not None else f"{qty} × {line.product}, tính trên toàn bộ khối lượng"
+        mine.append(_f("BK101", n, f"the amount {_fmt(amount)} is above the norm ceiling {_fmt(allowed.amount)} "
+                                   f"({how_en}) by {_fmt(excess)}{shown}",
+                       f"thành tiền {_fmt(amount)} vượt mức trần định mức {_fmt(allowed.amount)} "
+                       f"({how_vi}) là {_fmt(excess)}{shown.replace('.', ',')}", nums))
+    run.priced += 1
+    run.allowed += allowed.amount
+    run.excess += excess
+    run.claimed_priced += amount
+    return excess
+
+
+def _budget_findings(run: _Run) -> list[Finding]:
+    """BK401 when the declared total is not the sum of the lines; BK402 when the ceilings use unverified values."""
+    out: list[Finding] = []
+    budget = run.budget
+    if budget.total is not None and budget.total != run.claimed:
+        diff = budget.total - run.claimed
+        out.append(_f("BK401", None, f"the declared total {_fmt(budget.total)} is not the sum of the lines {_fmt(run.claimed)} "
+                                     f"(difference {_fmt(diff)})",
+                      f"tổng cộng ghi {_fmt(budget.total)} khác tổng các dòng {_fmt(run.claimed)} (chênh lệch {_fmt(diff)})",
+                      {"declared": budget.total, "sum_of_lines": run.claimed, "difference": diff}))
+    if run.unverified:
+        values = sorted(run.unverified)
+        out.append(_f("BK402", None, f"the ceilings use {len(values)} value(s) not verified in their source",
+                      f"mức trần dùng {len(values)} giá trị chưa được kiểm chứng với văn bản gốc", details={"values": values}))
+    return out
+
+
+def _report(run: _Run) -> Report:
     counts = dict.fromkeys(("error", "warning", "info"), 0)
-    for f in findings:
+    for f in run.findings:
         counts[f.severity] += 1
+    budget, rs = run.budget, run.rs
     report = Report(
-        budget_id=budget.id, kind=budget.kind, at=at, packs=rs.pack_refs,
+        budget_id=budget.id, kind=budget.kind, at=run.at, packs=rs.pack_refs,
         overlay=(rs.overlay_label or "what-if") if rs.overlay_text else None,
         passed=counts["error"] == 0, counts=counts,
-        totals=Totals(claimed=claimed_total, allowed=allowed_total, excess=excess_total, claimed_priced=claimed_priced,
-                      declared=budget.total, lines=len(results), priced_lines=priced, not_priced_lines=len(results) - priced),
-        lines=results, findings=findings)
-    report._quotes = quotes
+        totals=Totals(claimed=run.claimed, allowed=run.allowed, excess=run.excess, claimed_priced=run.claimed_priced,
+                      declared=budget.total, lines=len(run.results), priced_lines=run.priced, not_priced_lines=len(run.results) - run.priced),
+        lines=run.results, findings=run.findings)
+    report._quotes = run.quotes
     return report
 
 
@@ -355,7 +444,8 @@ def _unit_check(rs: PricingRules, line: BudgetLine, n: int) -> list[Finding]:
     return []
 
 
-def _price_unit(rs: PricingRules, budget: Budget, line: BudgetLine, inputs: dict[str, Any], at: dt.date) -> _Ceiling:
+def _price_unit(rs: PricingRules, budget: Budget, line: BudgetLine, inputs: dict[str, Any], at: dt.date, quantity: Decimal) -> _Ceiling:
+    """The quote of ``quantity`` products of the line (one product on the one-unit basis), or findings saying why not."""
     norms = media_part(rs.compiled).norms
     norm = norms.get(line.product)
     if norm is None:
@@ -365,7 +455,7 @@ def _price_unit(rs: PricingRules, budget: Budget, line: BudgetLine, inputs: dict
                                 {"details": {"product": line.product, "close_matches": close}})], None)
     name = (norm.name.vi, norm.name.en)
     order = Order.model_construct(normkit_order=1, id=budget.id, title=None, date=budget.date, at=None, packs=[], inputs={},
-                                  items=[OrderItem.model_construct(id=line.ref, norm=line.product, quantity=Decimal(1), label=None,
+                                  items=[OrderItem.model_construct(id=line.ref, norm=line.product, quantity=quantity, label=None,
                                                                    inputs=inputs)])
     try:
         q = rs.quote(order, at=at)

@@ -57,12 +57,18 @@ class Validity(Strict):
 
 
 class Money(Strict):
-    """How money is rounded: to a multiple of ``quantum`` with ``rounding``, at ``round_at``."""
+    """How money is rounded: to a multiple of ``quantum`` with ``rounding``, at ``round_at``, on the
+    basis ``amount_basis`` (one unit × quantity, or the whole quantity)."""
 
     currency: Literal["VND"] = "VND"
     quantum: Decimal = Decimal(1)
     rounding: Mode = "half_up"
     round_at: Literal["line", "subtotal", "total"] = "line"
+    amount_basis: Literal["one_unit", "whole_quantity"] = Field(
+        default="one_unit",
+        description="how an item's amounts are built: `one_unit` (default) prices ONE product (its unit price, đơn giá, "
+                    "rounded at `round_at`) and every amount of the item is that one-unit amount × the quantity, rounded; "
+                    "`whole_quantity` prices the lines on the whole quantity and rounds them there")
     source: SourceRef | None = None
 
 

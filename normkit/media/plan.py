@@ -19,8 +19,8 @@ from normkit.core.runtime import Env, Rec, Row, RuleSet
 from normkit.media.compiled import LineC, NormC
 from normkit.media.components import COMPONENT_LABELS, COMPONENTS
 
-__all__ = ["COMPONENTS", "COMPONENT_LABELS", "Compiled", "LinePlan", "LineRate", "NormPlan", "PricedBlock", "PricedLine", "UnitFactor",
-           "item_dependent", "line_consts", "norm_plan"]
+__all__ = ["COMPONENTS", "COMPONENT_LABELS", "Compiled", "LinePlan", "LineRate", "NormPlan", "PricedBlock", "PricedLine", "ScaledRec", "ScaledRecs", "UnitFactor",
+           "expand", "item_dependent", "line_consts", "norm_plan"]
 PLANS_MAX = 1024  # norms whose plans are kept (a plan compiles its lines' rate formulas)
 
 Compiled = Callable[[Env], Any]
@@ -128,6 +128,54 @@ class PricedLine:
     amount: Decimal  # rounded as the pack says
     exact: Decimal  # before rounding
     children: list[Rec]  # how the rate was computed
+
+
+@dataclass(frozen=True, slots=True)
+class ScaledRec:
+    """The trace record of a line or an extra of an item of several products, under the one-unit
+    basis: its one-unit record ``unit`` (a :class:`PricedLine` or an extra's record), the item's
+    quantity, and the amount (the one-unit amount × the quantity, rounded where the pack rounds)."""
+
+    kind: str  # "line" or "extra": the trace node it becomes
+    unit: Any
+    unit_amount: Decimal
+    quantity: Decimal
+    amount: Decimal
+
+    @property
+    def children(self) -> list[Rec]:
+        children: list[Rec] = self.unit.children
+        return children
+
+
+class ScaledRecs:
+    """The trace records of an item of several products, expanded on first use: its one-unit records,
+    each line and extra wrapped as a :class:`ScaledRec` with the amount of the item's quantity.
+    Iterated by the trace assembler as the item record's children."""
+
+    __slots__ = ("lines", "priced", "quantity")
+
+    def __init__(self, priced: Any, quantity: Decimal, lines: list[Any]) -> None:
+        self.priced, self.quantity, self.lines = priced, quantity, lines
+
+    def records(self) -> list[Any]:
+        priced, quantity, lines = self.priced, self.quantity, self.lines
+        n = len(priced.lines)
+        scaled: dict[int, Any] = {id(pl): ScaledRec("line", pl, pl.amount, quantity, ln.amount) for pl, ln in zip(priced.lines, lines, strict=False)}
+        scaled.update({id(x.rec): ScaledRec("extra", x.rec, x.amount, quantity, ln.amount) for x, ln in zip(priced.extras, lines[n:], strict=True)})
+        return [scaled.get(id(r), r) for r in priced.recs]
+
+
+
+def expand(records: Any) -> list[Any]:
+    """An item record's children with every :class:`ScaledRecs` expanded."""
+    out: list[Any] = []
+    for r in records:
+        if isinstance(r, ScaledRecs):
+            out.extend(r.records())
+        else:
+            out.append(r)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

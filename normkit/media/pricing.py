@@ -38,7 +38,7 @@ from normkit.core.runtime import Env, Missing, Rec, Row, RuleSet, check_validity
 from normkit.media.ceilings import ceiling_findings, require_ceilings
 from normkit.media.compiled import CheckC, ExtraC, NormC, media_part
 from normkit.media.orders import load_order, order_from_data
-from normkit.media.plan import COMPONENTS, Compiled, LinePlan, LineRate, NormPlan, PricedBlock, PricedLine, norm_plan
+from normkit.media.plan import COMPONENTS, Compiled, LinePlan, LineRate, NormPlan, PricedBlock, PricedLine, ScaledRecs, norm_plan
 from normkit.media.quote import (
     QUOTE_SCHEMA,
     OverlayInfo,
@@ -51,6 +51,7 @@ from normkit.media.quote import (
     extra_line,
     fast_model,
     quote_line,
+    scaled_line,
 )
 from normkit.media.schema import Order, OrderItem
 from normkit.media.trace import assemble
@@ -60,6 +61,8 @@ _ARITHMETIC = (Overflow, InvalidOperation, DivisionByZero, Clamped)
 BLOCKS_MAX = 1024  # priced blocks (norm × quantity × date) kept: about 12 KB each for a 19-line norm
 STATIC_MAX = 256  # static checks (date × the order's norms) kept
 RATES = "media.rates"  # per-date table: line -> LineRate, one entry per norm line at most
+UNITS = "media.units"  # (date, norm, item inputs) -> the one-unit PricedItem
+UNITS_MAX = 4096  # one-unit prices kept: about 13 KB each for a 19-line norm with its trace records
 
 
 # ---- the rule set that prices -------------------------------------------------------------------
@@ -88,6 +91,7 @@ class PricingProgram:
     quantum: Decimal
     mode: str
     round_at: str
+    basis: str  # "one_unit": every amount = one-unit amount × quantity; "whole_quantity": lines priced on the quantity
     rounding: Rounding
     packs: tuple[PackRef, ...]
 
@@ -99,8 +103,8 @@ class PricingProgram:
             checks=tuple(CheckFn(chk, compile_ir(chk.ir)) for chk in media.checks),
             uses_line_sums=any(ir.uses_sum_lines(x.ir) or (x.when_ir is not None and ir.uses_sum_lines(x.when_ir)) for x in media.extras),
             above_ceiling=bool(ceiling_findings(c)),
-            quantum=m.quantum, mode=m.rounding, round_at=m.round_at,
-            rounding=Rounding(quantum=m.quantum, mode=m.rounding, at=m.round_at, pack=c.money_pack),
+            quantum=m.quantum, mode=m.rounding, round_at=m.round_at, basis=m.amount_basis,
+            rounding=Rounding(quantum=m.quantum, mode=m.rounding, at=m.round_at, basis=m.amount_basis, pack=c.money_pack),
             packs=tuple(PackRef(id=p.id, version=p.version, hash=p.hash) for p in c.packs))
 
 
@@ -202,6 +206,14 @@ class Run:
     notes: list[QuoteNote] = field(default_factory=list)
     totals: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, ZERO))
     too_large: set[int] = field(default_factory=set)
+    units: dict[tuple, PricedItem] = field(default_factory=dict)  # one-unit prices of this run (an order with order inputs)
+    total: Decimal = ZERO  # the sum of the item totals
+    failures: int = 0  # values found missing so far (with ``errors``: whether an item's pricing failed)
+
+    def miss(self, m: Missing) -> None:
+        """Record a missing value (reported, all of them, by :func:`_finish`)."""
+        self.missing.setdefault(m.name, m)
+        self.failures += 1
 
 
 # ---- resolve: the norms of the items -------------------------------------------------------------
@@ -441,60 +453,212 @@ def _price(rs: PricingRules, order: Order, at: dt.date | None = None) -> Quote:
     return _finish(run, static)
 
 
+@dataclass(frozen=True, slots=True)
+class PricedExtra:
+    """One extra of an item: its exact value, its amount (rounded as the pack says) and its trace record."""
+
+    extra: ExtraC
+    exact: Decimal
+    amount: Decimal
+    rec: Rec
+
+
+@dataclass(frozen=True, slots=True)
+class PricedItem:
+    """One item priced at one quantity: ONE product under the one-unit basis (then kept in the rule
+    set's memo and multiplied by each item's quantity), or the item's whole quantity otherwise."""
+
+    lines: tuple[PricedLine, ...]
+    extras: tuple[PricedExtra, ...]
+    subtotals: Mapping[str, Decimal]
+    total: Decimal
+    recs: tuple[Any, ...]  # trace records: the derived share, lines, extras, overridden checks, roundings
+    overridden: tuple[tuple[CheckC, str], ...]  # checks not met, priced with the override reason the item gives
+    rows: tuple[tuple[Any, ...], ...]  # per quote line, what scaling it needs (see _scaled_lines), made once
+    largest: Decimal  # the largest amount in magnitude: × a quantity, it tells whether every amount stays exact
+
+    @classmethod
+    def make(cls, lines: tuple[PricedLine, ...], extras: tuple[PricedExtra, ...], subtotals: Mapping[str, Decimal], total: Decimal,
+             recs: tuple[Any, ...], overridden: tuple[tuple[CheckC, str], ...]) -> PricedItem:
+        rows: tuple[tuple[Any, ...], ...] = tuple((pl.plan.component, pl.plan.resource, pl.plan.label_vi, pl.plan.label_en, pl.quantity,
+                                                   pl.plan.unit, pl.rate, pl.plan.rate_unit, pl.amount, pl.plan.verified) for pl in lines)
+        rows += tuple(("other", x.extra.id, x.extra.label.vi, x.extra.label.en, None, "1", None, "VND", x.amount, True) for x in extras)
+        amounts = [abs(r[8]) for r in rows] + [abs(v) for v in subtotals.values()] + [abs(total)]
+        return cls(lines=lines, extras=extras, subtotals=subtotals, total=total, recs=recs, overridden=overridden, rows=rows,
+                   largest=max(amounts))
+
+
 def _price_item(run: Run, p: PreparedItem) -> None:
-    """Price one item: its lines, extras and checks; adds its lines, item and totals to ``run``."""
+    """Price one item and add its lines, item and totals to ``run``.
+
+    Under the one-unit basis (the default) the item's every amount is its one-unit amount × its
+    quantity, rounded: :func:`scale_amount`. Under ``amount_basis: whole_quantity`` the lines are
+    priced on the whole quantity and rounded there."""
+    program = run.rs.program
+    if program.basis == "whole_quantity":
+        priced = _evaluate(run, p, p.item.quantity)
+        if priced is not None:
+            _add_item(run, p, priced, None)
+        return
+    unit = _unit_price(run, p)
+    if unit is not None:
+        _add_item(run, p, unit, p.item.quantity)
+
+
+def _unit_price(run: Run, p: PreparedItem) -> PricedItem | None:
+    """The item's one-unit price: from the rule set's memo (UNITS_MAX entries) when the order has
+    no order-level inputs, else from this run's own table. A new quantity of a norm already seen
+    at this date with these item inputs costs a multiplication, not a re-pricing."""
+    key = (run.at, p.norm.code, _inputs_key(p.inputs))
+    table: Any = run.rs.memo.table(UNITS, UNITS_MAX) if run.shared is not None else run.units
+    hit: PricedItem | None = table.get(key)
+    if hit is not None:
+        return hit
+    priced = _evaluate(run, p, ONE)
+    if priced is not None:
+        if run.shared is not None:
+            table.put(key, priced)
+        else:
+            table[key] = priced
+    return priced
+
+
+def _inputs_key(inputs: Mapping[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    return tuple(sorted((k, type(v).__name__, str(v)) for k, v in inputs.items())) if inputs else ()
+
+
+def scale_amount(value: Decimal, quantity: Decimal, rounded: bool, quantum: Decimal, mode: str) -> Decimal:
+    """An amount for ``quantity`` products from its one-unit amount ``value``: ``value × quantity``,
+    rounded to ``quantum`` with ``mode`` when ``rounded``. The one formula of the one-unit basis: the
+    quote's lines, subtotals and item totals, and so the budget check's ceilings and the XLSX
+    sheet's figures, all come from it."""
+    exact = value * quantity
+    if not rounded:
+        return exact
+    return exact.quantize(ONE, MODES[mode]) if quantum == ONE else round_to(exact, quantum, mode)
+
+
+def _evaluate(run: Run, p: PreparedItem, quantity: Decimal) -> PricedItem | None:
+    """Price ``quantity`` of the item: lines, extras, checks, subtotal rounding. None when a value
+    is missing or an error was recorded (they are reported by :func:`_finish`)."""
     env, norm, program = run.env, p.norm, run.rs.program
+    failures = run.failures + len(run.errors.errors)
     env.set_item_inputs(p.inputs)
     env.item_memo = {}
     env.rows = ()
-    env.item = {"norm_duration": norm.duration, "norm_medium": norm.medium or "", "norm_code": norm.code, "item_quantity": p.item.quantity}
+    env.item = {"norm_duration": norm.duration, "norm_medium": norm.medium or "", "norm_code": norm.code, "item_quantity": quantity}
     plan = norm_plan(run.rs, norm)
     recs: list[Any] = []
-    item_qty = _item_quantity(run, p, plan, recs)
+    item_qty = _item_quantity(run, p, plan, recs, quantity)
     if item_qty is None:
-        return
+        return None
     block = _block(run, p, plan, item_qty)
     subtotal = dict.fromkeys(COMPONENTS, ZERO)
     subtotal.update(block.sums)
     if program.uses_line_sums:
         env.rows = block.rows
-    code = norm.code
-    run.lines.extend([quote_line(p.id, code, pl) for pl in block.lines])
     recs.extend(block.lines)  # a priced line is its own trace record
-    if program.extras:
-        _price_extras(run, p, subtotal, recs)
-    _run_checks(run, p, recs)
-    rounded = _round_subtotals(run, p.id, subtotal)
-    item_total = sum((subtotal[c] for c in COMPONENTS), ZERO)
-    if not all(in_exact_range(v, program.quantum) for v in (*subtotal.values(), item_total)):
-        if p.index not in run.too_large:
-            run.too_large.add(p.index)
-            run.errors.add(_too_large(f"item {p.id} ({p.norm.code}): a subtotal or its total", run.order.locate("items", p.index)))
-        return
+    extras = _price_extras(run, p, subtotal, recs) if program.extras else ()
+    overridden = _run_checks(run, p, recs)
+    recs.extend(_round_subtotals(run, subtotal))
+    total = sum((subtotal[c] for c in COMPONENTS), ZERO)
+    if not all(in_exact_range(v, program.quantum) for v in (*subtotal.values(), total)):
+        _item_too_large(run, p, f"item {p.id} ({p.norm.code}): a subtotal or its total", run.order.locate("items", p.index))
+        return None
+    if not block.complete or run.failures + len(run.errors.errors) != failures:
+        return None
+    return PricedItem.make(block.lines, extras, subtotal, total, tuple(recs), overridden)
+
+
+def _item_too_large(run: Run, p: PreparedItem, what: str, location: Any) -> None:
+    if p.index not in run.too_large:  # one error per item
+        run.too_large.add(p.index)
+        run.errors.add(_too_large(what, location))
+
+
+def _add_item(run: Run, p: PreparedItem, priced: PricedItem, quantity: Decimal | None) -> None:
+    """Add a priced item to ``run``: as priced (``quantity`` None: the whole quantity was priced),
+    or its one-unit amounts × ``quantity``, each rounded where the pack rounds (lines and extras
+    when it rounds each line; subtotals and the item's total when it rounds each line or subtotal)."""
+    program = run.rs.program
+    code = p.norm.code
+    if quantity is None or quantity == ONE:
+        if quantity is None:  # priced on the whole quantity: `amount_exact` is before the line's rounding
+            lines = [quote_line(p.id, code, pl) for pl in priced.lines]
+            lines += [extra_line(p.id, code, x.extra.id, x.extra.label.vi, x.extra.label.en, exact=x.exact, amount=x.amount)
+                      for x in priced.extras]
+        else:  # one product: `amount_exact` is the one-unit amount × 1, as for any other quantity
+            lines = [scaled_line(p.id, code, pl, ONE, pl.amount) for pl in priced.lines]
+            lines += [extra_line(p.id, code, x.extra.id, x.extra.label.vi, x.extra.label.en, exact=x.amount, amount=x.amount)
+                      for x in priced.extras]
+        subtotal = dict(priced.subtotals)
+        item_total = priced.total
+        recs = list(priced.recs)
+    else:
+        quantum, mode = program.quantum, program.mode
+        each, sums = program.round_at == "line", program.round_at != "total"
+        try:  # the largest amount × the quantity stays exact: then every amount does (checked before any rounding)
+            exact = in_exact_range(priced.largest * quantity, quantum)
+        except _ARITHMETIC:
+            exact = False
+        if not exact:
+            _item_too_large(run, p, f"item {p.id} ({code}): the one-unit amount {priced.total} × the quantity {quantity}", run.order.locate("items", p.index, "quantity"))
+            return
+        lines = _scaled_lines(p.id, code, priced, quantity, each, quantum, mode)
+        subtotal = {c: scale_amount(v, quantity, sums, quantum, mode) for c, v in priced.subtotals.items()}
+        exact_total = priced.total * quantity
+        item_total = scale_amount(priced.total, quantity, sums, quantum, mode)
+        recs = [ScaledRecs(priced, quantity, lines)]  # the trace records, made only if the trace is asked for
+        if item_total != exact_total:
+            recs.append(Rec("rounding", f"{p.id}: one-unit amount {priced.total} × {quantity}", item_total, extra=exact_total))
+    run.lines.extend(lines)
+    for check, reason in priced.overridden:
+        run.notes.append(QuoteNote(item=p.id, check=check.id, label_vi=check.label.vi, label_en=check.label.en,
+                                   message_vi=check.message.vi, message_en=check.message.en, reason=reason,
+                                   source=run.rs.compiled.sources.get(check.source) if check.source else None))
     for c in COMPONENTS:
         run.totals[c] = _add(run.totals[c], subtotal[c])
-    item = fast_model(QuoteItem, {"id": p.id, "norm": code, "name_vi": norm.name.vi, "name_en": norm.name.en,
-                                  "quantity": p.item.quantity, "subtotals": subtotal, "total": item_total})
+    run.total = _add(run.total, item_total)
+    item = fast_model(QuoteItem, {"id": p.id, "norm": code, "name_vi": p.norm.name.vi, "name_en": p.norm.name.en,
+                                  "quantity": p.item.quantity, "unit_price": priced.total if quantity is not None else None,
+                                  "subtotals": subtotal, "total": item_total})
     run.items.append(item)
-    run.item_recs.append(Rec("item", norm, item_total, recs + rounded, extra=item))  # the trace shows the item's id, quantity, subtotals
+    run.item_recs.append(Rec("item", p.norm, item_total, recs, extra=item))  # the trace shows the item's id, quantity, subtotals
 
 
-def _item_quantity(run: Run, p: PreparedItem, plan: NormPlan, recs: list[Any]) -> Decimal | None:
-    """The quantity the norm's lines count for: the item's, times a derived norm's share of its
+def _scaled_lines(item: str, norm: str, priced: PricedItem, quantity: Decimal, rounded: bool, quantum: Decimal, mode: str) -> list[QuoteLine]:
+    """The item's quote lines for ``quantity`` products: each one-unit amount × the quantity, rounded
+    when the pack rounds each line (:func:`scale_amount`, inlined: this is the hot path of a new quantity)."""
+    out: list[QuoteLine] = []
+    append = out.append
+    rmode = MODES[mode]
+    fast = rounded and quantum == ONE
+    for component, resource, label_vi, label_en, qty, unit, rate, rate_unit, amount, verified in priced.rows:
+        exact = amount * quantity
+        value = exact.quantize(ONE, rmode) if fast else scale_amount(amount, quantity, rounded, quantum, mode)
+        if qty is None:  # an extra: quantity 1, its rate is its exact amount
+            append(QuoteLine(item, norm, "other", resource, label_vi, label_en, ONE, "1", exact, "VND", value, exact, True))
+        else:
+            append(QuoteLine(item, norm, component, resource, label_vi, label_en, qty * quantity, unit, rate, rate_unit, value, exact, verified))
+    return out
+
+
+def _item_quantity(run: Run, p: PreparedItem, plan: NormPlan, recs: list[Any], quantity: Decimal) -> Decimal | None:
+    """The quantity the norm's lines count for: ``quantity``, times a derived norm's share of its
     base lines (None when the share misses a value)."""
     if plan.factor_fn is None:
-        return p.item.quantity
+        return quantity
     env = run.env
     env.children = []
     env.line = {}
     try:
         share = plan.factor_fn(env)
     except Missing as m:
-        run.missing.setdefault(m.name, m)
+        run.miss(m)
         return None
     recs.append(Rec("factor", p.norm, share, env.children))
-    quantity: Decimal = p.item.quantity * share
-    return quantity
+    result: Decimal = quantity * share
+    return result
 
 
 def _block(run: Run, p: PreparedItem, plan: NormPlan, item_qty: Decimal) -> PricedBlock:
@@ -547,7 +711,7 @@ def _line_rate(run: Run, p: PreparedItem, lp: LinePlan) -> LineRate | None:
         if lp.rate_missing:
             raise Missing("table", f"rate for {lp.resource}", f"no rate for {comp} `{lp.resource}`")
     except Missing as m:
-        run.missing.setdefault(m.name, m)
+        run.miss(m)
         return None
     except _ARITHMETIC as exc:
         run.errors.add(NormkitError("NK502", f"arithmetic error pricing {p.item.norm} {lp.resource}: {type(exc).__name__}",
@@ -575,26 +739,23 @@ def _price_line(run: Run, p: PreparedItem, lp: LinePlan, rate: LineRate, item_qt
             amount = round_to(exact, program.quantum, program.mode)
     except (Overflow, InvalidOperation, Clamped):
         exact = None
-    if not in_exact_range(rate.rate, program.quantum):
-        if p.index not in run.too_large:  # one error per item, naming its first line
-            run.too_large.add(p.index)
-            run.errors.add(_too_large(f"item {p.id} ({p.norm.code}), line {lp.resource}: the rate {rate.rate}", run.order.locate("items", p.index)))
+    if not in_exact_range(rate.rate, program.quantum):  # one error per item, naming its first line
+        _item_too_large(run, p, f"item {p.id} ({p.norm.code}), line {lp.resource}: the rate {rate.rate}", run.order.locate("items", p.index))
         return None
     if exact is None or not in_exact_range(exact, program.quantum):
-        if p.index not in run.too_large:
-            run.too_large.add(p.index)
-            run.errors.add(_too_large(f"item {p.id} ({p.norm.code}), line {lp.resource}: {lp.quantity} × {item_qty} × {rate.rate}",
-                                      run.order.locate("items", p.index, "quantity")))
+        _item_too_large(run, p, f"item {p.id} ({p.norm.code}), line {lp.resource}: {lp.quantity} × {item_qty} × {rate.rate}",
+                        run.order.locate("items", p.index, "quantity"))
         return None
     return PricedLine(plan=lp, quantity=qty, rate=rate.rate, amount=amount, exact=exact, children=rate.children)
 
 
-def _price_extras(run: Run, p: PreparedItem, subtotal: dict[str, Decimal], recs: list[Any]) -> None:
+def _price_extras(run: Run, p: PreparedItem, subtotal: dict[str, Decimal], recs: list[Any]) -> tuple[PricedExtra, ...]:
     """The pack's extras (other direct costs, overhead…), each a formula over the item's amounts."""
     env, program = run.env, run.rs.program
     env.item.update({"labour_amount": subtotal["labour"], "equipment_amount": subtotal["equipment"],
                      "material_amount": subtotal["material"],
                      "direct_amount": subtotal["labour"] + subtotal["equipment"] + subtotal["material"]})
+    out: list[PricedExtra] = []
     for xf in program.extras:
         extra = xf.extra
         env.children = []
@@ -607,7 +768,7 @@ def _price_extras(run: Run, p: PreparedItem, subtotal: dict[str, Decimal], recs:
                 raise Overflow  # reported below, like an overflow while evaluating it
             amount = round_to(exact, program.quantum, program.mode) if program.round_at == "line" else exact
         except Missing as m:
-            run.missing.setdefault(m.name, m)
+            run.miss(m)
             env.item[extra.id] = ZERO  # placeholder so later extras still report what they miss
             continue
         except _ARITHMETIC:
@@ -616,14 +777,17 @@ def _price_extras(run: Run, p: PreparedItem, subtotal: dict[str, Decimal], recs:
             continue
         env.item[extra.id] = amount
         subtotal["other"] = _add(subtotal["other"], amount)
-        recs.append(Rec("extra", extra, amount, env.children, extra=exact))
-        run.lines.append(extra_line(p.id, p.norm.code, extra.id, extra.label.vi, extra.label.en, exact=exact, amount=amount))
+        rec = Rec("extra", extra, amount, env.children, extra=exact)
+        recs.append(rec)
+        out.append(PricedExtra(extra=extra, exact=exact, amount=amount, rec=rec))
+    return tuple(out)
 
 
-def _run_checks(run: Run, p: PreparedItem, recs: list[Any]) -> None:
+def _run_checks(run: Run, p: PreparedItem, recs: list[Any]) -> tuple[tuple[CheckC, str], ...]:
     """The pack's rule checks that apply to the item; a failed one is an error or, with the
-    override input the rule allows, a note."""
+    override input the rule allows, a note (returned: the check and the reason)."""
     env = run.env
+    overridden: list[tuple[CheckC, str]] = []
     for cf in run.rs.program.checks:
         check = cf.check
         if not _check_applies(run, p, check):
@@ -632,13 +796,16 @@ def _run_checks(run: Run, p: PreparedItem, recs: list[Any]) -> None:
         try:
             ok = cf.test(env)
         except Missing as m:
-            run.missing.setdefault(m.name, m)
+            run.miss(m)
             continue
         except _ARITHMETIC:
             run.errors.add(_too_large(f"item {p.id} ({p.norm.code}) check {check.id}", run.order.locate("items", p.index)))
             continue
         if not ok:
-            _check_failed(run, p, check, recs)
+            reason = _check_failed(run, p, check, recs)
+            if reason is not None:
+                overridden.append((check, reason))
+    return tuple(overridden)
 
 
 def _check_applies(run: Run, p: PreparedItem, check: CheckC) -> bool:
@@ -649,23 +816,22 @@ def _check_applies(run: Run, p: PreparedItem, check: CheckC) -> bool:
     return all(name in p.inputs or name in run.env.order_inputs for name in check.requires)
 
 
-def _check_failed(run: Run, p: PreparedItem, check: CheckC, recs: list[Any]) -> None:
+def _check_failed(run: Run, p: PreparedItem, check: CheckC, recs: list[Any]) -> str | None:
+    """The override reason when the item gives one (recorded in the trace), else an NK505 error."""
     reason = p.inputs.get(check.override) if check.override else None
     if reason is None and check.override:
         reason = run.env.order_inputs.get(check.override)
     if reason:
-        run.notes.append(QuoteNote(item=p.id, check=check.id, label_vi=check.label.vi, label_en=check.label.en,
-                                   message_vi=check.message.vi, message_en=check.message.en, reason=str(reason),
-                                   source=run.rs.compiled.sources.get(check.source) if check.source else None))
         recs.append(Rec("check", check, False, run.env.children, str(reason)))
-        return
+        return str(reason)
     hint = (f"if this is intended, give the input `{check.override}` with the reason" if check.override
             else "this rule allows no override")
     run.errors.add(NormkitError("NK505", f"item {p.id} ({p.norm.code}): {check.message.en} / {check.message.vi}",
                                 location=run.order.locate("items", p.index), hint=hint, details={"check": check.id, "item": p.id}))
+    return None
 
 
-def _round_subtotals(run: Run, item_id: str, subtotal: dict[str, Decimal]) -> list[Rec]:
+def _round_subtotals(run: Run, subtotal: dict[str, Decimal]) -> list[Rec]:
     """Round each component's subtotal when the pack rounds there; the records of what changed."""
     program = run.rs.program
     rounded: list[Rec] = []
@@ -674,7 +840,7 @@ def _round_subtotals(run: Run, item_id: str, subtotal: dict[str, Decimal]) -> li
     for c in COMPONENTS:
         r = round_to(subtotal[c], program.quantum, program.mode)
         if r != subtotal[c]:
-            rounded.append(Rec("rounding", f"{item_id}.{c}", r, extra=subtotal[c]))
+            rounded.append(Rec("rounding", f"{c} subtotal", r, extra=subtotal[c]))
         subtotal[c] = r
     return rounded
 
@@ -688,7 +854,7 @@ def _finish(run: Run, static: StaticCheck) -> Quote:
             details={"missing": [{"kind": m.kind, "name": m.name, "detail": m.detail} for m in missing]}))
     run.errors.raise_if_any()
     rs, program = run.rs, run.rs.program
-    total = sum((run.totals[c] for c in COMPONENTS), ZERO)
+    total = run.total  # the items' totals (each the one-unit amount × the quantity): the order subtotals may differ by rounding
     if not all(in_exact_range(v, program.quantum) for v in (*run.totals.values(), total)):
         raise _too_large(f"order {run.order.id}: a subtotal or the total", run.order.locate("items"))
     top: list[Rec] = []
@@ -703,4 +869,7 @@ def _finish(run: Run, static: StaticCheck) -> Quote:
         "unverified": list(static.unverified), "notes": run.notes})
     records = run.item_recs + top
     quote._materialize = lambda: assemble(rs, records)  # the trace, rendered to TraceNode models on first use
+    item_recs = run.item_recs
+    quote._item_trace = lambda i: assemble(rs, [item_recs[i]]).trees()[0] if 0 <= i < len(item_recs) else None
+    quote._vocab = rs.units.vocab
     return quote

@@ -68,6 +68,9 @@ class Rounding(Out):
     quantum: Decimal
     mode: str
     at: Literal["line", "subtotal", "total"]
+    basis: Literal["one_unit", "whole_quantity"] = Field(
+        default="one_unit", description="one_unit: every amount of an item is its one-unit amount × the quantity, rounded; "
+                                        "whole_quantity: lines priced and rounded on the whole quantity")
     pack: str
 
 
@@ -109,6 +112,15 @@ def quote_line(item: str, norm: str, priced: PricedLineFields) -> QuoteLine:
     plan = priced.plan
     return QuoteLine(item, norm, plan.component, plan.resource, plan.label_vi, plan.label_en,  # type: ignore[arg-type]
                      priced.quantity, plan.unit, priced.rate, plan.rate_unit, priced.amount, priced.exact, plan.verified)
+
+
+def scaled_line(item: str, norm: str, unit: PricedLineFields, quantity: Decimal, amount: Decimal) -> QuoteLine:
+    """The :class:`QuoteLine` of ``quantity`` products from a line priced for ONE product:
+    quantity × the line's one-unit quantity, the same rate, ``amount`` (the one-unit amount ×
+    ``quantity``, rounded by the caller), and as ``amount_exact`` that product before rounding."""
+    plan = unit.plan
+    return QuoteLine(item, norm, plan.component, plan.resource, plan.label_vi, plan.label_en,  # type: ignore[arg-type]
+                     unit.quantity * quantity, plan.unit, unit.rate, plan.rate_unit, amount, unit.amount * quantity, plan.verified)
 
 
 def extra_line(item: str, norm: str, resource: str, label_vi: str, label_en: str, exact: Decimal, amount: Decimal) -> QuoteLine:
@@ -172,6 +184,9 @@ class QuoteItem(Out):
     name_vi: str
     name_en: str
     quantity: Decimal
+    unit_price: Decimal | None = Field(
+        default=None, description="the one-unit amount (đơn giá) every amount of the item is a multiple of; "
+                                  "absent when the pack prices on the whole quantity")
     subtotals: dict[str, Decimal]
     total: Decimal
 
@@ -196,6 +211,8 @@ class Quote(Out):
     model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
     _materialize: Any = PrivateAttr(default=None)
     _graph: Any = PrivateAttr(default=None)
+    _item_trace: Any = PrivateAttr(default=None)  # index -> that item's trace node alone (what the XLSX sheet reads)
+    _vocab: Any = PrivateAttr(default=None)  # the units of the packs (their Vietnamese names, for the XLSX sheet)
 
     def trace_graph(self) -> Graph:
         """How every figure was obtained, as a graph (each distinct node once). The engine

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from normkit.core.numbers import CTX
 from normkit.core.runtime import Rec, RuleSet
 from normkit.core.trace import Assembler, Graph, fast_fmt, fmt, trace_input
-from normkit.media.plan import PricedLine
+from normkit.media.plan import PricedLine, ScaledRec, expand
 from normkit.media.quote import QuoteItem
 
 
@@ -34,15 +35,40 @@ class QuoteAssembler(Assembler):
                 "kind": "item", "label_vi": norm.name.vi, "label_en": norm.name.en, "formula": "Σ line amounts (+ extras)", "unit": "VND",
                 "rule": norm.code, "pack": norm.pack, "location": str(norm.location), "effective_from": norm.valid_from,
                 "effective_to": norm.valid_to, "source": self.source(norm.source), "verified": norm.verified, "why": norm.why})
-        children = self.kids(r, norm)
+        children = [self.add(c, norm) for c in expand(r.children)]
         inputs = [{"name": "quantity", "value": fast_fmt(facts.quantity), "unit": norm.output_unit}]
+        if facts.unit_price is not None:
+            inputs.append({"name": "unit_amount", "value": fast_fmt(facts.unit_price), "unit": "VND"})
         inputs += [{"name": f"{k}_amount", "value": fast_fmt(v), "unit": "VND"} for k, v in facts.subtotals.items() if v]
         node = {"id": 0, "base": base, "name": f"{facts.id}: {norm.code}", "value": fast_fmt(r.value), "inputs": inputs}
+        if facts.unit_price is not None:
+            node["formula"] = "one-unit amount × quantity (lines below: one unit)"
         if children:
             node["children"] = children
         return self.graph.add_plain(node)
 
-    def _line(self, r: PricedLine, norm: Any) -> int:
+    def _scaled(self, r: ScaledRec, context: Any) -> int:
+        """An amount for the item's quantity: the one-unit node (shared by every quantity) as its
+        child, value = one-unit amount × quantity, rounded where the pack rounds."""
+        unit_id = self.add(r.unit, context)
+        unit_node = self.graph.nodes[unit_id]
+        exact = CTX.multiply(r.unit_amount, r.quantity)  # normkit's context, not the caller's: the trace is built on first use
+        children = [unit_id]
+        if exact != r.amount:
+            children.append(self.graph.add({"kind": "rounding", "name": "round amount", "formula": f"round({fmt(exact)}, {fmt(self.quantum)}, {self.mode})",
+                                            "value": fmt(r.amount), "unit": "VND", "inputs": [trace_input("before", fmt(exact), "VND")]}))
+        node: dict[str, Any] = {"id": 0}
+        if "base" in unit_node:
+            node["base"] = unit_node["base"]
+        node.update({"value": fast_fmt(r.amount), "formula": "one-unit amount × quantity",
+                     "inputs": [{"name": "one_unit_amount", "value": fast_fmt(r.unit_amount), "unit": "VND"},
+                                {"name": "item_quantity", "value": fast_fmt(r.quantity)}],
+                     "children": children})
+        return self.graph.add_plain(node)
+
+    def _line(self, r: PricedLine | ScaledRec, norm: Any) -> int:
+        if isinstance(r, ScaledRec):
+            return self._scaled(r, norm)
         line = r.plan.line
         static = self._lines.get((id(line), id(norm)))
         if static is None:
@@ -70,7 +96,9 @@ class QuoteAssembler(Assembler):
                 "rule": f"{line.component} × {fmt(line.set_factor)}", "pack": line.set_id.split("/", 1)[0],
                 "source": self.source(line.set_source), "verified": line.set_verified, "why": line.set_why}
 
-    def _extra(self, r: Rec, _c: Any) -> int:
+    def _extra(self, r: Rec | ScaledRec, _c: Any) -> int:
+        if isinstance(r, ScaledRec):
+            return self._scaled(r, _c)
         x = r.ref
         base = self._bases.get(id(x))
         if base is None:  # what every item's line of this extra shares

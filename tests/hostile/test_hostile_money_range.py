@@ -51,8 +51,9 @@ def test_a_subtotal_or_total_beyond_the_range_is_nk502_even_when_each_line_is_in
     import normkit
 
     e = expect_error("item subtotal above 10^32", lambda: normkit.quote(ORDER, pack=PROVINCE, overrides={"base_salary": "9" + "0" * 31}), "NK502")
-    assert e.message == "item tv-bulletin (01.03.01.50.10): a subtotal or its total " + RANGE
-    assert e.location.path == "items[0]"
+    # one bulletin is within the range; its amount × 3 bulletins (the one-unit rule) is not
+    assert e.message == "item tv-bulletin (01.03.01.50.10): the one-unit amount 41774532975000000000000000692576 × the quantity 3 " + RANGE
+    assert e.location.path == "items[0].quantity"
     two = {"id": "EX2", "date": "2024-09-15", "items": [{"id": "a", "norm": "01.03.01.50.10", "quantity": 3},
                                                        {"id": "b", "norm": "01.03.01.50.10", "quantity": 3}]}
     e = expect_error("order total above 10^32", lambda: normkit.quote(two, pack=PROVINCE, overrides={"base_salary": "6" + "0" * 31}), "NK502")
@@ -90,4 +91,4 @@ def test_service_answers_422_nk502_for_a_35_digit_base_salary(monkeypatch):
     assert r.status_code == 422
     assert (r.json()["error"]["code"], r.json()["error"]["message"]) == ("NK502", RATE_MESSAGE)
     r = client.post("/v1/quote", json={"pack": "example-province", "order": order})
-    assert r.status_code == 200 and r.json()["total"] == "5336129"  # the example order since broadcaster II is on A2.2 (TT 30/2020 Art. 5)
+    assert r.status_code == 200 and r.json()["total"] == "5336124"  # the example order since broadcaster II is on A2.2 (TT 30/2020 Art. 5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from hostilekit import bounded_child
@@ -50,4 +51,11 @@ def test_quote_xlsx_writes_formula_like_labels_as_text(tmp_path):
                                                      "items": [{"id": "=2+2", "norm": "99.00.00.00.01"}]})
     out = tmp_path / "q.xlsx"
     write_quote_xlsx(q, out)
-    assert _types(out) == {"s"}
+    # the pack's label and the ids stay text; the only formulas are the sheet's own calculations (ROUND, SUM, links)
+    from openpyxl import load_workbook
+
+    cells = [c for ws in load_workbook(out).worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert {c.data_type for c in cells if "HYPERLINK" in c.value or c.value in ("=1+1", "=2+2")} == {"s"}
+    assert any("HYPERLINK" in c.value for c in cells)
+    own = re.compile(r"=(ROUND\(E\d+\*F\d+,0\)|SUM\(G\d+:G\d+\)|G\d+(\+G\d+)*|'Phân tích đơn giá'!G\d+)")
+    assert all(own.fullmatch(c.value) for c in cells if c.data_type == "f")

@@ -93,26 +93,28 @@ def test_quang_nam_amounts_are_the_national_line_amounts_times_0_80() -> None:
     for a, b in zip(nat_lines, qn_lines, strict=True):
         assert (a.resource, a.rate) == (b.resource, b.rate)
         assert b.quantity == a.quantity * Decimal("0.80")
-        assert b.amount == (a.amount_exact * Decimal("0.80")).quantize(Decimal(1), ROUND_HALF_UP)  # the pack rounds each line to 1 đ, half up
+        # one bulletin's line (national quantity × 0.80 × rate, rounded to 1 đ half up) × 3 bulletins: the one-unit rule
+        assert b.amount == ((a.quantity / 3) * Decimal("0.80") * a.rate).quantize(Decimal(1), ROUND_HALF_UP) * 3
     by = {(ln.resource, ln.quantity): ln for ln in qn_lines}
     # by hand: sound technician III, A1 step 3 = 3.00 × 2,340,000 = 7,020,000 đ/month;
     # × (1 + 10 % + 23.5 %) / 22 days = 425,986.36… đ/workday; 0.04 workday × 3 bulletins × 0.80
-    # = 0.096 workday → 40,894.69… → 40,895 đ (national: 0.12 workday → 51,118 đ)
+    # = 0.032 workday for one bulletin → 13,631.56… → 13,632 đ; × 3 bulletins = 40,896 đ (national: 0.04 workday → 17,039 đ × 3)
+    # (rounded on the whole quantity it was 40,895 đ; every amount is now one bulletin's × 3)
     sound = by[("am_thanh_vien_III", Decimal("0.0960"))]
-    assert (sound.amount, sound.amount_exact.quantize(Decimal("0.01"))) == (Decimal(40895), Decimal("40894.69"))
+    assert (sound.amount, sound.amount_exact) == (Decimal(40896), Decimal(40896))
     # non-linear editing: 3.1 h × 3 × 0.80 = 7.44 h × 120,000 đ = 892,800 đ (national 1,116,000 đ)
     assert by[("he_thong_dung_phi_tuyen", Decimal("7.440"))].amount == Decimal(892800)
     # printing paper: 0.06 ream × 3 × 0.80 = 0.144 ream × 75,000 đ = 10,800 đ (national 13,500 đ)
     assert by[("giay_in", Decimal("0.1440"))].amount == Decimal(10800)
-    assert sum((ln.amount for ln in qn_lines), Decimal(0)) == Decimal("3696022")
-    assert qn.total == Decimal("4268905")
+    assert sum((ln.amount for ln in qn_lines), Decimal(0)) == Decimal("3696021")
+    assert qn.total == Decimal("4268904") == qn.items[0].unit_price * 3  # 1,422,968 đ a bulletin
 
 
 def test_ha_nam_prices_the_national_amounts() -> None:
     national = _quote("example-province", "tv-bulletins.yaml")
     hn = _quote("example-ha-nam", "tv-bulletins-ha-nam.yaml")
     assert [(ln.resource, ln.amount) for ln in hn.lines] == [(ln.resource, ln.amount) for ln in national.lines]
-    assert hn.total == national.total == Decimal("5336129")
+    assert hn.total == national.total == Decimal("5336124")
     factors = [c for line in hn.trace[0].children if line.kind == "line" for c in line.children if c.kind == "factor"]
     assert len(factors) == 19 and {f.value for f in factors} == {"1.00"}
 
@@ -242,4 +244,4 @@ def test_cli_lint_and_price_show_the_norm_set() -> None:
     r = _cli("price", str(EXAMPLES / "orders" / "tv-bulletins-quang-nam.yaml"), "--explain")
     assert r.returncode == 0, r.stderr
     assert r.stdout.count(f"norm set {QN}/tv = 0.80") == 19
-    assert "Quote EX-2024-TV-001-quang-nam = 4.268.905 VND at 2024-09-15" in r.stdout
+    assert "Quote EX-2024-TV-001-quang-nam = 4.268.904 VND at 2024-09-15" in r.stdout
