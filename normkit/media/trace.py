@@ -47,28 +47,27 @@ class QuoteAssembler(Assembler):
             node["children"] = children
         return self.graph.add_plain(node)
 
-    def _scaled(self, r: ScaledRec, context: Any) -> int:
-        """An amount for the item's quantity: the one-unit node (shared by every quantity) as its
-        child, value = one-unit amount × quantity, rounded where the pack rounds."""
-        unit_id = self.add(r.unit, context)
-        unit_node = self.graph.nodes[unit_id]
+    def _scaled(self, node: dict[str, Any], formula: str, r: ScaledRec) -> int:
+        """An amount for the item's quantity: the one-unit node's fields (``node``, not added on
+        its own), with value = one-unit amount × quantity, rounded where the pack rounds."""
         exact = CTX.multiply(r.unit_amount, r.quantity)  # normkit's context, not the caller's: the trace is built on first use
-        children = [unit_id]
+        children = list(node.get("children", ()))
         if exact != r.amount:
             children.append(self.graph.add({"kind": "rounding", "name": "round amount", "formula": f"round({fmt(exact)}, {fmt(self.quantum)}, {self.mode})",
                                             "value": fmt(r.amount), "unit": "VND", "inputs": [trace_input("before", fmt(exact), "VND")]}))
-        node: dict[str, Any] = {"id": 0}
-        if "base" in unit_node:
-            node["base"] = unit_node["base"]
-        node.update({"value": fast_fmt(r.amount), "formula": "one-unit amount × quantity",
-                     "inputs": [{"name": "one_unit_amount", "value": fast_fmt(r.unit_amount), "unit": "VND"},
-                                {"name": "item_quantity", "value": fast_fmt(r.quantity)}],
-                     "children": children})
+        node.update({"value": fast_fmt(r.amount), "formula": f"one-unit amount × quantity ({formula})",
+                     "inputs": [*node["inputs"], {"name": "one_unit_amount", "value": fast_fmt(r.unit_amount), "unit": "VND"},
+                                {"name": "item_quantity", "value": fast_fmt(r.quantity)}]})
+        if children:
+            node["children"] = children
         return self.graph.add_plain(node)
 
     def _line(self, r: PricedLine | ScaledRec, norm: Any) -> int:
         if isinstance(r, ScaledRec):
-            return self._scaled(r, norm)
+            return self._scaled(self._line_node(r.unit, norm), "quantity × rate", r)
+        return self.graph.add_plain(self._line_node(r, norm))
+
+    def _line_node(self, r: PricedLine, norm: Any) -> dict[str, Any]:
         line = r.plan.line
         static = self._lines.get((id(line), id(norm)))
         if static is None:
@@ -87,7 +86,7 @@ class QuoteAssembler(Assembler):
         node = {"id": 0, "base": static.base, "value": fast_fmt(amount), "inputs": inputs}
         if children:
             node["children"] = children
-        return self.graph.add_plain(node)
+        return node
 
     def _set_factor(self, line: Any) -> dict[str, Any]:
         """The norm set's factor on a line it scaled: national quantity × factor = this quantity."""
@@ -98,7 +97,10 @@ class QuoteAssembler(Assembler):
 
     def _extra(self, r: Rec | ScaledRec, _c: Any) -> int:
         if isinstance(r, ScaledRec):
-            return self._scaled(r, _c)
+            return self._scaled(self._extra_node(r.unit), r.unit.ref.text, r)
+        return self.graph.add_plain(self._extra_node(r))
+
+    def _extra_node(self, r: Rec) -> dict[str, Any]:
         x = r.ref
         base = self._bases.get(id(x))
         if base is None:  # what every item's line of this extra shares
@@ -110,7 +112,7 @@ class QuoteAssembler(Assembler):
         children = self.kids(r)
         if children:
             node["children"] = children
-        return self.graph.add_plain(node)
+        return node
 
     def _factor(self, r: Rec, _c: Any) -> dict[str, Any]:
         norm = r.ref
