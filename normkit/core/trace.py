@@ -268,6 +268,7 @@ class Assembler:
         self.sources = rs.compiled.sources
         self.graph = graph if graph is not None else Graph()
         self.done: dict[int, int] = {}
+        self._held: list[Any] = []  # every record met: an id() in `done` stays its record's while the assembler lives
 
     def source(self, key: str | None) -> Any:
         return self.sources.get(key) if key else None
@@ -281,6 +282,7 @@ class Assembler:
         if not isinstance(made, int):  # a method may add its node itself (e.g. with a base)
             made = self.graph.add(made)
         self.done[id(r)] = made
+        self._held.append(r)  # records made on the fly (a one-unit line scaled to a quantity) must not free their id for another
         return made
 
     def node(self, r: Any, context: Any = None) -> TraceNode:
