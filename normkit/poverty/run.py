@@ -151,13 +151,17 @@ def id_hashes(col: Any) -> Any:
     lengths = np.diff(offsets)
     if len(lengths) == 0 or lengths.max() > HASH_MAX_BYTES or lengths.min() == 0:
         return pd.util.hash_array(col.to_numpy(zero_copy_only=False), categorize=False)
-    data = np.frombuffer(col.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]].astype(np.uint64)
+    raw = np.frombuffer(col.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
     starts = offsets[:-1] - offsets[0]
-    within = np.arange(len(data), dtype=np.int64) - np.repeat(starts, lengths)
     powers = np.ones(HASH_MAX_BYTES + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
         powers[1:] = np.cumprod(np.full(HASH_MAX_BYTES, 0x100000001B3, dtype=np.uint64))
-        h = np.add.reduceat(data * powers[within], starts)
+        width = int(lengths[0])
+        if (lengths == width).all():  # ids of one width (H000000001 …): a matrix product, no index arrays
+            h = raw.reshape(len(lengths), width).astype(np.uint64) @ powers[:width]
+        else:
+            within = np.arange(len(raw), dtype=np.int64) - np.repeat(starts, lengths)
+            h = np.add.reduceat(raw.astype(np.uint64) * powers[within], starts)
         h ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
         h ^= h >> np.uint64(30)
         h *= np.uint64(0xBF58476D1CE4E5B9)
@@ -244,8 +248,13 @@ def classified_batch(raw: Any, classified: Any) -> Any:
     for name, kind in RESULT_TYPES.items():
         if name not in classified.columns:
             continue
-        values = classified[name].to_numpy()
-        col = pa.array(values, type=getattr(pa, kind)(), from_pandas=True)
+        series = classified[name]
+        arrow = getattr(series.array, "__arrow_array__", None)
+        col = pa.array(series.array) if arrow is not None else pa.array(series.to_numpy(), from_pandas=True)  # Arrow-backed: no copy
+        if isinstance(col, pa.ChunkedArray):
+            col = col.combine_chunks()
+        if col.type != getattr(pa, kind)():
+            col = col.cast(getattr(pa, kind)())
         where = out.schema.get_field_index(name)
         out = out.set_column(where, name, col) if where >= 0 else out.append_column(name, col)
     return out
