@@ -14,16 +14,18 @@ import math
 import os
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
 from normkit.budget.model import Budget
 from normkit.budget.options import OPTION_WORDS, OPTIONS, option_name
 from normkit.core.errors import ErrorCollector, Location, NormkitError
+from normkit.core.io.columns import decimal_of_cell
 from normkit.core.io.tables import DateCell, Record, check_file, csv_records, is_blank, is_comment, words, xlsx_records
 from normkit.core.io.yaml import SourceMap, read_file
 from normkit.core.loader import validate
+from normkit.core.numbers import CTX
 
 # column field -> header spellings after folding (no diacritics, lower case, words only)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -52,7 +54,6 @@ REQUIRED = ("product", "quantity")
 _COL = {syn: f for f, syns in COLUMNS.items() for syn in syns}
 _META = {syn: f for f, syns in META.items() for syn in syns}
 _OPTION_PREFIX = re.compile(r"^(?:option|tuy chon)\s+(.+)$")
-_GROUPED = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
 MAX_EXACT = 2 ** 53
 MAX_ROWS = 200_000  # as many as a norm table
 
@@ -152,21 +153,19 @@ def money_cell(v: Any) -> Decimal:
         if abs(v) > MAX_EXACT:
             raise ValueError(f"{v!r} is beyond the range a spreadsheet number holds exactly; write the amount as text")
         return Decimal(int(v))
-    text = str(v).strip().replace(" ", "").replace("\u00a0", "")
-    for suffix in ("đ", "đồng", "vnd", "VND", "₫"):
+    text = str(v).strip()
+    for suffix in ("đồng", "đ", "vnd", "VND", "₫"):
         if text.endswith(suffix):
             text = text[: -len(suffix)].strip()
-    if _GROUPED.match(text):
-        text = re.sub(r"[.,]", "", text)
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not an amount in đồng") from None
-    if not d.is_finite():
-        raise ValueError("not a finite number")
-    if d != d.to_integral_value():
-        raise ValueError(f"{text} is not a whole number of đồng (VND amounts have no decimals)")
-    return d.quantize(Decimal(1))
+            break
+    try:  # the table layer's one cell reader (1.234.567, 1,234,567, 1 234 567; 600.000 is thousands)
+        d = decimal_of_cell(text, money=True)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not an amount in đồng ({exc})") from None
+    with localcontext(CTX):  # normkit's own context, never the caller's
+        if d != d.to_integral_value():
+            raise ValueError(f"{text} is not a whole number of đồng (VND amounts have no decimals)")
+        return d.quantize(Decimal(1))
 
 
 def number_cell(v: Any) -> Decimal:
@@ -175,22 +174,14 @@ def number_cell(v: Any) -> Decimal:
         raise ValueError(f"{_text(v)!r} is not a number")
     if isinstance(v, int):
         return Decimal(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise ValueError("not a finite number")
-        if v.is_integer() and abs(v) > MAX_EXACT:
-            raise ValueError(f"{v!r} is beyond the range a spreadsheet number holds exactly")
-        return Decimal(repr(v))
+    if isinstance(v, float):  # the same rule as norm tables: beyond 2**53 a float has lost digits
+        return decimal_of_cell(v)
     text = str(v).strip()
-    if re.fullmatch(r"[-+]?\d+,\d+", text):  # Vietnamese decimal comma: 2,5
-        text = text.replace(",", ".")
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not a number") from None
-    if not d.is_finite():
-        raise ValueError("not a finite number")
-    return d
+    try:  # the table layer's one cell reader: 2,5 and 1 234,5 as in norm tables
+        return decimal_of_cell(text)
+    except ValueError as exc:
+        reason = str(exc)
+        raise ValueError(reason if "is not a number" not in reason else f"{text[:40]!r} is not a number") from None
 
 
 def _option_cell(v: Any) -> Any:

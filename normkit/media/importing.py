@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from normkit.core.errors import Location, NormkitError, NormkitErrors
+from normkit.core.io.columns import decimal_of_cell
 from normkit.core.io.tables import DateCell, fold, is_blank
 from normkit.core.loader import read_pack
 from normkit.core.quantity import parse_quantity
@@ -47,7 +48,6 @@ COMPONENTS = {
 COMPONENT_UNIT = {"labour": "workday", "equipment": "machine_hour"}
 TRUE = {"true", "yes", "co", "x", "1", "da xac minh"}
 FALSE = {"false", "no", "khong", "0", "chua xac minh"}
-_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d+)?|[.,]\d+)$")
 _GRADE_IN_TITLE = re.compile(r"^(?P<base>.*?)\s+hạng\s+(?P<grade>[IVX]+|[1-9])\s*$", re.IGNORECASE)
 _SOURCE_ID = re.compile(r"^[^\W\d][\w.-]*$")
 _CODE_SYNTAX = re.compile(r"[0-9A-Za-z]{1,20}(\.[0-9A-Za-z]{1,20}){0,9}")  # what a pack accepts as a norm code
@@ -166,20 +166,9 @@ def decimal_of(v: Any) -> Decimal:
     """A cell as an exact decimal: ``"0,04"`` and ``"0.04"`` alike. Spreadsheet numbers
     arrive as floats; their shortest repr is the decimal the user typed (0.04, not
     0.0400000000000000008)."""
-    if isinstance(v, (bool, DateCell)):
+    if isinstance(v, DateCell):
         raise ValueError("not a number")
-    if isinstance(v, int):
-        return Decimal(v)
-    if isinstance(v, float):
-        d = Decimal(repr(v))
-    else:
-        s = str(v).strip().replace("\u00a0", "").replace(" ", "")
-        if not _NUMBER.match(s):
-            raise ValueError("not a number")
-        d = Decimal(s.replace(",", "."))
-    if not d.is_finite():
-        raise ValueError("not a number")
-    return d
+    return decimal_of_cell(v)  # the table layer's one cell reader: the same shapes as budgets
 
 
 def number_text(d: Decimal) -> str:
@@ -391,8 +380,9 @@ class Converter:
                 if value < 0:
                     self.reject(n, "value", "a norm value cannot be negative", value_cell)
                     value = None
-            except (ValueError, InvalidOperation):
-                self.reject(n, "value", "not a number (write e.g. 0,04 or 0.04)", value_cell)
+            except (ValueError, InvalidOperation) as exc:
+                why = "" if "is not a number" in str(exc) else f": {exc}"  # ambiguous, exponent, beyond a float's range
+                self.reject(n, "value", f"not a number (write e.g. 0,04 or 0.04){why}", value_cell)
         if component and component != "labour":
             for f, v in (("grade", get("grade")), ("step", step_cell), ("scale", scale)):
                 if not is_blank(v):

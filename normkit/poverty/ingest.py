@@ -11,7 +11,8 @@ are checked by Arrow compute (:mod:`normkit.core.io.columns`): plain integers ar
 pass, text and true/false words are evaluated once per distinct value; only the rows of other
 shapes are read one by one. Grouped numbers (``2.000.000``, ``2,000,000``, ``2 000 000``) and a
 decimal comma (``15,5``) are read as everywhere else in normkit; a single group (``2.000``) is
-ambiguous and rejected with the reason.
+ambiguous and rejected with the reason — except in an income (whole đồng, no decimal places),
+where it can only be thousands.
 
 Money is never float. A float column is accepted only where every value is a whole number
 that a float holds exactly (below 2**53); an income with a fraction of a đồng is rejected
@@ -120,7 +121,7 @@ def _categories(arr: Any) -> tuple[list[str], np.ndarray]:
 
 def whole_column(series: Any, name: str, lo: Decimal | None, hi: Decimal | None, unit: str = "") -> tuple[np.ndarray, np.ndarray]:
     """A column of whole numbers (incomes in đồng, counts) as int64."""
-    values, reasons, fractional = _numbers(series, name)
+    values, reasons, fractional = _numbers(series, name, money=unit == "đồng")
     if fractional is not None:
         whole = np.array([v == v.to_integral_value() if isinstance(v, Decimal) else True for v in fractional.tolist()], dtype=bool)
         _mark(reasons, ~whole, f"{name} must be a whole number{(' of ' + unit) if unit else ''}")
@@ -164,10 +165,15 @@ def _bounds(values: np.ndarray, reasons: np.ndarray, name: str, lo: Decimal | No
         _mark(reasons, np.asarray(values > (int(hi) if hi == hi.to_integral_value() else hi), dtype=bool), f"{name} is above {hi}")
 
 
-def _numbers(series: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _numbers(series: Any, name: str, *, money: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(int64 values, reasons, None) when every good value is whole; else (…, Decimal objects)."""
     n = len(series)
     reasons = new_reasons(n)
+    arr = arrow_text(series)
+    if arr is not None:
+        ints, plain = plain_integers(arr)
+        if plain.all():  # every cell a plain integer: nothing missing, nothing to read one by one
+            return ints, reasons, None
     na = _missing(series)
     _mark(reasons, na, f"{name} is missing")
     kind = series.dtype.kind if hasattr(series.dtype, "kind") else "O"
@@ -189,10 +195,7 @@ def _numbers(series: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
         _mark(reasons, ~whole & finite, f"{name} must be a whole number (a float column holds it only approximately)")
         return np.where(whole, raw, 0).astype(np.int64), reasons, None
     # text (CSV), decimals (Parquet decimal columns) or mixed Python objects
-    arr = arrow_text(series)
-    if arr is not None:
-        ints, plain = plain_integers(arr)
-    else:
+    if arr is None:
         text = series.astype("string").str.strip().fillna("")
         plain = text.str.fullmatch(r"[+-]?\d{1,18}").fillna(False).to_numpy(dtype=bool)
         ints = np.zeros(n, dtype=np.int64)
@@ -207,7 +210,7 @@ def _numbers(series: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
         if isinstance(raw_value, bool):
             _mark(reasons, _one(n, i), f"{name} must be a number, not true/false")
             continue
-        shaped = _shaped(raw_value)
+        shaped = _shaped(raw_value, money)
         if isinstance(shaped, str):
             _mark(reasons, _one(n, i), f"{name}: {shaped}")
             continue
@@ -223,9 +226,10 @@ def _numbers(series: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return ints, reasons, objs
 
 
-def _shaped(raw: Any) -> Decimal | str | None:
+def _shaped(raw: Any, money: bool = False) -> Decimal | str | None:
     """A value in one of the vocabulary's grouped or decimal-comma shapes (a Decimal, or the reason
-    it cannot be read); ``None`` for any other value (read by ``Decimal`` as before)."""
+    it cannot be read); ``None`` for any other value (read by ``Decimal`` as before). In ``money``
+    (whole đồng) a single group ``2.000`` is thousands; elsewhere it is ambiguous."""
     if isinstance(raw, Decimal):
         return raw
     text = str(raw).strip()
@@ -234,7 +238,7 @@ def _shaped(raw: Any) -> Decimal | str | None:
     if _DECIMAL_COMMA.match(text):
         return Decimal(text.replace(",", "."))
     if _EXPONENT.match(text) or any(p.match(text) for p in _GROUPED):
-        value, reason = integer_of(text)
+        value, reason = integer_of(text, money=money)
         if reason is not None:
             return reason
         return Decimal(value if value is not None else 0)

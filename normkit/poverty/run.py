@@ -101,7 +101,7 @@ class DuplicateIds:
         if ID_COLUMN not in batch.schema.names:
             return
         import numpy as np
-        import pandas as pd
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         col = pc.utf8_trim_whitespace(batch.column(ID_COLUMN))
@@ -109,18 +109,20 @@ class DuplicateIds:
         positions = np.flatnonzero(valid)
         if not len(positions):
             return
-        ids = col.to_numpy(zero_copy_only=False)[positions] if len(positions) < len(col) else col.to_numpy(zero_copy_only=False)
-        hashes = pd.util.hash_array(ids, categorize=False)
-        order = np.argsort(hashes, kind="stable")  # sorted probes: equal ids adjacent, searches cache-friendly
-        ordered = hashes[order]
+        if len(positions) < len(col):
+            col = pc.take(col, pa.array(positions))
+        hashes = id_hashes(col)
+        ordered = np.sort(hashes)
         seen = np.zeros(len(ordered), dtype=bool)
         seen[1:] = ordered[1:] == ordered[:-1]
         for run in self.runs:
             at = np.minimum(np.searchsorted(run, ordered), len(run) - 1)
             seen |= run[at] == ordered
-        if seen.any():
+        if seen.any():  # rare: find which rows repeat an id (the first of a batch does not, unless seen before)
+            order = np.argsort(hashes, kind="stable")
             repeated = np.zeros(len(ordered), dtype=bool)
             repeated[order] = seen
+            ids = col.to_numpy(zero_copy_only=False)
             rows = (positions[repeated] + first_row).tolist()
             values = [str(v) for v in ids[repeated].tolist()]
             if self.fail:
@@ -131,6 +133,42 @@ class DuplicateIds:
         self.runs.append(ordered)
         if len(self.runs) > self.MAX_RUNS:
             self.runs = [np.sort(np.concatenate(self.runs))]
+
+
+HASH_MAX_BYTES = 1024  # longer ids are hashed by pandas (a polynomial hash is only used where it is strong)
+
+
+def id_hashes(col: Any) -> Any:
+    """64-bit hashes of a text array, computed from its Arrow buffers: a polynomial hash of the
+    bytes (odd multiplier, modulo 2⁶⁴) with the length mixed in, then splitmix64's finaliser."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    if not pa.types.is_string(col.type) or col.null_count:
+        return pd.util.hash_array(col.to_numpy(zero_copy_only=False), categorize=False)
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1].astype(np.int64)
+    lengths = np.diff(offsets)
+    if len(lengths) == 0 or lengths.max() > HASH_MAX_BYTES or lengths.min() == 0:
+        return pd.util.hash_array(col.to_numpy(zero_copy_only=False), categorize=False)
+    raw = np.frombuffer(col.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
+    starts = offsets[:-1] - offsets[0]
+    powers = np.ones(HASH_MAX_BYTES + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        powers[1:] = np.cumprod(np.full(HASH_MAX_BYTES, 0x100000001B3, dtype=np.uint64))
+        width = int(lengths[0])
+        if (lengths == width).all():  # ids of one width (H000000001 …): a matrix product, no index arrays
+            h = raw.reshape(len(lengths), width).astype(np.uint64) @ powers[:width]
+        else:
+            within = np.arange(len(raw), dtype=np.int64) - np.repeat(starts, lengths)
+            h = np.add.reduceat(raw.astype(np.uint64) * powers[within], starts)
+        h ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return h
 
 
 def classify_file(path: str | Path, out: str | Path, std: Standard, *, method: str | None = None,
@@ -210,8 +248,13 @@ def classified_batch(raw: Any, classified: Any) -> Any:
     for name, kind in RESULT_TYPES.items():
         if name not in classified.columns:
             continue
-        values = classified[name].to_numpy()
-        col = pa.array(values, type=getattr(pa, kind)(), from_pandas=True)
+        series = classified[name]
+        arrow = getattr(series.array, "__arrow_array__", None)
+        col = pa.array(series.array) if arrow is not None else pa.array(series.to_numpy(), from_pandas=True)  # Arrow-backed: no copy
+        if isinstance(col, pa.ChunkedArray):
+            col = col.combine_chunks()
+        if col.type != getattr(pa, kind)():
+            col = col.cast(getattr(pa, kind)())
         where = out.schema.get_field_index(name)
         out = out.set_column(where, name, col) if where >= 0 else out.append_column(name, col)
     return out

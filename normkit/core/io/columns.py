@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,8 @@ from normkit.core.io.vocabulary import (
 )
 
 INT64_MAX = 2**63 - 1
+#: Whole numbers a spreadsheet float holds exactly (a float cell beyond is refused).
+FLOAT_EXACT = 2**53
 #: Digits a plain integer may have to be cast by Arrow directly (anything longer is checked exactly).
 FAST_DIGITS = 18
 _FAST_INTEGER = rf"^[-]?[0-9]{{1,{FAST_DIGITS}}}$"
@@ -152,12 +155,17 @@ def cast_integers(values: Any, column: str, *, first_row: int = 1, convention: C
     return out, failures
 
 
-def integer_of(text: str, convention: Convention | None = None) -> tuple[int | None, str | None]:
+def integer_of(text: str, convention: Convention | None = None, *, money: bool = False) -> tuple[int | None, str | None]:
     """One cell as a whole number: ``(value, None)`` or ``(None, reason)`` — the scalar form of
-    :func:`cast_integers`, with the same shapes (used for the rows the fast path leaves)."""
+    :func:`cast_integers`, with the same shapes (used for the rows the fast path leaves).
+
+    ``money``: an amount in đồng, which has no decimal places, so a single group (``600.000``,
+    ``600,000``) can only be thousands and is read so in either convention."""
     import re
 
     s = text.strip()
+    if money and convention is None and (re.match(_ONE_GROUP_VI, s) or re.match(_ONE_GROUP_EN, s)):
+        return int(s.replace(".", "").replace(",", "")), None
     if re.match(PLAIN_INTEGER, s):
         return int(s), None
     if re.match(EXPONENT, s):
@@ -187,6 +195,57 @@ def integer_of(text: str, convention: Convention | None = None) -> tuple[int | N
     if re.match(PLAIN_DECIMAL_DOT, s) or re.match(PLAIN_DECIMAL_COMMA, s):
         return None, f"{s!r} is not a whole number"
     return None, f"{s[:40]!r} is not a number"
+
+
+def decimal_of_cell(v: Any, convention: Convention | None = None, *, money: bool = False) -> Decimal:
+    """A table cell as an exact decimal, in normkit's own Decimal context (never the caller's);
+    ``ValueError`` with the reason otherwise. The shapes are the vocabulary's: ``1 234,5``,
+    ``1.234,5`` and ``1,234.5`` are one number in every table; a single group (``1.234``) is
+    ambiguous unless ``convention`` is known or the cell is ``money`` (whole đồng: thousands);
+    exponent notation and spreadsheet floats beyond 2⁵³ are refused (they have lost digits)."""
+    import re
+
+    from normkit.core.numbers import CTX
+
+    with localcontext(CTX):
+        if isinstance(v, bool) or not isinstance(v, (int, float, str, Decimal)):
+            raise ValueError(f"{str(getattr(v, 'value', v))!r} is not a number")
+        if isinstance(v, int):
+            return Decimal(v)
+        if isinstance(v, Decimal):
+            if not v.is_finite():
+                raise ValueError("not a finite number")
+            return v
+        if isinstance(v, float):
+            if v != v or v in (float("inf"), float("-inf")):
+                raise ValueError("not a finite number")
+            if abs(v) >= FLOAT_EXACT:
+                raise ValueError(f"{v!r} is beyond the range a spreadsheet number holds exactly; write it as text")
+            return Decimal(repr(v))
+        s = v.strip()
+        if len(s) > 64:
+            raise ValueError(f"{s[:20]!r}… ({len(s)} characters) is not a number")
+        if re.match(PLAIN_INTEGER, s):
+            return Decimal(s)
+        if re.match(EXPONENT, s):
+            raise ValueError(f"{s!r} is in exponent notation (a spreadsheet float that may have lost digits); write the number in full")
+        one_vi, one_en = re.match(_ONE_GROUP_VI, s), re.match(_ONE_GROUP_EN, s)
+        if one_vi or one_en:
+            mark = "." if one_vi else ","
+            if money or convention == ("vi" if mark == "." else "en"):
+                return Decimal(s.replace(mark, ""))
+            if convention is None:
+                raise ValueError(integer_of(s)[1] or f"{s!r} is ambiguous")
+            return Decimal(s.replace(",", "."))
+        if (re.match(PLAIN_DECIMAL_DOT, s) and convention != "vi") or (re.match(PLAIN_DECIMAL_COMMA, s) and convention != "en"):
+            return Decimal(s.replace(",", "."))
+        if re.match(GROUPED_VI, s) and convention != "en":
+            return Decimal(s.replace(".", "").replace(",", "."))
+        if re.match(GROUPED_EN, s) and convention != "vi":
+            return Decimal(s.replace(",", ""))
+        if re.match(GROUPED_SPACE, s):
+            return Decimal("".join(ch for ch in s if ch not in GROUP_SPACES).replace(",", "."))
+        raise ValueError(f"{s[:40]!r} is not a number")
 
 
 def cast_booleans(values: Any, column: str, *, first_row: int = 1) -> tuple[np.ndarray, list[Failure]]:
@@ -243,4 +302,4 @@ def date_of(text: str) -> dt.date | None:
     return None
 
 
-__all__ = ["Failure", "cast_booleans", "cast_dates", "cast_integers", "date_of", "empty_mask", "integer_of", "plain_integers", "trimmed"]
+__all__ = ["Failure", "cast_booleans", "cast_dates", "cast_integers", "date_of", "decimal_of_cell", "empty_mask", "integer_of", "plain_integers", "trimmed"]
