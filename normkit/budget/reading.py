@@ -22,7 +22,8 @@ from normkit.budget.model import Budget
 from normkit.budget.options import OPTION_WORDS, OPTIONS, option_name
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.io.tables import DateCell, Record, csv_records, is_blank, is_comment, words, xlsx_records
-from normkit.core.io.yaml import SourceMap, read_file
+from normkit.core.io.text import DATE, MONEY, NUMBER, read_fields
+from normkit.core.io.yaml import SourceMap, format_path, read_file
 from normkit.core.loader import validate
 
 # column field -> header spellings after folding (no diacritics, lower case, words only)
@@ -113,6 +114,7 @@ def validate_budget(data: Any, smap: SourceMap) -> Budget:
     """Validate parsed data as a :class:`Budget`; schema errors are NK903 with their positions."""
     if not isinstance(data, dict):
         raise NormkitError("NK903", "a budget must be a mapping with `id`, `date` and `lines`", location=Location(path="budget"))
+    data = _read_values(data, smap)
     try:
         budget: Budget = validate(Budget, data, smap)
     except NormkitError as e:
@@ -125,6 +127,26 @@ def validate_budget(data: Any, smap: SourceMap) -> Budget:
         errors.raise_if_any()
         raise  # pragma: no cover
     return budget
+
+
+def _read_values(data: dict[str, Any], smap: SourceMap) -> dict[str, Any]:
+    """Dates, quantities and amounts written as text in a JSON/YAML budget, read by the one
+    input layer (``15/09/2024``, ``"5.358.000"``); every bad value reported, located."""
+    errors: list[NormkitError] = []
+
+    def locate(path: tuple[str | int, ...]) -> Location:  # data, not a file: the field path only
+        return Location(path=format_path(path)) if smap.file == "<budget>" else smap.locate(path)
+
+    out = read_fields(data, {"date": DATE, "at": DATE, "total": MONEY}, locate, errors=errors)
+    lines = out.get("lines")
+    if isinstance(lines, list):
+        out["lines"] = [read_fields(line, {"quantity": NUMBER, "unit_price": MONEY, "amount": MONEY}, locate, ("lines", i), errors)
+                        if isinstance(line, dict) else line for i, line in enumerate(lines)]
+    collector = ErrorCollector()
+    for e in errors:
+        collector.add(e)
+    collector.raise_if_any()
+    return out
 
 
 # ---- tables ---------------------------------------------------------------------------

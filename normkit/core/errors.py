@@ -53,6 +53,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK106": ("value not allowed in YAML", "write numbers as plain decimals; NaN and Infinity are refused"),
     "NK107": ("not a regular file", "name a regular file; a named pipe, device, socket or folder is never read"),
     "NK108": ("symbolic link loop", "the link points back to itself (directly or through other links); point it at a real file"),
+    # reading one value (normkit/core/io/text.py; docs/input.md)
+    "NK110": ("not a number", "write a number, e.g. 2340000, 5.358.000, 5,358,000, 0,12 or 0.12"),
+    "NK111": ("ambiguous number", "write it without a thousands separator (1234) or with its decimals in full (1.234,0 or 1,234.0)"),
+    "NK112": ("number in exponent notation", "write the number with all its digits; a number in exponent notation has already lost digits"),
+    "NK113": ("amount not a whole number of đồng", "amounts are whole đồng; round the amount yourself, deliberately"),
+    "NK114": ("number out of range", "check the number for a typing error: at most 34 digits, amounts at most 18"),
+    "NK115": ("not a date", "write YYYY-MM-DD (2024-09-15) or dd/mm/yyyy (15/09/2024)"),
+    "NK116": ("not true or false", "true: có, x, true, yes, y, t, 1, đúng, phải; false: không, false, no, n, f, 0, sai"),
+    "NK117": ("value text too long", "a number, date or word is at most 100 characters; check the value"),
     # schema and names
     "NK201": ("schema error", "compare the field with `normkit schema pack` or `normkit schema order`"),
     "NK202": ("unknown name", "check the spelling; `normkit show NAME` lists what a pack defines"),
