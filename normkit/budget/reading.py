@@ -18,11 +18,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from normkit.budget.model import Budget
+from normkit.budget.model import Budget, read_budget_values
 from normkit.budget.options import OPTION_WORDS, OPTIONS, option_name
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.io.tables import DateCell, Record, csv_records, is_blank, is_comment, words, xlsx_records
-from normkit.core.io.text import DATE, MONEY, NUMBER, read_fields
 from normkit.core.io.yaml import SourceMap, format_path, read_file
 from normkit.core.loader import validate
 
@@ -130,23 +129,12 @@ def validate_budget(data: Any, smap: SourceMap) -> Budget:
 
 
 def _read_values(data: dict[str, Any], smap: SourceMap) -> dict[str, Any]:
-    """Dates, quantities and amounts written as text in a JSON/YAML budget, read by the one
-    input layer (``15/09/2024``, ``"5.358.000"``); every bad value reported, located."""
-    errors: list[NormkitError] = []
+    """:func:`~normkit.budget.model.read_budget_values` with the file positions of ``smap``."""
 
     def locate(path: tuple[str | int, ...]) -> Location:  # data, not a file: the field path only
         return Location(path=format_path(path)) if smap.file == "<budget>" else smap.locate(path)
 
-    out = read_fields(data, {"date": DATE, "at": DATE, "total": MONEY}, locate, errors=errors)
-    lines = out.get("lines")
-    if isinstance(lines, list):
-        out["lines"] = [read_fields(line, {"quantity": NUMBER, "unit_price": MONEY, "amount": MONEY}, locate, ("lines", i), errors)
-                        if isinstance(line, dict) else line for i, line in enumerate(lines)]
-    collector = ErrorCollector()
-    for e in errors:
-        collector.add(e)
-    collector.raise_if_any()
-    return out
+    return read_budget_values(data, locate)
 
 
 # ---- tables ---------------------------------------------------------------------------

@@ -138,9 +138,9 @@ def read_order_values(data: dict[str, Any], locate: Callable[[tuple[str | int, .
     errors: list[NormkitError] = []
     out = read_fields(data, {"date": DATE, "at": DATE}, locate, errors=errors)
     items = out.get("items")
-    if isinstance(items, list):
-        out["items"] = [read_fields(item, {"quantity": NUMBER}, locate, ("items", i), errors) if isinstance(item, dict) else item
-                        for i, item in enumerate(items)]
+    if isinstance(items, list):  # only items with a quantity written as text are looked at again
+        out["items"] = [read_fields(item, {"quantity": NUMBER}, locate, ("items", i), errors)
+                        if isinstance(item, dict) and isinstance(item.get("quantity"), str) else item for i, item in enumerate(items)]
     collector = ErrorCollector()
     for e in errors:
         collector.add(e)

@@ -146,3 +146,41 @@ def test_the_service_reads_request_values_the_same_way(monkeypatch: pytest.Monke
     assert r.status_code == plain.status_code == 200 and r.json()["total"] == plain.json()["total"]
     r = client.post("/v1/quote", json={"pack": "example-province", "order": order, "overrides": {"base_salary": "2.340"}})
     assert r.status_code == 422 and r.json()["error"]["code"] == "NK111"
+
+
+def test_the_service_reads_a_budgets_text_and_the_request_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from normkit.server.app import create_app
+
+    monkeypatch.setenv("NORMKIT_PATH", str(EXAMPLES / "packs"))
+    client = TestClient(create_app())
+    budget = yaml.safe_load((EXAMPLES / "budgets" / "clean-2024.yaml").read_text(encoding="utf-8"))
+    budget.pop("pack")
+    budget["date"] = "2024-09-15"
+    plain = client.post("/v1/check", json={"pack": "example-province", "budget": budget, "at": "2024-09-15"})
+    text = copy.deepcopy(budget)
+    text["date"], text["total"] = "15/09/2024", "51.163.054"
+    text["lines"][0].update(unit_price="1.778.000", amount="5.334.000")
+    r = client.post("/v1/check", json={"pack": "example-province", "budget": text, "at": "15/09/2024"})
+    assert r.status_code == plain.status_code == 200
+    assert r.json()["totals"] == plain.json()["totals"]
+    r = client.post("/v1/check", json={"pack": "example-province", "budget": text, "at": "09/15/2024"})
+    assert r.status_code == 422
+    assert (r.json()["error"]["code"], r.json()["error"]["message"]) == ("NK115", "at: '09/15/2024' is not a day of the calendar")
+    text["lines"][0]["unit_price"] = "1" * 29
+    r = client.post("/v1/check", json={"pack": "example-province", "budget": text})
+    assert r.status_code == 422
+    assert (r.json()["error"]["code"], r.json()["error"]["path"]) == ("NK114", "lines[0].unit_price")
+
+
+def test_a_sweeps_values_may_use_commas_when_separated_by_semicolons() -> None:
+    from normkit.media.whatif import parse_sweep
+
+    assert parse_sweep("base_salary=1800000,2340000") == ("base_salary", ["1800000", "2340000"])
+    assert parse_sweep("base_salary=1.800.000;2,340,000") == ("base_salary", ["1.800.000", "2,340,000"])
+    assert parse_sweep("rate=0,5; 0,6") == ("rate", ["0,5", "0,6"])
+    with pytest.raises(NormkitError) as e:
+        parse_sweep("rate=0,5;")
+    assert (e.value.code, e.value.message) == ("NK602", "--sweep expects NAME=V1,V2,…, got 'rate=0,5;'")

@@ -295,18 +295,22 @@ def read_fields(data: dict[str, Any], fields: Mapping[str, Reader], locate: Call
     sees it (so ``date: 15/09/2024`` and ``quantity: "3,5"`` read as everywhere else). Values
     that are not text are left to the schema. Errors are appended to ``errors`` (all of them,
     located with ``locate(prefix + (field,))``), or raised when ``errors`` is None."""
-    out = dict(data)
+    out = data  # copied only when a value is read: a large order of plain numbers costs nothing here
     for name, reader in fields.items():
-        raw = out.get(name)
+        raw = data.get(name)
         if not isinstance(raw, str):
             continue
         path = (*prefix, name)
         try:
-            out[name] = reader(raw, lambda p=path: locate(p), name)  # type: ignore[misc]
+            value = reader(raw, lambda p=path: locate(p), name)  # type: ignore[misc]
         except NormkitError as e:
             if errors is None:
                 raise
             errors.append(e)
+            continue
+        if out is data:
+            out = dict(data)
+        out[name] = value
     return out
 
 
