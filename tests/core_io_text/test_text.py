@@ -260,3 +260,26 @@ def test_a_thousands_group_never_starts_with_zero() -> None:
 
     for text in ("0.125", "0,125", "0 125", "-0.125"):
         assert not any(re.match(getattr(vocabulary, n), text) for n in ("GROUPED_VI", "GROUPED_EN", "GROUPED_SPACE")), text
+
+
+ALPHABET = "0123456789.,-+ eE\u00a0\u202fđd₫VNDabc/%"
+
+
+@given(st.text(alphabet=ALPHABET, max_size=30))
+def test_any_text_is_a_value_or_a_coded_error(text: str) -> None:
+    """Random text never raises anything but a NormkitError with a code of the one input layer."""
+    for read in (read_number, read_money, lambda t: read_quantity(t, V)):
+        try:
+            read(text)
+        except NormkitError as e:
+            assert e.code in {"NK110", "NK111", "NK112", "NK113", "NK114", "NK117", "NK310"}, (text, e.code)
+
+
+@given(st.text(alphabet=ALPHABET, max_size=30))
+def test_a_text_read_with_no_convention_means_the_same_in_both(text: str) -> None:
+    """What is read without a convention is read alike in vi and en: a convention only settles ambiguity."""
+    try:
+        value = read_number(text)
+    except NormkitError:
+        return
+    assert read_number(text, convention="vi") == value == read_number(text, convention="en")
