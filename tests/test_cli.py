@@ -52,7 +52,7 @@ def test_user_errors_exit_1_with_code_location_and_hint_and_no_traceback():
 
 def test_usage_errors_exit_2():
     assert run("price").returncode == 2
-    assert run("price", ORDER, "--at", "15/09/2024").returncode == 2
+    assert run("price", ORDER, "--at", "15.09.2024").returncode == 2
     assert run("nonsense").returncode == 2
 
 

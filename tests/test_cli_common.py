@@ -3,6 +3,7 @@ their rule set the same way, and `serve` is a front-end of its own."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -42,8 +43,9 @@ def test_every_evaluating_command_has_the_shared_options():
 
 def test_bad_date_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exc:
-        parser().parse_args(["price", "X", "--at", "1/7/2024"])
-    assert exc.value.code == 2 and "write YYYY-MM-DD" in capsys.readouterr().err
+        parser().parse_args(["price", "X", "--at", "1.7.2024"])
+    assert exc.value.code == 2 and "write YYYY-MM-DD or dd/mm/yyyy" in capsys.readouterr().err
+    assert parser().parse_args(["price", "X", "--at", "1/7/2024"]).at == dt.date(2024, 7, 1)  # day first, as everywhere
 
 
 def test_whatif_from_the_command_line(tmp_path):

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
 from normkit.budget.options import option_name
+from normkit.core.errors import ErrorCollector, Location, NormkitError
+from normkit.core.io.text import DATE, MONEY, NUMBER, Reader, read_fields
+from normkit.core.io.yaml import format_path
 from normkit.core.schema import Overlay
 from normkit.media.quote import PackRef, TraceNode
 
@@ -99,6 +103,26 @@ class BudgetLine(_Strict):
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
+LINE_TEXT_FIELDS: dict[str, Reader] = {"quantity": NUMBER, "unit_price": MONEY, "amount": MONEY}
+
+
+def read_budget_values(data: dict[str, Any], locate: Callable[[tuple[str | int, ...]], Location]) -> dict[str, Any]:
+    """Dates, quantities and amounts written as text, read by the one input layer
+    (``15/09/2024``, ``"5.358.000"``; :mod:`normkit.core.io.text`); every bad value reported."""
+    errors: list[NormkitError] = []
+    out = read_fields(data, {"date": DATE, "at": DATE, "total": MONEY}, locate, errors=errors)
+    lines = out.get("lines")
+    if isinstance(lines, list):  # only lines with a value written as text are looked at again
+        out["lines"] = [read_fields(line, LINE_TEXT_FIELDS, locate, ("lines", i), errors)
+                        if isinstance(line, dict) and any(isinstance(line.get(f), str) for f in LINE_TEXT_FIELDS) else line
+                        for i, line in enumerate(lines)]
+    collector = ErrorCollector()
+    for e in errors:
+        collector.add(e)
+    collector.raise_if_any()
+    return out
+
+
 class Budget(_Strict):
     """A budget (dự toán) or settlement (quyết toán) to check against the norm ceilings."""
 
@@ -113,6 +137,12 @@ class Budget(_Strict):
     overlay: Short | Overlay | None = Field(default=None, description="what-if values: an overlay file (files only) or one written inline")
     total: Decimal | None = Field(default=None, ge=-MONEY_LIMIT, le=MONEY_LIMIT, description="the total the budget declares (tổng cộng), checked against its lines")
     lines: list[BudgetLine] = Field(min_length=1, max_length=100_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_text(cls, data: Any) -> Any:
+        # data that did not come through read_budget/budget_from_data (the service's requests): the same readers
+        return read_budget_values(data, lambda path: Location(path=format_path(path))) if isinstance(data, dict) else data
 
     @field_validator("total")
     @classmethod

@@ -18,12 +18,12 @@ from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
-from normkit.budget.model import Budget
+from normkit.budget.model import Budget, read_budget_values
 from normkit.budget.options import OPTION_WORDS, OPTIONS, option_name
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.io.columns import decimal_of_cell
 from normkit.core.io.tables import DateCell, Record, check_file, csv_records, is_blank, is_comment, words, xlsx_records
-from normkit.core.io.yaml import SourceMap, read_file
+from normkit.core.io.yaml import SourceMap, format_path, read_file
 from normkit.core.loader import validate
 from normkit.core.numbers import CTX
 
@@ -113,6 +113,7 @@ def validate_budget(data: Any, smap: SourceMap) -> Budget:
     """Validate parsed data as a :class:`Budget`; schema errors are NK903 with their positions."""
     if not isinstance(data, dict):
         raise NormkitError("NK903", "a budget must be a mapping with `id`, `date` and `lines`", location=Location(path="budget"))
+    data = _read_values(data, smap)
     try:
         budget: Budget = validate(Budget, data, smap)
     except NormkitError as e:
@@ -125,6 +126,15 @@ def validate_budget(data: Any, smap: SourceMap) -> Budget:
         errors.raise_if_any()
         raise  # pragma: no cover
     return budget
+
+
+def _read_values(data: dict[str, Any], smap: SourceMap) -> dict[str, Any]:
+    """:func:`~normkit.budget.model.read_budget_values` with the file positions of ``smap``."""
+
+    def locate(path: tuple[str | int, ...]) -> Location:  # data, not a file: the field path only
+        return Location(path=format_path(path)) if smap.file == "<budget>" else smap.locate(path)
+
+    return read_budget_values(data, locate)
 
 
 # ---- tables ---------------------------------------------------------------------------

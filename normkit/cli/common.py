@@ -26,11 +26,15 @@ SET_LABEL = "--set"
 
 
 def date_arg(text: str) -> dt.date:
-    """An argparse type: ``YYYY-MM-DD``, with a usage error that shows an example."""
+    """An argparse type: a date as the one input layer reads it (``2024-07-01`` or ``01/07/2024``),
+    with a usage error that shows an example."""
+    from normkit.core.errors import NormkitError
+    from normkit.core.io.text import read_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2024-07-01") from None
+        return read_date(text)
+    except NormkitError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD or dd/mm/yyyy, e.g. 2024-07-01 or 01/07/2024") from None
 
 
 def pack_options(p: argparse.ArgumentParser, *, at: str | None = None, pack_help: str | None = None) -> None:

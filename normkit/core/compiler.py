@@ -29,6 +29,7 @@ from normkit.core.compiled import (
 )
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.extensions import registered
+from normkit.core.io.text import read_quantity
 from normkit.core.io.yaml import SourceMap
 from normkit.core.lang import ir
 from normkit.core.lang.syntax import Expression, parse
@@ -47,7 +48,6 @@ from normkit.core.lang.typecheck import (
     powers_of,
 )
 from normkit.core.loader import Defined, PackSource, read_pack
-from normkit.core.quantity import parse_quantity
 from normkit.core.registry import find_pack, is_bare_id
 from normkit.core.schema import (
     Adjustment,
@@ -379,7 +379,8 @@ class Builder:
         return Dated(v.from_, v.to, value, src, self.verified(v.verified, src), v.why, pack.id, d.smap.locate(path))
 
     def convert_text(self, text: str, powers: Powers, loc: Location) -> Decimal:
-        value, given = parse_quantity(text, self.vocab, loc)
+        q = read_quantity(text, self.vocab, convention="en", exponent=True, location=loc)  # packs write numbers as code does
+        value, given = q.value, q.powers
         f = self.algebra.factor(powers_of(given), powers)
         if f is None:
             raise NormkitError("NK311", f"{text!r} is not in a unit compatible with {_fmt(powers)}", location=loc)
@@ -443,7 +444,8 @@ class Builder:
             if t.per_row:
                 if not isinstance(cell, str):
                     raise NormkitError("NK207", f"table {t.name!r} has a unit per row: write the value with its unit, e.g. \"45000 VND/ream\"", location=vloc)
-                value, given = parse_quantity(cell, self.vocab, vloc)
+                q = read_quantity(cell, self.vocab, convention="en", exponent=True, location=vloc)
+                value, given = q.value, q.powers
                 powers = powers_of(given)
                 unit_text = cell.split(None, 1)[1] if " " in cell.strip() else "1"
             elif t.unit == "text":

@@ -18,12 +18,12 @@ from typing import Any, Protocol, Self
 from normkit.core.compiled import AdjustmentC, CompiledSet
 from normkit.core.dating import coverage, in_force
 from normkit.core.errors import ErrorCollector, Location, NormkitError
+from normkit.core.io.text import read_bool, read_quantity
 from normkit.core.lang import ops
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.memo import FORMULAS_PER_DATE_MAX, DateMemo, Memo
 from normkit.core.names import close_matches
 from normkit.core.numbers import CTX, ZERO
-from normkit.core.quantity import parse_quantity
 from normkit.core.schema import Overlay
 from normkit.core.units import UnitTable, Vocabulary, format_powers
 
@@ -273,10 +273,8 @@ class RuleSet:
             return NormkitError(err_code, message, location=where() if callable(where) else where, hint=hint)
 
         if kind == "bool":
-            if isinstance(raw, bool):
-                return raw
-            if isinstance(raw, str) and raw.lower() in ("true", "false"):
-                return raw.lower() == "true"
+            if isinstance(raw, (bool, str)):
+                return read_bool(raw, location=where, what=name)
             raise fail(code, f"{name} takes true or false, got {raw!r}")
         if kind == "text":
             return str(raw)
@@ -290,7 +288,8 @@ class RuleSet:
             text = str(raw)
             parsed = self.memo.quantities.get((text, powers))
             if parsed is None:
-                value, given = parse_quantity(text, self.units.vocab, where() if callable(where) else where)
+                q = read_quantity(text, self.units.vocab, location=where, what=name)  # the convention is unknown: ambiguity is an error
+                value, given = q.value, q.powers
                 factor = None
                 if given:
                     f = self.units.conversion(given, dict(powers))

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from normkit.core.errors import Location, NormkitError
+from normkit.core.io.vocabulary import fold
 
 if TYPE_CHECKING:  # pragma: no cover
     import pint
@@ -39,7 +40,7 @@ class UnitDef:
 # of labour) is not 8 clock hours of machine time, and a month of salary is not 30 days.
 VOCABULARY: tuple[UnitDef, ...] = (
     UnitDef("VND", "[currency]", "đồng", "Vietnamese đồng", ("đồng", "dong", "vnd")),
-    UnitDef("workday", "[labour]", "công", "work-day (8 working hours)", ("công", "cong", "manday")),
+    UnitDef("workday", "[labour]", "công", "work-day (8 working hours)", ("công", "cong", "manday", "ngày_công")),
     UnitDef("machine_hour", "[machine_time]", "giờ máy", "machine-hour", ("giờ_máy", "machine_hours")),
     UnitDef("second", "[time]", "giây", "second", ("s", "giây", "seconds")),
     UnitDef("minute", "60 second", "phút", "minute", ("phút", "minutes")),
@@ -76,20 +77,33 @@ class Vocabulary:
 
     units: tuple[UnitDef, ...] = VOCABULARY
     _alias: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _folded: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         alias: dict[str, str] = {}
+        folded: dict[str, str | None] = {}
         for u in self.units:
             alias[u.name] = u.name
             for a in u.aliases:
                 alias[a] = u.name
+            # any case, with or without diacritics, words joined by spaces or `_`, and the
+            # Vietnamese word normkit itself writes (the XLSX sheet's `sản phẩm`, `giờ máy`)
+            for word in (u.name, *u.aliases, u.vi):
+                key = unit_key(word)
+                folded[key] = u.name if folded.get(key, u.name) == u.name else None  # two units folding alike: neither
         object.__setattr__(self, "_alias", alias)
+        object.__setattr__(self, "_folded", {k: v for k, v in folded.items() if v is not None})
 
     def extend(self, extra: Iterable[UnitDef]) -> Vocabulary:
         return Vocabulary(self.units + tuple(extra))
 
     def canonical(self, name: str) -> str | None:
+        """The unit ``name`` is, spelled exactly as a name or alias (a pack's expressions use this)."""
         return self._alias.get(name)
+
+    def resolve(self, word: str) -> str | None:
+        """The unit a person's ``word`` means: exact first, then folded (``phut``, ``San pham``)."""
+        return self._alias.get(word) or self._folded.get(unit_key(word))
 
     def names(self) -> set[str]:
         return set(self._alias)
@@ -99,12 +113,21 @@ class Vocabulary:
         return next(u for u in self.units if u.name == canon)
 
 
+def unit_key(word: str) -> str:
+    """A unit word as a look-up key: folded (no case, no diacritics), words joined by ``_``."""
+    return fold(word).replace(" ", "_")
+
+
+_WORD_GAP = re.compile(r"(?<=[^\W\d])\s+(?=[^\W\d])")
+
+
 def parse_unit_expr(text: str, vocab: Vocabulary, location: Location | None = None) -> dict[str, int]:
     """Parse ``"VND/workday"``, ``"m²/person"``, ``"workday/month"`` into {canonical unit: power}.
 
-    ``"1"`` or ``""`` is dimensionless. Left-to-right: ``a/b/c`` is ``a/(b·c)``.
+    ``"1"`` or ``""`` is dimensionless. Left-to-right: ``a/b/c`` is ``a/(b·c)``. Unit words
+    are found as :meth:`Vocabulary.resolve` finds them, so ``VND/sản phẩm`` and ``phut`` read.
     """
-    src = text.strip()
+    src = _WORD_GAP.sub("_", text.strip())  # a unit of several words: "sản phẩm", "giờ máy"
     if src in ("", "1", "dimensionless"):
         return {}
     tokens: list[tuple[str, str]] = []
@@ -131,7 +154,7 @@ def parse_unit_expr(text: str, vocab: Vocabulary, location: Location | None = No
                 continue
             if kind != "name" or tok in ("²", "³"):
                 raise NormkitError("NK310", f"cannot read unit {text!r}: expected a unit name, found {tok!r}", location=location)
-            canon = vocab.canonical(tok)
+            canon = vocab.resolve(tok)
             if canon is None:
                 raise NormkitError("NK310", f"unknown unit {tok!r} in {text!r}", location=location,
                                    hint="known units: " + ", ".join(sorted(u.name for u in vocab.units)))

@@ -19,11 +19,11 @@ from typing import Any, ClassVar
 from normkit.core.compiler import MISSING
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.extensions import BuildApi
+from normkit.core.io.text import read_quantity
 from normkit.core.lang.ir import Const, Node
 from normkit.core.lang.syntax import Expression
 from normkit.core.lang.typecheck import BOOL, PLAIN, STR, FormulaSig, Powers, Scope, Symbol, TableSig, Type, num, powers_of
 from normkit.core.loader import Defined, PackSource
-from normkit.core.quantity import parse_quantity
 from normkit.core.units import parse_unit_expr
 from normkit.media.compiled import CheckC, ExtraC, LineC, MediaCompiled, NormC, NormSetC, RateC
 from normkit.media.components import COMPONENTS as ALL_COMPONENTS
@@ -256,7 +256,8 @@ def norm_duration(api: BuildApi, m: Norm, d: Defined) -> Decimal | None:
     if not m.duration:
         return None
     where = d.smap.locate(d.path + ("duration",))
-    value, given = parse_quantity(m.duration, api.vocab, where)
+    q = read_quantity(m.duration, api.vocab, convention="en", exponent=True, location=where)
+    value, given = q.value, q.powers
     f = api.algebra.factor(powers_of(given), (("second", 1),))
     if f is None:
         raise NormkitError("NK311", f"norm duration {m.duration!r} is not a time", location=where)
@@ -315,7 +316,8 @@ def line_quantity(api: BuildApi, code: str, line: NormLine, qloc: Location) -> L
             raise NormkitError("NK603", "a norm line's quantity needs a unit: write e.g. \"0.04 workday\" or add `unit:`", location=qloc)
         qty, given, unit_text = line.quantity, parse_unit_expr(line.unit, api.vocab, qloc), line.unit
     else:
-        qty, given = parse_quantity(line.quantity, api.vocab, qloc)
+        q = read_quantity(line.quantity, api.vocab, convention="en", exponent=True, location=qloc)
+        qty, given = q.value, q.powers
         unit_text = line.quantity.split(None, 1)[1] if " " in line.quantity.strip() else "1"
     powers = powers_of(given)
     if qty < 0:

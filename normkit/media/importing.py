@@ -28,8 +28,8 @@ from pydantic import BaseModel, ConfigDict
 from normkit.core.errors import Location, NormkitError, NormkitErrors
 from normkit.core.io.columns import decimal_of_cell
 from normkit.core.io.tables import DateCell, fold, is_blank
+from normkit.core.io.text import read_quantity, read_text
 from normkit.core.loader import read_pack
-from normkit.core.quantity import parse_quantity
 from normkit.core.registry import find_pack
 from normkit.core.rulesets import load
 from normkit.core.units import Vocabulary, format_powers, parse_unit_expr
@@ -155,11 +155,8 @@ def pack_context(pack_dir: Path, target: Path, code_pattern: str | None = None, 
 # ---- cells ------------------------------------------------------------------------------
 
 def text_of(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return repr(v)[:-2] if v.is_integer() else repr(v)
-    return str(v).strip()
+    """A cell as text, by the one input layer (``1e16`` -> ``"10000000000000000"``)."""
+    return read_text(v)
 
 
 def decimal_of(v: Any) -> Decimal:
@@ -663,7 +660,8 @@ def export_norms(pack: str | Path, out: str | Path, *, use_cache: bool = True) -
             if isinstance(line.quantity, Decimal):
                 value, powers = line.quantity, parse_unit_expr(line.unit or "1", vocab, loc)
             else:
-                value, powers = parse_quantity(line.quantity, vocab, loc)
+                q = read_quantity(line.quantity, vocab, convention="en", exponent=True, location=loc)
+                value, powers = q.value, q.powers
             unit = format_powers(powers)
             cells = {
                 "code": code, "name": norm.name.vi, "name_en": norm.name.en,
@@ -685,5 +683,6 @@ def export_norms(pack: str | Path, out: str | Path, *, use_cache: bool = True) -
 
 
 def _duration_text(text: str, vocab: Vocabulary) -> str:
-    value, powers = parse_quantity(text, vocab)
+    q = read_quantity(text, vocab, convention="en", exponent=True)
+    value, powers = q.value, q.powers
     return f"{number_text(value)} {format_powers(powers)}"

@@ -10,7 +10,7 @@ from normkit.core.errors import Location, NormkitError
 from normkit.core.io.yaml import SourceMap, read_file
 from normkit.core.loader import validate
 from normkit.core.schema import Overlay
-from normkit.media.schema import Order
+from normkit.media.schema import Order, read_order_values
 
 
 def _read(path: str | Path) -> tuple[Any, SourceMap]:
@@ -25,7 +25,7 @@ def load_order(path: str | Path) -> Order:
     data, smap = _read(path)
     if not isinstance(data, dict):
         raise NormkitError("NK601", "an order file must be a mapping with `id`, `date` and `items`", location=Location(str(path), 1, 1))
-    order: Order = validate(Order, data, smap)
+    order: Order = validate(Order, read_order_values(data, smap.locate), smap)
     order._source_map = smap
     return order
 
@@ -35,7 +35,7 @@ def order_from_data(data: Mapping[str, Any]) -> Order:
     smap = SourceMap("<order>")
     if not isinstance(data, Mapping):
         raise NormkitError("NK601", "an order must be a mapping", location=Location(path="order"))
-    order: Order = validate(Order, dict(data), smap)
+    order: Order = validate(Order, read_order_values(dict(data), smap.locate), smap)
     return order
 
 

@@ -6,12 +6,14 @@ section of a pack, and orders. Registered with the core as the pack sections ``n
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, StringConstraints
+from pydantic import Field, PrivateAttr, StringConstraints, model_validator
 
-from normkit.core.errors import Location
+from normkit.core.errors import ErrorCollector, Location, NormkitError
+from normkit.core.io.text import DATE, NUMBER, read_fields
 from normkit.core.io.yaml import format_path
 from normkit.core.schema import Expr, Label, PackId, SourceRef, Strict, Text, UnitText, Validity, Word
 
@@ -135,6 +137,22 @@ class OrderItem(Strict):
     inputs: dict[Word, Decimal | bool | Text] = Field(default_factory=dict)
 
 
+def read_order_values(data: dict[str, Any], locate: Callable[[tuple[str | int, ...]], Location]) -> dict[str, Any]:
+    """An order's dates and item quantities written as text, read by the one input layer
+    (``15/09/2024``, ``"3,5"``; :mod:`normkit.core.io.text`); every bad value reported at once."""
+    errors: list[NormkitError] = []
+    out = read_fields(data, {"date": DATE, "at": DATE}, locate, errors=errors)
+    items = out.get("items")
+    if isinstance(items, list):  # only items with a quantity written as text are looked at again
+        out["items"] = [read_fields(item, {"quantity": NUMBER}, locate, ("items", i), errors)
+                        if isinstance(item, dict) and isinstance(item.get("quantity"), str) else item for i, item in enumerate(items)]
+    collector = ErrorCollector()
+    for e in errors:
+        collector.add(e)
+    collector.raise_if_any()
+    return out
+
+
 class Order(Strict):
     """An order (đặt hàng) to price: items, each a norm code and a quantity."""
 
@@ -147,6 +165,12 @@ class Order(Strict):
     inputs: dict[Word, Decimal | bool | Text] = Field(default_factory=dict)
     items: list[OrderItem] = Field(min_length=1, max_length=100_000)
     _source_map: Any = PrivateAttr(default=None)  # where each field was written, when read from a file
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_text(cls, data: Any) -> Any:
+        # data that did not come through load_order (the service's requests): the same readers
+        return read_order_values(data, lambda path: Location(path=format_path(path))) if isinstance(data, dict) else data
 
     def locate(self, *path: str | int) -> Location:
         """File position of a field (``locate("items", 2, "norm")``), or just its path."""

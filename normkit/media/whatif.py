@@ -244,12 +244,14 @@ def _with_via(lines: list[LineChange]) -> list[LineChange]:
 # ---- sweep ------------------------------------------------------------------------------------
 
 def parse_sweep(text: str) -> tuple[str, list[str]]:
-    """``"base_salary=1800000,2340000"`` -> ``("base_salary", ["1800000", "2340000"])``."""
+    """``"base_salary=1800000,2340000"`` -> ``("base_salary", ["1800000", "2340000"])``; with a
+    ``;`` the values are separated by ``;``, so each may use commas (``0,5;0,6``, ``1,800,000;2,340,000``)."""
     name, sep, rest = text.partition("=")
-    values = [v.strip() for v in rest.split(",")]
+    values = [v.strip() for v in rest.split(";" if ";" in rest else ",")]
     if not sep or not name.strip() or not rest.strip() or any(not v for v in values):
         raise NormkitError("NK602", f"--sweep expects NAME=V1,V2,…, got {text!r}", location=Location(path="--sweep"),
-                           hint="e.g. --sweep base_salary=1800000,2340000 (decimals with a point: 0.5, not 0,5)")
+                           hint="e.g. --sweep base_salary=1800000,2340000, or separate with ; when a value has a comma: "
+                                "--sweep 'base_salary=1.800.000;2.340.000'")
     return name.strip(), values
 
 

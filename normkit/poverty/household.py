@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from normkit.core.errors import Location, NormkitError
+from normkit.core.io.text import read_bool, read_money, read_number
 from normkit.core.lang.ops import RANGE_ERRORS
 from normkit.poverty.standards import Standard
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from normkit.core.trace import TraceNode
 
 WHOLE_NUMBER_INPUTS = ("income_per_capita", "deprivation_count")
-TRUE_WORDS = {"true": True, "1": True, "yes": True, "có": True, "x": True, "false": False, "0": False, "no": False, "không": False}
 
 
 @dataclass(frozen=True)
@@ -112,20 +111,13 @@ def check_value(std: Standard, name: str, raw: Any) -> Any:
             raise NormkitError("NK704", f"{name} must be one of {', '.join(spec.choices)}, got {raw!r}", location=where)
         return text
     if spec.type == "bool":
-        if isinstance(raw, bool):
-            return raw
-        word = str(raw).strip().lower()
-        if word in TRUE_WORDS:
-            return TRUE_WORDS[word]
-        raise NormkitError("NK704", f"{name} takes true or false, got {raw!r}", location=where)
+        return read_bool(raw, location=where, what=name)
     if isinstance(raw, (bool, float)):
         kind = "true/false" if isinstance(raw, bool) else "a float"
         raise NormkitError("NK704", f"{name} takes an exact number, got {kind} ({raw!r})", location=where,
                            hint="give an int, a Decimal or the number as text; floats are refused so no đồng is lost")
-    try:
-        value = Decimal(raw) if isinstance(raw, (int, Decimal)) else Decimal(str(raw).strip())
-    except ArithmeticError:
-        raise NormkitError("NK704", f"{name} is not a number: {raw!r}", location=where) from None
+    # an income is money: "2.000.000" is 2000000 đồng in any convention
+    value = read_money(raw, location=where, what=name) if name == "income_per_capita" else read_number(raw, location=where, what=name)
     if not value.is_finite():
         raise NormkitError("NK704", f"{name} is not a finite number: {raw!r}", location=where)
     if name in WHOLE_NUMBER_INPUTS and value != value.to_integral_value():

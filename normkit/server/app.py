@@ -20,12 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from normkit.api import WhatIf, rules_for, schema
@@ -35,6 +35,7 @@ from normkit.budget.schemas import SCHEMAS
 from normkit.budget.schemas import schema as budget_schema
 from normkit.core.errors import Location, NormkitError
 from normkit.core.io import jsonstream
+from normkit.core.io.text import read_date
 from normkit.core.loader import read_pack
 from normkit.core.registry import installed_packs
 from normkit.media.pricing import PricingRules
@@ -52,12 +53,20 @@ SCHEMA_KINDS = ("order", "quote", "trace", "overlay", "budget", "report")
 PackName = Field(max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="an installed pack's name (GET /v1/packs)")
 
 
+def _request_date(value: Any) -> Any:
+    """A request's ``at`` written as text, read as every date is (``2024-09-15`` or ``15/09/2024``)."""
+    return read_date(value, location=Location(path="at"), what="at") if isinstance(value, str) else value
+
+
+RequestDate = Annotated[dt.date | None, BeforeValidator(_request_date)]
+
+
 class QuoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pack: str = PackName
     order: Order
-    at: dt.date | None = Field(default=None, description="evaluation date; the order's `at`, else its `date`, when absent")
+    at: RequestDate = Field(default=None, description="evaluation date; the order's `at`, else its `date`, when absent")
     overrides: dict[str, Decimal | str] | None = Field(default=None, description="what-if: parameter -> value (number or text with unit)")
     trace: bool = Field(default=False, description="include the trace of every figure")
 
@@ -68,7 +77,7 @@ class CheckRequest(BaseModel):
     pack: str | None = Field(default=None, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
                              description="an installed pack's name; the budget's `pack` when absent")
     budget: Budget
-    at: dt.date | None = None
+    at: RequestDate = None
     trace: bool = Field(default=False, description="include each ceiling's quote trace")
 
 

@@ -197,13 +197,14 @@ def test_amounts_beyond_the_exact_range_are_refused_when_read():
     from normkit.core.errors import NormkitError
 
     base = yaml.safe_load((EXAMPLES / "budgets" / "clean-2024.yaml").read_text(encoding="utf-8"))
-    for field, value, message in [("quantity", 10**30, "Input should be less than or equal to 1000000000000"),
-                                  ("amount", "1e59", "Input should be less than or equal to 1000000000000000000")]:
+    for field, value, code, message in [("quantity", 10**30, "NK903", "Input should be less than or equal to 1000000000000"),
+                                        ("amount", "1" + "0" * 19, "NK114", "amount: '10000000000000000000' is out of range: an amount has at most 18 digits"),
+                                        ("amount", "1e59", "NK112", "amount: '1e59' is in exponent notation")]:
         data = copy.deepcopy(base)
         data["lines"][0][field] = value
         with pytest.raises(NormkitError) as e:
             check(data)
-        assert e.value.code == "NK903" and e.value.message == message
+        assert e.value.code == code and e.value.message == message
         assert str(e.value.location) == f"lines[0].{field}"
 
 
@@ -222,7 +223,9 @@ def test_tiny_values_are_refused_when_read_and_zero_is_zero():
     data["lines"][0]["unit_price"] = "1.8549459406372413E-263"
     with pytest.raises(NormkitError) as e:
         check(data)
-    assert (e.value.code, e.value.message, str(e.value.location)) == ("NK903", "Value error, at most 12 decimal places", "lines[0].unit_price")
+    # issue 11: text in exponent notation is refused when read, before the schema sees it
+    assert (e.value.code, e.value.message, str(e.value.location)) == ("NK112", "unit_price: '1.8549459406372413E-263' is in exponent notation",
+                                                                       "lines[0].unit_price")
     from normkit.budget.model import _within_places
 
     assert str(_within_places(Decimal("0E-300"))) == "0"

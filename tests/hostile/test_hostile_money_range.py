@@ -19,10 +19,10 @@ from normkit.media.pricing import EXACT_DIGITS, in_exact_range
 
 ORDER = EXAMPLES / "orders" / "tv-bulletins.yaml"
 PROVINCE = EXAMPLES / "packs" / "example-province"
-SALARY_35 = "12345678901234567890123456789012345"
+SALARY_35 = "1234567890123456789012345678901234"  # 34 digits: 35 significant digits are refused when read (NK114)
 RANGE = (f"is beyond the exact range for money (at most {EXACT_DIGITS} digits down to the rounding quantum; "
          "normkit computes with 34 significant digits); the amount cannot be computed to the đồng")
-RATE_MESSAGE = ("item tv-bulletin (01.03.01.50.10), line am_thanh_vien_III: the rate 2247474727247474745452020201817930 " + RANGE)
+RATE_MESSAGE = ("item tv-bulletin (01.03.01.50.10), line am_thanh_vien_III: the rate 224747472724747474545202020181792.8 " + RANGE)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -44,6 +44,16 @@ def test_35_digit_base_salary_is_nk502_through_the_api():
                      seconds=30)  # the first call here also compiles the pack
     assert e.message == RATE_MESSAGE
     assert (e.location.path, e.location.line, e.location.column) == ("items[0]", 9, 5)
+
+
+def test_35_significant_digits_are_refused_when_read():
+    """A 35-digit value cannot be held exactly: the one input layer refuses it before any pricing."""
+    import normkit
+
+    e = expect_error("base salary of 35 digits", lambda: normkit.quote(ORDER, pack=PROVINCE, overrides={"base_salary": SALARY_35 + "5"}), "NK114")
+    assert e.message == ("base_salary: '12345678901234567890123456789012345' is out of range: a number has at most 34 digits "
+                         "and lies between 10^-60 and 10^60 in size")
+    assert e.location.path == "set.base_salary"
 
 
 def test_a_subtotal_or_total_beyond_the_range_is_nk502_even_when_each_line_is_in_it():
