@@ -105,6 +105,7 @@ def cmd_import_norms(args: Any) -> int:
     from rich.markup import escape
 
     from normkit.cli.render import console, table
+    from normkit.core.amounts import count
 
     c = console()
     if report.rejects:
@@ -117,8 +118,8 @@ def cmd_import_norms(args: Any) -> int:
     for w in report.warnings:
         c.print(f"[yellow]warning[/yellow]: {escape(w)}")
     state = ("[green]written[/green] " + escape(report.file)) if report.written else "[red]nothing written[/red]"
-    c.print(f"{report.rows_in} row(s) in: {report.imported} imported, {report.rejected} rejected "
-            f"({len(report.norms)} norm(s), {report.lines} line(s)); {state}"
+    c.print(f"{count(report.rows_in)} row(s) in: {count(report.imported)} imported, {count(report.rejected)} rejected "
+            f"({count(len(report.norms))} norm(s), {count(report.lines)} line(s)); {state}"
             + (f"; rejected rows in {escape(report.rejects_file)}" if report.rejects_file else ""))
     return 1 if report.rejected else 0
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from normkit.cli.common import pack_options
 from normkit.cli.formats import Cell, Rows, format_options
-from normkit.core.amounts import count, fixed, vnd
+from normkit.core.amounts import count, fixed, unit_words, vnd
 
 STATUS_HEADERS = {
     "poor": "Hộ nghèo\npoor",
@@ -274,14 +274,25 @@ def _node_text(n: Any) -> str:
     from rich.markup import escape
 
     label = f"{n.label_vi} / {n.label_en}" if n.label_vi else n.name
-    unit = f" {n.unit}" if n.unit and n.unit != "1" else ""
+    unit = f" {unit_words(n.unit)}" if n.unit and n.unit != "1" else ""
     src = ""
     if n.source is not None:
         src = f" [dim]— {escape(n.source.document)}{(', ' + escape(n.source.article)) if n.source.article else ''}[/dim]"
     flag = "" if n.verified else f" [red](unverified: {escape(n.why or '')})[/red]"
     dates = f" [dim]from {n.effective_from}[/dim]" if n.effective_from else ""
     formula = f"\n  [cyan]{escape(n.formula.strip())}[/cyan]" if n.formula else ""
-    return f"[bold]{escape(n.name)}[/bold] = {escape(n.value)}{unit}  {escape(label)}{dates}{src}{flag}{formula}"
+    return f"[bold]{escape(n.name)}[/bold] = {escape(_value(n.value, n.unit))}{unit}  {escape(label)}{dates}{src}{flag}{formula}"
+
+
+def _value(text: str, unit: str | None) -> str:
+    """A trace value in the chosen language: money grouped (2.000.000), other numbers with their own digits."""
+    try:
+        d = Decimal(text)
+    except ArithmeticError:
+        return text
+    if not d.is_finite():
+        return text
+    return vnd(d) if (unit or "").split("/")[0] == "VND" else fixed(d)
 
 
 def _grow(tree: Any, node: Any) -> None:

@@ -231,3 +231,11 @@ def _required(name: str) -> list[str]:
             "export-norms": ["p", "--out", "o"], "export-quote": ["o", "--xlsx", "x"], "whatif": ["o"],
             "classify": ["h", "--out", "o"], "household": ["a=b"], "rates": ["h"], "compare-standards": ["h", "--from", "1", "--to", "2"],
             "check-published": ["t"], "deprivations": ["h"], "check": ["b"]}.get(name, [])
+
+
+def test_household_explain_writes_money_and_units_in_the_language():
+    args = ["household", "area=urban", "income_per_capita=2000000", "deprivation_count=3", "--year", "2024", "--explain"]
+    vi = run(*args).stdout
+    en = run(*args, "--lang", "en").stdout
+    assert "├── income_per_capita = 2.000.000 đồng/người/tháng  Thu nhập bình quân đầu người/tháng" in vi
+    assert "├── income_per_capita = 2,000,000 VND/person/month  Thu nhập bình quân đầu người/tháng" in en
