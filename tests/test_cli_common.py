@@ -104,7 +104,7 @@ def test_variants_for_whatif():
 
 
 def test_serve_is_its_own_front_end_not_a_budget_command():
-    assert COMMANDS["serve"] is serve.cmd_serve
+    assert COMMANDS["serve"].__wrapped__ is serve.cmd_serve  # run in the chosen language (normkit.cli.main.guarded)
     assert "serve" not in cli_budget.register.__code__.co_consts
     assert not hasattr(cli_budget, "cmd_serve")
     r = subprocess.run([sys.executable, "-m", "normkit", "serve", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -6,12 +6,15 @@ column. `{case}` in a message stands for the case folder's absolute path. `servi
 (the HTTP service's limits) checks the order's work as the service does before pricing. An optional
 `normkit_path` lists pack search folders (relative to the case folder) for the case. A case
 about data rather than a pack has no `pack/`: `cli` in `expected.yaml` is the command line
-(its files relative to the case folder) whose handler must raise the error.
+(its files relative to the case folder) whose handler must raise the error; `env` sets
+environment variables for it and `block_modules` makes those modules impossible to import
+(an installation without an optional package).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,6 +58,10 @@ def test_error_fixture(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("NORMKIT_PATH", os.pathsep.join(str(folder / p) for p in expected["normkit_path"]))
     if "cli" in expected:
         monkeypatch.chdir(folder)
+    for name, value in expected.get("env", {}).items():
+        monkeypatch.setenv(name, value)
+    for module in expected.get("block_modules", []):
+        monkeypatch.setitem(sys.modules, module, None)  # `import module` now raises ModuleNotFoundError
     err = first_error(folder, expected.get("cli"), expected.get("service_limits"))
     assert err.code == expected["code"]
     assert err.message == expected["message"].replace("{case}", str(folder))

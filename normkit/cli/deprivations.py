@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from normkit.core.amounts import count, fixed
+
 
 def register(sub: Any) -> dict[str, Callable[[Any], int]]:
     d = sub.add_parser("deprivations", help="deprived households and rates per indicator and dimension (e.g. information), by group",
@@ -97,23 +99,39 @@ def cmd_deprivations(args: Any) -> int:
     return 0
 
 
+NUMERIC_COLUMNS = ("households", "deprived", "rate", "rate_before", "rate_after", "change_points")
+
+
+def _cell(col: str, value: Any) -> str:
+    """A table cell in the chosen language's number format (counts grouped, rates with their 2 decimals)."""
+    if value is None:
+        return ""
+    if col in ("households", "deprived"):
+        return count(int(value))
+    if col in NUMERIC_COLUMNS:
+        return fixed(str(value))
+    return str(value)
+
+
 def _print(report: Any, before: Any, rows: list[dict[str, Any]], columns: list[str], args: Any) -> None:
     from rich.markup import escape
-    from rich.table import Table
 
-    from normkit.cli.render import console
+    from normkit.cli.render import console, table
 
     c = console()
     if before is None:
         title = f"Thiếu hụt / Deprivations — {report.standard} at {report.at}"
     else:
         title = f"Thay đổi (điểm %) / Change in points — {before.standard} at {before.at} → {report.standard} at {report.at}"
-    t = Table(title=f"{title}, among {report.among}", header_style="bold")
+    t = table(title=f"{title}, among {report.among}", header_style="bold")
     shown = [col for col in columns if col not in ("name_vi", "dimension")]
+    cells_of = [[_cell(col, r.get(col)) for col in shown] for r in rows]
     for col in shown:
-        t.add_column(col, justify="right" if col in ("households", "deprived", "rate", "rate_before", "rate_after", "change_points") else "left")
-    for r in rows:
-        cells = ["" if r.get(col) is None else str(r[col]) for col in shown]
+        if col in NUMERIC_COLUMNS:
+            t.add_column(col, justify="right", overflow="fold")
+        else:  # ids and group values are typed by users (--dimension, --by, CSV columns): wrapped, never cut with "…"
+            t.add_column(col, overflow="fold")
+    for r, cells in zip(rows, cells_of, strict=True):
         bold = r["kind"] == "dimension"  # a dimension's line in bold, its indicators below it
         t.add_row(*[f"[bold]{escape(x)}[/bold]" if bold else escape(x) for x in cells])
     c.print(t)
@@ -121,7 +139,7 @@ def _print(report: Any, before: Any, rows: list[dict[str, Any]], columns: list[s
         if rep is None:
             continue
         counted = sum(g.households for g in rep.groups.values())
-        c.print(f"{label}rows in {rep.rows_in:,} = counted {counted:,} + other status {rep.excluded:,} + rejected {rep.rejected:,}")
+        c.print(f"{label}rows in {count(rep.rows_in)} = counted {count(counted)} + other status {count(rep.excluded)} + rejected {count(rep.rejected)}")
         for r in rep.rejects[:5]:
             c.print(f"[yellow]  row {r['row']}: {escape(r['reason'])}[/yellow]")
     if args.out:

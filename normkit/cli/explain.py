@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from normkit.core.amounts import number, vnd
+from normkit.core.amounts import fixed, number, unit_words, vnd
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.tree import Tree
@@ -36,8 +36,8 @@ def rounded(value: str, unit: str | None) -> str:
         return value
     places = VND_PLACES if unit == "VND" else OTHER_PLACES
     r = d.quantize(places, ROUND_HALF_UP) if d.adjusted() < 28 else d
-    if r == d:  # nothing to round: the value as written (0.80 stays 0.80)
-        return vnd(d) if unit == "VND" else value
+    if r == d:  # nothing to round: the value with its own digits (0.80 stays 0,80 in vi, 0.80 in en)
+        return vnd(d) if unit == "VND" else fixed(d)
     return "≈" + (vnd(r) if unit == "VND" else number(r))
 
 
@@ -54,7 +54,7 @@ def node_label(graph: Graph, n: dict[str, Any]) -> str:
     f = _fields(graph, n)
     unit = f.get("unit")
     head = (f"[dim]#{f['id']}[/dim] [bold]{escape(f.get('name', ''))}[/bold] = [cyan]{escape(rounded(f['value'], unit))}[/cyan]"
-            + (f" {escape(unit)}" if unit and unit != "1" else ""))
+            + (f" {escape(unit_words(unit))}" if unit and unit != "1" else ""))
     if f.get("label_vi"):
         head += f"  [dim]{escape(f['label_vi'])}" + (f" / {escape(f['label_en'])}" if f.get("label_en") else "") + "[/dim]"
     bits = []
@@ -62,7 +62,7 @@ def node_label(graph: Graph, n: dict[str, Any]) -> str:
         bits.append(f"= {escape(f['formula'])}")
     if f.get("inputs"):
         bits.append(", ".join(f"{escape(i['name'])}={escape(rounded(i['value'], i.get('unit')))}"
-                              + (f" {escape(i['unit'])}" if i.get("unit") and i["unit"] != "1" else "") for i in f["inputs"]))
+                              + (f" {escape(unit_words(i['unit']))}" if i.get("unit") and i["unit"] != "1" else "") for i in f["inputs"]))
     if f.get("rule"):
         bits.append(f"rule {escape(f['rule'])}")
     if f.get("effective_from"):

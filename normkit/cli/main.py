@@ -1,12 +1,17 @@
 """The ``normkit`` command line.
 
 Exit codes: 0 ok, 1 a user or data error (printed with a code, a location and a hint,
-never a traceback), 2 a usage error, 3 an internal error (a bug in normkit).
+never a traceback), 2 a usage error, 3 an internal error (a bug in normkit), 141 the reader of
+standard output went away (a closed pipe: ``normkit schema order | head -1``; nothing printed).
+A command whose exit 1 means "the data fails" (``check``; ``classify --fail-on-reject``;
+``check-published --fail-on``) exits 2 when its input cannot be read or evaluated, so a
+pipeline can tell the two apart (docs/cli.md, "Exit codes").
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -16,6 +21,7 @@ from typing import Any
 
 from normkit.cli import budget, deprivations, media, poverty, serve
 from normkit.cli.common import pack_options
+from normkit.core.amounts import DEFAULT_LANG, LANGS, use_lang
 from normkit.core.errors import NormkitError
 from normkit.version import __version__
 
@@ -71,6 +77,8 @@ def parser() -> argparse.ArgumentParser:
     pr.add_argument("--explain-depth", type=serve.count_arg, metavar="N",
                     help="with --explain: print N levels below the quote at most (default: all; each step is printed once)")
     pr.add_argument("--xlsx", metavar="OUT.xlsx", help="also write the quote as a unit-price sheet (bảng đơn giá) in XLSX")
+    pr.add_argument("--all-items", action="store_true",
+                    help=f"print every item even above {PRICE_TABLE_ITEMS} items (else the {PRICE_TOP_ITEMS} largest and the totals)")
 
     pk = sub.add_parser("packs", help="list the installed rule packs", description="List the packs on the search path "
                         "($NORMKIT_PATH, then the shipped rules/).")
@@ -99,8 +107,104 @@ def parser() -> argparse.ArgumentParser:
     un = sub.add_parser("units", help="list normkit's unit vocabulary")
     un.add_argument("--json", action="store_true", help="print JSON")
     for module in COMMAND_MODULES:  # each adds its sub-commands (kept light: no heavy imports at import time)
-        COMMANDS.update(module.register(sub))
+        COMMANDS.update({name: guarded(handler) for name, handler in module.register(sub).items()})
+    lang_option(p, default=None)
+    for command in sub.choices.values():  # --lang on every command, before or after its name
+        lang_option(command, default=argparse.SUPPRESS)
     return p
+
+
+def lang_option(p: argparse.ArgumentParser, *, default: Any) -> None:
+    p.add_argument("--lang", choices=LANGS, default=default,
+                   help="language of numbers, units and messages: vi writes 5.359.747 and 0,12 công, en writes 5,359,747 "
+                        "and 0.12 workday (default: $NORMKIT_LANG, else vi); JSON is the same in both")
+
+
+PRICE_TABLE_ITEMS = 50
+"""Above this many items, ``price`` prints the largest items and the totals, not every line."""
+PRICE_TOP_ITEMS = 20
+
+# An optional dependency's top-level module -> the extra that installs it.
+OPTIONAL_MODULES = {"pyarrow": "parquet", "fastapi": "server", "uvicorn": "server"}
+
+# Exit codes (docs/cli.md): a closed output pipe exits like a program killed by SIGPIPE.
+EXIT_CLOSED_PIPE = 141
+
+
+def guarded(handler: Callable[[Any], int]) -> Callable[[Any], int]:
+    """``handler`` run in the chosen language (``--lang``/``NORMKIT_LANG``), with a missing optional
+    package reported as NK810 instead of an internal error."""
+    if getattr(handler, "normkit_guarded", False):
+        return handler
+
+    @functools.wraps(handler)
+    def run(args: Any) -> int:
+        with use_lang(chosen_lang(args)):
+            try:
+                return handler(args)
+            except ModuleNotFoundError as exc:
+                err = missing_dependency(exc, args.command)
+                if err is None:
+                    raise
+                raise err from None
+
+    run.normkit_guarded = True  # type: ignore[attr-defined]
+    return run
+
+
+def lang_or_default(args: Any) -> str:
+    """The language to report an error in (the default when the choice itself was the error)."""
+    try:
+        return chosen_lang(args)
+    except NormkitError:
+        return DEFAULT_LANG
+
+
+def chosen_lang(args: Any) -> str:
+    """``--lang``, else ``$NORMKIT_LANG``, else ``vi``; an unknown ``$NORMKIT_LANG`` is NK811."""
+    lang = getattr(args, "lang", None)
+    if lang:
+        return str(lang)
+    env = os.environ.get("NORMKIT_LANG", "").strip()
+    if env and env not in LANGS:
+        raise NormkitError("NK811", f"NORMKIT_LANG={env} is not a language normkit writes")
+    return env or DEFAULT_LANG
+
+
+def error_exit(args: Any) -> int:
+    """The exit code of a coded error: 2 where exit 1 already means "the data fails the check"."""
+    if args.command == "check" or getattr(args, "fail_on_reject", False) or getattr(args, "published_fail_on", None):
+        return 2
+    return 1
+
+
+def missing_dependency(exc: ModuleNotFoundError, command: str) -> NormkitError | None:
+    """NK810 for an optional package that is not installed (None for any other missing module)."""
+    top = (exc.name or "").split(".")[0]
+    extra = OPTIONAL_MODULES.get(top)
+    if extra is None:
+        return None
+    return NormkitError("NK810", f"normkit {command} needs the Python package {top}, which is not installed",
+                        hint=f"pip install 'normkit[{extra}]'")
+
+
+def report_error(e: NormkitError, args: Any) -> None:
+    if getattr(args, "json", False) or getattr(args, "format", None) == "json":
+        print(json.dumps({"error": e.to_dict()}, ensure_ascii=False, indent=2), file=sys.stderr)
+    else:
+        from normkit.cli.render import console, error_text
+
+        console(stderr=True).print(error_text(e))
+
+
+def closed_pipe() -> int:
+    """Standard output's reader went away: print nothing more, and keep Python's exit flush quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (a test's buffer): nothing to silence
+        pass
+    return EXIT_CLOSED_PIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,25 +214,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     handler: Callable[[Any], int] = COMMANDS[args.command]
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+        return code
     except NormkitError as e:
-        if getattr(args, "json", False):
-            print(json.dumps({"error": e.to_dict()}, ensure_ascii=False, indent=2), file=sys.stderr)
-        else:
-            from normkit.cli.render import console, error_text
-
-            console(stderr=True).print(error_text(e))
-        return 1
+        with use_lang(lang_or_default(args)):
+            report_error(e, args)
+        return error_exit(args)
+    except BrokenPipeError:
+        return closed_pipe()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug in normkit, not the user's mistake: say so plainly
-        if os.environ.get("NORMKIT_DEBUG"):
-            raise
-        print(f"internal error: {type(exc).__name__}: {exc}\n"
-              "  this is a bug in normkit, not a mistake in your input; please report it with the command you ran "
-              "(set NORMKIT_DEBUG=1 to see the traceback)", file=sys.stderr)
-        return 3
+        return internal_error(exc)
+
+
+def internal_error(exc: Exception) -> int:
+    if os.environ.get("NORMKIT_DEBUG"):
+        raise exc
+    print(f"internal error: {type(exc).__name__}: {exc}\n"
+          "  this is a bug in normkit, not a mistake in your input; please report it with the command you ran "
+          "(set NORMKIT_DEBUG=1 to see the traceback)", file=sys.stderr)
+    return 3
 
 
 def cmd_price(args: Any) -> int:
@@ -153,10 +261,11 @@ def cmd_price(args: Any) -> int:
         write_stdout(q.json_chunks(trace=args.explain))  # written as produced, never one whole string
         return 0
     from normkit.cli.explain import explain_tree
-    from normkit.cli.render import console, quote_footer, quote_table
+    from normkit.cli.render import console, quote_footer, quote_summary, quote_table
 
     c = console()
-    c.print(quote_table(q))
+    many = len(q.items) > PRICE_TABLE_ITEMS and not args.all_items
+    c.print(quote_summary(q, PRICE_TOP_ITEMS) if many else quote_table(q))
     c.print(quote_footer(q))
     if args.explain:
         c.print(explain_tree(q, args.explain_depth))
@@ -180,11 +289,9 @@ def cmd_packs(args: Any) -> int:
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    from rich.table import Table
+    from normkit.cli.render import console, table
 
-    from normkit.cli.render import console
-
-    t = Table(title="Installed rule packs / Bộ quy tắc đã cài", header_style="bold")
+    t = table(title="Installed rule packs / Bộ quy tắc đã cài", header_style="bold")
     for col in ("id", "version", "title", "valid", "status"):
         t.add_column(col)
     for p in out:
@@ -224,11 +331,9 @@ def cmd_units(args: Any) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
-    from rich.table import Table
+    from normkit.cli.render import console, table
 
-    from normkit.cli.render import console
-
-    t = Table(title="Unit vocabulary / Đơn vị", header_style="bold")
+    t = table(title="Unit vocabulary / Đơn vị", header_style="bold")
     for col in ("name", "definition", "tiếng Việt", "English", "aliases"):
         t.add_column(col)
     for r in rows:
@@ -239,9 +344,9 @@ def cmd_units(args: Any) -> int:
 
 COMMAND_MODULES = (media, poverty, deprivations, budget, serve)  # the domains' commands, then the HTTP service
 
-COMMANDS: dict[str, Callable[[Any], int]] = {
+COMMANDS: dict[str, Callable[[Any], int]] = {name: guarded(handler) for name, handler in {
     "price": cmd_price, "packs": cmd_packs, "show": cmd_show, "lint": cmd_lint, "schema": cmd_schema, "units": cmd_units,
-}
+}.items()}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from normkit.cli.common import Variants, pack_options
+from normkit.cli.formats import format_options
 
 AT_HELP = "evaluation date YYYY-MM-DD (default: the order's)"
 
@@ -66,7 +67,9 @@ def register(sub: Any) -> dict[str, Callable[[Any], int]]:
     wi.add_argument("order", help="order file (.yaml or .json)")
     wi.add_argument("--sweep", metavar="NAME=V1,V2,…", help="one column per value of parameter NAME (decimals with a point)")
     wi.add_argument("--all-lines", action="store_true", help="also show lines that did not change")
+    wi.add_argument("--totals-only", action="store_true", help="with --sweep: only the items' totals and the total, no lines")
     pack_options(wi, at=AT_HELP)
+    format_options(wi)
     return {"import-norms": cmd_import_norms, "export-norms": cmd_export_norms, "export-quote": cmd_export_quote, "whatif": cmd_whatif}
 
 
@@ -100,13 +103,13 @@ def cmd_import_norms(args: Any) -> int:
         print(report.model_dump_json(indent=2))
         return 1 if report.rejected else 0
     from rich.markup import escape
-    from rich.table import Table
 
-    from normkit.cli.render import console
+    from normkit.cli.render import console, table
+    from normkit.core.amounts import count
 
     c = console()
     if report.rejects:
-        t = Table(title=f"Dòng bị loại / Rejected rows ({report.rejected})", header_style="bold", title_justify="left")
+        t = table(title=f"Dòng bị loại / Rejected rows ({report.rejected})", header_style="bold", title_justify="left")
         for col in ("Dòng\nRow", "Cột\nColumn", "Lý do / Reason", "Giá trị\nValue"):
             t.add_column(col)
         for r in report.rejects:
@@ -115,8 +118,8 @@ def cmd_import_norms(args: Any) -> int:
     for w in report.warnings:
         c.print(f"[yellow]warning[/yellow]: {escape(w)}")
     state = ("[green]written[/green] " + escape(report.file)) if report.written else "[red]nothing written[/red]"
-    c.print(f"{report.rows_in} row(s) in: {report.imported} imported, {report.rejected} rejected "
-            f"({len(report.norms)} norm(s), {report.lines} line(s)); {state}"
+    c.print(f"{count(report.rows_in)} row(s) in: {count(report.imported)} imported, {count(report.rejected)} rejected "
+            f"({count(len(report.norms))} norm(s), {count(report.lines)} line(s)); {state}"
             + (f"; rejected rows in {escape(report.rejects_file)}" if report.rejects_file else ""))
     return 1 if report.rejected else 0
 
@@ -164,9 +167,11 @@ def cmd_export_quote(args: Any) -> int:
 
 
 def cmd_whatif(args: Any) -> int:
+    from normkit.cli.formats import chosen, emit, emit_json
     from normkit.core.errors import NormkitError
     from normkit.media.whatif import compare, parse_sweep, sweep
 
+    fmt = chosen(args)
     order, sets = _priced(args)
     rules, variant = sets.baseline, sets.variant
     if args.sweep:
@@ -174,22 +179,29 @@ def cmd_whatif(args: Any) -> int:
         base = variant or rules
         result = sweep(base, order, name, values, at=args.at)
         if args.json:
-            print(result.model_dump_json(indent=2))
+            emit_json(result.model_dump_json(indent=2), args)
+            return 0
+        from normkit.cli.whatif_tables import sweep_rows, sweep_table
+
+        if fmt in ("csv", "xlsx"):
+            emit(sweep_rows(result, all_lines=args.all_lines, totals_only=args.totals_only), fmt, args, inputs=_order_inputs(args))
             return 0
         from normkit.cli.render import console
-        from normkit.cli.whatif_tables import sweep_table
 
-        console().print(sweep_table(result, all_lines=args.all_lines))
+        console().print(sweep_table(result, all_lines=args.all_lines, totals_only=args.totals_only))
         return 0
     if variant is None:
         raise NormkitError("NK806", "whatif needs --set NAME=VALUE, --overlay FILE or --sweep NAME=v1,v2")
     comparison = compare(rules.quote(order, at=args.at), variant.quote(order, at=args.at))
     if args.json:
-        print(comparison.model_dump_json(indent=2))
+        emit_json(comparison.model_dump_json(indent=2), args)
+        return 0
+    from normkit.cli.whatif_tables import comparison_rows, comparison_table
+
+    if fmt in ("csv", "xlsx"):
+        emit(comparison_rows(comparison, all_lines=args.all_lines), fmt, args, inputs=_order_inputs(args))
         return 0
     from normkit.cli.render import console
-    from normkit.cli.whatif_tables import comparison_table
 
-    c = console()
-    c.print(comparison_table(comparison, all_lines=args.all_lines))
+    console().print(comparison_table(comparison, all_lines=args.all_lines))
     return 0

@@ -17,9 +17,12 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from normkit.cli.common import pack_options
+from normkit.cli.formats import Cell, Rows, format_options
+from normkit.core.amounts import count, fixed, unit_words, vnd
 
 STATUS_HEADERS = {
     "poor": "Hộ nghèo\npoor",
@@ -52,6 +55,9 @@ def register(sub: Any) -> dict[str, Callable[[Any], int]]:
     c.add_argument("--in-place", action="store_true",
                    help="allow --out to be the input file (replaced only when the run completes); any other output that "
                         "is an input or another output is refused (NK807)")
+    c.add_argument("--fail-on-reject", action="store_true",
+                   help="exit 1 when any row is rejected (the rows are still written to the rejects file); an input that "
+                        "cannot be read then exits 2")
     c.add_argument("--fail-on-duplicates", action="store_true",
                    help="a household_id given on more than one row is an error (NK809); without it they are counted and reported")
     c.add_argument("--method", choices=["income", "score"], help="income lines, or review scores (default: score when score_a is present)")
@@ -83,6 +89,7 @@ def register(sub: Any) -> dict[str, Callable[[Any], int]]:
     r.add_argument("--method", choices=["income", "score"])
     r.add_argument("--progress", dest="progress", action="store_true", default=None)
     _standard_options(r)
+    format_options(r)
 
     t = sub.add_parser("targets", help="judge the QĐ 90 targets between two reviews (met / not met, with margins)",
                        formatter_class=fmt, epilog="example: normkit targets examples/households/review-2021-2022.yaml")
@@ -99,11 +106,16 @@ def register(sub: Any) -> dict[str, Callable[[Any], int]]:
     cs.add_argument("--progress", dest="progress", action="store_true", default=None)
     cs.add_argument("--json", action="store_true")
     cs.add_argument("--no-cache", action="store_true")
+    format_options(cs)
 
     cp = sub.add_parser("check-published", help="check a published review table: parts that do not add up, rates that do not match",
                         formatter_class=fmt, epilog="example: normkit check-published examples/households/published/vietnam-2022.yaml")
     cp.add_argument("table", help="YAML published table (see examples/households/published/)")
     cp.add_argument("--json", action="store_true")
+    cp.add_argument("--fail-on", dest="published_fail_on", action="append", metavar="CHECK",
+                    choices=["any", "parts_sum", "poor_plus_near", "rate", "rates_disagree"],
+                    help="exit 1 when there is a finding of this check (any, parts_sum, poor_plus_near, rate, rates_disagree; "
+                         "repeatable); a table that cannot be read then exits 2")
 
     ind = sub.add_parser("indicators", help="list a poverty standard's lines and indicators (names in vi/en, dimension)")
     ind.add_argument("--json", action="store_true")
@@ -153,8 +165,36 @@ def _console() -> Any:
     return console()
 
 
+def _rate(value: Decimal | None) -> str:
+    return "—" if value is None else fixed(value)
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.write(_json(data))
+
+
+def rates_rows(by: list[str], groups: list[Any], total: Any) -> Rows:
+    """The rates as one sheet: a ``group`` row per group, then the ``total`` row (what the table shows)."""
+    from normkit.poverty.standards import STATUSES
+
+    columns = ["kind", *by, "households", *STATUSES, "poverty_rate", "near_poverty_rate", "multidimensional_rate"]
+    rows: list[list[Cell]] = []
+    for kind, g in [*(("group", g) for g in groups), ("total", total)]:
+        rows.append([kind, *(list(g.group) if g.group else [None] * len(by)), g.households,
+                     *(g.counts.get(st, 0) for st in STATUSES), g.poverty_rate, g.near_poverty_rate, g.multidimensional_rate])
+    return Rows(columns, rows, sheet="rates")
+
+
+def transition_rows(t: Any) -> Rows:
+    """The transition matrix as one sheet: a row per status under A (``from``), a column per status under B."""
+    from normkit.poverty.standards import STATUSES
+
+    rows: list[list[Cell]] = [[s, *row, sum(row)] for s, row in zip(STATUSES, t.matrix(), strict=True)]
+    return Rows([f"from {t.a} \\ to {t.b}", *STATUSES, "total"], rows, sheet="transitions")
 
 
 # ---- commands -----------------------------------------------------------------------------------
@@ -174,27 +214,27 @@ def cmd_classify(args: Any) -> int:
                           show_progress=args.progress, in_place=args.in_place, fail_on_duplicates=args.fail_on_duplicates)
     if s.duplicate_ids:
         shown = ", ".join(f"{d['household_id']!r} at row {d['row']}" for d in s.duplicate_examples)
-        print(f"warning: {s.duplicate_ids:,} row(s) repeat a household_id of an earlier row ({shown}"
+        print(f"warning: {count(s.duplicate_ids)} row(s) repeat a household_id of an earlier row ({shown}"
               f"{', …' if s.duplicate_ids > len(s.duplicate_examples) else ''}); --fail-on-duplicates makes this an error",
               file=sys.stderr)
     if args.json:
         _print_json(with_choice(s.to_dict(), std))
-        return 0
-    from rich.table import Table
+        return 1 if args.fail_on_reject and s.rejected else 0
+    from normkit.cli.render import table
 
     c = _console()
-    t = Table(title=f"Phân loại hộ / Classification — {s.standard} (at {s.at}, method {s.method})", header_style="bold")
+    t = table(title=f"Phân loại hộ / Classification — {s.standard} (at {s.at}, method {s.method})", header_style="bold")
     for st in STATUS_HEADERS:
         t.add_column(STATUS_HEADERS[st], justify="right")
     t.add_column("Tổng\nclassified", justify="right")
     t.add_column("Loại bỏ\nrejected", justify="right")
-    t.add_row(*[f"{s.counts.get(st, 0):,}" for st in STATUS_HEADERS], f"{s.classified:,}", f"{s.rejected:,}")
+    t.add_row(*[count(s.counts.get(st, 0)) for st in STATUS_HEADERS], count(s.classified), count(s.rejected))
     c.print(t)
-    c.print(f"rows in {s.rows_in:,} = classified {s.classified:,} + rejected {s.rejected:,}; written {s.out}"
-            + (f"; rejects in {s.rejects}" if s.rejects else "") + f"; duplicate household ids {s.duplicate_ids:,}")
+    c.print(f"rows in {count(s.rows_in)} = classified {count(s.classified)} + rejected {count(s.rejected)}; written {s.out}"
+            + (f"; rejects in {s.rejects}" if s.rejects else "") + f"; duplicate household ids {count(s.duplicate_ids)}")
     for n in s.notes:
         c.print(f"[yellow]note:[/yellow] {n}")
-    return 0
+    return 1 if args.fail_on_reject and s.rejected else 0
 
 
 def _classify_dask(args: Any, std: Any) -> Any:
@@ -257,14 +297,25 @@ def _node_text(n: Any) -> str:
     from rich.markup import escape
 
     label = f"{n.label_vi} / {n.label_en}" if n.label_vi else n.name
-    unit = f" {n.unit}" if n.unit and n.unit != "1" else ""
+    unit = f" {unit_words(n.unit)}" if n.unit and n.unit != "1" else ""
     src = ""
     if n.source is not None:
         src = f" [dim]— {escape(n.source.document)}{(', ' + escape(n.source.article)) if n.source.article else ''}[/dim]"
     flag = "" if n.verified else f" [red](unverified: {escape(n.why or '')})[/red]"
     dates = f" [dim]from {n.effective_from}[/dim]" if n.effective_from else ""
     formula = f"\n  [cyan]{escape(n.formula.strip())}[/cyan]" if n.formula else ""
-    return f"[bold]{escape(n.name)}[/bold] = {escape(n.value)}{unit}  {escape(label)}{dates}{src}{flag}{formula}"
+    return f"[bold]{escape(n.name)}[/bold] = {escape(_value(n.value, n.unit))}{unit}  {escape(label)}{dates}{src}{flag}{formula}"
+
+
+def _value(text: str, unit: str | None) -> str:
+    """A trace value in the chosen language: money grouped (2.000.000), other numbers with their own digits."""
+    try:
+        d = Decimal(text)
+    except ArithmeticError:
+        return text
+    if not d.is_finite():
+        return text
+    return vnd(d) if (unit or "").split("/")[0] == "VND" else fixed(d)
 
 
 def _grow(tree: Any, node: Any) -> None:
@@ -273,9 +324,11 @@ def _grow(tree: Any, node: Any) -> None:
 
 
 def cmd_rates(args: Any) -> int:
+    from normkit.cli.formats import chosen, emit, emit_json
     from normkit.poverty.files import read_chunks
     from normkit.poverty.run import rates_file
 
+    fmt = chosen(args)
     std = None
     first = next(iter(read_chunks(args.households, 1000)), None)
     if (first is not None and "status" not in first.columns) or args.year is not None or args.standard or args.pack:
@@ -284,14 +337,17 @@ def cmd_rates(args: Any) -> int:
     groups = counter.result()
     total = counter.total()
     if args.json:
-        _print_json({"by": args.by, "groups": [g.to_dict(args.by) for g in groups], "total": total.to_dict([]),
-                     "rejected": rejected, "standard": std.id if std else None,
-                     "standard_choice": std.choice.to_dict() if std is not None and std.choice is not None else None})
+        emit_json(_json({"by": args.by, "groups": [g.to_dict(args.by) for g in groups], "total": total.to_dict([]),
+                         "rejected": rejected, "standard": std.id if std else None,
+                         "standard_choice": std.choice.to_dict() if std is not None and std.choice is not None else None}), args)
         return 0
-    from rich.table import Table
+    if fmt in ("csv", "xlsx"):
+        emit(rates_rows(args.by, groups, total), fmt, args, inputs=[("household file", args.households)])
+        return 0
+    from normkit.cli.render import table
 
     c = _console()
-    t = Table(title="Tỷ lệ hộ nghèo, cận nghèo / Poverty rates" + (f" — {std.id}" if std else ""), header_style="bold")
+    t = table(title="Tỷ lệ hộ nghèo, cận nghèo / Poverty rates" + (f" — {std.id}" if std else ""), header_style="bold")
     for col in args.by:
         t.add_column(col)
     t.add_column("Số hộ\nhouseholds", justify="right")
@@ -303,11 +359,11 @@ def cmd_rates(args: Any) -> int:
     rows = groups if args.by else []
     for g in rows + [total]:
         label = list(g.group) if g.group else (["[bold]tổng / total[/bold]"] + [""] * (len(args.by) - 1) if args.by else [])
-        t.add_row(*label, f"{g.households:,}", f"{g.poor:,}", str(g.poverty_rate), f"{g.near_poor:,}", str(g.near_poverty_rate),
-                  str(g.multidimensional_rate))
+        t.add_row(*label, count(g.households), count(g.poor), _rate(g.poverty_rate), count(g.near_poor), _rate(g.near_poverty_rate),
+                  _rate(g.multidimensional_rate))
     c.print(t)
     if rejected:
-        c.print(f"[yellow]{rejected:,} row(s) rejected and not counted[/yellow] (run `normkit classify` to see why)")
+        c.print(f"[yellow]{count(rejected)} row(s) rejected and not counted[/yellow] (run `normkit classify` to see why)")
     return 0
 
 
@@ -330,11 +386,11 @@ def cmd_targets(args: Any) -> int:
                      "targets": [r.model_dump() for r in results],
                      "standard_choice": {k: v.to_dict() for k, v in choices.items()} if change else None})
         return 0
-    from rich.table import Table
+    from normkit.cli.render import table
 
     c = _console()
     span = f"{change.before.year} → {change.after.year}" if change else "2021–2025"
-    t = Table(title=f"Chỉ tiêu QĐ 90 / QĐ 90 targets: {span}", header_style="bold")
+    t = table(title=f"Chỉ tiêu QĐ 90 / QĐ 90 targets: {span}", header_style="bold")
     for col in ("Chỉ tiêu / target", "Giá trị / value", "Khoảng / band", "Kết quả / result", "Chênh lệch / margin"):
         t.add_column(col)
     for r in results:
@@ -359,26 +415,31 @@ def _std_arg(text: str, no_cache: bool) -> Any:
 
 
 def cmd_compare(args: Any) -> int:
+    from normkit.cli.formats import chosen, emit, emit_json
     from normkit.poverty.run import compare_file
     from normkit.poverty.standards import STATUSES
 
+    fmt = chosen(args)
     a, b = _std_arg(args.std_from, args.no_cache), _std_arg(args.std_to, args.no_cache)
     t = compare_file(args.households, a, b, show_progress=args.progress)
     if args.json:
-        _print_json(with_choice(t.to_dict(), a, b))
+        emit_json(_json(with_choice(t.to_dict(), a, b)), args)
         return 0
-    from rich.table import Table
+    if fmt in ("csv", "xlsx"):
+        emit(transition_rows(t), fmt, args, inputs=[("household file", args.households)])
+        return 0
+    from normkit.cli.render import table
 
     c = _console()
-    tab = Table(title=f"Chuyển đổi / Transitions: {a.id} ({a.at}) → {b.id} ({b.at})", header_style="bold")
+    tab = table(title=f"Chuyển đổi / Transitions: {a.id} ({a.at}) → {b.id} ({b.at})", header_style="bold")
     tab.add_column("từ / from \\ sang / to")
     for s in STATUSES:
         tab.add_column(STATUS_HEADERS[s], justify="right")
     tab.add_column("Tổng\ntotal", justify="right")
     for s, row in zip(STATUSES, t.matrix(), strict=True):
-        tab.add_row(STATUS_HEADERS[s].replace("\n", " / "), *[f"{n:,}" for n in row], f"{sum(row):,}")
+        tab.add_row(STATUS_HEADERS[s].replace("\n", " / "), *[count(n) for n in row], count(sum(row)))
     c.print(tab)
-    c.print(f"households {t.households:,}; changed status {t.moved():,}; rejected {t.rejected:,}")
+    c.print(f"households {count(t.households)}; changed status {count(t.moved())}; rejected {count(t.rejected)}")
     for n in t.notes:
         c.print(f"[yellow]note:[/yellow] {n}")
     return 0
@@ -387,25 +448,27 @@ def cmd_compare(args: Any) -> int:
 def cmd_check_published(args: Any) -> int:
     from normkit.poverty.published import check_table, load_published
 
-    table = load_published(args.table)
-    findings = check_table(table)
+    published = load_published(args.table)
+    findings = check_table(published)
+    kinds = set(args.published_fail_on or [])
+    failing = [f for f in findings if "any" in kinds or f.check in kinds]
     if args.json:
-        _print_json({"id": table.id, "consistent": not findings, "findings": [f.model_dump() for f in findings]})
-        return 0
+        _print_json({"id": published.id, "consistent": not findings, "findings": [f.model_dump() for f in findings]})
+        return 1 if failing else 0
     c = _console()
     if not findings:
-        c.print(f"[green]{table.id}: consistent[/green] — parts add up, poor + near-poor match, rates match counts at 2 decimals")
+        c.print(f"[green]{published.id}: consistent[/green] — parts add up, poor + near-poor match, rates match counts at 2 decimals")
         return 0
-    from rich.table import Table
+    from normkit.cli.render import table
 
-    t = Table(title=f"{table.id}: {len(findings)} inconsistenc{'y' if len(findings) == 1 else 'ies'} (reported, not corrected)",
+    t = table(title=f"{published.id}: {len(findings)} inconsistenc{'y' if len(findings) == 1 else 'ies'} (reported, not corrected)",
               header_style="bold")
     for col in ("check", "row", "field", "published", "implied", "message"):
         t.add_column(col)
     for f in findings:
         t.add_row(f.check, f.row, f.field, f.published, f.expected, f.message)
     c.print(t)
-    return 0
+    return 1 if failing else 0
 
 
 def cmd_indicators(args: Any) -> int:
@@ -431,17 +494,17 @@ def cmd_indicators(args: Any) -> int:
     if args.json:
         _print_json(data)
         return 0
-    from rich.table import Table
+    from normkit.cli.render import table
 
     c = _console()
     c.print(f"[bold]{std.title.vi}[/bold]\n{std.title.en}\n(read at {std.at}; statuses: {', '.join(std.statuses)})")
-    lt = Table(title="Chuẩn thu nhập / Income lines (đồng/người/tháng)", header_style="bold")
+    lt = table(title="Chuẩn thu nhập / Income lines (đồng/người/tháng)", header_style="bold")
     for col in ("line", "rural / nông thôn", "urban / thành thị"):
         lt.add_column(col)
     for name, v in lines.items():
-        lt.add_row(name, f"{int(v.get('rural', 0)):,}", f"{int(v.get('urban', 0)):,}")
+        lt.add_row(name, vnd(Decimal(v.get('rural', '0'))), vnd(Decimal(v.get('urban', '0'))))
     c.print(lt)
-    it = Table(title="Chỉ số thiếu hụt / Deprivation indicators", header_style="bold")
+    it = table(title="Chỉ số thiếu hụt / Deprivation indicators", header_style="bold")
     for col in ("id", "tiếng Việt", "English", "dịch vụ / dimension", "verified"):
         it.add_column(col)
     for i in std.indicators:

@@ -9,23 +9,23 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from normkit.core.amounts import number, vnd
+from normkit.core.amounts import number, quantity, vnd
 from normkit.media.components import COMPONENT_LABELS
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
+    from rich.table import Table
     from rich.tree import Tree
 
     from normkit.media.quote import Quote
 
-__all__ = ["COMPONENT_LABELS", "console", "error_text", "number", "quote_footer", "quote_table", "trace_tree", "vnd"]
+__all__ = ["COMPONENT_LABELS", "console", "error_text", "number", "quote_footer", "quote_table", "table", "trace_tree", "vnd"]
 
 
 def quote_table(q: Quote) -> Any:
     from rich.markup import escape
-    from rich.table import Table
 
-    t = Table(title=f"Báo giá / Quote {escape(q.order_id)} — tại ngày / at {q.at}", header_style="bold", title_justify="left")
+    t = table(title=f"Báo giá / Quote {escape(q.order_id)} — tại ngày / at {q.at}", header_style="bold", title_justify="left")
     t.add_column("Hạng mục / Cost element", ratio=3)
     t.add_column("Số lượng\nQuantity", justify="right", no_wrap=True)
     t.add_column("Đơn giá (đ)\nRate (VND)", justify="right", no_wrap=True)
@@ -43,16 +43,43 @@ def quote_table(q: Quote) -> Any:
                 vi, en = COMPONENT_LABELS[current]
                 t.add_row(f"  [underline]{vi}[/underline] [dim]/ {en}[/dim]", "", "", vnd(item.subtotals[current]))
             mark = " [yellow]†[/yellow]" if not line.verified else ""
-            unit = line.quantity_unit if line.quantity_unit != "1" else ""
             rate = vnd(line.rate.quantize(Decimal(1))) if line.component != "other" else ""
             t.add_row(f"    {escape(line.label_vi)}{mark} [dim]· {escape(line.label_en)}[/dim]",
-                      f"{number(line.quantity)} {unit}".strip(), rate, vnd(line.amount))
+                      escape(quantity(line.quantity, line.quantity_unit)), rate, vnd(line.amount))
         t.add_section()
     for comp, amount in q.subtotals.items():
         if amount:
             vi, en = COMPONENT_LABELS[comp]
             t.add_row(f"Cộng {vi.lower()} [dim]/ {en}[/dim]", "", "", vnd(amount))
     t.add_row("[bold]TỔNG CỘNG / TOTAL[/bold]", "", "", f"[bold]{vnd(q.total)}[/bold]")
+    return t
+
+
+def quote_summary(q: Quote, top: int) -> Any:
+    """A quote of many items for people: the ``top`` items with the largest totals, then the
+    component subtotals and the total (every item stays in --json and the XLSX sheet)."""
+    from rich.markup import escape
+
+    from normkit.core.amounts import count
+
+    shown = sorted(q.items, key=lambda it: (-it.total, it.id))[:top]
+    t = table(title=f"Báo giá / Quote {escape(q.order_id)} — tại ngày / at {q.at}: {count(len(q.items))} hạng mục / items; "
+                    f"{len(shown)} lớn nhất / largest shown", header_style="bold", title_justify="left")
+    t.add_column("Hạng mục / Item", ratio=3)
+    t.add_column("Số lượng\nQuantity", justify="right", no_wrap=True)
+    t.add_column("Thành tiền (đ)\nAmount (VND)", justify="right", no_wrap=True)
+    for item in shown:
+        t.add_row(f"{escape(item.id)} · {escape(item.norm)}\n[dim]{escape(item.name_vi)}[/dim]", number(item.quantity), vnd(item.total))
+    rest = len(q.items) - len(shown)
+    if rest:
+        t.add_row(f"[dim]… {count(rest)} hạng mục khác / more items[/dim]",
+                  "", f"[dim]{vnd(q.total - sum((it.total for it in shown), Decimal(0)))}[/dim]")
+    t.add_section()
+    for comp, amount in q.subtotals.items():
+        if amount:
+            vi, en = COMPONENT_LABELS[comp]
+            t.add_row(f"Cộng {vi.lower()} [dim]/ {en}[/dim]", "", vnd(amount))
+    t.add_row("[bold]TỔNG CỘNG / TOTAL[/bold]", "", f"[bold]{vnd(q.total)}[/bold]")
     return t
 
 
@@ -77,26 +104,57 @@ def trace_tree(q: Quote, depth: int | None = None) -> Tree:
     return explain_tree(q, depth)
 
 
-def error_text(err: Any) -> str:
+def error_text(err: Any, lang: str | None = None) -> str:
+    """An error as the CLI prints it: location, code, message and hint. The first line is the same
+    in every language (``FILE:LINE:COL: error NKxxx: message``, for people and for scripts); in
+    Vietnamese (``vi``) the Vietnamese message follows (``lỗi:``) where the catalogue translates it
+    (:data:`normkit.core.errors.MESSAGES_VI`), and the Vietnamese hint (``gợi ý:``) after the
+    English one when the two differ."""
     from rich.markup import escape
+
+    from normkit.core.amounts import current_lang
+    from normkit.core.errors import CATALOGUE_VI, hint_vi, message_vi
 
     errors = getattr(err, "errors", [err])
     out = []
     for e in errors:
         loc = f"{escape(str(e.location))}: " if e.location else ""
-        out.append(f"{loc}[bold red]error {e.code}[/bold red]: {escape(e.message)}\n  [dim]hint: {escape(e.hint)}[/dim]")
+        text = f"{loc}[bold red]error {e.code}[/bold red]: {escape(e.message)}"
+        if (lang or current_lang()) == "vi":
+            vi = message_vi(e.code, e.message)
+            title = CATALOGUE_VI.get(e.code, ("", ""))[0]
+            if vi != e.message and vi != f"{title}: {e.message}":  # a catalogued translation of this message
+                text += f"\n  lỗi: {escape(vi)}"
+        text += f"\n  [dim]hint: {escape(e.hint)}[/dim]"
+        if (lang or current_lang()) == "vi" and hint_vi(e.code, e.hint) != e.hint:
+            text += f"\n  [dim]gợi ý: {escape(hint_vi(e.code, e.hint))}[/dim]"
+        out.append(text)
     return "\n".join(out)
 
 
+def table(*args: Any, **kwargs: Any) -> Table:
+    """A rich Table whose columns wrap a long cell (folding a word without spaces) instead of cutting
+    it with "…": nothing a user must type again (an id, a column name, a total) is truncated."""
+    from rich.table import Table
+
+    class FoldingTable(Table):
+        def add_column(self, *a: Any, **k: Any) -> None:
+            k.setdefault("overflow", "fold")
+            super().add_column(*a, **k)
+
+    return FoldingTable(*args, **kwargs)
+
+
 def console(stderr: bool = False) -> Console:
+    import os
     import sys
 
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    # piped output gets a readable width instead of rich's 80-column default
-    width = None if stream.isatty() else 120
+    # piped output gets a readable width instead of rich's 80-column default; COLUMNS, when set, wins
+    width = None if stream.isatty() or os.environ.get("COLUMNS", "").strip().isdigit() else 120
     return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
-__all__ = ["COMPONENT_LABELS", "console", "error_text", "number", "quote_footer", "quote_table", "trace_tree", "vnd"]
+__all__ = ["COMPONENT_LABELS", "console", "error_text", "number", "quote_footer", "quote_table", "table", "trace_tree", "vnd"]

@@ -123,7 +123,8 @@ def cmd_serve(args: Any) -> int:
         import fastapi  # noqa: F401  (checked here so the message names the extra)
         import uvicorn
     except ImportError:
-        raise NormkitError("NK601", "the HTTP service needs the server extra", hint="pip install 'normkit[server]'") from None
+        raise NormkitError("NK810", "normkit serve needs the Python packages fastapi and uvicorn, which are not installed",
+                           hint="pip install 'normkit[server]'") from None
     from normkit.server.app import create_app
     from normkit.server.guard import protocol
 

@@ -7,6 +7,7 @@ traceback and exits 1; library users catch :class:`NormkitError`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -127,6 +128,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK807": ("an output is an input or another output", "give every output its own file; classify --in-place lets --out replace the input"),
     "NK808": ("a column name appears twice in the header", "rename or remove one of the two columns"),
     "NK809": ("duplicate household ids (--fail-on-duplicates)", "give each household one row with its own household_id, or drop --fail-on-duplicates to only report them"),
+    # command-line output (languages, formats, optional parts)
+    "NK810": ("an optional part of normkit is not installed", "install the extra the message names, e.g. pip install 'normkit[parquet]'"),
+    "NK811": ("unknown output language", "use --lang vi or --lang en (or set NORMKIT_LANG to vi or en)"),
+    "NK812": ("output format cannot be written there", "--format xlsx needs --out FILE.xlsx; table, json and csv go to standard output, csv and json also to --out"),
     # budget
     "NK901": ("budget file cannot be read", "give a .json, .yaml, .csv (UTF-8) or .xlsx budget (docs/budget.md)"),
     "NK902": ("budget table rows rejected", "fix the cells listed (row, column, reason); headers may be Vietnamese or English (docs/budget.md)"),
@@ -142,6 +147,141 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK916": ("upload too large for the page", "split the file: the workspace takes at most the rows the page states (the CLI has no such limit)"),
     "NK917": ("form field not valid", "correct the field named in the message (dates as YYYY-MM-DD, numbers with a decimal point)"),
 }
+
+
+# code -> (title, default hint) in Vietnamese: what `--lang vi` prints and `message_vi`/`hint_vi`
+# of an error's JSON carry. A code without an entry is shown in English.
+CATALOGUE_VI: dict[str, tuple[str, str]] = {
+    "NK101": ("không đọc được tệp", "kiểm tra đường dẫn và tệp phải là văn bản UTF-8"),
+    "NK102": ("lỗi cú pháp YAML", "sửa YAML tại vị trí được chỉ ra; trong {…} hoặc […] hãy đặt trong dấu nháy các biểu thức có [ ] { } hoặc dấu phẩy"),
+    "NK103": ("khóa bị lặp", "mỗi khóa chỉ xuất hiện một lần trong một ánh xạ; xóa hoặc đổi tên một khóa"),
+    "NK104": ("không được dùng anchor và alias của YAML", "viết đầy đủ giá trị; tệp quy tắc không được dùng & hoặc *"),
+    "NK105": ("dữ liệu vào quá lớn hoặc lồng quá sâu", "chia nhỏ tệp hoặc làm phẳng cấu trúc"),
+    "NK106": ("giá trị không được phép trong YAML", "viết số dạng thập phân thông thường; NaN và Infinity bị từ chối"),
+    "NK107": ("không phải tệp thông thường", "chỉ định một tệp thông thường; named pipe, thiết bị, socket hay thư mục không bao giờ được đọc"),
+    "NK108": ("vòng lặp liên kết tượng trưng", "liên kết trỏ về chính nó (trực tiếp hoặc qua liên kết khác); hãy trỏ nó tới một tệp thật"),
+    "NK201": ("lỗi lược đồ (schema)", "so sánh trường này với `normkit schema pack` hoặc `normkit schema order`"),
+    "NK202": ("tên không xác định", "kiểm tra chính tả; `normkit show NAME` liệt kê những gì một bộ quy tắc định nghĩa"),
+    "NK203": ("định nghĩa bị lặp", "mỗi tên chỉ được định nghĩa một lần trong một bộ quy tắc; dùng overlay hoặc `extends` để thay thế"),
+    "NK204": ("tham chiếu vòng", "phá vòng: một công thức không được phụ thuộc vào chính nó"),
+    "NK205": ("không tìm thấy bộ quy tắc", "`normkit packs` liệt kê các bộ quy tắc đã cài; hoặc chỉ định đường dẫn thư mục"),
+    "NK206": ("các bộ quy tắc kế thừa nhau thành vòng", "các bộ quy tắc không được kế thừa (`extends`) lẫn nhau thành vòng"),
+    "NK207": ("lỗi dòng bảng", "kiểm tra khóa và giá trị của dòng theo khai báo của bảng"),
+    "NK208": ("các ngoại lệ mâu thuẫn", "đặt độ ưu tiên khác nhau cho các ngoại lệ, hoặc làm cho điều kiện của chúng loại trừ nhau"),
+    "NK209": ("định mức vượt mức tối đa quốc gia", "định mức của tỉnh không được vượt mức tối đa quốc gia cho cùng mã và dòng"),
+    "NK210": ("mã bộ quy tắc xuất hiện hai lần trên đường tìm kiếm", "xóa hoặc đổi tên một trong hai thư mục, hoặc bỏ một thư mục khỏi NORMKIT_PATH"),
+    "NK212": ("tập định mức không hợp lệ", "một tập định mức chỉ tới bộ quy tắc đứng trước nó trong tập (`of:`), cho `factor:` hoặc `components:` với hệ số dương, và điều chỉnh ít nhất một định mức đang có hiệu lực"),
+    "NK301": ("lỗi cú pháp biểu thức", "xem docs/expressions.md về ngôn ngữ biểu thức"),
+    "NK302": ("biểu thức quá lớn hoặc lồng quá sâu", "tách thành các công thức có tên"),
+    "NK303": ("lỗi kiểu trong biểu thức", "phép so sánh cho đúng/sai; phép tính số học cần số"),
+    "NK310": ("đơn vị không xác định", "`normkit units` liệt kê bộ đơn vị; một bộ quy tắc có thể thêm đơn vị trong `units:`"),
+    "NK311": ("đơn vị không khớp", "đổi đơn vị của một vế hoặc sửa đơn vị đã khai báo"),
+    "NK401": ("không có giá trị hiệu lực tại ngày đó", "chọn một ngày trong khoảng có giá trị, hoặc cung cấp giá trị bằng --set"),
+    "NK402": ("ngày nằm ngoài thời hạn hiệu lực của bộ quy tắc", "tính tại một ngày trong thời hạn hiệu lực của bộ quy tắc"),
+    "NK403": ("các giá trị theo ngày chồng lấn hoặc sai thứ tự", "mỗi giá trị bắt đầu sau khi giá trị trước đó kết thúc"),
+    "NK501": ("thiếu giá trị trong bảng đơn giá", "bổ sung các giá trị được liệt kê vào bảng đơn giá của bộ quy tắc tỉnh, hoặc dùng --set"),
+    "NK502": ("lỗi số học", "có số chia bằng 0 hoặc một giá trị vượt phạm vi"),
+    "NK503": ("giá trị ngoài phạm vi", "dùng một giá trị trong phạm vi cho phép"),
+    "NK504": ("mã định mức không xác định", "kiểm tra mã; `normkit show CODE` hiển thị một định mức"),
+    "NK505": ("điều kiện của quy tắc không được thỏa mãn", "sửa đơn đặt hàng, hoặc đưa giá trị thay thế mà quy tắc cho phép, kèm lý do"),
+    "NK601": ("lỗi đơn đặt hàng", "so sánh đơn đặt hàng với `normkit schema order`"),
+    "NK602": ("lỗi giả định (overlay)", "giả định chỉ được thay các giá trị đã có, với đơn vị tương thích"),
+    "NK603": ("giá trị không hợp lệ", "viết số kèm đơn vị, ví dụ 2340000 VND/month"),
+    "NK701": ("không có chuẩn nghèo cho lựa chọn đó", "dùng --year với năm rà soát từ 2021 đến 2030, hoặc --standard với một bộ chuẩn nghèo"),
+    "NK702": ("không đọc được dữ liệu hộ", "dùng tệp .csv (UTF-8, có dòng tiêu đề) hoặc .parquet"),
+    "NK703": ("dữ liệu hộ thiếu cột", "thêm cột đó, hoặc chọn phương pháp phù hợp với các cột hiện có"),
+    "NK704": ("giá trị của hộ không hợp lệ", "area là rural hoặc urban; thu nhập là số đồng nguyên, từ 0 trở lên; thiếu hụt là true/false"),
+    "NK705": ("lỗi bảng số liệu công bố hoặc tệp rà soát", "so sánh tệp với các ví dụ trong examples/households/published/"),
+    "NK706": ("không đếm hoặc so sánh được thiếu hụt", "mỗi chỉ số một cột true/false (`normkit indicators` liệt kê các chỉ số), một chiều mà chuẩn có định nghĩa, và hai kỳ rà soát được đếm cùng một cách"),
+    "NK707": ("tệp địa bàn cho chỉ tiêu QĐ 90 không hợp lệ", "ghi id, kind (district hoặc commune), status_start và status_end; huyện là poor hoặc not_poor, xã là extremely_difficult hoặc not_extremely_difficult"),
+    "NK708": ("một địa bàn được liệt kê hai lần", "liệt kê mỗi huyện hoặc xã một lần, với tình trạng đầu kỳ và cuối kỳ"),
+    "NK801": ("không đọc được bảng định mức", "dùng bảng .csv (UTF-8) hoặc .xlsx có dòng tiêu đề: code, name, component, title, unit, value (docs/import-norms.md)"),
+    "NK802": ("có dòng của bảng định mức bị loại", "sửa các dòng được liệt kê (dòng, cột, lý do) rồi nhập lại; --keep-going nhập các định mức không có dòng bị loại"),
+    "NK803": ("định mức nhập vào không qua được kiểm tra bộ quy tắc", "bộ quy tắc được giữ nguyên; sửa các dòng hoặc bộ quy tắc rồi nhập lại"),
+    "NK804": ("không xuất được", "xem docs/import-norms.md và docs/xlsx.md về những gì xuất được"),
+    "NK805": ("không ghi được tệp kết quả", "kiểm tra thư mục có tồn tại và ghi được không"),
+    "NK806": ("giả định không có gì để so sánh", "dùng --set NAME=VALUE, --overlay FILE hoặc --sweep NAME=v1,v2"),
+    "NK807": ("tệp kết quả trùng một tệp đầu vào hoặc một tệp kết quả khác", "mỗi kết quả một tệp riêng; classify --in-place cho phép --out thay tệp đầu vào"),
+    "NK808": ("một tên cột xuất hiện hai lần trong dòng tiêu đề", "đổi tên hoặc bỏ một trong hai cột"),
+    "NK809": ("mã hộ bị lặp (--fail-on-duplicates)", "mỗi hộ một dòng với household_id riêng, hoặc bỏ --fail-on-duplicates để chỉ báo cáo"),
+    "NK810": ("chưa cài một phần tùy chọn của normkit", "cài phần bổ sung mà thông báo nêu, ví dụ pip install 'normkit[parquet]'"),
+    "NK811": ("ngôn ngữ hiển thị không xác định", "dùng --lang vi hoặc --lang en (hoặc đặt NORMKIT_LANG là vi hoặc en)"),
+    "NK812": ("không ghi được định dạng kết quả vào đó", "--format xlsx cần --out TỆP.xlsx; table, json và csv in ra màn hình, csv và json cũng ghi được vào --out"),
+    "NK901": ("không đọc được tệp dự toán", "dùng dự toán .json, .yaml, .csv (UTF-8) hoặc .xlsx (docs/budget.md)"),
+    "NK902": ("có dòng của bảng dự toán bị loại", "sửa các ô được liệt kê (dòng, cột, lý do); tiêu đề có thể bằng tiếng Việt hoặc tiếng Anh (docs/budget.md)"),
+    "NK903": ("lỗi lược đồ dự toán", "so sánh dự toán với `normkit schema budget`"),
+    "NK904": ("không được dùng bộ quy tắc hoặc giả định ở đây", "dịch vụ HTTP chỉ dùng bộ quy tắc đã cài, chọn theo tên, và giả định viết ngay trong yêu cầu"),
+    "NK905": ("yêu cầu bị từ chối", "gửi nội dung JSON dưới giới hạn kích thước, với các trường mà tài liệu OpenAPI liệt kê"),
+    "NK906": ("thiếu hoặc sai mã truy cập", "gửi `Authorization: Bearer <token>`; `normkit serve` ngoài loopback cần --token hoặc NORMKIT_TOKEN"),
+    "NK907": ("không chấp nhận kiểu mã hóa nội dung yêu cầu", "gửi nội dung JSON không nén (không có Content-Encoding) và bằng UTF-8"),
+    "NK908": ("yêu cầu không được phục vụ", "các đường dẫn và phương thức có trong /openapi.json; yêu cầu bị từ chối vì bận hoặc hết thời gian có thể gửi lại"),
+}
+
+# The messages a user meets most often, in Vietnamese: (code, the English message as a regular
+# expression, the Vietnamese message with the same named parts). A message that matches none is
+# given as the code's Vietnamese title followed by the English message, so no detail is lost.
+MESSAGES_VI: tuple[tuple[str, str, str], ...] = (
+    ("NK101", r"cannot read file: (?P<why>.*)", "không đọc được tệp: {why}"),
+    ("NK202", r"unknown name (?P<name>'[^']*')", "không có tên {name}"),
+    ("NK202", r"unknown formula (?P<name>'[^']*')", "không có công thức {name}"),
+    ("NK205", r"pack (?P<ref>'[^']*') not found", "không tìm thấy bộ quy tắc {ref}"),
+    ("NK205", r"pack (?P<ref>'[^']*') not found \(a folder in the working directory is not searched: write (?P<dot>\S+)\)",
+     "không tìm thấy bộ quy tắc {ref} (thư mục trong thư mục làm việc không được tìm: hãy viết {dot})"),
+    ("NK310", r"unknown unit (?P<unit>'[^']*') in (?P<text>'.*')", "đơn vị không xác định {unit} trong {text}"),
+    ("NK310", r"cannot read unit (?P<text>'.*') at (?P<at>'.*')", "không đọc được đơn vị {text} tại {at}"),
+    ("NK401", r"(?P<name>'[^']*') has no value in force on (?P<at>\S+); values cover (?P<cover>.*)",
+     "{name} không có giá trị hiệu lực vào ngày {at}; các giá trị áp dụng cho {cover}"),
+    ("NK401", r"table (?P<name>'[^']*') has no version in force on (?P<at>\S+); versions cover (?P<cover>.*)",
+     "bảng {name} không có phiên bản hiệu lực vào ngày {at}; các phiên bản áp dụng cho {cover}"),
+    ("NK504", r"unknown norm code (?P<code>'[^']*')", "không có mã định mức {code}"),
+    ("NK602", r"unknown parameter (?P<name>'[^']*')", "không có tham số {name}"),
+    ("NK602", r"--set expects NAME=VALUE, got (?P<got>.*)", "--set cần dạng NAME=VALUE, nhận được {got}"),
+    ("NK602", r"--sweep expects NAME=V1,V2,…, got (?P<got>.*)", "--sweep cần dạng NAME=V1,V2,…, nhận được {got}"),
+    ("NK603", r"cannot read (?P<text>'.*') as a number with a unit", "không đọc được {text} thành một số kèm đơn vị"),
+    ("NK603", r"cannot read (?P<text>'.*') as a number", "không đọc được {text} thành một số"),
+    ("NK701", r"choose a standard: --year YEAR or --standard PACK", "hãy chọn chuẩn nghèo: --year NĂM hoặc --standard BỘ_QUY_TẮC"),
+    ("NK701", r"no national poverty standard covers the review year (?P<year>\d+); shipped: (?P<spans>.*)",
+     "không có chuẩn nghèo quốc gia nào áp dụng cho năm rà soát {year}; có sẵn: {spans}"),
+    ("NK702", r"(?P<path>.*): no such file", "{path}: không có tệp này"),
+    ("NK702", r"(?P<path>.*): the file is empty \(a header row is needed\)", "{path}: tệp rỗng (cần một dòng tiêu đề)"),
+    ("NK702", r"(?P<path>.*): unknown file type (?P<ext>.*); use \.csv or \.parquet", "{path}: không nhận kiểu tệp {ext}; dùng .csv hoặc .parquet"),
+    ("NK703", r"the data has no `status` column: classify it first, or give --year/--standard",
+     "dữ liệu không có cột `status`: hãy phân loại (classify) trước, hoặc dùng --year/--standard"),
+    ("NK703", r"no column (?P<cols>.*) to group by", "không có cột {cols} để nhóm theo"),
+    ("NK806", r"whatif needs --set NAME=VALUE, --overlay FILE or --sweep NAME=v1,v2", "whatif cần --set NAME=VALUE, --overlay FILE hoặc --sweep NAME=v1,v2"),
+    ("NK810", r"reading or writing Parquet needs the Python package pyarrow, which is not installed",
+     "đọc hoặc ghi Parquet cần gói Python pyarrow, gói này chưa được cài"),
+    ("NK810", r"normkit serve needs the Python packages fastapi and uvicorn, which are not installed",
+     "normkit serve cần các gói Python fastapi và uvicorn, các gói này chưa được cài"),
+    ("NK810", r"(?P<what>normkit [\w-]+) needs the Python package (?P<pkg>\S+), which is not installed",
+     "{what} cần gói Python {pkg}, gói này chưa được cài"),
+    ("NK811", r"NORMKIT_LANG=(?P<value>.*) is not a language normkit writes", "NORMKIT_LANG={value} không phải ngôn ngữ normkit hiển thị"),
+    ("NK812", r"--format xlsx writes a workbook: give --out FILE\.xlsx", "--format xlsx ghi một tệp bảng tính: hãy cho --out TỆP.xlsx"),
+    ("NK812", r"--out (?P<out>.*) does not end in \.(?P<fmt>\w+), the --format", "--out {out} không có đuôi .{fmt} của --format"),
+    ("NK812", r"--out (?P<out>.*) needs --format csv, json or xlsx \(a table is printed, not written\)",
+     "--out {out} cần --format csv, json hoặc xlsx (bảng chỉ được in ra, không ghi vào tệp)"),
+    ("NK901", r"no such file: (?P<path>.*)", "không có tệp: {path}"),
+    ("NK901", r"cannot read (?P<name>.*): a budget is a \.json, \.yaml, \.csv or \.xlsx file",
+     "không đọc được {name}: dự toán phải là tệp .json, .yaml, .csv hoặc .xlsx"),
+)
+
+
+def message_vi(code: str, message: str) -> str:
+    """The Vietnamese of an error ``message`` of ``code``: the catalogued translation when the
+    message is one of :data:`MESSAGES_VI`, else the code's Vietnamese title and the message."""
+    for c, pattern, template in MESSAGES_VI:
+        if c == code:
+            m = re.fullmatch(pattern, message, flags=re.DOTALL)
+            if m is not None:
+                return template.format(**m.groupdict())
+    title = CATALOGUE_VI.get(code)
+    return f"{title[0]}: {message}" if title is not None else message
+
+
+def hint_vi(code: str, hint: str) -> str:
+    """The Vietnamese hint: the catalogued one when ``hint`` is the code's default, else ``hint``."""
+    title = CATALOGUE_VI.get(code)
+    return title[1] if title is not None and hint == CATALOGUE[code][1] else hint
 
 
 class NormkitError(Exception):
@@ -184,6 +324,8 @@ class NormkitError(Exception):
             "column": loc.column if loc else None,
             "path": loc.path if loc else None,
             "hint": self.hint,
+            "message_vi": message_vi(self.code, self.message),
+            "hint_vi": hint_vi(self.code, self.hint),
             **({"details": self.details} if self.details else {}),
         }
 
@@ -204,7 +346,9 @@ class NormkitErrors(NormkitError):
         return "\n".join(e.render() for e in self.errors)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "errors": [e.to_dict() for e in self.errors]}
+        more = len(self.errors) - 1
+        vi = message_vi(self.errors[0].code, self.errors[0].message) + (f" (và {more} lỗi khác)" if more else "")
+        return {"code": self.code, "message": self.message, "message_vi": vi, "errors": [e.to_dict() for e in self.errors]}
 
 
 class ErrorCollector:

@@ -42,7 +42,8 @@ def _parquet() -> Any:
     try:
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - depends on the installation
-        raise NormkitError("NK702", "reading or writing Parquet needs pyarrow", hint="pip install 'normkit[parquet]'") from None
+        raise NormkitError("NK810", "reading or writing Parquet needs the Python package pyarrow, which is not installed",
+                           hint="pip install 'normkit[parquet]'") from None
     return pq
 
 

@@ -131,6 +131,6 @@ def test_cli_json_and_fail_on(capsys, tmp_path: Path) -> None:
 def test_cli_bad_file_is_an_error_not_a_traceback(capsys, tmp_path: Path) -> None:
     p = tmp_path / "b.csv"
     p.write_text(HEAD + "Mã định mức,Số lượng,Thành tiền\nEX-ON-BV,x,1\n", encoding="utf-8")
-    assert main(["check", str(p)]) == 1
+    assert main(["check", str(p)]) == 2  # could not be read (1 = the budget fails)
     err = capsys.readouterr().err
     assert f"{p}:4:2" in err and "NK902" in err and "Traceback" not in err

@@ -243,5 +243,5 @@ def test_cli_lint_and_price_show_the_norm_set() -> None:
                                                   f"norm set {QN}/radio", f"norm set {QN}/tv"]
     r = _cli("price", str(EXAMPLES / "orders" / "tv-bulletins-quang-nam.yaml"), "--explain")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.count(f"norm set {QN}/tv = 0.80") == 19
+    assert r.stdout.count(f"norm set {QN}/tv = 0,80") == 19  # vi: a decimal comma
     assert "Quote EX-2024-TV-001-quang-nam = 4.268.904 VND at 2024-09-15" in r.stdout

@@ -266,7 +266,7 @@ def test_cli_text_output(standards, review, tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "Thiếu hụt / Deprivations — vn-poverty-2022-2026 at 2024-09-01, among all" in out
     assert "rows in 10 = counted 10 + other status 0 + rejected 0" in out
-    assert "57.14" in out and "33.33" in out
+    assert "57,14" in out and "33,33" in out  # vi: a decimal comma
 
 
 def test_cli_compare_year_reads_the_earlier_review_under_its_own_standard(standards, review, tmp_path: Path, capsys) -> None:

@@ -87,7 +87,8 @@ def test_structured_errors(base_url) -> None:
                                                  "order": {"id": "x", "date": "2024-09-15", "items": [{"norm": "01.03.01.50.11"}]}})
     assert r.status_code == 422
     assert r.json()["error"] == {"code": "NK504", "message": "unknown norm code '01.03.01.50.11'", "location": "items[0].norm",
-                                 "file": None, "line": None, "column": None, "path": "items[0].norm", "hint": "close matches: 01.03.01.50.10"}
+                                 "file": None, "line": None, "column": None, "path": "items[0].norm", "hint": "close matches: 01.03.01.50.10",
+                                 "message_vi": "không có mã định mức '01.03.01.50.11'", "hint_vi": "close matches: 01.03.01.50.10"}
     r = httpx.post(base_url + "/v1/check", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "NK905"
 
