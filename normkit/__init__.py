@@ -4,7 +4,7 @@
 >>> rules = normkit.load("examples/packs/example-province")    # doctest: +SKIP
 >>> quote = rules.quote("examples/orders/tv-bulletins.yaml")   # doctest: +SKIP
 >>> str(quote.total)                                           # doctest: +SKIP
-'5336129'
+'5336124'
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 >>> rules = normkit.load("examples/packs/example-province")   # doctest: +SKIP
 >>> q = rules.quote("examples/orders/tv-bulletins.yaml")      # doctest: +SKIP
 >>> q.total                                                    # doctest: +SKIP
-Decimal('5336129')
+Decimal('5336124')
 """
 
 from __future__ import annotations

@@ -140,21 +140,21 @@ def test_explain_prints_each_node_once_with_a_depth(tmp_path: Path) -> None:
     shallow = subprocess.run([sys.executable, "-m", "normkit", "price", str(EXAMPLES / "orders" / "tv-bulletins.yaml"), "--explain",
                               "--explain-depth", "1"], check=False, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert shallow.returncode == 0, shallow.stderr
-    assert "#55 tv-bulletin: 01.03.01.50.10 = 5.336.124 VND" in shallow.stdout
+    assert "#55 tv-bulletin: 01.03.01.50.10 = 5.336.124 đồng" in shallow.stdout  # vi (the default): units as words
     assert "… 21 more step(s) below (raise --explain-depth, or see --explain --json)" in shallow.stdout
     assert "labour: am_thanh_vien_III" not in shallow.stdout
 
 
 def test_explain_rounds_figures_for_reading() -> None:
-    assert rounded("425986.3636363636363636363636363636", "VND/workday") == "≈425986.363636"
+    assert rounded("425986.3636363636363636363636363636", "VND/workday") == "≈425.986,363636"  # vi, the default language
     assert rounded("17039.45454545454545454545454545454", "VND") == "≈17.039,45"
     assert rounded("5336129", "VND") == "5.336.129"
     assert rounded("231001.25", "VND") == "231.001,25"
-    assert rounded("0.04", "workday") == "0.04"
+    assert rounded("0.04", "workday") == "0,04"
     assert rounded("A1", None) == "A1"
     r = subprocess.run([sys.executable, "-m", "normkit", "price", str(EXAMPLES / "orders" / "tv-bulletins.yaml"), "--explain"],
                        check=False, capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert "rate=≈425986.363636 VND/workday" in r.stdout and "425986.3636363636363636363636363636" not in r.stdout
+    assert "rate=≈425.986,363636 đồng/công" in r.stdout and "425986.3636363636363636363636363636" not in r.stdout
 
 
 def test_price_json_streams_the_graph_when_explained() -> None:

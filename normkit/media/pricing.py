@@ -117,7 +117,7 @@ class PricingRules(RuleSet):
     >>> import normkit
     >>> rules = normkit.load("examples/packs/example-province")   # doctest: +SKIP
     >>> rules.quote("examples/orders/tv-bulletins.yaml").total     # doctest: +SKIP
-    Decimal('5336129')
+    Decimal('5336124')
     """
 
     def __init__(self, compiled: CompiledSet, overrides: Mapping[str, Any] | None = None, overlay_label: str | None = None,

@@ -100,20 +100,20 @@ def test_whatif_and_sweep_as_csv():
     r = run("whatif", ORDER, "--set", "base_salary=1800000", "--format", "csv", "--no-bom")
     lines = r.stdout.decode().split("\r\n")
     assert lines[0] == "kind,item,norm,component,label_vi,label_en,status,baseline,variant,delta,causes"
-    assert lines[2] == "line,tv-bulletin,01.03.01.50.10,labour,Âm thanh viên hạng III,Sound technician grade III,changed,51118,39322,-11796,base_salary"
-    assert lines[-2] == "total,,,,Tổng cộng,Total,,5336129,4584193,-751936,"
+    assert lines[2] == "line,tv-bulletin,01.03.01.50.10,labour,Âm thanh viên hạng III,Sound technician grade III,changed,51117,39321,-11796,base_salary"
+    assert lines[-2] == "total,,,,Tổng cộng,Total,,5336124,4584192,-751932,"
     r = run("whatif", ORDER, "--sweep", "overhead_rate=5,10", "--format", "csv", "--totals-only", "--no-bom")
     assert r.stdout.decode() == (
         "kind,item,norm,component,label_vi,label_en,baseline,overhead_rate=5,overhead_rate=10\r\n"
         'item,tv-bulletin,01.03.01.50.10,,"Bản tin quốc tế biên dịch, thời lượng 10 phút",'
-        '"Translated international television bulletin, broadcast duration 10 minutes",5336129,5093577,5336129\r\n'
-        "total,,,,Tổng cộng,Total,5336129,5093577,5336129\r\n")
+        '"Translated international television bulletin, broadcast duration 10 minutes",5336124,5093571,5336124\r\n'
+        "total,,,,Tổng cộng,Total,5336124,5093571,5336124\r\n")
 
 
 def test_sweep_totals_only_table():
     r = run("whatif", ORDER, "--sweep", "overhead_rate=5,10", "--totals-only", "--lang", "en")
     text = r.stdout.decode()
-    assert "│ TỔNG CỘNG / TOTAL" in text and "5,093,577" in text
+    assert "│ TỔNG CỘNG / TOTAL" in text and "5,093,571" in text
     assert "Nhân công" not in text and "Cộng nhân công" not in text  # no lines, no subtotals
     full = run("whatif", ORDER, "--sweep", "overhead_rate=5,10", "--lang", "en").stdout.decode()
     assert "Cộng chi phí khác" in full

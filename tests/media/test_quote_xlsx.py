@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from xlsxcalc import recalculated
 
 import normkit
 from normkit.api import quote as price_order
@@ -37,21 +38,6 @@ def plan():  # type: ignore[no-untyped-def]
 def rows_by_stt(ws: Any) -> dict[Any, Any]:
     return {r[0].value: r for r in ws.iter_rows() if r[0].value is not None}
 
-
-def recalculated(path: Path) -> dict[tuple[str, str], Any]:
-    """Every cell of the workbook as a spreadsheet computes it: the file's formulas evaluated by the
-    `formulas` engine (an independent implementation of ROUND, SUM and sheet links)."""
-    import formulas
-
-    solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
-    out: dict[tuple[str, str], Any] = {}
-    for key, value in solution.items():
-        sheet, _, cell = str(key).rpartition("!")
-        if ":" in cell:
-            continue
-        v = value.value[0][0] if hasattr(value, "value") else value
-        out[(sheet.split("]")[-1].rstrip("'").upper(), cell)] = v
-    return out
 
 
 def test_unit_price_sheet(quote, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -179,4 +179,4 @@ def test_household_flags_fast_path_values():
     assert classify({**base, **dict.fromkeys(ids, False), ids[0]: "có", ids[1]: True, ids[2]: True}) == "poor"
     with pytest.raises(NormkitError) as e:
         classify({**base, **dict.fromkeys(ids, False), ids[0]: "maybe"})
-    assert (e.value.code, e.value.message) == ("NK704", f"{ids[0]} takes true or false, got 'maybe'")
+    assert (e.value.code, e.value.message) == ("NK116", f"{ids[0]}: cannot read 'maybe' as true or false")  # the one input layer

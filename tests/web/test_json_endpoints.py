@@ -33,8 +33,8 @@ def test_whatif_endpoint(client) -> None:
     r = client.post("/v1/whatif", json={"pack": "example-province", "order": ORDER, "overrides": {"base_salary": 1800000}})
     body = r.json()
     assert r.status_code == 200 and body["schema"] == "normkit.whatif/1"
-    assert (body["baseline_total"], body["variant_total"], body["delta"], body["delta_percent"]) == ("5336129", "4584193", "-751936", "-14.09")
-    assert body["subtotals"]["labour"] == {"baseline": "2821135", "variant": "2170108", "delta": "-651027"}
+    assert (body["baseline_total"], body["variant_total"], body["delta"], body["delta_percent"]) == ("5336124", "4584192", "-751932", "-14.09")
+    assert body["subtotals"]["labour"] == {"baseline": "2821131", "variant": "2170107", "delta": "-651024"}
     overhead = next(ln for ln in body["lines"] if ln["resource"] == "overhead")
     assert overhead["via"] == ["base_salary"] and overhead["delta"] == "-68358"
 
@@ -50,7 +50,7 @@ def test_sweep_endpoint(client) -> None:
     body = r.json()
     assert r.status_code == 200 and body["schema"] == "normkit.sweep/1"
     assert body["columns"] == ["baseline", "base_salary=1490000", "base_salary=1800000", "base_salary=2340000"]
-    assert body["totals"] == ["5336129", "4152520", "4584193", "5336129"]
+    assert body["totals"] == ["5336124", "4152525", "4584192", "5336124"]
     r = client.post("/v1/sweep", json={"pack": "example-province", "order": ORDER, "parameter": "base_salry", "values": [1]})
     assert r.status_code == 422 and r.json()["error"] == {**r.json()["error"], "code": "NK602", "message": "unknown parameter 'base_salry'"}
 
@@ -87,10 +87,10 @@ def test_the_new_endpoints_are_in_the_openapi_document(client) -> None:
 def test_the_integration_page_examples(client) -> None:
     """The two curl examples of docs/integration.md, with the values their comments show."""
     text = (EXAMPLES.parent / "docs" / "integration.md").read_text(encoding="utf-8")
-    assert '| jq .delta                                                   # "-751936"' in text
+    assert '| jq .delta                                                   # "-751932"' in text
     r = client.post("/v1/whatif", json={"pack": "example-province", "overrides": {"base_salary": 1800000},
                                         "order": {"id": "EX-1", "date": "2024-09-15", "items": [{"norm": "01.03.01.50.10", "quantity": 3}]}})
-    assert r.json()["delta"] == "-751936"
+    assert r.json()["delta"] == "-751932"
     r = client.post("/v1/households/rates", json={"year": 2024, "by": ["district"], "households": [
         {"household_id": "H01", "district": "Huyện 1", "area": "rural", "income_per_capita": 1200000, "deprivation_count": 4}]})
     assert r.json()["groups"][0]["poverty_rate"] == "100.00"

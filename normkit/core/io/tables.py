@@ -323,8 +323,9 @@ def xlsx_records(p: Path, sheet: str | None, *, code: str, max_rows: int,
 def _arrow() -> Any:
     try:
         import pyarrow
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        raise NormkitError("NK702", "reading tables needs pyarrow", hint="pip install 'normkit[parquet]'") from None
+    except ImportError:  # a dependency of normkit: missing only from a broken installation
+        raise NormkitError("NK810", "reading or writing Parquet needs the Python package pyarrow, which is not installed",
+                           hint="pip install 'normkit[parquet]'") from None
     return pyarrow
 
 
