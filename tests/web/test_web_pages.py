@@ -329,3 +329,38 @@ def test_households_deprivations_by_the_chosen_column(client) -> None:
     item = next(i for i in cli.items if i.id == "su_dung_dich_vu_vien_thong")
     assert first[0] == item.name_vi
     assert re.findall(r">([^<]+)</td>", first[1]) == [str(g.rate(item)) for g in cli.group_list()] == ["0.00", "50.00", "25.00"]
+
+
+def test_households_compare_two_reviews_gives_the_clis_change_in_points(client, tmp_path) -> None:
+    """Issue 14: the change in points per indicator between two reviews, on the households view, as
+    `normkit deprivations LATER --compare EARLIER` prints it (the information dimension first)."""
+    import html
+    import subprocess
+    import sys
+
+    later = EXAMPLES / "households" / "indicators.csv"
+    earlier = tmp_path / "review-2023.csv"  # the same households a year before: I2 had no telecom service, I3 no means of access
+    lines = later.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    rows = [r.split(",") for r in lines[1:]]
+    tele, means = head.index("su_dung_dich_vu_vien_thong"), head.index("phuong_tien_phuc_vu_tiep_can_thong_tin")
+    rows[1][tele], rows[2][means] = "true", "true"
+    earlier.write_text("\n".join([lines[0], *(",".join(r) for r in rows)]) + "\n", encoding="utf-8")
+    r = client.post("/households", data={"year": "2024"}, files=upload(later))
+    assert r.status_code == 200
+    carried = html.unescape(one(r'<input type="hidden" name="later" value="([^"]*)">', r.text))
+    assert json.loads(carried)["households"] == 4 and "household_id" not in carried  # counts only, no household data
+    c = client.post("/households/compare", data={"year": "2024", "later": carried}, files=upload(earlier))
+    assert c.status_code == 200, c.text
+    shown = re.findall(r'<tr class="[^"]*" data-id="(\w+)"><td>[^<]*</td><td>[^<]*</td><td class="num">([^<]*)</td>'
+                       r'<td class="num">([^<]*)</td><td class="num">([^<]*)</td></tr>', c.text.split('id="comparison"', 1)[1])
+    cli = subprocess.run([sys.executable, "-m", "normkit", "deprivations", str(later), "--year", "2024", "--compare", str(earlier), "--json"],
+                         capture_output=True, text=True, check=True)
+    want = {(x["id"], x["rate_before"], x["rate_after"], x["change_points"]) for x in json.loads(cli.stdout)["changes"]}
+    assert set(shown) == want
+    assert [x[0] for x in shown[:3]] == ["thong_tin", "su_dung_dich_vu_vien_thong", "phuong_tien_phuc_vu_tiep_can_thong_tin"]  # information first
+    assert ("su_dung_dich_vu_vien_thong", "50.00", "25.00", "-25.00") in shown
+    # counts from elsewhere are refused with a coded error, not used
+    bad = client.post("/households/compare", data={"year": "2024", "later": '{"standard": "vn-poverty-2022-2026", "households": 2, '
+                                                                       '"deprived": {"indicator:viec_lam": 3}}'}, files=upload(earlier))
+    assert bad.status_code == 422 and "NK917" in bad.text

@@ -81,7 +81,7 @@ def run_households(upload: Upload, year: int | None, standard: Path | None, lang
                                      "rate": total.rate(i), "information": i.dimension in info} for i in ordered]
             chart = charts.bar_chart([(text.label(r["item"], lang, "name"), r["rate"], str(r["rate"])) for r in dep_rows
                                       if r["item"].kind == "dimension"], text.word("deprivations", lang))
-            deprivation = {"rows": dep_rows, "report": report, "chart": chart}
+            deprivation = {"rows": dep_rows, "report": report, "chart": chart, "carried": carried(report)}
             for view in views:  # the same rates per group of the view's column (as `normkit deprivations --by COLUMN`)
                 if view["column"] is None or view["column"] not in present:
                     continue
@@ -100,3 +100,73 @@ def run_households(upload: Upload, year: int | None, standard: Path | None, lang
     return {"summary": summary, "views": views, "deprivation": deprivation, "rejects": rejects, "std": std,
             "choice": std.choice.to_dict() if std.choice is not None else None,
             "downloads": {"classified": data_url(classified_bytes, "text/csv"), "rejects": data_url(rej_bytes, "text/csv") if rej_bytes else None}}
+
+
+# ---- two reviews of the same households: the change in points per indicator ---------------------
+
+def carried(report: Any) -> str:
+    """The totals of a deprivation count as the compare form carries them (counts only, no household
+    data): the standard, the households counted and the deprived per item."""
+    import json
+
+    total = report.total()
+    return json.dumps({"standard": report.standard, "households": total.households, "deprived": total.deprived}, sort_keys=True)
+
+
+def _later_report(text_json: str, before: Any) -> Any:
+    """The later review's report rebuilt from the counts the compare form carried (validated: the
+    same standard, whole non-negative counts, no more deprived than households)."""
+    import json
+
+    from normkit.poverty.deprivations import DeprivationReport, GroupCounts
+
+    def bad(why: str) -> NormkitError:
+        return NormkitError("NK917", f"the later review's counts are not valid: {why}", location=Location(path="later"),
+                            hint="classify the later review on this page again, then compare from its result")
+
+    try:
+        data = json.loads(text_json)
+    except ValueError:
+        raise bad("not JSON") from None
+    if not isinstance(data, dict) or not isinstance(data.get("deprived"), dict):
+        raise bad("no counts")
+    n = data.get("households")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise bad("the number of households is not a whole number ≥ 0")
+    if any(not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= n for v in data["deprived"].values()):
+        raise bad("a deprived count is not a whole number between 0 and the households")
+    if data.get("standard") != before.standard:
+        raise NormkitError("NK706", f"the two reviews were counted under different standards ({before.standard} / {data.get('standard')})",
+                           location=Location(path="later"), hint="compare two reviews counted under the same standard (give the same year or standard)")
+    return DeprivationReport(standard=before.standard, at=before.at, by=[], among=before.among, items=before.items,
+                             groups={(): GroupCounts((), n, {str(k): v for k, v in data["deprived"].items()})})
+
+
+def compare_households(upload: Upload, year: int | None, standard: Path | None, later: str, lang: str) -> dict[str, Any]:
+    """The earlier review (the uploaded file) against the later one (the counts the result page
+    carried): each indicator's and dimension's rate before and after and the change in points, as
+    ``normkit deprivations LATER --compare EARLIER`` prints them."""
+    from normkit.poverty.deprivations import compare_reports, count_deprivations, items_of
+    from normkit.poverty.files import read_table
+    from normkit.poverty.standards import load_standard
+
+    if year is None and standard is None:
+        raise NormkitError("NK701", "choose a standard: give a review year or a standard pack", location=Location(path="year"))
+    std = load_standard(year=year, standard=standard)
+    with stored(upload, HOUSEHOLD_KINDS, "file") as path:
+        source = xlsx_to_csv(path) if path.suffix == ".xlsx" else path
+        households = read_table(source)
+        if len(households) > MAX_HOUSEHOLD_ROWS:
+            raise NormkitError("NK916", f"the file has {len(households):,} households; the page takes at most {MAX_HOUSEHOLD_ROWS:,}",
+                               location=Location(path="file"), hint="split the file, or run `normkit deprivations --compare` on the command line")
+        before = count_deprivations(households, std)
+    after = _later_report(later, before)
+    try:
+        info = {i.id for i in items_of(std, "information")}
+    except NormkitError:
+        info = set()
+    changes = compare_reports(before, after)
+    rows = [{"item": c.item, "before": c.before, "after": c.after, "points": c.points, "information": c.item.dimension in info} for c in changes]
+    rows = [r for r in rows if r["information"]] + [r for r in rows if not r["information"]]
+    return {"comparison": {"rows": rows, "standard": before.standard,
+                           "households_before": before.total().households, "households_after": after.total().households}}

@@ -407,6 +407,23 @@ def router(packs: PackSource) -> APIRouter:
 
         return await guarded(request, "households.html", work, households_form(form))
 
+    @r.post("/households/compare", response_class=HTMLResponse)
+    async def households_compare(request: Request) -> HTMLResponse:
+        from normkit.server.web.households import compare_households
+
+        form, upload = await read_form(request)
+        lang = text.lang_of(request.query_params.get("lang"))
+
+        def work() -> dict[str, Any]:
+            year = form_year(str(form.get("year") or ""), "year")
+            std_name = str(form.get("standard") or "").strip()
+            standard = find_named_pack(pack_name(std_name, "standard")) if std_name else None
+            if upload is None:
+                raise NormkitError("NK915", f"choose the earlier review's file ({', '.join(HOUSEHOLD_KINDS)})", location=Location(path="file"))
+            return compare_households(upload, year, standard, str(form.get("later") or ""), lang)
+
+        return await guarded(request, "households.html", work, households_form(form))
+
     # ---- packs ------------------------------------------------------------------------------
 
     @r.get("/packs", response_class=HTMLResponse)

@@ -125,6 +125,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "rounding": ("Làm tròn", "Rounding"),
     "all_columns_hint": ("Chọn cột để xem số hộ và tỷ lệ theo cột đó", "Choose a column to see counts and rates by it"),
     "information_first": ("Chiều thông tin được xếp trước", "The information dimension comes first"),
+    "compare_reviews": ("So sánh với kỳ rà soát trước", "Compare with an earlier review"),
+    "compare_help": ("Tải lên tệp hộ của kỳ rà soát trước (cùng chuẩn): trang tính tỷ lệ thiếu hụt của kỳ đó và mức thay đổi (điểm phần trăm) so với kỳ này. Trang chỉ giữ số đếm của kỳ này, không giữ tệp.",
+                     "Upload the household file of an earlier review (same standard): the page counts its deprivation rates and the change in points to this review. The page keeps only this review's counts, never the file."),
+    "earlier_file": ("Tệp hộ của kỳ rà soát trước", "Household file of the earlier review"),
+    "rate_before": ("Kỳ trước", "Before"),
+    "rate_after": ("Kỳ này", "After"),
+    "change_points": ("Thay đổi (điểm %)", "Change (points)"),
     "no_indicators": ("Tệp không có cột cho từng chỉ số (chỉ có deprivation_count): không tính được tỷ lệ thiếu hụt theo chỉ số.",
                       "The file has no column per indicator (only deprivation_count): the deprivation rates per indicator cannot be counted."),
     "rows_summary": ("dòng đọc vào", "rows in"),
@@ -181,7 +188,7 @@ def word(key: str, lang: str) -> str:
 
 
 def money(value: Decimal | None) -> str:
-    """``Decimal('5336129')`` -> ``'5.336.129 đ'``, as officers write amounts."""
+    """``Decimal('5336124')`` -> ``'5.336.124 đ'``, as officers write amounts."""
     return "—" if value is None else f"{vnd(value)} đ"
 
 
