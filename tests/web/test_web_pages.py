@@ -23,9 +23,9 @@ from normkit_testpaths import EXAMPLES
 
 import normkit
 from normkit.budget import check
+from normkit.media.listing import names as listing
 from normkit.server.app import create_app
 from normkit.server.limits import Limits
-from normkit.server.web.names import listing
 
 ORDER = EXAMPLES / "orders" / "tv-bulletins.yaml"
 PLANTED = EXAMPLES / "budgets" / "planted-errors.yaml"
@@ -251,7 +251,7 @@ def test_listing_has_the_shared_entry_shape() -> None:
     salary = next(e for e in entries if e["name"] == "base_salary")
     assert salary == {"kind": "parameter", "name": "base_salary", "label_vi": "Mức lương cơ sở", "label_en": "Base salary",
                       "unit": "VND/month", "from": "2019-07-01", "to": None, "verified": True}
-    assert {e["kind"] for e in entries} == {"norm", "parameter", "table", "formula"}
+    assert {e["kind"] for e in entries} == {"norm", "parameter", "table", "formula", "input"}
 
 
 def test_nothing_uploaded_is_kept(client) -> None:

@@ -34,12 +34,12 @@ from normkit.core.runtime import Missing, evaluate
 from normkit.media.compiled import media_part
 from normkit.media.components import COMPONENTS
 from normkit.media.listing import describe
+from normkit.media.listing import names as listing
 from normkit.media.orders import load_order, order_from_data
 from normkit.media.pricing import PricingRules
 from normkit.media.schema import Order
 from normkit.server.web import charts, exports, text
 from normkit.server.web.exports import data_url
-from normkit.server.web.names import listing
 from normkit.server.web.uploads import (
     BUDGET_KINDS,
     HOUSEHOLD_KINDS,

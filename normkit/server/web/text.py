@@ -172,6 +172,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "kind_table": ("Bảng", "Table"),
     "kind_formula": ("Công thức", "Formula"),
     "kind_adjustment": ("Điều chỉnh", "Adjustment"),
+    "kind_input": ("Dữ liệu đầu vào", "Input"),
     "indicator": ("Chỉ số", "Indicator"),
 }
 
