@@ -126,3 +126,21 @@ def listing(c: CompiledSet) -> dict[str, Any]:
 def all_names(c: CompiledSet) -> list[str]:
     """Every name :func:`describe` knows in ``c`` (for close matches)."""
     return [*media_part(c).norms, *c.params, *c.tables, *c.formulas, *c.adjustments, *c.inputs]
+
+
+def without_paths(entry: Any) -> Any:
+    """``entry`` (a :func:`describe` result) with every ``location`` reduced to the pack folder and
+    file (``vn-wages/parameters.yaml:12:5``): what a service shows, without the server's own paths."""
+    if isinstance(entry, dict):
+        return {k: (_short(v) if k == "location" and isinstance(v, str) else without_paths(v)) for k, v in entry.items()}
+    if isinstance(entry, list):
+        return [without_paths(v) for v in entry]
+    return entry
+
+
+def _short(location: str) -> str:
+    head, sep, rest = location.partition(".yaml")
+    if not sep:
+        return location.rsplit("/", 1)[-1]
+    parts = head.replace("\\", "/").split("/")
+    return "/".join(parts[-2:]) + sep + rest

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from normkit.core.errors import Location, NormkitError
 from normkit.core.names import did_you_mean
 from normkit.core.runtime import RuleSet
-from normkit.media.listing import all_names, describe, listing
+from normkit.media.listing import all_names, describe, listing, without_paths
 
 PACK_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
@@ -71,6 +71,6 @@ def packs_router(rules: Callable[[str], RuleSet]) -> APIRouter:
                                location=Location(path="name"),
                                hint=did_you_mean(name, all_names(c)) or f"GET /v1/packs/{pack} lists every name the pack defines")
             return JSONResponse({"error": err.to_dict()}, status_code=404)
-        return found
+        return without_paths(found)  # the pack folder and file, never the server's own paths
 
     return router

@@ -9,11 +9,11 @@ pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 
 from fastapi.testclient import TestClient
-from normkit_testpaths import EXAMPLES
+from normkit_testpaths import EXAMPLES, ROOT
 
 from normkit.api import rules_for
 from normkit.core.registry import installed_packs
-from normkit.media.listing import describe, listing
+from normkit.media.listing import describe, listing, without_paths
 from normkit.server.app import create_app
 
 
@@ -38,7 +38,9 @@ def test_the_listing_is_what_show_pack_prints(client):
 
 def test_one_name_is_describe(client):
     r = client.get("/v1/packs/example-province/names/01.03.01.50.10")
-    assert r.status_code == 200 and r.json() == describe(rules_for("example-province").compiled, "01.03.01.50.10")
+    assert r.status_code == 200 and r.json() == without_paths(describe(rules_for("example-province").compiled, "01.03.01.50.10"))
+    # the server's own folders are not shown: a location is the pack folder and file
+    assert r.json()["location"].startswith("vn-tv-03-2018/norms.yaml:") and r.json()["lines"] and str(ROOT) not in r.text
     assert client.get("/v1/packs/example-province/names/overhead_rate").json()["values"][0]["value"] == "10"
 
 

@@ -33,7 +33,7 @@ from normkit.core.registry import installed_packs
 from normkit.core.runtime import Missing, evaluate
 from normkit.media.compiled import media_part
 from normkit.media.components import COMPONENTS
-from normkit.media.listing import describe
+from normkit.media.listing import describe, without_paths
 from normkit.media.listing import names as listing
 from normkit.media.orders import load_order, order_from_data
 from normkit.media.pricing import PricingRules
@@ -436,7 +436,7 @@ def router(packs: PackSource) -> APIRouter:
             ctx["pack"] = pack
             ctx["entries"] = listing(rules.compiled)
             if name:
-                ctx["detail"] = describe(rules.compiled, name)
+                ctx["detail"] = without_paths(describe(rules.compiled, name))
                 if ctx["detail"] is None:
                     return render(request, "packs.html", status=404, errors=error_rows(NormkitError(
                         "NK205", f"{pack} defines no name {name[:80]!r}", location=Location(path="name"))), **ctx)
