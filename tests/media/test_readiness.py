@@ -57,7 +57,7 @@ def test_a_deleted_overhead_rate_fails_lint_at_the_extra(tmp_path):
     assert [(e.code, e.message) for e in errs] == [
         ("NK214", "pricing extra overhead cannot be computed from 2019-07-01: `overhead_rate` (Overhead rate, percent) must be supplied by the rate card")]
     assert errs[0].hint == "add `overhead_rate` to the rate card (pack example-province)"
-    assert errs[0].location is not None and errs[0].location.file == str(RULES / "vn-media-pricing" / "method.yaml")
+    assert errs[0].location is not None and Path(errs[0].location.file).parts[-3:] == ("rules", "vn-media-pricing", "method.yaml")  # the shipped rules, wherever installed
 
 
 def test_a_rate_card_version_starting_later_leaves_a_gap_lint_finds(tmp_path):
