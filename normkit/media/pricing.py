@@ -207,6 +207,7 @@ class Run:
     totals: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, ZERO))
     too_large: set[int] = field(default_factory=set)
     units: dict[tuple, PricedItem] = field(default_factory=dict)  # one-unit prices of this run (an order with order inputs)
+    scaled: dict[tuple[int, Decimal], tuple[PricedItem, list[tuple[Decimal, Decimal, Decimal | None]]]] = field(default_factory=dict)
     total: Decimal = ZERO  # the sum of the item totals
     failures: int = 0  # values found missing so far (with ``errors``: whether an item's pricing failed)
 
@@ -604,7 +605,7 @@ def _add_item(run: Run, p: PreparedItem, priced: PricedItem, quantity: Decimal |
         if not exact:
             _item_too_large(run, p, f"item {p.id} ({code}): the one-unit amount {priced.total} × the quantity {quantity}", run.order.locate("items", p.index, "quantity"))
             return
-        lines = _scaled_lines(p.id, code, priced, quantity, each, quantum, mode)
+        lines = _scaled_lines(p.id, code, priced, quantity, each, quantum, mode, run.scaled)
         subtotal = {c: scale_amount(v, quantity, sums, quantum, mode) for c, v in priced.subtotals.items()}
         exact_total = priced.total * quantity
         item_total = scale_amount(priced.total, quantity, sums, quantum, mode)
@@ -626,20 +627,41 @@ def _add_item(run: Run, p: PreparedItem, priced: PricedItem, quantity: Decimal |
     run.item_recs.append(Rec("item", p.norm, item_total, recs, extra=item))  # the trace shows the item's id, quantity, subtotals
 
 
-def _scaled_lines(item: str, norm: str, priced: PricedItem, quantity: Decimal, rounded: bool, quantum: Decimal, mode: str) -> list[QuoteLine]:
+SCALED_MAX = 4096  # (one-unit price, quantity) pairs whose scaled figures a run keeps
+
+
+def _scaled_lines(item: str, norm: str, priced: PricedItem, quantity: Decimal, rounded: bool, quantum: Decimal, mode: str,
+                  memo: dict[tuple[int, Decimal], tuple[PricedItem, list[tuple[Decimal, Decimal, Decimal | None]]]] | None = None,
+                  ) -> list[QuoteLine]:
     """The item's quote lines for ``quantity`` products: each one-unit amount × the quantity, rounded
-    when the pack rounds each line (:func:`scale_amount`, inlined: this is the hot path of a new quantity)."""
+    when the pack rounds each line (:func:`scale_amount`, inlined: this is the hot path of a new quantity).
+
+    Items of one order that repeat a norm and a quantity share the scaled figures (``memo``: the
+    amount, the exact amount and the line quantity are the same Decimal objects), so a large order
+    holds one set of figures per distinct (one-unit price, quantity), not one per item."""
+    key = (id(priced), quantity)
+    hit = memo.get(key) if memo is not None else None
+    if hit is not None and hit[0] is priced:
+        figures = hit[1]
+    else:
+        rmode = MODES[mode]
+        fast = rounded and quantum == ONE
+        figures = []
+        for _c, _r, _lv, _le, qty, _u, _rate, _ru, amount, _v in priced.rows:
+            exact = amount * quantity
+            value = exact.quantize(ONE, rmode) if fast else scale_amount(amount, quantity, rounded, quantum, mode)
+            figures.append((value, exact, None if qty is None else qty * quantity))
+        if memo is not None and len(memo) < SCALED_MAX:
+            memo[key] = (priced, figures)  # the priced item is held: its id() stays its own while the run lives
     out: list[QuoteLine] = []
     append = out.append
-    rmode = MODES[mode]
-    fast = rounded and quantum == ONE
-    for component, resource, label_vi, label_en, qty, unit, rate, rate_unit, amount, verified in priced.rows:
-        exact = amount * quantity
-        value = exact.quantize(ONE, rmode) if fast else scale_amount(amount, quantity, rounded, quantum, mode)
+    for (component, resource, label_vi, label_en, qty, unit, rate, rate_unit, _amount, verified), (value, exact, lq) in zip(
+            priced.rows, figures, strict=True):
         if qty is None:  # an extra: quantity 1, its rate is its exact amount
             append(QuoteLine(item, norm, "other", resource, label_vi, label_en, ONE, "1", exact, "VND", value, exact, True))
         else:
-            append(QuoteLine(item, norm, component, resource, label_vi, label_en, qty * quantity, unit, rate, rate_unit, value, exact, verified))
+            assert lq is not None  # a norm line's quantity × the item quantity
+            append(QuoteLine(item, norm, component, resource, label_vi, label_en, lq, unit, rate, rate_unit, value, exact, verified))
     return out
 
 
