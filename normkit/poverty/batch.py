@@ -55,21 +55,34 @@ def as_pandas(frame: Any) -> pd.DataFrame:
 
 @dataclass
 class Columns:
-    """Checked input arrays of one batch, and the reason each bad row is rejected."""
+    """Checked input arrays of one batch, and the reason each bad row is rejected.
+
+    ``bad`` marks the rejected rows; ``reasons`` (one text a row) is made only once a row is bad,
+    so a clean batch is never scanned as Python objects."""
 
     n: int
     arrays: dict[str, Any] = field(default_factory=dict)
-    reasons: np.ndarray = field(default_factory=lambda: new_reasons(0))
+    bad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    reasons: np.ndarray | None = None
 
     def take(self, name: str, values: Any, reasons: np.ndarray) -> None:
         self.arrays[name] = values
-        bad = ~good_rows(reasons) & good_rows(self.reasons)
-        self.reasons[bad] = reasons[bad]
+        self.reject(~good_rows(reasons), reasons)
+
+    def reject(self, mask: np.ndarray, reasons: Any) -> None:
+        """Reject the rows of ``mask`` not rejected yet, each with its reason (an array or one text)."""
+        hit = mask & ~self.bad
+        if not hit.any():
+            return
+        if self.reasons is None:
+            self.reasons = new_reasons(self.n)
+        self.reasons[hit] = reasons[hit] if isinstance(reasons, np.ndarray) else reasons
+        self.bad |= hit
 
 
 def read_columns(std: Standard, frame: pd.DataFrame, names: list[str]) -> Columns:
     """Check and convert the named input columns of ``frame`` as the standard declares them."""
-    cols = Columns(len(frame), reasons=new_reasons(len(frame)))
+    cols = Columns(len(frame), bad=np.zeros(len(frame), dtype=bool))
     inputs = std.rules.compiled.inputs
     for name in names:
         spec = inputs[name]
@@ -124,12 +137,12 @@ def _subset(value: Any, keep: np.ndarray) -> Any:
     return value[keep]
 
 
-def _charge(errors: list[RowError], reasons: np.ndarray, rows: np.ndarray) -> None:
+def _charge(errors: list[RowError], cols: Columns, rows: np.ndarray) -> None:
     """Turn evaluation errors on the kept rows into rejection reasons on the full batch."""
     for e in errors:
-        idx = rows[e.mask]
-        free = good_rows(reasons[idx])
-        reasons[idx[free]] = f"{e.code} {e.message}"
+        mask = np.zeros(cols.n, dtype=bool)
+        mask[rows[e.mask]] = True
+        cols.reject(mask, f"{e.code} {e.message}")
 
 
 def _categorical(status: Text, rows: np.ndarray | None) -> Any:
@@ -173,8 +186,7 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
     needed = list(dict.fromkeys(needed))
     cols = read_columns(std, df, needed)
     n = cols.n
-    reasons = cols.reasons
-    keep = np.flatnonzero(good_rows(reasons))
+    keep = np.flatnonzero(~cols.bad)
     arrays = {k: _subset(v, keep) for k, v in cols.arrays.items()}
     m = len(keep)
     rs, at = std.rules, std.at
@@ -182,7 +194,7 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
 
     def run(name: str, columns: dict[str, Any]) -> Any:
         value, errors = evaluate_columns(rs, name, at, columns, m)
-        _charge(errors, reasons, keep)
+        _charge(errors, cols, keep)
         return value
 
     if plan.deprivations == "indicators":
@@ -194,12 +206,12 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
         count = run("indicator_deprivation_count", flags)
         if plan.check_count:
             differ = count != arrays["deprivation_count"]
-            _charge([RowError(differ, "NK704", "deprivation_count disagrees with the indicator columns")], reasons, keep)
+            _charge([RowError(differ, "NK704", "deprivation_count disagrees with the indicator columns")], cols, keep)
     elif plan.deprivations == "score_b":
         implied = run("deprivations_from_score_b", {"score_b": arrays["score_b"]})
         if implied.dtype == object:
             whole = np.array([v == v.to_integral_value() for v in implied.tolist()], dtype=bool)
-            _charge([RowError(~whole, "NK704", "score_b is not a whole number of deprived indicators")], reasons, keep)
+            _charge([RowError(~whole, "NK704", "score_b is not a whole number of deprived indicators")], cols, keep)
             implied = np.array([int(v) if w else 0 for v, w in zip(implied.tolist(), whole.tolist(), strict=True)], dtype=np.int64)
         count = implied
     else:
@@ -217,7 +229,7 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
     if low_income and low is None:
         raise NormkitError("NK701", "low-income workers (NĐ 30/2025) are defined on income; use the income method")
     # rows that failed during evaluation leave the classified set too
-    ok_in_keep = good_rows(reasons[keep])
+    ok_in_keep = ~cols.bad[keep]
     final = keep[ok_in_keep]
     everyone = len(final) == n
     out = df.copy(deep=False) if everyone else df.iloc[final]  # no copy of the data when nothing is rejected
@@ -227,9 +239,9 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
     out["deprivation_count"] = counts if everyone else counts[ok_in_keep]
     if low is not None:
         out["low_income_household"] = np.asarray(low, dtype=bool)[ok_in_keep]
-    bad = np.flatnonzero(~good_rows(reasons))
+    bad = np.flatnonzero(cols.bad)
     rejects = df.iloc[bad]
-    rejects.insert(0, "reason", reasons[bad])
+    rejects.insert(0, "reason", cols.reasons[bad] if cols.reasons is not None else np.empty(0, dtype=object))
     rejects.insert(0, "row", bad + first_row)
     if "middle" not in std.statuses and plan.method == "income":
         notes.append(f"{std.id} has no verified middle-living-standard band: above the lines the status is `none`")

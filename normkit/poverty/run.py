@@ -86,15 +86,19 @@ class DuplicateIds:
     Ids already seen are kept as sorted 64-bit hashes (8 bytes a household, in a few sorted runs
     merged as they grow); a repeated hash is confirmed against the ids of the same batch, and an
     id of an earlier batch is reported on its hash alone: two different ids share a 64-bit hash
-    with a probability below 10⁻⁵ even among 10 million households.
+    with a probability below 10⁻⁵ even among 10 million households. A bit per 27-bit hash prefix
+    (16 MiB, whatever the number of households) tells which ids may have been seen: only those are
+    searched for in the sorted runs.
     """
 
     MAX_RUNS = 8
+    FILTER_BITS = 27  # a bit per hash prefix (16 MiB, whatever the length): most new ids are never searched for
 
     def __init__(self, summary: ClassifySummary, fail: bool) -> None:
         self.runs: list[Any] = []
         self.summary = summary
         self.fail = fail
+        self.filter: Any = None
 
     def add(self, batch: Any, first_row: int) -> None:
         """Check the ids of one Arrow text batch (rows ``first_row`` …)."""
@@ -104,9 +108,13 @@ class DuplicateIds:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        col = pc.utf8_trim_whitespace(batch.column(ID_COLUMN))
-        valid = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(col), 0), False).to_numpy(zero_copy_only=False), dtype=bool)
-        positions = np.flatnonzero(valid)
+        col = batch.column(ID_COLUMN)
+        if plain_ids(col):  # the common case: nothing to trim, no blank id
+            positions = np.arange(len(col))
+        else:
+            col = pc.utf8_trim_whitespace(col)
+            valid = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(col), 0), False).to_numpy(zero_copy_only=False), dtype=bool)
+            positions = np.flatnonzero(valid)
         if not len(positions):
             return
         if len(positions) < len(col):
@@ -115,9 +123,18 @@ class DuplicateIds:
         ordered = np.sort(hashes)
         seen = np.zeros(len(ordered), dtype=bool)
         seen[1:] = ordered[1:] == ordered[:-1]
-        for run in self.runs:
-            at = np.minimum(np.searchsorted(run, ordered), len(run) - 1)
-            seen |= run[at] == ordered
+        if self.filter is None:
+            self.filter = np.zeros(1 << (self.FILTER_BITS - 3), dtype=np.uint8)
+        prefix = ordered >> np.uint64(64 - self.FILTER_BITS)
+        byte, bit = (prefix >> np.uint64(3)).astype(np.intp), (prefix & np.uint64(7)).astype(np.uint8)
+        maybe = np.flatnonzero(self.filter[byte] & (np.uint8(1) << bit))  # an earlier batch may have these hashes
+        if len(maybe) and self.runs:
+            asked = ordered[maybe]
+            for run in self.runs:
+                at = np.minimum(np.searchsorted(run, asked), len(run) - 1)
+                seen[maybe] |= run[at] == asked
+        starts = np.flatnonzero(np.diff(byte, prepend=-1))  # the hashes are sorted: each byte's bits are adjacent
+        self.filter[byte[starts]] |= np.bitwise_or.reduceat(np.uint8(1) << bit, starts)
         if seen.any():  # rare: find which rows repeat an id (the first of a batch does not, unless seen before)
             order = np.argsort(hashes, kind="stable")
             repeated = np.zeros(len(ordered), dtype=bool)
@@ -133,6 +150,22 @@ class DuplicateIds:
         self.runs.append(ordered)
         if len(self.runs) > self.MAX_RUNS:
             self.runs = [np.sort(np.concatenate(self.runs))]
+
+
+def plain_ids(col: Any) -> bool:
+    """True when no id of the Arrow text array is missing or blank and none would be trimmed: the
+    first and last byte of every id is printable ASCII (read from the buffers, no string made)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not pa.types.is_string(col.type) or col.null_count or not len(col):
+        return False
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1]
+    if (np.diff(offsets) <= 0).any():
+        return False
+    raw = np.frombuffer(col.buffers()[2], dtype=np.uint8)
+    edges = np.concatenate([raw[offsets[:-1]], raw[offsets[1:] - 1]])
+    return bool(((edges > 0x20) & (edges < 0x7F)).all())
 
 
 HASH_MAX_BYTES = 1024  # longer ids are hashed by pandas (a polynomial hash is only used where it is strong)
@@ -203,7 +236,7 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
     try:
         with located(path), progress(table.count_rows, f"classify {Path(path).name}", show_progress) as advance:
             for batch in table.batches:
-                chunk = as_frame(batch.text)
+                chunk = numbers_as_stored(batch, std)
                 duplicates.add(batch.text, batch.first_row)
                 r = classify_frame(chunk, std, method=method, low_income=low_income, first_row=batch.first_row)
                 summary.method = r.method
@@ -234,6 +267,19 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
     return summary
 
 
+def numbers_as_stored(batch: Any, std: Standard) -> Any:
+    """The batch as a DataFrame for :func:`classify_frame`: text, except the number inputs stored
+    as whole numbers without gaps (Parquet int columns), which are taken as stored — read from
+    their text they give the same values and the same reasons, after a needless round trip."""
+    import pyarrow as pa
+
+    inputs = std.rules.compiled.inputs
+    cols = [raw if (name in inputs and inputs[name].type not in ("text", "bool") and pa.types.is_signed_integer(raw.type)
+                    and raw.null_count == 0) else text
+            for name, raw, text in zip(batch.text.schema.names, batch.raw.columns, batch.text.columns, strict=True)]
+    return as_frame(pa.RecordBatch.from_arrays(cols, names=batch.text.schema.names))
+
+
 RESULT_TYPES = {"status": "string", "deprivation_count": "int64", "low_income_household": "bool"}
 
 
@@ -241,6 +287,7 @@ def classified_batch(raw: Any, classified: Any) -> Any:
     """The input rows ``classified`` kept (by position), as stored, with the result columns set:
     untouched columns pass through without conversion; a result column the input already has is
     replaced in place, the others are appended."""
+    import pandas as pd
     import pyarrow as pa
 
     keep = pa.array(classified.index.to_numpy(), pa.int64())
@@ -249,6 +296,11 @@ def classified_batch(raw: Any, classified: Any) -> Any:
         if name not in classified.columns:
             continue
         series = classified[name]
+        if isinstance(series.dtype, pd.CategoricalDtype):  # status: its few words taken by code, never a string per row
+            col = pa.array([str(c) for c in series.cat.categories], pa.string()).take(pa.array(series.cat.codes.to_numpy()))
+            where = out.schema.get_field_index(name)
+            out = out.set_column(where, name, col) if where >= 0 else out.append_column(name, col)
+            continue
         arrow = getattr(series.array, "__arrow_array__", None)
         col = pa.array(series.array) if arrow is not None else pa.array(series.to_numpy(), from_pandas=True)  # Arrow-backed: no copy
         if isinstance(col, pa.ChunkedArray):

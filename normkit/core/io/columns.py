@@ -94,11 +94,25 @@ def _match(values: Any, pattern: str) -> np.ndarray:
     return np.asarray(pc.fill_null(m, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _has_x(values: Any, pa: Any) -> bool:
+    """Whether any cell holds an ``x`` or ``X`` (read from the text buffer: in UTF-8 those bytes
+    are only ever those letters)."""
+    if not isinstance(values, pa.Array) or not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        _, pc = _pa()
+        return bool(pc.any(pc.match_substring(values, "x", ignore_case=True)).as_py())
+    if not len(values):
+        return False
+    width = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    offsets = np.frombuffer(values.buffers()[1], dtype=width)[values.offset: values.offset + len(values) + 1]
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[int(offsets[0]): int(offsets[-1])]
+    return bool(((data | 0x20) == ord("x")).any())
+
+
 def plain_integers(values: Any) -> tuple[np.ndarray, np.ndarray]:
     """The fast path of :func:`cast_integers`: ``(int64 values, mask)`` of the rows that are plain
     integers of at most 18 digits (after trimming), cast by Arrow in one pass; other rows are 0."""
     pa, pc = _pa()
-    if values.null_count == 0 and not pc.any(pc.match_substring(values, "x", ignore_case=True)).as_py():
+    if values.null_count == 0 and not _has_x(values, pa):
         try:  # clean data, the common case: one cast, no regular expression (Arrow would read 0x10 as hex: excluded)
             cast = pc.cast(values, pa.int64())
             return np.asarray(cast.to_numpy(zero_copy_only=False), dtype=np.int64), np.ones(len(values), dtype=bool)
