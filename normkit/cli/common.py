@@ -44,8 +44,8 @@ def pack_options(p: argparse.ArgumentParser, *, at: str | None = None, pack_help
     if at is not None:
         p.add_argument("--at", type=date_arg, help=at)
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-                   help="what-if: give a parameter a value on every date, e.g. --set base_salary=2340000 "
-                        "or --set 'working_days_per_month=24 workday/month' (repeatable)")
+                   help="what-if: give a parameter (or a table row, TABLE[KEY]) a value on every date, e.g. --set base_salary=2340000, "
+                        "--set 'working_days_per_month=24 workday/month' or --set 'machine_hour_rate[may_vi_tinh]=4000' (repeatable)")
     p.add_argument("--overlay", help="what-if overlay file (YAML with `set:`)")
     p.add_argument("--json", action="store_true", help="print one JSON object (money as exact decimal strings)")
     p.add_argument("--no-cache", action="store_true", help="rebuild the compiled packs instead of using the cache")

@@ -18,7 +18,7 @@ from typing import Any, Protocol, Self
 from normkit.core.compiled import AdjustmentC, CompiledSet
 from normkit.core.dating import coverage, in_force
 from normkit.core.errors import ErrorCollector, Location, NormkitError
-from normkit.core.io.text import read_bool, read_quantity
+from normkit.core.io.text import read_bool, read_number, read_quantity
 from normkit.core.lang import ops
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.memo import FORMULAS_PER_DATE_MAX, DateMemo, Memo
@@ -174,6 +174,11 @@ class Env:
 
     def lookup(self, table: str, key: tuple[Any, ...]) -> Any:
         t = self.rs.compiled.tables[table]
+        if self.rs.row_overrides:
+            over = self.rs.row_overrides.get((table, key))
+            if over is not None:  # a what-if row: the same value on every date
+                self.children.append(Rec("table", t, over[0], extra=("overlay", key, over[1])))
+                return over[0]
         version = in_force(t.layers, self.at)
         if version is None:
             if t.supplied_by and not any(t.layers):
@@ -225,6 +230,9 @@ class RuleSet:
         self.overrides: Mapping[str, Any] = MappingProxyType(dict(overrides or {}))
         self.overlay_label = overlay_label
         self.overlay_text: Mapping[str, str] = MappingProxyType(dict(overlay_text or {}))
+        # the overridden table rows, (table, key) -> (value, unit), from the `table[key]` names of overrides
+        self.row_overrides: Mapping[tuple[str, tuple[Any, ...]], tuple[Any, str]] = MappingProxyType(
+            {_row_key(compiled, name): (v, _row_unit(compiled, name)) for name, v in self.overrides.items() if "[" in name})
         self.units = UnitTable(Vocabulary(compiled.units), compiled.unit_base)
         self.formula_fns = MappingProxyType({n: compile_ir(f.ir) for n, f in compiled.formulas.items()})
         self.adjustment_fns = MappingProxyType({
@@ -236,16 +244,22 @@ class RuleSet:
 
     # what-if --------------------------------------------------------------------------------
     def with_overrides(self, values: Mapping[str, Any], label: str = "what-if") -> Self:
-        """A new rule set in which the named parameters take the given values on every date.
+        """A new rule set in which the named parameters (and table rows) take the given values on every date.
 
         Values are numbers in the parameter's unit, or text with a unit (``"2340000 VND/month"``).
+        A table row is named ``table[key]``, its keys separated by commas for a table with
+        several keys (``salary_coefficient[A1,3]``); its value is in the table's (or the row's) unit.
         """
         errors = ErrorCollector()
         converted: dict[str, Any] = dict(self.overrides)
         text: dict[str, str] = dict(self.overlay_text)
-        for name, raw in values.items():
+        for given, raw in values.items():
             try:
-                converted[name] = self.convert_param(name, raw)
+                if "[" in given:  # a table row: its name as normkit writes it
+                    name, value = self.convert_row(given, raw)
+                else:
+                    name, value = given, self.convert_param(given, raw)
+                converted[name] = value
                 text[name] = str(raw)
             except NormkitError as e:
                 errors.add(e)
@@ -263,6 +277,40 @@ class RuleSet:
             raise NormkitError("NK602", f"unknown parameter {name!r}", location=where,
                                hint=("did you mean " + ", ".join(close) + "?") if close else "`normkit show` lists a pack's parameters")
         return self.convert_value(raw, p.type, p.powers, p.unit, where, "NK602", p.min, p.max, name)
+
+    def convert_row(self, name: str, raw: Any) -> tuple[str, Any]:
+        """``table[key,…]`` and its new value: the row's name as normkit writes it (its keys as
+        the table holds them) and the value in the table's unit (a table with a unit per row:
+        the row's unit). An unknown table is NK602, a key without a row NK202, both with close matches."""
+        where = Location(path=f"set.{name}")
+        table, _, rest = name.partition("[")
+        table = table.strip()
+        texts = [k.strip() for k in rest.removesuffix("]").split(",")]
+        t = self.compiled.tables.get(table)
+        if t is None or not name.endswith("]"):
+            close = close_matches(table, self.compiled.tables) if t is None else []
+            raise NormkitError("NK602", f"unknown table {table!r}" if t is None else f"{name!r}: write a table row as TABLE[KEY] or TABLE[KEY1,KEY2]",
+                               location=where,
+                               hint=("did you mean " + ", ".join(close) + "?") if close else
+                               f"e.g. {table}[{','.join(k for k, _ in t.keys)}]=VALUE" if t is not None else "`normkit show PACK` lists a pack's tables")
+        if len(texts) != len(t.keys) or not all(texts):
+            shown = ",".join(k for k, _ in t.keys)
+            raise NormkitError("NK602", f"table {table!r} takes {len(t.keys)} key(s) ({shown}), got {rest.removesuffix(']')!r}",
+                               location=where, hint=f"e.g. {table}[{shown}]=VALUE")
+        key = tuple(txt if kt.kind == "str" else read_number(txt, location=where, what=kname)
+                    for (kname, kt), txt in zip(t.keys, texts, strict=True))
+        found = _find_keyed(t, key)
+        if found is None:
+            known = sorted({",".join(str(k) for k in ks) for layer in t.layers for v in layer for ks in v.rows})
+            close = close_matches(",".join(texts), known)
+            raise NormkitError("NK202", f"table {table!r} has no row for {','.join(texts)}", location=where,
+                               hint=("did you mean " + ", ".join(f"{table}[{c}]" for c in close) + "?") if close
+                               else f"`normkit show {table}` lists the rows")
+        held, row = found
+        canonical = f"{table}[{','.join(str(k) for k in held)}]"
+        kind = "bool" if isinstance(row.value, bool) else "text" if isinstance(row.value, str) else "num"
+        return canonical, self.convert_value(raw, kind, row.powers if t.per_row else t.powers, row.unit if t.per_row else t.unit,
+                                             where, "NK602", name=canonical)
 
     def convert_value(self, raw: Any, kind: str, powers: Any, unit: str, where: Location | Callable[[], Location], code: str,
                       lo: Decimal | None = None, hi: Decimal | None = None, name: str = "value") -> Any:
@@ -307,6 +355,43 @@ class RuleSet:
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             raise fail("NK503", f"{name} = {value} is outside the allowed range [{lo if lo is not None else '…'}, {hi if hi is not None else '…'}]")
         return value
+
+
+def _find_row(t: Any, key: tuple[Any, ...]) -> Any:
+    """The newest row of table ``t`` (any version) with ``key``, or None."""
+    found = _find_keyed(t, key)
+    return found[1] if found is not None else None
+
+
+def _find_keyed(t: Any, key: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any] | None:
+    """The key as the table holds it (``3`` for a given ``3.0``) and the newest row with it."""
+    found = None
+    for layer in t.layers:
+        for v in layer:
+            rows = v.rows.get(key)
+            if rows and (found is None or v.start >= found[0]):
+                held = next(k for k in v.rows if k == key)
+                found = (v.start, held, rows[0])
+    return (found[1], found[2]) if found is not None else None
+
+
+def _split_row(compiled: CompiledSet, name: str) -> tuple[Any, tuple[Any, ...]]:
+    table, _, rest = name.partition("[")
+    t = compiled.tables[table]
+    texts = rest.removesuffix("]").split(",")
+    return t, tuple(txt if kt.kind == "str" else Decimal(txt) for (_, kt), txt in zip(t.keys, texts, strict=True))
+
+
+def _row_key(compiled: CompiledSet, name: str) -> tuple[str, tuple[Any, ...]]:
+    """``table[k1,k2]`` (as :meth:`RuleSet.convert_row` writes it) -> ``(table, key)``."""
+    t, key = _split_row(compiled, name)
+    return t.name, key
+
+
+def _row_unit(compiled: CompiledSet, name: str) -> str:
+    t, key = _split_row(compiled, name)
+    row = _find_row(t, key) if t.per_row else None
+    return str(row.unit) if row is not None else str(t.unit)
 
 
 class Locates(Protocol):

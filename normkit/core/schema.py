@@ -16,6 +16,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Fiel
 FORMAT_VERSION = 1
 
 Word = Annotated[str, StringConstraints(pattern=r"^[^\W\d]\w*$", max_length=80)]
+SetName = Annotated[str, StringConstraints(pattern=r"^[^\W\d]\w*(\[[^\[\]]{1,200}\])?$", max_length=300)]
+"""What an overlay sets: a parameter name, or a table row ``table[key]`` / ``table[key1,key2]``."""
 SourceId = Annotated[str, StringConstraints(pattern=r"^[^\W\d][\w.-]*$", max_length=80)]
 PackId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)]
 Text = Annotated[str, StringConstraints(max_length=2000)]
@@ -246,4 +248,4 @@ class Overlay(Strict):
 
     normkit_overlay: Literal[1] = 1
     label: Text = "what-if"
-    set: dict[Word, Decimal | bool | Text]
+    set: dict[SetName, Decimal | bool | Text]

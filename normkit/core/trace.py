@@ -320,6 +320,12 @@ class Assembler:
 
     def _table(self, r: Rec, _c: Any) -> dict[str, Any]:
         t = r.ref
+        if r.extra[0] == "overlay":  # a row set by a what-if
+            _, key, unit = r.extra
+            return {"kind": "table", "name": t.name, "label_vi": t.label.vi, "label_en": t.label.en, "value": fmt(r.value), "unit": unit,
+                    "inputs": [trace_input(k, str(v)) for (k, _), v in zip(t.keys, key, strict=True)],
+                    "rule": "what-if overlay", "pack": t.pack, "location": str(t.location), "verified": False,
+                    "why": "value set by a what-if overlay"}
         version, row = r.extra
         return {"kind": "table", "name": t.name, "label_vi": t.label.vi, "label_en": t.label.en, "value": fmt(r.value), "unit": row.unit,
                 "inputs": [trace_input(k, v) for (k, _), v in zip(t.keys, row.id.split("/", len(t.keys) - 1), strict=True)],

@@ -47,13 +47,21 @@ def load_overlay(path: str | Path) -> Overlay:
     return overlay
 
 
-def parse_set(pairs: list[str]) -> dict[str, str]:
-    """``["base_salary=2340000 VND/month"]`` -> ``{"base_salary": "2340000 VND/month"}``."""
+def parse_set(pairs: list[str], field: str = "--set") -> dict[str, str]:
+    """``["base_salary=2340000 VND/month"]`` -> ``{"base_salary": "2340000 VND/month"}``.
+
+    A name may be a table row, ``table[key]`` or ``table[key1,key2]`` (the first ``=`` after
+    the name separates the value): ``["machine_hour_rate[may_vi_tinh]=4000"]``. ``field`` names
+    where the pairs came from in an error's location (``--set``, a web form's field)."""
     out: dict[str, str] = {}
     for i, pair in enumerate(pairs):
         name, sep, value = pair.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise NormkitError("NK602", f"--set expects NAME=VALUE, got {pair!r}", location=Location(path=f"--set[{i}]"),
+            raise NormkitError("NK602", f"{field} expects NAME=VALUE, got {pair!r}", location=Location(path=f"{field}[{i}]"),
                                hint="e.g. --set base_salary=2340000 or --set 'base_salary=2340000 VND/month'")
-        out[name.strip()] = value.strip()
+        name = name.strip()
+        if "[" in name:  # a row: no spaces around its keys
+            table, _, keys = name.partition("[")
+            name = table.strip() + "[" + ",".join(k.strip() for k in keys.removesuffix("]").split(",")) + ("]" if keys.endswith("]") else "")
+        out[name] = value.strip()
     return out

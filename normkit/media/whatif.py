@@ -1,8 +1,9 @@
 """What-if: compare a baseline quote with a variant, line by line, with the cause of each change.
 
-A variant is the same order priced with some parameters overridden (``--set`` or an overlay).
-The cause of a line's change is read from its trace: every node of kind ``parameter`` with
-rule ``"what-if overlay"`` below the line is an overridden value the line depends on. Extras
+A variant is the same order priced with some parameters or table rows overridden (``--set`` or
+an overlay; a row is named ``table[key]``). The cause of a line's change is read from its trace:
+every node of kind ``parameter`` or ``table`` with rule ``"what-if overlay"`` below the line is an
+overridden value the line depends on (a row is named ``table[key]`` in the causes). Extras
 (other direct costs, overhead) are computed from the item's line amounts, which carry no
 parameter nodes; their indirect causes are the causes of the item's changed lines (``via``).
 
@@ -60,7 +61,7 @@ class LineChange(_Out):
     variant: Decimal | None
     delta: Decimal
     status: Literal["changed", "unchanged", "added", "removed"]
-    causes: list[str] = Field(default_factory=list, description="overridden parameters this line's trace depends on")
+    causes: list[str] = Field(default_factory=list, description="overridden parameters and table rows (`table[key]`) this line's trace depends on")
     via: list[str] = Field(default_factory=list, description="overridden parameters reaching this line through the item's line amounts")
 
 
@@ -131,13 +132,15 @@ class Sweep(_Out):
 # ---- trace walking ----------------------------------------------------------------------------
 
 def overridden(node: TraceNode) -> list[str]:
-    """Names of the overridden parameters below ``node``, in the order first met."""
+    """Names of the overridden parameters and table rows (``table[key]``) below ``node``, in the order first met."""
     out: list[str] = []
     stack = [node]
     while stack:
         n = stack.pop()
-        if n.kind == "parameter" and n.rule == OVERLAY_RULE and n.name not in out:
-            out.append(n.name)
+        if n.rule == OVERLAY_RULE and n.kind in ("parameter", "table"):
+            name = n.name if n.kind == "parameter" else f"{n.name}[{','.join(i.value for i in n.inputs)}]"
+            if name not in out:
+                out.append(name)
         stack.extend(reversed(n.children))
     return out
 

@@ -3,7 +3,8 @@ and the workspace's What-if page.
 
 The baseline is the named pack as it is; the variant is the pack with ``overrides`` (through
 :class:`normkit.api.WhatIf`, like ``--set``). A sweep prices the order once as the pack says, then
-once per value of ``parameter`` (on top of ``overrides``), as ``normkit whatif --sweep``.
+once per value of ``parameter`` (on top of ``overrides``), as ``normkit whatif --sweep``. A name may
+be a table row, ``machine_hour_rate[may_vi_tinh]``, as ``--set`` takes it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class WhatIfRequest(BaseModel):
     order: Order
     at: dt.date | None = Field(default=None, description="evaluation date; the order's `at`, else its `date`, when absent")
     overrides: dict[str, Decimal | str] = Field(min_length=1, max_length=100,
-                                                description="the variant: parameter -> value (number or text with unit)")
+                                                description="the variant: parameter, or table row `table[key]` (keys comma-separated), "
+                                                            "-> value (number or text with unit)")
 
 
 class SweepRequest(BaseModel):
@@ -45,7 +47,7 @@ class SweepRequest(BaseModel):
     pack: str = Field(max_length=80, pattern=NAME, description="an installed pack's name (GET /v1/packs)")
     order: Order
     at: dt.date | None = None
-    parameter: str = Field(max_length=80, description="the parameter to sweep")
+    parameter: str = Field(max_length=300, description="the parameter (or table row `table[key]`) to sweep")
     values: list[Decimal | str] = Field(min_length=1, max_length=MAX_SWEEP, description="one column per value")
     overrides: dict[str, Decimal | str] | None = Field(default=None, max_length=100, description="values set in every swept column")
 

@@ -194,6 +194,9 @@ class Folder:
                                 location=t.location)
         single = len(t.keys) == 1
         rows = _Rows({(k[0] if single else k): ops.whole(rows[0].value) for k, rows in version.rows.items() if rows})
+        for (tname, key), (value, _unit) in self.rs.row_overrides.items():  # what-if rows
+            if tname == name:
+                rows[key[0] if single else key] = ops.whole(value)
         rows.table = name
         return rows
 

@@ -533,7 +533,11 @@ def _table_rows(env: VectorEnv, name: str) -> dict[tuple[Any, ...], Any]:
         if t.supplied_by and not any(t.layers):
             raise NormkitError("NK501", f"table `{name}` ({t.label.en}) must be supplied by the rate card")
         raise NormkitError("NK401", f"table {name!r} has no version in force on {env.at}; versions cover {coverage(t.layers)}", location=t.location)
-    return {k: scalar(rows[0].value) for k, rows in version.rows.items() if rows}
+    out = {k: scalar(rows[0].value) for k, rows in version.rows.items() if rows}
+    for (tname, key), (value, _unit) in env.rs.row_overrides.items():  # what-if rows
+        if tname == name:
+            out[key] = scalar(value)
+    return out
 
 
 # ---- adjustments -------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from starlette.datastructures import UploadFile
 from normkit.api import WhatIf
 from normkit.budget.checking import check, find_named_pack
 from normkit.budget.reading import read_budget
+from normkit.core.dating import in_force
 from normkit.core.errors import Location, NormkitError
 from normkit.core.loader import read_pack
 from normkit.core.registry import installed_packs
@@ -35,7 +36,7 @@ from normkit.media.compiled import media_part
 from normkit.media.components import COMPONENTS
 from normkit.media.listing import describe, without_paths
 from normkit.media.listing import names as listing
-from normkit.media.orders import load_order, order_from_data
+from normkit.media.orders import load_order, order_from_data, parse_set
 from normkit.media.pricing import PricingRules
 from normkit.media.schema import Order
 from normkit.server.web import charts, exports, text
@@ -297,7 +298,22 @@ def router(packs: PackSource) -> APIRouter:
                 params.append({"name": p.name, "label_vi": p.label.vi, "label_en": p.label.en, "unit": p.unit,
                                "current": None if current is None else str(current)})
         ctx["params"] = params
+        ctx["table_rows"] = rate_rows(rules, at) if rules is not None else []
         return ctx
+
+    def rate_rows(rules: Any, at: dt.date) -> list[dict[str, str]]:
+        """The rows of the tables in force at ``at``, named as ``--set`` takes them (``table[key]``), at most 500."""
+        out: list[dict[str, str]] = []
+        for t in sorted(rules.compiled.tables.values(), key=lambda t: t.name):
+            version = in_force(t.layers, at)
+            if version is None:
+                continue
+            for key, rows in version.rows.items():
+                row = rows[0]
+                out.append({"name": f"{t.name}[{','.join(str(k) for k in key)}]", "current": str(row.value), "unit": row.unit})
+                if len(out) >= 500:
+                    return out
+        return out
 
     @r.get("/whatif", response_class=HTMLResponse)
     def whatif_page(request: Request, pack: str | None = None) -> HTMLResponse:
@@ -317,6 +333,8 @@ def router(packs: PackSource) -> APIRouter:
             date = form_date(str(form.get("date") or ""), "date")
             order = uploaded_order(upload, date, rules) if upload is not None else form_order(form, rules)
             overrides = {p: str(form.get(f"set_{p}")).strip() for p in rules.compiled.params if str(form.get(f"set_{p}") or "").strip()}
+            row_lines = [ln.strip() for ln in str(form.get("set_rows") or "").splitlines() if ln.strip()]
+            overrides.update(parse_set(row_lines, field="set_rows"))  # table[key]=value, as --set reads it
             variant = WhatIf(values=overrides, label="web").apply(rules)
             sweep_name = str(form.get("sweep_param") or "").strip()
             sweep_values = [v.strip() for v in str(form.get("sweep_values") or "").split(",") if v.strip()]
@@ -330,7 +348,7 @@ def router(packs: PackSource) -> APIRouter:
                                                        title=f"{sweep_name} → {text.word('total', lang)}", x_label=sweep_name, y_label="VND",
                                                        reference=(text.word("baseline", lang), s.totals[0], text.money(s.totals[0])))
             if not out:
-                raise NormkitError("NK806", "change at least one parameter, or give a parameter and values to sweep",
+                raise NormkitError("NK806", "change at least one parameter or rate-card row, or give a parameter and values to sweep",
                                    location=Location(path="set_base_salary"))
             return out
 
