@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 import os
 import re
 from collections.abc import Iterable
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from normkit.budget.model import Budget, read_budget_values
 from normkit.budget.options import OPTION_WORDS, OPTIONS, option_name
 from normkit.core.errors import ErrorCollector, Location, NormkitError
-from normkit.core.io.columns import decimal_of_cell
 from normkit.core.io.tables import DateCell, Record, check_file, csv_records, is_blank, is_comment, words, xlsx_records
+from normkit.core.io.text import read_cell
 from normkit.core.io.yaml import SourceMap, format_path, read_file
 from normkit.core.loader import validate
-from normkit.core.numbers import CTX
 
 # column field -> header spellings after folding (no diacritics, lower case, words only)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -148,50 +146,23 @@ def _text(v: Any) -> str:
 
 
 def money_cell(v: Any) -> Decimal:
-    """A VND amount from a cell: whole đồng; ``5.359.747`` and ``5,359,747`` read as 5359747.
+    """A VND amount from a cell, by the one scalar reader (:func:`~normkit.core.io.text.read_cell`):
+    whole đồng; ``5.359.747``, ``5,359,747`` and ``600.000 đ`` read as in every other input.
 
     Raises ``ValueError`` with the reason."""
-    if isinstance(v, (bool, DateCell)):
+    if isinstance(v, DateCell):
         raise ValueError(f"{_text(v)!r} is not an amount")
-    if isinstance(v, int):
-        return Decimal(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise ValueError("not a finite number")
-        if not v.is_integer():
-            raise ValueError(f"{v!r} is not a whole number of đồng (VND amounts have no decimals)")
-        if abs(v) > MAX_EXACT:
-            raise ValueError(f"{v!r} is beyond the range a spreadsheet number holds exactly; write the amount as text")
-        return Decimal(int(v))
-    text = str(v).strip()
-    for suffix in ("đồng", "đ", "vnd", "VND", "₫"):
-        if text.endswith(suffix):
-            text = text[: -len(suffix)].strip()
-            break
-    try:  # the table layer's one cell reader (1.234.567, 1,234,567, 1 234 567; 600.000 is thousands)
-        d = decimal_of_cell(text, money=True)
-    except ValueError as exc:
-        raise ValueError(f"{text!r} is not an amount in đồng ({exc})") from None
-    with localcontext(CTX):  # normkit's own context, never the caller's
-        if d != d.to_integral_value():
-            raise ValueError(f"{text} is not a whole number of đồng (VND amounts have no decimals)")
-        return d.quantize(Decimal(1))
+    d: Decimal = read_cell(v, "money")
+    return d
 
 
 def number_cell(v: Any) -> Decimal:
-    """A quantity or coefficient: exact decimal; a spreadsheet float by its shortest repr."""
-    if isinstance(v, (bool, DateCell)):
+    """A quantity or coefficient: exact decimal, by the one scalar reader (a spreadsheet float by
+    its shortest repr, refused at or beyond 2⁵³)."""
+    if isinstance(v, DateCell):
         raise ValueError(f"{_text(v)!r} is not a number")
-    if isinstance(v, int):
-        return Decimal(v)
-    if isinstance(v, float):  # the same rule as norm tables: beyond 2**53 a float has lost digits
-        return decimal_of_cell(v)
-    text = str(v).strip()
-    try:  # the table layer's one cell reader: 2,5 and 1 234,5 as in norm tables
-        return decimal_of_cell(text)
-    except ValueError as exc:
-        reason = str(exc)
-        raise ValueError(reason if "is not a number" not in reason else f"{text[:40]!r} is not a number") from None
+    d: Decimal = read_cell(v)
+    return d
 
 
 def _option_cell(v: Any) -> Any:
@@ -347,23 +318,8 @@ def _cell(cells: list[Any], columns: dict[str, int], name: str) -> Any:
 
 
 def _date_cell(v: Any) -> dt.date:
-    if isinstance(v, DateCell):
-        v = v.value
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    text = _text(v)
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)  # Vietnamese dd/mm/yyyy
-        if m:
-            try:
-                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-            except ValueError:
-                pass
-    raise ValueError(f"{text!r} is not a date; write YYYY-MM-DD or dd/mm/yyyy")
+    d: dt.date = read_cell(v.value if isinstance(v, DateCell) else v, "date")
+    return d
 
 
 def budget_from_data(data: Any) -> Budget:

@@ -17,12 +17,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from normkit.cli import budget, deprivations, media, poverty, serve
 from normkit.cli.common import pack_options
 from normkit.core.amounts import DEFAULT_LANG, LANGS, use_lang
 from normkit.core.errors import NormkitError
+from normkit.core.io.text import CONVENTION, reading_convention
+from normkit.core.io.vocabulary import CONVENTIONS, Convention
 from normkit.version import __version__
 
 EPILOG = """\
@@ -109,9 +111,18 @@ def parser() -> argparse.ArgumentParser:
     for module in COMMAND_MODULES:  # each adds its sub-commands (kept light: no heavy imports at import time)
         COMMANDS.update({name: guarded(handler) for name, handler in module.register(sub).items()})
     lang_option(p, default=None)
-    for command in sub.choices.values():  # --lang on every command, before or after its name
+    convention_option(p, default=None)
+    for command in sub.choices.values():  # --lang and --convention on every command, before or after its name
         lang_option(command, default=argparse.SUPPRESS)
+        convention_option(command, default=argparse.SUPPRESS)
     return p
+
+
+def convention_option(p: argparse.ArgumentParser, *, default: Any) -> None:
+    p.add_argument("--convention", choices=CONVENTIONS, default=default,
+                   help="how to read a number two conventions read differently (1.234, 1,234) in the files and values "
+                        "this command reads: vi 1.234 = 1234, en 1.234 = 1.234 (default: $NORMKIT_CONVENTION, else "
+                        "none: such a number is the error NK111)")
 
 
 def lang_option(p: argparse.ArgumentParser, *, default: Any) -> None:
@@ -139,17 +150,34 @@ def guarded(handler: Callable[[Any], int]) -> Callable[[Any], int]:
 
     @functools.wraps(handler)
     def run(args: Any) -> int:
-        with use_lang(chosen_lang(args)):
-            try:
-                return handler(args)
-            except ModuleNotFoundError as exc:
-                err = missing_dependency(exc, args.command)
-                if err is None:
-                    raise
-                raise err from None
+        token = reading_convention(chosen_convention(args))
+        try:
+            with use_lang(chosen_lang(args)):
+                try:
+                    return handler(args)
+                except ModuleNotFoundError as exc:
+                    err = missing_dependency(exc, args.command)
+                    if err is None:
+                        raise
+                    raise err from None
+        finally:
+            CONVENTION.reset(token)
 
     run.normkit_guarded = True  # type: ignore[attr-defined]
     return run
+
+
+def chosen_convention(args: Any) -> Convention | None:
+    """``--convention``, else ``$NORMKIT_CONVENTION``, else none (an ambiguous number is NK111);
+    any other value of ``NORMKIT_CONVENTION`` is a usage error (exit 2), as ``--convention xx`` is."""
+    convention = getattr(args, "convention", None)
+    if convention:
+        return cast(Convention, convention)
+    env = os.environ.get("NORMKIT_CONVENTION", "").strip()
+    if env and env not in CONVENTIONS:
+        print(f"normkit: error: NORMKIT_CONVENTION={env} is not a convention (choose from 'vi', 'en')", file=sys.stderr)
+        raise SystemExit(2)
+    return "vi" if env == "vi" else "en" if env == "en" else None
 
 
 def lang_or_default(args: Any) -> str:

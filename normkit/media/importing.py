@@ -26,9 +26,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from normkit.core.errors import Location, NormkitError, NormkitErrors
-from normkit.core.io.columns import decimal_of_cell
 from normkit.core.io.tables import DateCell, fold, is_blank
-from normkit.core.io.text import read_quantity, read_text
+from normkit.core.io.text import read_cell, read_quantity, read_text
 from normkit.core.loader import read_pack
 from normkit.core.registry import find_pack
 from normkit.core.rulesets import load
@@ -165,7 +164,8 @@ def decimal_of(v: Any) -> Decimal:
     0.0400000000000000008)."""
     if isinstance(v, DateCell):
         raise ValueError("not a number")
-    return decimal_of_cell(v)  # the table layer's one cell reader: the same shapes as budgets
+    d: Decimal = read_cell(v)  # the one scalar reader: the same shapes as budgets and every other input
+    return d
 
 
 def number_text(d: Decimal) -> str:
@@ -378,7 +378,7 @@ class Converter:
                     self.reject(n, "value", "a norm value cannot be negative", value_cell)
                     value = None
             except (ValueError, InvalidOperation) as exc:
-                why = "" if "is not a number" in str(exc) else f": {exc}"  # ambiguous, exponent, beyond a float's range
+                why = "" if "cannot read" in str(exc) or "is not a number" in str(exc) else f": {exc}"  # ambiguous, exponent, beyond a float's range
                 self.reject(n, "value", f"not a number (write e.g. 0,04 or 0.04){why}", value_cell)
         if component and component != "labour":
             for f, v in (("grade", get("grade")), ("step", step_cell), ("scale", scale)):

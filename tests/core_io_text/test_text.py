@@ -82,7 +82,12 @@ def test_written_out_powers_of_ten_are_in_range_and_beyond_is_not() -> None:
 def test_non_text_values() -> None:
     assert read_number(7) == Decimal(7) and read_number(Decimal("0.5")) == Decimal("0.5")
     assert read_number(0.04) == Decimal("0.04")  # a spreadsheet float by its shortest repr
-    assert (error(lambda: read_number(1.2345678901234568e16)).message) == "value: 1.2345678901234568e+16 is in exponent notation"
+    big = error(lambda: read_number(1.2345678901234568e16))  # the one float rule: at or beyond 2**53 it has lost digits
+    assert (big.code, big.message) == ("NK114", ("value: 1.2345678901234568e+16 is beyond the range a spreadsheet number holds exactly; "
+                                                "write it as text"))
+    assert read_number(float(2**53 - 1)) == Decimal(2**53 - 1)
+    assert error(lambda: read_number(float(2**53))).code == "NK114"
+    assert error(lambda: read_number(float("nan"))).message == "value: nan is not a finite number"
     assert error(lambda: read_number(True)).message == "value: True is not a number"
     assert error(lambda: read_number(Decimal("NaN"))).message == "value: NaN is not a finite number"
 

@@ -28,7 +28,7 @@ def test_whole_numbers_beyond_int64_are_rejected_rows_not_a_crash(standard):
                        "income_per_capita": ["99999999999999999999", "1e30", "-1e30", "1500000", "1500000"],
                        "deprivation_count": ["3", "3", "3", "1e30", "-99999999999999999999"]})
     r = bounded("households: 1e30 and 20-digit numbers", lambda: classify_frame(df, standard))
-    exponent = "is in exponent notation (a spreadsheet float that may have lost digits); write the number in full"
+    exponent = "is in exponent notation; write the number with all its digits; a number in exponent notation has already lost digits"
     assert reasons(r) == [  # exponent notation is refused as in every table (issue 11), before its size is looked at
         [1, "income_per_capita is too large (at most 9223372036854775807)"],
         [2, f"income_per_capita: '1e30' {exponent}"],

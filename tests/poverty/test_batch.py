@@ -35,7 +35,7 @@ def test_bad_rows_are_rejected_with_row_number_and_reason(standards) -> None:
         [105, "income_per_capita must be a whole number of đồng"],
         [106, "income_per_capita is not a number: 'abc'"],
         # exponent notation is refused as in every table (issue 11; it was read as 1400000)
-        [107, "income_per_capita: '1.4e6' is in exponent notation (a spreadsheet float that may have lost digits); write the number in full"],
+        [107, "income_per_capita: '1.4e6' is in exponent notation; write the number with all its digits; a number in exponent notation has already lost digits"],
     ]
     assert len(r.classified) + len(r.rejects) == len(df)
     assert r.classified["income_per_capita"].tolist() == ["1500000", " 2000000 "]  # input columns are kept as given

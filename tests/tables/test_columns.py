@@ -11,7 +11,7 @@ import pytest
 
 from normkit.core.io.columns import Failure, cast_booleans, cast_dates, cast_integers, integer_of, plain_integers
 
-EXPONENT = "is in exponent notation (a spreadsheet float that may have lost digits); write the number in full"
+EXPONENT = "is in exponent notation; write the number with all its digits; a number in exponent notation has already lost digits"
 
 
 def test_integers_of_every_shape_and_every_failure_with_its_row():
@@ -20,11 +20,11 @@ def test_integers_of_every_shape_and_every_failure_with_its_row():
                                                "99999999999999999999"]), "amount", first_row=10)
     assert values.tolist()[:6] == [5358000, 5, 5358000, 5358000, 5358000, 5358000]
     assert failures == [
-        Failure(16, "amount", "2.000", "'2.000' is ambiguous: 2000 in Vietnamese notation, 2 in English; write it without a separator"),
-        Failure(17, "amount", "2,000", "'2,000' is ambiguous: 2000 in English notation, 2 in Vietnamese; write it without a separator"),
+        Failure(16, "amount", "2.000", "'2.000' is ambiguous: 2000 as Vietnamese writes numbers, 2.000 as English does; write it without a thousands separator (1234) or with its decimals in full (1.234,0 or 1,234.0)"),
+        Failure(17, "amount", "2,000", "'2,000' is ambiguous: 2.000 as Vietnamese writes numbers, 2000 as English does; write it without a thousands separator (1234) or with its decimals in full (1.234,0 or 1,234.0)"),
         Failure(18, "amount", "1,5", "'1,5' is not a whole number"),
         Failure(19, "amount", "1.2345678901234568e16", f"'1.2345678901234568e16' {EXPONENT}"),
-        Failure(20, "amount", "abc", "'abc' is not a number"),
+        Failure(20, "amount", "abc", "cannot read 'abc' as a number"),
         Failure(21, "amount", "", "amount is missing"),
         Failure(22, "amount", "", "amount is missing"),
         Failure(23, "amount", "-", "amount is missing"),
@@ -34,8 +34,8 @@ def test_integers_of_every_shape_and_every_failure_with_its_row():
 
 @pytest.mark.parametrize("text,convention,expected", [
     ("2.000", "vi", (2000, None)), ("2,000", "en", (2000, None)),
-    ("2.000", "en", (None, "'2.000' is not a whole number")), ("1.234,5", None, (None, "'1.234,5' is not a whole number")),
-    ("1.234.567", "en", (None, "'1.234.567' is not a number")), ("1,234,567", None, (1234567, None)),
+    ("2.000", "en", (2, None)), ("1.234,5", None, (None, "'1.234,5' is not a whole number")),  # 2.000 in English: two, exactly
+    ("1.234.567", "en", (1234567, None)), ("1,234,567", None, (1234567, None)),  # one reading: the same in every convention
 ])
 def test_a_known_convention_settles_a_single_group(text, convention, expected):
     assert integer_of(text, convention) == expected
@@ -45,7 +45,7 @@ def test_bounds_are_reported_after_the_shape():
     values, failures = cast_integers(pa.array(["-1", "13", "12", "x"]), "deprivation_count", lo=0, hi=12)
     assert values.tolist() == [-1, 13, 12, 0]
     assert [(f.row, f.reason) for f in failures] == [(1, "deprivation_count is below 0"), (2, "deprivation_count is above 12"),
-                                                     (4, "'x' is not a number")]
+                                                     (4, "cannot read 'x' as a number")]
 
 
 def test_the_fast_path_never_reads_hex_or_spaces():
@@ -53,7 +53,7 @@ def test_the_fast_path_never_reads_hex_or_spaces():
     values, mask = plain_integers(pa.array(["0x10", " 12 ", "7"]))
     assert (values.tolist(), mask.tolist()) == ([0, 12, 7], [False, True, True])
     values, failures = cast_integers(pa.array(["0x10"]), "n")
-    assert [f.reason for f in failures] == ["'0x10' is not a number"]
+    assert [f.reason for f in failures] == ["cannot read '0x10' as a number"]
 
 
 def test_booleans_in_every_word_once_per_distinct_value():

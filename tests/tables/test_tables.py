@@ -220,7 +220,7 @@ def test_the_separator_is_sniffed_and_decimal_commas_and_groups_are_read(tmp_pat
     rejects = (tmp_path / "out.rejects.csv").read_text(encoding="utf-8").splitlines()
     assert rejects == [
         "row,reason,household_id,area,income_per_capita,deprivation_count",
-        ('3,"deprivation_count: \'2.000\' is ambiguous: 2000 in Vietnamese notation, 2 in English; write it without a separator",'
+        ('3,"deprivation_count: \'2.000\' is ambiguous: 2000 as Vietnamese writes numbers, 2.000 as English does; write it without a thousands separator (1234) or with its decimals in full (1.234,0 or 1,234.0)",'
          '"H3","rural","2.000","2.000"'),
         '5,"area must be one of rural, urban, got \'Nông thôn\'","H4","Nông thôn","1500000","0"',  # the batch needed quotes
     ]
@@ -348,8 +348,8 @@ def test_an_xlsx_household_file_is_read_as_text(tmp_path, standard):
     s = classify_file(path, tmp_path / "out.csv", standard)
     assert (s.classified, s.rejected) == (1, 1)
     assert (tmp_path / "out.rejects.csv").read_text(encoding="utf-8").splitlines()[1] == (
-        "2,income_per_capita: '1.234567890123457e+16' is in exponent notation (a spreadsheet float that may have lost digits); "
-        "write the number in full,urban,1.234567890123457e+16,1")
+        "2,income_per_capita: '1.234567890123457e+16' is in exponent notation; write the number with all its digits; "
+        "a number in exponent notation has already lost digits,urban,1.234567890123457e+16,1")
 
 
 def test_counting_rows_is_skipped_without_a_progress_bar(tmp_path, standard, monkeypatch):
@@ -388,9 +388,8 @@ def test_a_number_cell_reads_the_same_in_budgets_and_norm_tables(text, expected)
 
 @pytest.mark.parametrize("cell,reason", [
     (1.2345678901234568e16, "1.2345678901234568e+16 is beyond the range a spreadsheet number holds exactly; write it as text"),
-    ("1.2345678901234568e16", ("'1.2345678901234568e16' is in exponent notation (a spreadsheet float that may have lost digits); "
-                               "write the number in full")),
-    ("1.234", "'1.234' is ambiguous: 1234 in Vietnamese notation, 1.234 in English; write it without a separator"),
+    ("1.2345678901234568e16", "'1.2345678901234568e16' is in exponent notation"),
+    ("1.234", "'1.234' is ambiguous: 1234 as Vietnamese writes numbers, 1.234 as English does"),
 ])
 def test_a_float_beyond_2_53_and_exponent_text_are_refused_in_both(cell, reason):
     """Reproduced: a float 1.2345678901234568e16 was accepted silently in norm tables, refused in budgets."""

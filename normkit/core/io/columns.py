@@ -11,50 +11,41 @@ Integers (``cast_integers``): ``5358000``, ``+5``, grouped ``5.358.000`` (Vietna
 *ambiguous* (two thousand in one convention, two in the other) unless ``convention`` says which;
 a decimal (``1,5`` or ``1.5``) is not whole; exponent notation (``1.2345678901234568e16``, how a
 spreadsheet writes a float that has already lost digits) is refused; beyond int64 is out of range.
+Plain integers are cast by Arrow in one pass; every other row is read by the scalar reader
+(:mod:`normkit.core.io.text`), so its value and its reason are those of every other input
+(``tests/tables/test_one_reader.py`` checks both readers against each other).
 
 >>> import pyarrow as pa
 >>> values, failures = cast_integers(pa.array(["1500000", "2.000.000", " 7 ", "2.000", "1e6", ""]), "income")
 >>> values.tolist()[:3], [(f.row, f.reason) for f in failures]  # doctest: +NORMALIZE_WHITESPACE
-([1500000, 2000000, 7], [(4, "'2.000' is ambiguous: 2000 in Vietnamese notation, 2 in English; write it without a separator"),
- (5, "'1e6' is in exponent notation (a spreadsheet float that may have lost digits); write the number in full"),
+([1500000, 2000000, 7], [(4, "'2.000' is ambiguous: 2000 as Vietnamese writes numbers, 2.000 as English does;
+ write it without a thousands separator (1234) or with its decimals in full (1.234,0 or 1,234.0)"),
+ (5, "'1e6' is in exponent notation; write the number with all its digits; a number in exponent notation has already lost digits"),
  (6, 'income is missing')])
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
 from typing import Any
 
 import numpy as np
 
+from normkit.core.errors import NormkitError
+from normkit.core.io.text import read_date, read_money, read_number
 from normkit.core.io.vocabulary import (
     EMPTY_WORDS,
-    EXPONENT,
     FALSE_WORDS,
-    GROUP_SPACES,
-    GROUPED_EN,
-    GROUPED_SPACE,
-    GROUPED_VI,
-    PLAIN_DECIMAL_COMMA,
-    PLAIN_DECIMAL_DOT,
-    PLAIN_INTEGER,
+    FAST_INTEGER,
     TRUE_WORDS,
     Convention,
     fold,
 )
+from normkit.core.numbers import CTX
 
 INT64_MAX = 2**63 - 1
-#: Whole numbers a spreadsheet float holds exactly (a float cell beyond is refused).
-FLOAT_EXACT = 2**53
-#: Digits a plain integer may have to be cast by Arrow directly (anything longer is checked exactly).
-FAST_DIGITS = 18
-_FAST_INTEGER = rf"^[-]?[0-9]{{1,{FAST_DIGITS}}}$"
-_ONE_GROUP_VI = r"^[+-]?[0-9]{1,3}\.[0-9]{3}$"
-_ONE_GROUP_EN = r"^[+-]?[0-9]{1,3},[0-9]{3}$"
-_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_VN_DATE = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +110,7 @@ def plain_integers(values: Any) -> tuple[np.ndarray, np.ndarray]:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     t = trimmed(values)
-    fast = _match(t, _FAST_INTEGER)
+    fast = _match(t, FAST_INTEGER)
     out = np.zeros(len(t), dtype=np.int64)
     if fast.any():
         out[:] = np.asarray(pc.cast(pc.if_else(pa.array(fast), t, "0"), pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -134,7 +125,7 @@ def cast_integers(values: Any, column: str, *, first_row: int = 1, convention: C
     n = len(t)
     out = np.zeros(n, dtype=np.int64)
     missing = empty_mask(t)
-    fast = _match(t, _FAST_INTEGER) & ~missing
+    fast = _match(t, FAST_INTEGER) & ~missing
     if fast.any():
         picked = pc.if_else(pa.array(fast), t, "0")
         out[:] = np.asarray(pc.cast(picked, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -170,96 +161,22 @@ def cast_integers(values: Any, column: str, *, first_row: int = 1, convention: C
 
 
 def integer_of(text: str, convention: Convention | None = None, *, money: bool = False) -> tuple[int | None, str | None]:
-    """One cell as a whole number: ``(value, None)`` or ``(None, reason)`` — the scalar form of
-    :func:`cast_integers`, with the same shapes (used for the rows the fast path leaves).
+    """One cell as a whole number: ``(value, None)`` or ``(None, reason)``, read by the one scalar
+    reader (:func:`~normkit.core.io.text.read_number`, or :func:`~normkit.core.io.text.read_money`
+    for ``money``) — so a row the fast path of :func:`cast_integers` leaves means what the same
+    text means in every other input. The reason is the reader's message without a field name
+    (with its hint for an ambiguous text or exponent notation).
 
     ``money``: an amount in đồng, which has no decimal places, so a single group (``600.000``,
     ``600,000``) can only be thousands and is read so in either convention."""
-    import re
-
-    s = text.strip()
-    if money and convention is None and (re.match(_ONE_GROUP_VI, s) or re.match(_ONE_GROUP_EN, s)):
-        return int(s.replace(".", "").replace(",", "")), None
-    if re.match(PLAIN_INTEGER, s):
-        return int(s), None
-    if re.match(EXPONENT, s):
-        return None, f"{s!r} is in exponent notation (a spreadsheet float that may have lost digits); write the number in full"
-    one_vi, one_en = re.match(_ONE_GROUP_VI, s), re.match(_ONE_GROUP_EN, s)
-    if one_vi or one_en:  # 2.000 / 2,000: a thousands group or three decimals
-        mark = "." if one_vi else ","
-        grouping = "vi" if mark == "." else "en"
-        if convention is None:
-            as_decimal = s.replace(",", ".").rstrip("0").rstrip(".")
-            return None, (f"{s!r} is ambiguous: {int(s.replace(mark, ''))} in {'Vietnamese' if grouping == 'vi' else 'English'} "
-                          f"notation, {as_decimal} in {'English' if grouping == 'vi' else 'Vietnamese'}; write it without a separator")
-        if convention == grouping:
-            return int(s.replace(mark, "")), None
-        return None, f"{s!r} is not a whole number"
-    for pattern, mark, decimal in ((GROUPED_VI, ".", ","), (GROUPED_EN, ",", ".")):
-        if re.match(pattern, s) and convention in (None, "vi" if mark == "." else "en"):
-            body = s.replace(mark, "")
-            if decimal in body:
-                return None, f"{s!r} is not a whole number"
-            return int(body), None
-    if re.match(GROUPED_SPACE, s):
-        body = "".join(ch for ch in s if ch not in GROUP_SPACES)
-        if "," in body or "." in body:
-            return None, f"{s!r} is not a whole number"
-        return int(body), None
-    if re.match(PLAIN_DECIMAL_DOT, s) or re.match(PLAIN_DECIMAL_COMMA, s):
-        return None, f"{s!r} is not a whole number"
-    return None, f"{s[:40]!r} is not a number"
-
-
-def decimal_of_cell(v: Any, convention: Convention | None = None, *, money: bool = False) -> Decimal:
-    """A table cell as an exact decimal, in normkit's own Decimal context (never the caller's);
-    ``ValueError`` with the reason otherwise. The shapes are the vocabulary's: ``1 234,5``,
-    ``1.234,5`` and ``1,234.5`` are one number in every table; a single group (``1.234``) is
-    ambiguous unless ``convention`` is known or the cell is ``money`` (whole đồng: thousands);
-    exponent notation and spreadsheet floats beyond 2⁵³ are refused (they have lost digits)."""
-    import re
-
-    from normkit.core.numbers import CTX
-
-    with localcontext(CTX):
-        if isinstance(v, bool) or not isinstance(v, (int, float, str, Decimal)):
-            raise ValueError(f"{str(getattr(v, 'value', v))!r} is not a number")
-        if isinstance(v, int):
-            return Decimal(v)
-        if isinstance(v, Decimal):
-            if not v.is_finite():
-                raise ValueError("not a finite number")
-            return v
-        if isinstance(v, float):
-            if v != v or v in (float("inf"), float("-inf")):
-                raise ValueError("not a finite number")
-            if abs(v) >= FLOAT_EXACT:
-                raise ValueError(f"{v!r} is beyond the range a spreadsheet number holds exactly; write it as text")
-            return Decimal(repr(v))
-        s = v.strip()
-        if len(s) > 64:
-            raise ValueError(f"{s[:20]!r}… ({len(s)} characters) is not a number")
-        if re.match(PLAIN_INTEGER, s):
-            return Decimal(s)
-        if re.match(EXPONENT, s):
-            raise ValueError(f"{s!r} is in exponent notation (a spreadsheet float that may have lost digits); write the number in full")
-        one_vi, one_en = re.match(_ONE_GROUP_VI, s), re.match(_ONE_GROUP_EN, s)
-        if one_vi or one_en:
-            mark = "." if one_vi else ","
-            if money or convention == ("vi" if mark == "." else "en"):
-                return Decimal(s.replace(mark, ""))
-            if convention is None:
-                raise ValueError(integer_of(s)[1] or f"{s!r} is ambiguous")
-            return Decimal(s.replace(",", "."))
-        if (re.match(PLAIN_DECIMAL_DOT, s) and convention != "vi") or (re.match(PLAIN_DECIMAL_COMMA, s) and convention != "en"):
-            return Decimal(s.replace(",", "."))
-        if re.match(GROUPED_VI, s) and convention != "en":
-            return Decimal(s.replace(".", "").replace(",", "."))
-        if re.match(GROUPED_EN, s) and convention != "vi":
-            return Decimal(s.replace(",", ""))
-        if re.match(GROUPED_SPACE, s):
-            return Decimal("".join(ch for ch in s if ch not in GROUP_SPACES).replace(",", "."))
-        raise ValueError(f"{s[:40]!r} is not a number")
+    try:
+        d = read_money(text, convention=convention, what="cell") if money else read_number(text, convention=convention, what="cell")
+    except NormkitError as e:
+        reason = e.message.removeprefix("cell: ")
+        return None, f"{reason}; {e.hint}" if e.code in ("NK111", "NK112") and e.hint else reason
+    if d != d.to_integral_value(context=CTX):
+        return None, f"{text.strip()!r} is not a whole number"
+    return int(d), None
 
 
 def cast_booleans(values: Any, column: str, *, first_row: int = 1) -> tuple[np.ndarray, list[Failure]]:
@@ -292,7 +209,10 @@ def cast_dates(values: Any, column: str, *, first_row: int = 1) -> tuple[list[dt
     out: list[dt.date | None] = []
     failures = []
     for i, text in enumerate(texts):
-        d = date_of(text or "")
+        d: dt.date | None = None
+        if text:
+            with contextlib.suppress(NormkitError):  # the one scalar reader: the vocabulary's two date shapes, a real day
+                d = read_date(text, what=column)
         if d is None:
             failures.append(Failure(first_row + i, column, text or "",
                                     f"{column} is missing" if not text else f"{text!r} is not a date; write YYYY-MM-DD or dd/mm/yyyy"))
@@ -300,20 +220,4 @@ def cast_dates(values: Any, column: str, *, first_row: int = 1) -> tuple[list[dt
     return out, failures
 
 
-def date_of(text: str) -> dt.date | None:
-    """``2024-09-15`` or ``15/09/2024`` as a date; ``None`` when it is neither (or not a real day)."""
-    import re
-
-    s = text.strip()
-    try:
-        if re.match(_ISO_DATE, s):
-            return dt.date.fromisoformat(s)
-        if re.match(_VN_DATE, s):
-            d, m, y = (int(x) for x in s.split("/"))
-            return dt.date(y, m, d)
-    except ValueError:
-        return None
-    return None
-
-
-__all__ = ["Failure", "cast_booleans", "cast_dates", "cast_integers", "date_of", "decimal_of_cell", "empty_mask", "integer_of", "plain_integers", "trimmed"]
+__all__ = ["Failure", "cast_booleans", "cast_dates", "cast_integers", "empty_mask", "integer_of", "plain_integers", "trimmed"]

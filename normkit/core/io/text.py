@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
@@ -52,6 +53,21 @@ _QUANTITY = re.compile(rf"^(?P<num>[+-]?[0-9][0-9.,{voc.GROUP_SPACES}]*(?:[eE][+
 _MONEY_TAIL = re.compile(r"^(?P<num>.*?[0-9])\s*(?P<word>[^\s0-9.,+-]+)$")
 
 ONE: Final[Decimal] = Decimal(1)
+#: Whole numbers a spreadsheet float holds exactly: a float cell at or beyond is refused (NK114).
+FLOAT_EXACT: Final[int] = 2**53
+
+CONVENTION: ContextVar[Convention | None] = ContextVar("normkit_convention", default=None)
+"""The convention of the text being read when a reader is given none: ``None`` (unknown, the
+default: a text two conventions read differently is NK111), or the one the user chose with
+``normkit --convention vi|en`` / ``NORMKIT_CONVENTION``. Set it with :func:`reading_convention`."""
+
+
+def reading_convention(convention: Convention | None) -> Any:
+    """Read with ``convention`` where a reader is given none, until the returned token is reset
+    (``CONVENTION.reset(token)``)."""
+    if convention is not None and convention not in voc.CONVENTIONS:
+        raise ValueError(f"{convention!r} is not a convention (vi or en)")
+    return CONVENTION.set(convention)
 
 NUMBER_EXAMPLES: Final[str] = "e.g. 2340000, 5.358.000, 5,358,000, 0,12 or 0.12"
 BOOL_WORDS: Final[str] = "true: có, x, true, yes, y, t, 1, đúng, phải; false: không, false, no, n, f, 0, sai"
@@ -119,7 +135,13 @@ def _in_range(d: Decimal, shown: str, what: str, location: Where) -> Decimal:
 
 
 def _from_float(value: float, what: str, location: Where) -> Decimal:
-    shortest = repr(value)  # the decimal the user typed into the spreadsheet (0.04, not 0.04000000000000000083)
+    """The one rule for a number that arrives as a float (a spreadsheet cell, a JSON number):
+    its shortest repr, the decimal the user typed (0.04, not 0.04000000000000000083); at or
+    beyond 2⁵³ in size a float no longer holds every whole number, so it is refused (NK114)."""
+    shortest = repr(value)
+    if value == value and abs(value) != float("inf") and abs(value) >= FLOAT_EXACT:
+        raise _fail("NK114", f"{what}: {shortest} is beyond the range a spreadsheet number holds exactly; write it as text", location,
+                    hint="write the number as text, with all its digits")
     if "e" in shortest or "E" in shortest:
         raise _fail("NK112", f"{what}: {shortest} is in exponent notation", location,
                     hint="write the number with all its digits; a number in exponent notation has already lost digits")
@@ -154,7 +176,7 @@ def _number(value: Any, convention: Convention | None, location: Where, what: st
         readings = kept
     if len(readings) == 1:
         return _in_range(readings[0].value, repr(text), what, location)
-    chosen = [r.value for r in readings if r.convention == convention]
+    chosen = [r.value for r in readings if r.convention == (convention or CONVENTION.get())]
     if not chosen:
         vi = next(r.value for r in readings if r.convention == "vi")
         en = next(r.value for r in readings if r.convention == "en")
@@ -328,6 +350,28 @@ def read_text(value: Any) -> str:
     return str(value).strip()
 
 
+def read_cell(value: Any, kind: str = "number", *, convention: Convention | None = None) -> Any:
+    """One table cell (text from a CSV, or the int/float/date an XLSX cell holds) read by the
+    scalar readers above — ``kind`` is ``"number"``, ``"money"`` or ``"date"`` — for the table
+    readers (budgets, norm tables), which report a cell with its own code and header. A problem
+    is a ``ValueError`` whose text is the reader's message without the field name (``'1.234' is
+    ambiguous: …``); booleans are not numbers.
+
+    >>> read_cell("1 234,5"), read_cell(5359747.0, "money"), read_cell("15/09/2024", "date")
+    (Decimal('1234.5'), Decimal('5359747'), datetime.date(2024, 9, 15))
+    """
+    try:
+        if kind == "date":
+            return read_date(value, what="cell")
+        if isinstance(value, bool):
+            raise _fail("NK110", f"cell: {value!r} is not a number", None)
+        if kind == "money":
+            return read_money(value, convention=convention, what="cell")
+        return read_number(value, convention=convention, what="cell")
+    except NormkitError as e:
+        raise ValueError(e.message.removeprefix("cell: ")) from None
+
+
 def match_header(text: str, fields: Mapping[str, Iterable[str]]) -> str | None:
     """The field a column header names, or ``None``: ``fields`` maps each field to its spellings
     (Vietnamese or English); a header matches in any case, with or without diacritics, and a
@@ -345,7 +389,9 @@ def match_header(text: str, fields: Mapping[str, Iterable[str]]) -> str | None:
 
 
 __all__ = [
+    "CONVENTION",
     "DATE",
+    "FLOAT_EXACT",
     "MONEY",
     "NUMBER",
     "Quantity",
@@ -353,6 +399,7 @@ __all__ = [
     "Where",
     "match_header",
     "read_bool",
+    "read_cell",
     "read_date",
     "read_decimal",
     "read_fields",
@@ -361,4 +408,5 @@ __all__ = [
     "read_quantity",
     "read_text",
     "read_unit",
+    "reading_convention",
 ]

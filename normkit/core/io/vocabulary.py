@@ -65,6 +65,10 @@ GROUPED_VI: Final[str] = rf"^{SIGN}[1-9][0-9]{{0,2}}(\.[0-9]{{3}})+(,[0-9]+)?$"
 GROUPED_EN: Final[str] = rf"^{SIGN}[1-9][0-9]{{0,2}}(,[0-9]{{3}})+(\.[0-9]+)?$"
 #: Grouped in threes with a space of any kind, either decimal mark: ``1 234,5``, ``1 234.5``.
 GROUPED_SPACE: Final[str] = rf"^{SIGN}[1-9][0-9]{{0,2}}([{GROUP_SPACES}][0-9]{{3}})+([.,][0-9]+)?$"
+#: Digits a plain integer may have to be cast by Arrow directly (anything longer is checked exactly).
+FAST_DIGITS: Final[int] = 18
+#: A plain integer Arrow casts to int64 without overflow: the column reader's fast path.
+FAST_INTEGER: Final[str] = rf"^-?[0-9]{{1,{FAST_DIGITS}}}$"
 #: Exponent notation, as spreadsheets write large floats: refused (it has already lost digits).
 EXPONENT: Final[str] = r"^[+-]?[0-9.,]+[eE][+-]?[0-9]+$"
 
