@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from normkit.core.errors import NormkitError
 from normkit.core.registry import find_pack
 from normkit.core.runtime import RuleSet
-from normkit.core.schema import Overlay
+from normkit.core.surface import Overlay
 from normkit.media.pricing import PricingRules, load
 from normkit.media.quote import Quote
 from normkit.media.schema import Order

@@ -12,15 +12,17 @@ import os
 from dataclasses import dataclass, field
 from decimal import localcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.io.yaml import SourceMap, decode_text, parse_text, read_bytes
 from normkit.core.numbers import CTX
-from normkit.core.schema import PackDocument, PackFile
 from normkit.core.sections import CORE_SECTIONS, pack_document_model, pack_file_model, section_specs
+
+if TYPE_CHECKING:
+    from normkit.core.schema import PackDocument, PackFile
 
 MAX_PACK_FILES = 200
 

@@ -24,7 +24,7 @@ from normkit.core.lang.scalar import compile_ir
 from normkit.core.memo import FORMULAS_PER_DATE_MAX, DateMemo, Memo
 from normkit.core.names import close_matches
 from normkit.core.numbers import CTX, ZERO
-from normkit.core.schema import Overlay
+from normkit.core.surface import Overlay
 from normkit.core.units import UnitTable, Vocabulary, format_powers
 
 _mul, _div, _add = CTX.multiply, CTX.divide, CTX.add

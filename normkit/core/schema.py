@@ -3,6 +3,8 @@ orders and overlays (their JSON Schemas come from here).
 
 These models describe the *surface* a person writes. Checking (names, units, dates,
 references) happens in :mod:`normkit.check`, which turns them into a compiled pack set.
+The small models shared with the compiled set, orders and overlays (labels, sources, money,
+overlays, the field types) are defined in :mod:`normkit.core.surface` and re-exported here.
 """
 
 from __future__ import annotations
@@ -11,67 +13,24 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic import Discriminator, Field, StringConstraints, Tag
 
-FORMAT_VERSION = 1
-
-Word = Annotated[str, StringConstraints(pattern=r"^[^\W\d]\w*$", max_length=80)]
-SetName = Annotated[str, StringConstraints(pattern=r"^[^\W\d]\w*(\[[^\[\]]{1,200}\])?$", max_length=300)]
-"""What an overlay sets: a parameter name, or a table row ``table[key]`` / ``table[key1,key2]``."""
-SourceId = Annotated[str, StringConstraints(pattern=r"^[^\W\d][\w.-]*$", max_length=80)]
-PackId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)]
-Text = Annotated[str, StringConstraints(max_length=2000)]
-Expr = Annotated[str, StringConstraints(max_length=10_000)]
-UnitText = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v), StringConstraints(max_length=200)]
-Mode = Literal["half_up", "half_even", "half_down", "up", "down", "ceiling", "floor"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, defer_build=True)
-
-
-class Label(Strict):
-    """A name in Vietnamese (with diacritics) and English."""
-
-    vi: Text
-    en: Text
-
-
-class Source(Strict):
-    """Where a value comes from: document, place in it, date, address, and whether it was
-    read in the source (``verified``) or not (then ``why`` says what is uncertain)."""
-
-    document: Text
-    article: Text | None = None
-    table: Text | None = None
-    date: dt.date | None = None
-    url: Text | None = None
-    verified: bool = True
-    why: Text | None = None
-
-
-SourceRef = SourceId | Source  # the id of a source declared in `sources:`, or one written inline
-
-
-class Validity(Strict):
-    from_: dt.date = Field(alias="from")
-    to: dt.date | None = None
-
-
-class Money(Strict):
-    """How money is rounded: to a multiple of ``quantum`` with ``rounding``, at ``round_at``, on the
-    basis ``amount_basis`` (one unit × quantity, or the whole quantity)."""
-
-    currency: Literal["VND"] = "VND"
-    quantum: Decimal = Decimal(1)
-    rounding: Mode = "half_up"
-    round_at: Literal["line", "subtotal", "total"] = "line"
-    amount_basis: Literal["one_unit", "whole_quantity"] = Field(
-        default="one_unit",
-        description="how an item's amounts are built: `one_unit` (default) prices ONE product (its unit price, đơn giá, "
-                    "rounded at `round_at`) and every amount of the item is that one-unit amount × the quantity, rounded; "
-                    "`whole_quantity` prices the lines on the whole quantity and rounds them there")
-    source: SourceRef | None = None
+# the shared models and field types, re-exported (see normkit.core.surface)
+from normkit.core.surface import FORMAT_VERSION as FORMAT_VERSION
+from normkit.core.surface import Expr as Expr
+from normkit.core.surface import Label as Label
+from normkit.core.surface import Mode as Mode
+from normkit.core.surface import Money as Money
+from normkit.core.surface import Overlay as Overlay
+from normkit.core.surface import PackId as PackId
+from normkit.core.surface import Source as Source
+from normkit.core.surface import SourceId as SourceId
+from normkit.core.surface import SourceRef as SourceRef
+from normkit.core.surface import Strict as Strict
+from normkit.core.surface import Text as Text
+from normkit.core.surface import UnitText as UnitText
+from normkit.core.surface import Validity as Validity
+from normkit.core.surface import Word as Word
 
 
 class Manifest(Strict):
@@ -239,13 +198,3 @@ class PackFile(Sections):
 
 class PackDocument(Manifest, Sections):
     """``pack.yaml``: the manifest, and optionally any section (small packs fit in one file)."""
-
-
-# ---- overlays ----------------------------------------------------------------------------
-
-class Overlay(Strict):
-    """A what-if: new values for existing parameters, without editing any pack."""
-
-    normkit_overlay: Literal[1] = 1
-    label: Text = "what-if"
-    set: dict[SetName, Decimal | bool | Text]

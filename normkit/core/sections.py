@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, create_model
 
-from normkit.core.schema import Manifest, PackDocument, PackFile, Sections
+if TYPE_CHECKING:
+    from normkit.core.schema import PackDocument, PackFile
 
-CORE_SECTIONS = tuple(Sections.model_fields)
+# The field names of :class:`normkit.core.schema.Sections` and :class:`~normkit.core.schema.Manifest`,
+# written out so that registering a domain (at every start) does not build the pack-file models;
+# tests/test_extensions.py checks they equal the models' fields.
+CORE_SECTIONS = ("sources", "units", "inputs", "parameters", "tables", "formulas", "adjustments")
+MANIFEST_FIELDS = ("normkit", "id", "title", "version", "jurisdiction", "legal_basis", "valid", "extends", "status",
+                   "description", "money", "files")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +47,7 @@ _models: dict[str, Any] = {}  # "PackFile" / "PackDocument" -> the composed mode
 def add_sections(domain: str, specs: tuple[SectionSpec, ...]) -> None:
     """Let pack files hold ``specs`` (a domain's sections); a name already in use is refused."""
     with _lock:
-        taken = set(CORE_SECTIONS) | set(Manifest.model_fields) | {s.name for d, ss in _specs.items() if d != domain for s in ss}
+        taken = set(CORE_SECTIONS) | set(MANIFEST_FIELDS) | {s.name for d, ss in _specs.items() if d != domain for s in ss}
         for spec in specs:
             if spec.name in taken:
                 raise ValueError(f"domain {domain!r}: section {spec.name!r} is already defined")
@@ -68,6 +74,8 @@ def _composed() -> tuple[type[PackFile], type[PackDocument]]:
     """The core models with the registered sections appended to the core ones: same names,
     docstrings and field order as if the sections were written in :class:`Sections`, so the
     JSON Schemas do not show where a section comes from."""
+    from normkit.core.schema import PackDocument, PackFile, Sections  # the pack-file models: built when a pack is read
+
     with _lock:
         if not _models:
             fields: dict[str, Any] = {}

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from normkit.core.io import jsonstream
-from normkit.core.schema import Source
+from normkit.core.surface import Source
 from normkit.core.units import format_powers
 
 if TYPE_CHECKING:  # pragma: no cover

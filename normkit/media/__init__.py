@@ -11,7 +11,7 @@ from pathlib import Path
 
 from normkit.core.compiled import CompiledSet
 from normkit.core.extensions import BuildApi, Domain, DomainLint, SectionSpec, register_domain
-from normkit.core.schema import Word
+from normkit.core.surface import Word
 from normkit.media.compiled import DOMAIN, MediaCompiled
 from normkit.media.schema import Norm, NormCode, NormSet, Pricing
 

@@ -9,7 +9,7 @@ from typing import Any
 from normkit.core.errors import Location, NormkitError
 from normkit.core.io.yaml import SourceMap, read_file
 from normkit.core.loader import validate
-from normkit.core.schema import Overlay
+from normkit.core.surface import Overlay
 from normkit.media.schema import Order, read_order_values
 
 

@@ -15,7 +15,7 @@ from typing import IO, Any, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter
 
 from normkit.core.io import jsonstream
-from normkit.core.schema import Source
+from normkit.core.surface import Source
 from normkit.core.trace import TRACE_SCHEMA, Graph, TraceGraph, TraceInput, TraceNode
 
 QUOTE_SCHEMA = "normkit.quote/2"

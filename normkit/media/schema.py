@@ -15,7 +15,7 @@ from pydantic import Field, PrivateAttr, StringConstraints, model_validator
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.io.text import DATE, NUMBER, read_fields
 from normkit.core.io.yaml import format_path
-from normkit.core.schema import Expr, Label, PackId, SourceRef, Strict, Text, UnitText, Validity, Word
+from normkit.core.surface import Expr, Label, PackId, SourceRef, Strict, Text, UnitText, Validity, Word
 
 NormCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_]+([.-][0-9A-Za-z_]+)*$", max_length=60)]
 

@@ -19,12 +19,12 @@ Decimal('3')
 
 from __future__ import annotations
 
+import functools
 import operator
+import sys
 from collections.abc import Callable, Iterable
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any, Protocol
-
-import numpy as np
 
 from normkit.core.errors import Location, NormkitError
 from normkit.core.numbers import CTX, round_to
@@ -142,31 +142,34 @@ class Failures(Protocol):
 
 
 def is_array(x: Any) -> bool:
-    return isinstance(x, np.ndarray)
+    np = sys.modules.get("numpy")  # no array exists before NumPy is loaded: the scalar path never loads it
+    return np is not None and isinstance(x, np.ndarray)
 
 
 def is_int(x: Any) -> bool:
-    return (isinstance(x, int) and not isinstance(x, bool)) or (isinstance(x, np.ndarray) and x.dtype.kind == "i")
+    return (isinstance(x, int) and not isinstance(x, bool)) or (is_array(x) and x.dtype.kind == "i")
 
 
 def _bound(x: Any) -> int:
-    if isinstance(x, np.ndarray):
+    np = _np()
+    if is_array(x):
         return int(np.abs(x).max()) if x.size else 0
     return abs(int(x))
 
 
 def objects(x: Any) -> Any:
     """An int64 array or int scalar as exact Decimal objects."""
-    if isinstance(x, np.ndarray):
+    if is_array(x):
         if x.dtype == object:
             return x
-        return np.array([Decimal(int(v)) for v in x.tolist()], dtype=object)
+        return _np().array([Decimal(int(v)) for v in x.tolist()], dtype=object)
     return Decimal(x) if not isinstance(x, Decimal) else x
 
 
 def narrow(x: Any) -> Any:
     """An object array of Decimals whose values are all whole numbers becomes int64."""
-    if isinstance(x, np.ndarray) and x.dtype == object and x.size:
+    if is_array(x) and x.dtype == object and x.size:
+        np = _np()
         vals = x.tolist()
         if all(isinstance(v, Decimal) and v == v.to_integral_value() and abs(v) < INT_LIMIT for v in vals):
             return np.array([int(v) for v in vals], dtype=np.int64)
@@ -175,13 +178,31 @@ def narrow(x: Any) -> Any:
     return x
 
 
-_ONE_OBJECT = np.array(Decimal(1), dtype=object)
 _SCALAR_ARITH: dict[str, Callable[[Any, Any], Decimal]] = {"add": add, "sub": subtract, "mul": multiply}
-_NP_ARITH = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
+
+
+@functools.cache
+def _np() -> Any:
+    """NumPy, imported on first use: only the array functions below need it, so evaluating one
+    order or one household (the scalar backends) never loads it (``normkit price`` starts faster)."""
+    import numpy
+
+    return numpy
+
+
+@functools.cache
+def _one_object() -> Any:
+    return _np().array(Decimal(1), dtype=object)
+
+
+def _np_arith(op: str) -> Any:
+    np = _np()
+    return {"add": np.add, "sub": np.subtract, "mul": np.multiply}[op]
 
 
 def _elementwise(fn: Callable[[Any, Any], Any], a: Any, b: Any, fail: Failures) -> Any:
     """``fn`` row by row over exact objects; a row beyond the exact range fails with NK502 (value 0)."""
+    np = _np()
     n = len(a) if is_array(a) else len(b)
     xs = a.tolist() if is_array(a) else [a] * n
     ys = b.tolist() if is_array(b) else [b] * n
@@ -213,7 +234,7 @@ def array_arith(op: str, a: Any, b: Any, fail: Failures) -> Any:
         limit_ok = (_bound(a) + _bound(b) < INT_LIMIT) if op != "mul" else (_bound(a) * _bound(b) < INT_LIMIT)
         if limit_ok:
             if is_array(a) or is_array(b):
-                return _NP_ARITH[op](a, b)
+                return _np_arith(op)(a, b)
             return a + b if op == "add" else (a - b if op == "sub" else a * b)
     fn = _SCALAR_ARITH[op]
     if not is_array(a) and not is_array(b):
@@ -227,6 +248,7 @@ def array_negate(a: Any, fail: Failures) -> Any:
 
 def array_divide(a: Any, b: Any, fail: Failures) -> Any:
     """``a / b`` over columns; rows dividing by zero fail with NK502 (and compute ``a / 1``)."""
+    np = _np()
     zero = np.asarray(b == 0) if is_array(b) else (b == 0)
     if np.any(zero):
         fail(zero, "NK502", "division by zero")
@@ -235,7 +257,7 @@ def array_divide(a: Any, b: Any, fail: Failures) -> Any:
         elif b.dtype != object:
             b = np.where(zero, 1, b)
         else:
-            b = np.where(zero, _ONE_OBJECT, b)
+            b = np.where(zero, _one_object(), b)
     if is_int(a) and is_int(b) and (is_array(a) or is_array(b)) and not np.any(np.remainder(a, b)):
         return np.floor_divide(a, b)
     if not is_array(a) and not is_array(b):
@@ -259,15 +281,17 @@ def array_round(value: Any, quantum: Any, mode: str, fail: Failures) -> Any:
         if not is_array(value):
             return _scalar_or_fail(lambda v, q: round_to(v, q, mode), value, quantum, fail)
     else:
+        np = _np()
         bad = ~np.asarray(quantum > 0, dtype=bool)
         if bad.any():
             fail(bad, "NK502", "round() needs a positive quantum")
-            quantum = np.where(bad, 1, quantum) if quantum.dtype != object else np.where(bad, _ONE_OBJECT, quantum)
+            quantum = np.where(bad, 1, quantum) if quantum.dtype != object else np.where(bad, _one_object(), quantum)
     return _elementwise(lambda v, q: round_to(v, q, mode), value, quantum, fail)
 
 
 def array_abs(a: Any) -> Any:
     """``abs`` over columns, in CTX (``np.abs`` on objects would use the thread's context)."""
+    np = _np()
     if is_array(a):
         if a.dtype == object:
             return narrow(np.array([absolute(v) for v in a.tolist()], dtype=object))
@@ -277,6 +301,7 @@ def array_abs(a: Any) -> Any:
 
 def array_extreme(op: str, values: list[Any]) -> Any:
     """``min``/``max`` over columns, exactly."""
+    np = _np()
     if not any(is_array(v) for v in values):
         return extreme(op, values)
     pick = np.minimum if op == "min" else np.maximum
@@ -292,11 +317,12 @@ def array_extreme(op: str, values: list[Any]) -> Any:
 
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_NP_CMP = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal, "!=": np.not_equal}
+_NP_CMP = {"<": "less", "<=": "less_equal", ">": "greater", ">=": "greater_equal", "==": "equal", "!=": "not_equal"}
 
 
 def array_compare_numbers(op: str, a: Any, b: Any, n: int) -> Any:
     """Numeric comparison over columns, exact for int columns against fractional constants."""
+    np = _np()
     if not is_array(a) and not is_array(b):
         return compare(op, a, b)
     if not is_array(a):  # keep the array on the left
@@ -311,5 +337,5 @@ def array_compare_numbers(op: str, a: Any, b: Any, n: int) -> Any:
             return np.less_equal(a, lo)
         return np.greater_equal(a, lo + 1)
     if a.dtype == object or (is_array(b) and b.dtype == object):
-        return np.asarray(_NP_CMP[op](a, b), dtype=bool)
-    return _NP_CMP[op](a, b)
+        return np.asarray(getattr(np, _NP_CMP[op])(a, b), dtype=bool)
+    return getattr(np, _NP_CMP[op])(a, b)

@@ -1,0 +1,67 @@
+"""The warm CLI path imports only what it needs (issue 13, "CLI warm start").
+
+`normkit price ORDER --json` on a warm cache evaluates the order on the scalar backend: it must
+not load NumPy (only the array backend needs it), nor pint (checking happens when the cache is
+filled), nor the pack-file models of :mod:`normkit.core.schema` (the compiled set, orders and
+overlays use the shared models of :mod:`normkit.core.surface`). The check runs the CLI in a child process and inspects its ``sys.modules`` at exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from normkit_testpaths import EXAMPLES, ROOT
+
+ORDER = str(EXAMPLES / "orders" / "tv-bulletins.yaml")
+
+# Runs the CLI exactly as `python -m normkit` does, then writes the loaded module names to a file.
+CHILD = """
+import json, runpy, sys
+out, argv = sys.argv[1], sys.argv[2:]
+sys.argv = ["normkit", *argv]
+code = 0
+try:
+    runpy.run_module("normkit", run_name="__main__", alter_sys=True)
+except SystemExit as exc:
+    code = exc.code
+with open(out, "w", encoding="utf-8") as f:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, f)
+"""
+
+
+def loaded(tmp_path: Path, cache: Path, *argv: str) -> tuple[int, set[str], bytes]:
+    out = tmp_path / "modules.json"
+    env = dict(os.environ, NORMKIT_CACHE_DIR=str(cache))
+    done = subprocess.run([sys.executable, "-c", CHILD, str(out), *argv], capture_output=True, cwd=ROOT,
+                          timeout=300, env=env)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    return data["code"], set(data["modules"]), done.stdout
+
+
+def test_warm_price_json_imports_no_numpy_no_pint_no_pack_file_models(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    code, cold, _ = loaded(tmp_path, cache, "price", ORDER, "--json")  # fills the cache
+    assert code == 0
+    assert {"pint", "normkit.core.schema"} <= cold  # the cold run reads and checks packs: the probe sees imports
+    code, warm, stdout = loaded(tmp_path, cache, "price", ORDER, "--json")
+    assert code == 0
+    assert json.loads(stdout)["total"] == json.loads(subprocess.run(
+        [sys.executable, "-m", "normkit", "price", ORDER, "--json", "--no-cache"], capture_output=True, cwd=ROOT,
+        timeout=300, check=True).stdout)["total"]
+    assert "normkit.media.pricing" in warm
+    assert sorted(m for m in warm if m == "numpy" or m.startswith("numpy.")) == []
+    assert sorted(m for m in warm if m == "pint" or m.startswith("pint.")) == []
+    assert "normkit.core.schema" not in warm
+    assert "normkit.core.surface" in warm
+
+
+def test_the_section_names_written_out_are_the_models_fields() -> None:
+    from normkit.core.schema import Manifest, Sections
+    from normkit.core.sections import CORE_SECTIONS, MANIFEST_FIELDS
+
+    assert tuple(Sections.model_fields) == CORE_SECTIONS
+    assert tuple(Manifest.model_fields) == MANIFEST_FIELDS
