@@ -37,8 +37,10 @@ FORMULAS_PER_DATE_MAX = 4096  # formula results kept per date (keys hold the arg
 class LRU(Generic[K, V]):
     """A mapping of at most ``maxsize`` entries that forgets the least recently used one.
 
-    Safe to share between threads: every operation holds the table's lock (two threads may
-    compute one missing value twice; both results are equal, the last one is kept)."""
+    Safe to share between threads: every operation holds the table's lock. Two threads may
+    compute one missing value twice; both results are equal, and the FIRST one stored is kept and
+    returned to both (:meth:`put`), so every later reader shares one object — the traces built
+    from it are the same graph whichever thread filled the table."""
 
     __slots__ = ("_data", "_lock", "maxsize")
 
@@ -57,12 +59,13 @@ class LRU(Generic[K, V]):
             return value
 
     def put(self, key: K, value: V) -> V:
+        """Keep ``value`` under ``key`` unless a value is already there; returns the kept one."""
         with self._lock:
-            self._data[key] = value
+            kept = self._data.setdefault(key, value)
             self._data.move_to_end(key)
             if len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
-        return value
+        return kept
 
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
         """The value under ``key``, made (outside the lock) and kept when absent."""

@@ -103,8 +103,7 @@ class Env:
         if hit is None:
             hit = self.resolved.get(name)
             if hit is None:
-                hit = self._resolve(name)
-                self.resolved[name] = hit
+                hit = self.resolved.setdefault(name, self._resolve(name))  # the first stored wins (shared between threads)
         self.children.append(hit)
         return hit.value
 
@@ -154,7 +153,7 @@ class Env:
                 self.children, self.local = outer, outer_local
             hit = rec
             if len(memo) < FORMULAS_PER_DATE_MAX:  # bounded: arguments can take many values
-                memo[key] = hit
+                hit = memo.setdefault(key, hit)  # the first stored wins: every reader shares one record
         self.children.append(hit)
         return hit.value
 

@@ -206,7 +206,7 @@ class Run:
     notes: list[QuoteNote] = field(default_factory=list)
     totals: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, ZERO))
     too_large: set[int] = field(default_factory=set)
-    units: dict[tuple, PricedItem] = field(default_factory=dict)  # one-unit prices of this run (an order with order inputs)
+    units: dict[tuple, PricedItem] = field(default_factory=dict)  # the one-unit prices this run used (its trace shares them)
     scaled: dict[tuple[int, Decimal], tuple[PricedItem, list[tuple[Decimal, Decimal, Decimal | None]]]] = field(default_factory=dict)
     total: Decimal = ZERO  # the sum of the item totals
     failures: int = 0  # values found missing so far (with ``errors``: whether an item's pricing failed)
@@ -511,16 +511,16 @@ def _unit_price(run: Run, p: PreparedItem) -> PricedItem | None:
     no order-level inputs, else from this run's own table. A new quantity of a norm already seen
     at this date with these item inputs costs a multiplication, not a re-pricing."""
     key = (run.at, p.norm.code, _inputs_key(p.inputs))
-    table: Any = run.rs.memo.table(UNITS, UNITS_MAX) if run.shared is not None else run.units
-    hit: PricedItem | None = table.get(key)
-    if hit is not None:
-        return hit
-    priced = _evaluate(run, p, ONE)
+    mine: PricedItem | None = run.units.get(key)  # what this run already used: one object per key within a quote
+    if mine is not None:
+        return mine
+    table: Any = run.rs.memo.table(UNITS, UNITS_MAX) if run.shared is not None else None
+    hit: PricedItem | None = table.get(key) if table is not None else None
+    priced = hit if hit is not None else _evaluate(run, p, ONE)
     if priced is not None:
-        if run.shared is not None:
-            table.put(key, priced)
-        else:
-            table[key] = priced
+        if table is not None and hit is None:
+            priced = table.put(key, priced)  # the first stored wins: every run shares one object
+        run.units[key] = priced
     return priced
 
 
@@ -693,7 +693,7 @@ def _block(run: Run, p: PreparedItem, plan: NormPlan, item_qty: Decimal) -> Pric
     if block is None:
         block = _priced_block(run, p, plan, item_qty)
         if block.complete:
-            table.put(key, block)
+            block = table.put(key, block)  # the first stored wins
     return block
 
 
@@ -741,7 +741,7 @@ def _line_rate(run: Run, p: PreparedItem, lp: LinePlan) -> LineRate | None:
         return None
     hit = LineRate(rate=rate, children=env.children)
     if not lp.item_dependent:
-        run.rates[id(lp.line)] = hit
+        hit = run.rates.setdefault(id(lp.line), hit)  # shared by the date's runs: the first stored wins
     return hit
 
 

@@ -176,3 +176,14 @@ def test_formula_results_per_date_are_bounded(rules: PricingRules, monkeypatch: 
     monkeypatch.setattr(runtime, "FORMULAS_PER_DATE_MAX", 2)
     assert rules.quote(order(3)).total == expected
     assert 0 < len(rules.memo.date(AT).formulas) <= 2
+
+
+def test_the_first_value_stored_in_a_shared_table_is_kept_and_returned() -> None:
+    """Two threads that compute one missing value both adopt the first one stored, so every trace
+    built from the table shares one record object (the 8-thread test's traces are one graph)."""
+    from normkit.core.memo import LRU
+
+    table: LRU[str, list[int]] = LRU(4)
+    first, second = [1], [1]
+    assert table.put("k", first) is first
+    assert table.put("k", second) is first and table.get("k") is first
