@@ -302,9 +302,10 @@ def router(packs: PackSource) -> APIRouter:
         return ctx
 
     def rate_rows(rules: Any, at: dt.date) -> list[dict[str, str]]:
-        """The rows of the tables in force at ``at``, named as ``--set`` takes them (``table[key]``), at most 500."""
+        """The rows of the tables in force at ``at``, named as ``--set`` takes them (``table[key]``), at most 500:
+        the rate card's tables first (what an officer changes), then the national ones."""
         out: list[dict[str, str]] = []
-        for t in sorted(rules.compiled.tables.values(), key=lambda t: t.name):
+        for t in sorted(rules.compiled.tables.values(), key=lambda t: (t.supplied_by != "rate_card", t.name)):
             version = in_force(t.layers, at)
             if version is None:
                 continue
