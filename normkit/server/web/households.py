@@ -37,15 +37,21 @@ def xlsx_to_csv(path: Path) -> Path:
     return out
 
 
-def run_households(upload: Upload, year: int | None, standard: Path | None, lang: str) -> dict[str, Any]:
-    from normkit.poverty.deprivations import count_deprivations, items_of
-    from normkit.poverty.files import count_rows, read_table
-    from normkit.poverty.run import classify_file, rates_file
+def chosen_standard(year: int | None, standard: Path | None) -> Any:
+    """The standard a households form chose: by review year or by pack (one of them is needed)."""
     from normkit.poverty.standards import load_standard
 
     if year is None and standard is None:
         raise NormkitError("NK701", "choose a standard: give a review year or a standard pack", location=Location(path="year"))
-    std = load_standard(year=year, standard=standard)
+    return load_standard(year=year, standard=standard)
+
+
+def run_households(upload: Upload, year: int | None, standard: Path | None, lang: str) -> dict[str, Any]:
+    from normkit.poverty.deprivations import count_deprivations, items_of
+    from normkit.poverty.files import count_rows, read_table
+    from normkit.poverty.run import classify_file, rates_file
+
+    std = chosen_standard(year, standard)
     with stored(upload, HOUSEHOLD_KINDS, "file") as path:
         source = xlsx_to_csv(path) if path.suffix == ".xlsx" else path
         rows = count_rows(source)
@@ -148,11 +154,8 @@ def compare_households(upload: Upload, year: int | None, standard: Path | None, 
     ``normkit deprivations LATER --compare EARLIER`` prints them."""
     from normkit.poverty.deprivations import compare_reports, count_deprivations, items_of
     from normkit.poverty.files import read_table
-    from normkit.poverty.standards import load_standard
 
-    if year is None and standard is None:
-        raise NormkitError("NK701", "choose a standard: give a review year or a standard pack", location=Location(path="year"))
-    std = load_standard(year=year, standard=standard)
+    std = chosen_standard(year, standard)
     with stored(upload, HOUSEHOLD_KINDS, "file") as path:
         source = xlsx_to_csv(path) if path.suffix == ".xlsx" else path
         households = read_table(source)

@@ -403,6 +403,15 @@ def router(packs: PackSource) -> APIRouter:
         values = {k: str(v) for k, v in form.items() if isinstance(v, str)} if form is not None else {}
         return {"standard_list": standards(), "values": values, "max_rows": MAX_HOUSEHOLD_ROWS}
 
+    def household_choice(form: Any, upload: Upload | None, what: str) -> tuple[int | None, Path | None, Upload]:
+        """The review year, the standard pack chosen by name, and the uploaded file of a households form."""
+        year = form_year(str(form.get("year") or ""), "year")
+        std_name = str(form.get("standard") or "").strip()
+        standard = find_named_pack(pack_name(std_name, "standard")) if std_name else None
+        if upload is None:
+            raise NormkitError("NK915", f"choose {what} ({', '.join(HOUSEHOLD_KINDS)})", location=Location(path="file"))
+        return year, standard, upload
+
     @r.get("/households", response_class=HTMLResponse)
     def households_page(request: Request) -> HTMLResponse:
         if (shell := locked(request)) is not None:
@@ -417,12 +426,8 @@ def router(packs: PackSource) -> APIRouter:
         lang = text.lang_of(request.query_params.get("lang"))
 
         def work() -> dict[str, Any]:
-            year = form_year(str(form.get("year") or ""), "year")
-            std_name = str(form.get("standard") or "").strip()
-            standard = find_named_pack(pack_name(std_name, "standard")) if std_name else None
-            if upload is None:
-                raise NormkitError("NK915", f"choose a file ({', '.join(HOUSEHOLD_KINDS)})", location=Location(path="file"))
-            return run_households(upload, year, standard, lang)
+            year, standard, file = household_choice(form, upload, "a file")
+            return run_households(file, year, standard, lang)
 
         return await guarded(request, "households.html", work, households_form(form))
 
@@ -434,12 +439,8 @@ def router(packs: PackSource) -> APIRouter:
         lang = text.lang_of(request.query_params.get("lang"))
 
         def work() -> dict[str, Any]:
-            year = form_year(str(form.get("year") or ""), "year")
-            std_name = str(form.get("standard") or "").strip()
-            standard = find_named_pack(pack_name(std_name, "standard")) if std_name else None
-            if upload is None:
-                raise NormkitError("NK915", f"choose the earlier review's file ({', '.join(HOUSEHOLD_KINDS)})", location=Location(path="file"))
-            return compare_households(upload, year, standard, str(form.get("later") or ""), lang)
+            year, standard, file = household_choice(form, upload, "the earlier review's file")
+            return compare_households(file, year, standard, str(form.get("later") or ""), lang)
 
         return await guarded(request, "households.html", work, households_form(form))
 
