@@ -44,3 +44,11 @@ def test_number_shapes(text: str) -> None:
 def test_boolean_words_disjoint() -> None:
     assert not v.TRUE_WORDS & v.FALSE_WORDS
     assert v.fold("Có") in v.TRUE_WORDS and v.fold("Không") in v.FALSE_WORDS
+
+
+def test_header_words_and_strip_marks_are_the_one_folding_of_the_table_readers() -> None:
+    from normkit.core.io import tables
+
+    assert v.header_words("Đơn giá (đ) / Unit price") == "don gia d unit price"
+    assert v.strip_marks("Biên dịch viên") == "Bien dich vien"
+    assert tables.words is v.header_words and tables.fold is v.strip_marks  # budgets and norm tables fold through these

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from normkit.core.errors import Location, NormkitError
-from normkit.core.io.vocabulary import fold_header
+from normkit.core.io.vocabulary import fold_header, header_words, strip_marks
 
 Record = tuple[int, list[Any]]
 """A row as the user sees it: its 1-based line or row number and its cells."""
@@ -79,15 +79,8 @@ class DateCell:
         return str(self.value)
 
 
-def fold(text: str) -> str:
-    """ASCII-fold Vietnamese: ``"Biên dịch viên"`` -> ``"Bien dich vien"`` (đ becomes d)."""
-    t = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in t if not unicodedata.combining(c))
-
-
-def words(text: str) -> str:
-    """A header as words: folded, lower case, anything but letters and digits as one space."""
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(text).lower()).split())
+fold = strip_marks  # the one folding (core/io/vocabulary.py), case kept
+words = header_words  # a header as words (core/io/vocabulary.py)
 
 
 def is_blank(v: Any) -> bool:

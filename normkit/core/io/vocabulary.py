@@ -43,6 +43,7 @@ Vietnamese documents write it); nothing else is read as a date. Booleans are the
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Final, Literal
 
@@ -90,6 +91,8 @@ DATE_ISO: Final[str] = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 #: Vietnamese day-first date ``15/09/2024`` or ``5/9/2024``.
 DATE_DMY: Final[str] = r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
 #: Words read as true / false (compared after :func:`fold`, so ``Có``, ``co`` and ``CÓ`` are one).
 TRUE_WORDS: Final[frozenset[str]] = frozenset({"true", "t", "yes", "y", "1", "x", "co", "dung", "phai"})
 FALSE_WORDS: Final[frozenset[str]] = frozenset({"false", "f", "no", "n", "0", "khong", "sai"})
@@ -98,16 +101,27 @@ FALSE_WORDS: Final[frozenset[str]] = frozenset({"false", "f", "no", "n", "0", "k
 EMPTY_WORDS: Final[frozenset[str]] = frozenset({"", "-", "na", "n/a", "null", "none"})
 
 
+def strip_marks(text: str) -> str:
+    """Text without diacritics, case kept: NFC, ``đ`` → ``d``, combining marks dropped
+    (``"Biên dịch viên"`` → ``"Bien dich vien"``)."""
+    text = unicodedata.normalize("NFC", text).replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def fold(text: str) -> str:
-    """Text as a key: NFC, case-folded, without diacritics (``đ`` → ``d``), spaces collapsed.
+    """Text as a key: :func:`strip_marks`, case-folded, spaces collapsed.
 
     ``"Thu nhập bình quân"`` and ``"thu nhap  binh quan"`` fold to the same key, as do
     ``"Có"`` and ``"co"``. Used for headers, booleans, unit aliases and name look-ups.
     """
-    text = unicodedata.normalize("NFC", text).replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.casefold().split())
+    return " ".join(strip_marks(text).casefold().split())
+
+
+def header_words(text: str) -> str:
+    """A header as words: :func:`fold`, anything but letters and digits as one space
+    (``"Đơn giá (đ)"`` → ``"don gia d"``); budgets and norm tables match headers this way."""
+    return " ".join(_NOT_WORD.sub(" ", fold(text)).split())
 
 
 def fold_header(text: str) -> str:
