@@ -146,6 +146,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "NK915": ("upload not accepted", "choose one file of a kind the page lists (by its extension), not empty; the page never reads paths or pack folders"),
     "NK916": ("upload too large for the page", "split the file: the workspace takes at most the rows the page states (the CLI has no such limit)"),
     "NK917": ("form field not valid", "correct the field named in the message (dates as YYYY-MM-DD, numbers with a decimal point)"),
+    "NK918": ("request from another site refused", "open the workspace from the service's own address, or call the API from a program (not from a page of another site)"),
 }
 
 
@@ -240,6 +241,7 @@ CATALOGUE_VI: dict[str, tuple[str, str]] = {
     "NK915": ("tệp tải lên không được nhận", "chọn một tệp thuộc loại trang liệt kê (theo phần mở rộng), không rỗng; trang không bao giờ đọc đường dẫn hay thư mục bộ quy tắc"),
     "NK916": ("tệp tải lên quá lớn cho trang", "chia tệp: trang nhận tối đa số dòng đã nêu (CLI không có giới hạn này)"),
     "NK917": ("trường biểu mẫu không hợp lệ", "sửa trường được nêu trong thông báo (ngày dạng YYYY-MM-DD, số có dấu thập phân)"),
+    "NK918": ("từ chối yêu cầu gửi từ trang web khác", "mở không gian làm việc từ chính địa chỉ của dịch vụ, hoặc gọi API từ một chương trình (không từ trang của trang web khác)"),
 }
 
 # The messages a user meets most often, in Vietnamese: (code, the English message as a regular

@@ -1,6 +1,11 @@
 """The service's front door: an ASGI middleware and a uvicorn protocol that hold every request
 to the same limits and answer every refusal with normkit's error body.
 
+- A body-carrying request sent by a browser from another site (a ``Sec-Fetch-Site: cross-site``
+  header, or an ``Origin`` that is not the ``Host`` the request was sent to, ``null`` included):
+  403 NK918. The workspace's forms and the JSON API compute without side effects, but a page on
+  another site must not make a user's browser drive the service (cross-site request forgery).
+  Clients that are not browsers send no ``Origin`` and are not affected.
 - ``Authorization: Bearer <token>`` when a token is set (``hmac.compare_digest``): else 401 NK906 —
   except a GET of a workspace page without any Authorization header, which is marked
   ``state["normkit_locked"]`` and answered with a shell that asks for the token (no data).
@@ -88,6 +93,8 @@ class Guard:
 
     def _check_headers(self, scope: Any) -> None:
         headers = dict(scope.get("headers", []))
+        if scope.get("method") in BODY_METHODS:
+            refuse_cross_site(scope.get("method", ""), headers, scope.get("scheme", "http"))
         if self._token is not None:
             given = headers.get(b"authorization", b"")
             scope.setdefault("state", {})["normkit_token"] = True
@@ -143,6 +150,35 @@ class Guard:
             raise _Refused(NormkitError("NK907", f"the request body is not UTF-8 (byte {e.start})", location=Location(path="body")),
                            415) from None
         return body
+
+
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _netloc(scheme: str, netloc: str) -> str:
+    """``host[:port]`` lower-cased, without the scheme's default port."""
+    netloc = netloc.strip().lower()
+    default = _DEFAULT_PORTS.get(scheme)
+    if default and netloc.endswith(":" + default) and not netloc.endswith("]"):
+        netloc = netloc[: -len(default) - 1]
+    return netloc
+
+
+def refuse_cross_site(method: str, headers: dict[bytes, bytes], scheme: str) -> None:
+    """403 NK918 for a request a browser sent from a page of another site (see the module text)."""
+    site = headers.get(b"sec-fetch-site", b"").decode("latin-1").strip().lower()
+    origin = headers.get(b"origin")
+    host = headers.get(b"host", b"").decode("latin-1")
+    if origin is not None:
+        text = origin.decode("latin-1").strip()
+        o_scheme, sep, o_netloc = text.partition("://")
+        same = bool(sep) and o_netloc != "" and _netloc(o_scheme.lower(), o_netloc) == _netloc(scheme, host)
+        if not same:
+            raise _Refused(NormkitError("NK918", f"a {method} sent from another site ({text}) to {host or 'this service'} is refused",
+                                        location=Location(path="headers.origin")), 403)
+    if site == "cross-site":
+        raise _Refused(NormkitError("NK918", f"a {method} sent from another site (Sec-Fetch-Site: cross-site) is refused",
+                                    location=Location(path="headers.sec-fetch-site")), 403)
 
 
 def _replay(body: bytes, receive: Any) -> Any:

@@ -70,6 +70,28 @@ def test_invalid_utf8_is_415(url) -> None:
     assert (err["code"], err["message"], err["path"]) == ("NK907", "the request body is not UTF-8 (byte 10)", "body")
 
 
+def test_posts_from_another_site_are_403(url) -> None:
+    """Cross-site request forgery: a page of another site may not make a browser drive the service."""
+    host = url.removeprefix("http://")
+    r = httpx.post(url + "/v1/quote", json=QUOTE, headers={"origin": "https://evil.example"})
+    err = error_of(r, 403)
+    assert (err["code"], err["message"], err["path"]) == (
+        "NK918", f"a POST sent from another site (https://evil.example) to {host} is refused", "headers.origin")
+    err = error_of(httpx.post(url + "/price", data={"pack": "example-province"}, headers={"origin": "null"}), 403)
+    assert err["message"] == f"a POST sent from another site (null) to {host} is refused"
+    err = error_of(httpx.post(url + "/v1/quote", json=QUOTE, headers={"sec-fetch-site": "cross-site"}), 403)
+    assert (err["code"], err["path"]) == ("NK918", "headers.sec-fetch-site")
+    # another port of the same host is another origin
+    port = int(host.rsplit(":", 1)[1])
+    err = error_of(httpx.post(url + "/v1/quote", json=QUOTE, headers={"origin": f"http://127.0.0.1:{port + 1}"}), 403)
+    assert err["code"] == "NK918"
+    # the workspace's own pages (same origin), and programs that send no Origin, are served
+    ok = httpx.post(url + "/v1/quote", json=QUOTE, headers={"origin": url, "sec-fetch-site": "same-origin"})
+    assert ok.status_code == 200 and ok.json()["total"] == "5336124"
+    assert httpx.post(url + "/v1/quote", json=QUOTE).status_code == 200
+    assert httpx.get(url + "/health", headers={"origin": "https://evil.example"}).status_code == 200  # reading needs no body
+
+
 def test_gzip_bodies_are_415(url) -> None:
     packed = gzip.compress(json.dumps(QUOTE).encode())
     r = httpx.post(url + "/v1/quote", content=packed, headers={"content-type": "application/json", "content-encoding": "gzip"})
