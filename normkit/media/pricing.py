@@ -11,7 +11,10 @@ Named structures only on this path: :class:`~normkit.media.plan.LinePlan`, ``Lin
 ``PricedLine``, ``PricedBlock`` (in :mod:`normkit.media.plan`), :class:`StaticCheck`, :class:`PreparedItem`.
 What outlives one quote (rates and priced blocks that read no order input, static checks) is
 kept in the rule set's bounded memo: BLOCKS_MAX priced blocks, STATIC_MAX static checks, rates
-per date for the 64 most recent dates.
+per date for the 64 most recent dates. Every one is keyed by the date's epoch
+(:meth:`~normkit.core.runtime.RuleSet.epoch`: the interval of dates over which every value in
+force stays the same), never by the calendar date: what names the date (the quote's ``at``, the
+NK401/NK402 messages) is made per quote, outside the memo.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from pathlib import Path
@@ -60,8 +63,8 @@ _add = CTX.add
 _ARITHMETIC = (Overflow, InvalidOperation, DivisionByZero, Clamped)
 BLOCKS_MAX = 1024  # priced blocks (norm × quantity × date) kept: about 12 KB each for a 19-line norm
 STATIC_MAX = 256  # static checks (date × the order's norms) kept
-RATES = "media.rates"  # per-date table: line -> LineRate, one entry per norm line at most
-UNITS = "media.units"  # (date, norm, item inputs) -> the one-unit PricedItem
+RATES = "media.rates"  # per-epoch table: line -> LineRate, one entry per norm line at most
+UNITS = "media.units"  # (epoch, norm, item inputs) -> the one-unit PricedItem
 UNITS_MAX = 4096  # one-unit prices kept: about 13 KB each for a 19-line norm with its trace records
 
 
@@ -124,6 +127,13 @@ class PricingRules(RuleSet):
                  overlay_text: Mapping[str, str] | None = None) -> None:
         super().__init__(compiled, overrides, overlay_label, overlay_text)
         self.program = PricingProgram.build(compiled)
+
+    def date_spans(self) -> Iterator[tuple[dt.date, dt.date | None]]:
+        """The engine's dated things, and each norm's dates in force (checked per quote: listed so
+        that an epoch never spans a norm's first or last day)."""
+        yield from super().date_spans()
+        for n in media_part(self.compiled).norms.values():
+            yield n.valid_from, n.valid_to
 
     def quote(self, order: Order | Mapping[str, Any] | str | os.PathLike[str], at: dt.date | None = None) -> Quote:
         """Price ``order`` (an :class:`Order`, a mapping, or a YAML/JSON file path) at ``at``
@@ -195,8 +205,9 @@ class Run:
     rs: PricingRules
     order: Order
     at: dt.date
+    epoch: int  # the date's epoch: what the memo's per-date entries are keyed by
     env: Env
-    shared: DateMemo | None  # the date's shared memo, when the order has no order-level inputs
+    shared: DateMemo | None  # the epoch's shared memo, when the order has no order-level inputs
     rates: dict[int, LineRate]
     missing: dict[str, Missing] = field(default_factory=dict)
     errors: ErrorCollector = field(default_factory=ErrorCollector)
@@ -316,8 +327,9 @@ def missing_values(rs: RuleSet, at: dt.date, tree: ir.Node | None, line: Mapping
 
 
 def static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> StaticCheck:
-    """What pricing ``norms`` at ``at`` lacks and uses; kept in the rule set's memo (STATIC_MAX)."""
-    key = (at, tuple(sorted({n.code for n in norms})))
+    """What pricing ``norms`` at ``at`` lacks and uses; kept in the rule set's memo (STATIC_MAX),
+    keyed by the date's epoch (it reads only the versions in force, never the date itself)."""
+    key = (rs.epoch(at), tuple(sorted({n.code for n in norms})))
     table = rs.memo.table("media.static", STATIC_MAX)
     hit: StaticCheck | None = table.get(key)
     if hit is None:
@@ -444,11 +456,13 @@ def _price(rs: PricingRules, order: Order, at: dt.date | None = None) -> Quote:
     if static.missing:
         raise NormkitError("NK501", f"{len(static.missing)} value(s) missing to price this order: " + "; ".join(static.missing.values()),
                            details={"missing": [{"name": k, "detail": v} for k, v in static.missing.items()]})
-    # what reads no order input depends on the date alone: shared by every quote of this rule set at `at`
-    shared = rs.memo.date(at) if not order.inputs else None
+    # what reads no order input depends on the values in force alone: shared by every quote of this
+    # rule set at a date of the same epoch as `at`
+    epoch = rs.epoch(at)
+    shared = rs.memo.date(epoch) if not order.inputs else None
     if shared is not None:
         env.use_date_memo(shared)
-    run = Run(rs=rs, order=order, at=at, env=env, shared=shared, rates=shared.table(RATES) if shared is not None else {})
+    run = Run(rs=rs, order=order, at=at, epoch=epoch, env=env, shared=shared, rates=shared.table(RATES) if shared is not None else {})
     for p in prepared:
         _price_item(run, p)
     return _finish(run, static)
@@ -509,8 +523,8 @@ def _price_item(run: Run, p: PreparedItem) -> None:
 def _unit_price(run: Run, p: PreparedItem) -> PricedItem | None:
     """The item's one-unit price: from the rule set's memo (UNITS_MAX entries) when the order has
     no order-level inputs, else from this run's own table. A new quantity of a norm already seen
-    at this date with these item inputs costs a multiplication, not a re-pricing."""
-    key = (run.at, p.norm.code, _inputs_key(p.inputs))
+    in this date's epoch with these item inputs costs a multiplication, not a re-pricing."""
+    key = (run.epoch, p.norm.code, _inputs_key(p.inputs))
     mine: PricedItem | None = run.units.get(key)  # what this run already used: one object per key within a quote
     if mine is not None:
         return mine
@@ -687,7 +701,7 @@ def _block(run: Run, p: PreparedItem, plan: NormPlan, item_qty: Decimal) -> Pric
     """The item's priced lines: from the memo when they read no order or item input."""
     if run.shared is None or plan.item_dependent:
         return _priced_block(run, p, plan, item_qty)
-    key = (run.at, plan.norm.code, str(item_qty))  # the text: 3 and 3.0 give lines of different exponents
+    key = (run.epoch, plan.norm.code, str(item_qty))  # the text: 3 and 3.0 give lines of different exponents
     table = run.rs.memo.table("media.blocks", BLOCKS_MAX)
     block: PricedBlock | None = table.get(key)
     if block is None:
