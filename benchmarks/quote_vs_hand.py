@@ -117,18 +117,17 @@ def new_quantities(rules: normkit.api.PricingRules) -> None:
 
 
 def unseen_epoch(rules: normkit.api.PricingRules, todo: list) -> None:
-    """The first quote of an epoch no quote has used: each call quotes on a rule set whose per-date
-    tables are empty (its norm plan made and its epoch boundaries worked out beforehand, as on any
-    rule set that has quoted once), so every rate is computed and recorded."""
-    from normkit.media.compiled import media_part
-    from normkit.media.plan import norm_plan
+    """The first quote of an epoch no quote has used: each call quotes (at a date from 2024-07-01 on)
+    on its own rule set that has quoted the same norm once before, in the epoch before
+    (2023-08-01, base salary 1,800,000): what does not depend on the date (the norm's plan, the
+    walk of its rules for the static check) is known; every rate of the new epoch is computed."""
+    from normkit.media.orders import order_from_data
 
-    norm = media_part(rules.compiled).norms["01.03.01.50.10"]
+    before = order_from_data({"id": "w", "date": dt.date(2023, 8, 1), "items": [{"norm": "01.03.01.50.10", "quantity": 1}]})
 
     def fresh() -> normkit.api.PricingRules:
         r = type(rules)(rules.compiled)
-        norm_plan(r, norm)
-        r.date_bounds()
+        r.quote(before)
         return r
 
     ready = [(fresh(), o) for o, _qs in todo]

@@ -144,3 +144,17 @@ def test_a_norm_before_its_first_day_names_the_date_asked() -> None:
         with pytest.raises(NormkitError) as e:
             rules.quote({"id": "r", "date": day, "items": [music]})
         assert (e.value.code, e.value.message) == ("NK402", f"norm 13.20.20.00.00-edited is in force from 2020-06-08, not on {day}")
+
+
+def test_missing_values_are_listed_in_the_items_order_on_a_warm_rule_set() -> None:
+    """The static check's memo is keyed by the norms in the items' order (it was the sorted codes:
+    a warm rule set listed the missing values in the order of the first order it had seen)."""
+    national = load(EXAMPLES.parent / "rules" / "vn-tv-03-2018", extra=(str(EXAMPLES.parent / "rules" / "vn-radio-09-2020"),
+                                                                        str(EXAMPLES.parent / "rules" / "vn-media-pricing")))
+    music = {"norm": "13.20.20.00.00-edited", "inputs": {"edited_share": "15%"}}
+    a = {"id": "m", "date": "2024-09-15", "items": [music, {"norm": BULLETIN}]}
+    b = {"id": "m", "date": "2024-09-16", "items": [{"norm": BULLETIN}, music]}
+    first, second = _outcome(national, a), _outcome(national, b)
+    assert second == _outcome(type(national)(national.compiled), b) and first == _outcome(type(national)(national.compiled), a)
+    assert first != second and first[1].startswith("NK501|8 value(s) missing to price this order: the lines of norm 13.20.20.00.00 must be supplied")
+    assert second[1].startswith("NK501|8 value(s) missing to price this order: `labour_allowance_rate`")
