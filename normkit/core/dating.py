@@ -1,9 +1,19 @@
-"""Choosing the value in force at a date, and saying which dates are covered."""
+"""Choosing the value in force at a date, saying which dates are covered, and cutting time into
+epochs: the intervals over which every value in force stays the same.
+
+>>> d = dt.date
+>>> bounds = boundaries([(d(2023, 7, 1), None), (d(2024, 7, 1), None), (d(2019, 1, 1), d(2024, 6, 30))])
+>>> [str(b) for b in bounds]
+['2019-01-01', '2023-07-01', '2024-07-01']
+>>> epoch_of(bounds, d(2024, 6, 30)), epoch_of(bounds, d(2024, 7, 1)), epoch_of(bounds, d(2030, 1, 1))
+(2, 3, 3)
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
 
@@ -56,3 +66,30 @@ def coverage(layers: Sequence[Sequence[T]]) -> str:
         merged.append([start, end])
     return ", ".join(f"from {s}" if e is None else f"{s} to {e}" for s, e in merged)
 
+
+
+def boundaries(spans: Iterable[tuple[dt.date, dt.date | None]]) -> tuple[dt.date, ...]:
+    """The sorted distinct days on which something may come into or go out of force: every span's
+    first day, and the day after every span's last day.
+
+    Between two consecutive boundaries (an *epoch*) :func:`in_force` returns the same value for
+    every dated thing whose spans were given: no start and no end falls inside an epoch."""
+    out: set[dt.date] = set()
+    for start, end in spans:
+        out.add(start)
+        if end is not None and end < dt.date.max:
+            out.add(end + dt.timedelta(days=1))
+    return tuple(sorted(out))
+
+
+def epoch_of(bounds: Sequence[dt.date], at: dt.date) -> int:
+    """The epoch of ``at`` among ``bounds`` (from :func:`boundaries`): 0 before the first
+    boundary, i from ``bounds[i-1]`` up to the day before ``bounds[i]``."""
+    return bisect_right(bounds, at)
+
+
+def epoch_span(bounds: Sequence[dt.date], epoch: int) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day of ``epoch`` (None: unbounded on that side)."""
+    first = bounds[epoch - 1] if epoch > 0 else None
+    last = bounds[epoch] - dt.timedelta(days=1) if epoch < len(bounds) else None
+    return first, last

@@ -7,6 +7,12 @@ entry beyond it, so a long-running process (``normkit serve``) keeps flat memory
 distinct dates and quantities it sees. A memo can only return what a recomputation would: every
 key holds everything the value depends on.
 
+What depends on the date is keyed by the date's *epoch* (:meth:`RuleSet.epoch
+<normkit.core.runtime.RuleSet.epoch>`), not by the calendar date: two dates between the same two
+consecutive start/end days of the rule set's dated values see the same values in force, so they
+share one :class:`DateMemo` (and a domain's per-date entries). Nothing cached reads the calendar
+date itself; what names it (a quote's ``at``, an NK401/NK402 message) is made per evaluation.
+
 >>> m = LRU[str, int](2)
 >>> m.put("a", 1); m.put("b", 2); m.put("c", 3)
 1
@@ -30,7 +36,7 @@ V = TypeVar("V")
 
 QUANTITIES_MAX = 4096  # (text, unit) -> parsed quantity: "90 s" read once
 INPUTS_MAX = 4096  # (input, raw value) -> converted value
-DATES_MAX = 64  # dates whose resolved values and formula results are kept
+DATES_MAX = 64  # epochs (intervals of dates with the same values in force) whose resolved values and formula results are kept
 FORMULAS_PER_DATE_MAX = 4096  # formula results kept per date (keys hold the arguments)
 
 
@@ -81,12 +87,13 @@ class LRU(Generic[K, V]):
 
 @dataclass(eq=False)
 class DateMemo:
-    """What one date's evaluations share: values in force and formula results that read no
-    order input (``resolved``/``formulas``, bounded by the pack's names and by
+    """What the evaluations of one epoch's dates share: values in force and formula results that
+    read no order input (``resolved``/``formulas``, bounded by the pack's names and by
     FORMULAS_PER_DATE_MAX), and a domain's own per-date tables (``domain``, keyed by name;
-    each must be bounded by the pack's size, e.g. one entry per norm line)."""
+    each must be bounded by the pack's size, e.g. one entry per norm line). Nothing in it may
+    hold the calendar date: every date of the epoch reads it."""
 
-    at: dt.date
+    epoch: int
     resolved: dict[str, Any] = field(default_factory=dict)
     formulas: dict[Any, Any] = field(default_factory=dict)
     domain: dict[str, dict[Any, Any]] = field(default_factory=dict)
@@ -106,13 +113,14 @@ class Memo:
     def __init__(self) -> None:
         self.quantities: LRU[tuple[str, Any], Any] = LRU(QUANTITIES_MAX)
         self.inputs: LRU[tuple[str, type, Any], Any] = LRU(INPUTS_MAX)
-        self.dates: LRU[dt.date, DateMemo] = LRU(DATES_MAX)
+        self.dates: LRU[int, DateMemo] = LRU(DATES_MAX)
+        self.bounds: tuple[dt.date, ...] | None = None  # the rule set's epoch boundaries, worked out on first use
         self._tables: dict[str, LRU[Any, Any]] = {}
         self._lock = threading.Lock()
 
-    def date(self, at: dt.date) -> DateMemo:
-        """The shared memo of ``at`` (made on first use; the 64 most recently used dates kept)."""
-        return self.dates.get_or_make(at, lambda: DateMemo(at))
+    def date(self, epoch: int) -> DateMemo:
+        """The shared memo of ``epoch`` (made on first use; the 64 most recently used epochs kept)."""
+        return self.dates.get_or_make(epoch, lambda: DateMemo(epoch))
 
     def table(self, name: str, maxsize: int) -> LRU[Any, Any]:
         """A domain's table ``name`` of at most ``maxsize`` entries (made on first use)."""

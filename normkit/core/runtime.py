@@ -9,14 +9,14 @@ build on this module; it knows none of them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from types import MappingProxyType
 from typing import Any, Protocol, Self
 
 from normkit.core.compiled import AdjustmentC, CompiledSet
-from normkit.core.dating import coverage, in_force
+from normkit.core.dating import boundaries, coverage, epoch_of, in_force
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.io.text import read_bool, read_number, read_quantity
 from normkit.core.lang import ops
@@ -240,6 +240,39 @@ class RuleSet:
             for n, a in compiled.adjustments.items()
         })
         self.memo = Memo()
+
+    # dates ----------------------------------------------------------------------------------
+    def date_spans(self) -> Iterator[tuple[dt.date, dt.date | None]]:
+        """The first and last day (None: open) of everything dated the rule set reads: every
+        version of every parameter and table, and every pack's validity window. A domain adds
+        its own (:class:`~normkit.media.pricing.PricingRules`: each norm's dates in force)."""
+        c = self.compiled
+        for p in c.params.values():
+            for layer in p.layers:
+                for d in layer:
+                    yield d.start, d.end
+        for t in c.tables.values():
+            for tlayer in t.layers:
+                for v in tlayer:
+                    yield v.start, v.end
+        for pack in c.packs:
+            yield pack.valid_from, pack.valid_to
+
+    def epoch(self, at: dt.date) -> int:
+        """The epoch of ``at``: which interval between two consecutive boundaries of
+        :meth:`date_spans` it falls in. Two dates of one epoch see the same version of every
+        parameter, table and pack window, so what an evaluation computes from them alone is the
+        same: the per-date memo is keyed by this number (see :mod:`normkit.core.memo`)."""
+        bounds = self.memo.bounds
+        if bounds is None:  # worked out once; two threads may both do it, with equal results
+            bounds = self.memo.bounds = boundaries(self.date_spans())
+        return epoch_of(bounds, at)
+
+    def date_bounds(self) -> tuple[dt.date, ...]:
+        """The sorted boundaries of the rule set's epochs (see :meth:`epoch`)."""
+        self.epoch(dt.date.min)
+        assert self.memo.bounds is not None
+        return self.memo.bounds
 
     # what-if --------------------------------------------------------------------------------
     def with_overrides(self, values: Mapping[str, Any], label: str = "what-if") -> Self:

@@ -11,7 +11,10 @@ Named structures only on this path: :class:`~normkit.media.plan.LinePlan`, ``Lin
 ``PricedLine``, ``PricedBlock`` (in :mod:`normkit.media.plan`), :class:`StaticCheck`, :class:`PreparedItem`.
 What outlives one quote (rates and priced blocks that read no order input, static checks) is
 kept in the rule set's bounded memo: BLOCKS_MAX priced blocks, STATIC_MAX static checks, rates
-per date for the 64 most recent dates.
+per date for the 64 most recent dates. Every one is keyed by the date's epoch
+(:meth:`~normkit.core.runtime.RuleSet.epoch`: the interval of dates over which every value in
+force stays the same), never by the calendar date: what names the date (the quote's ``at``, the
+NK401/NK402 messages) is made per quote, outside the memo.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from pathlib import Path
@@ -60,8 +63,8 @@ _add = CTX.add
 _ARITHMETIC = (Overflow, InvalidOperation, DivisionByZero, Clamped)
 BLOCKS_MAX = 1024  # priced blocks (norm × quantity × date) kept: about 12 KB each for a 19-line norm
 STATIC_MAX = 256  # static checks (date × the order's norms) kept
-RATES = "media.rates"  # per-date table: line -> LineRate, one entry per norm line at most
-UNITS = "media.units"  # (date, norm, item inputs) -> the one-unit PricedItem
+RATES = "media.rates"  # per-epoch table: line -> LineRate, one entry per norm line at most
+UNITS = "media.units"  # (epoch, norm, item inputs) -> the one-unit PricedItem
 UNITS_MAX = 4096  # one-unit prices kept: about 13 KB each for a 19-line norm with its trace records
 
 
@@ -124,6 +127,13 @@ class PricingRules(RuleSet):
                  overlay_text: Mapping[str, str] | None = None) -> None:
         super().__init__(compiled, overrides, overlay_label, overlay_text)
         self.program = PricingProgram.build(compiled)
+
+    def date_spans(self) -> Iterator[tuple[dt.date, dt.date | None]]:
+        """The engine's dated things, and each norm's dates in force (checked per quote: listed so
+        that an epoch never spans a norm's first or last day)."""
+        yield from super().date_spans()
+        for n in media_part(self.compiled).norms.values():
+            yield n.valid_from, n.valid_to
 
     def quote(self, order: Order | Mapping[str, Any] | str | os.PathLike[str], at: dt.date | None = None) -> Quote:
         """Price ``order`` (an :class:`Order`, a mapping, or a YAML/JSON file path) at ``at``
@@ -195,8 +205,9 @@ class Run:
     rs: PricingRules
     order: Order
     at: dt.date
+    epoch: int  # the date's epoch: what the memo's per-date entries are keyed by
     env: Env
-    shared: DateMemo | None  # the date's shared memo, when the order has no order-level inputs
+    shared: DateMemo | None  # the epoch's shared memo, when the order has no order-level inputs
     rates: dict[int, LineRate]
     missing: dict[str, Missing] = field(default_factory=dict)
     errors: ErrorCollector = field(default_factory=ErrorCollector)
@@ -257,8 +268,12 @@ def _prepare_items(rs: RuleSet, order: Order, at: dt.date) -> list[PreparedItem]
 
 # ---- static check: what is missing, what is unverified, which packs are used -------------------
 
-def _walk(tree: ir.Node | None, line: Mapping[str, Any] | None, rs: RuleSet, at: dt.date, out: dict[str, str], used: set[tuple[str, str]]) -> None:
-    """Collect what an IR uses, and the rate-card values it needs that are absent at ``at``.
+Probe = tuple[Any, ...]  # what a walk found to look up at a date: ("param", name, p), ("table", name, t, keys), ("fixed", name, detail)
+
+
+def _walk(tree: ir.Node | None, line: Mapping[str, Any] | None, rs: RuleSet, probes: list[Probe], used: set[tuple[str, str]]) -> None:
+    """Collect what an IR uses, and the rate-card values it needs (``probes``, looked up at a
+    date by :func:`_replay`): the walk reads no date, so it is done once per set of norms.
 
     Done statically, so that one error lists every missing value (not only the first one an
     evaluation trips over), and so the list of unverified values is known without walking
@@ -270,29 +285,28 @@ def _walk(tree: ir.Node | None, line: Mapping[str, Any] | None, rs: RuleSet, at:
         if isinstance(node, ir.Param):
             used.add(("parameter", node.name))
             p = c.params[node.name]
-            if node.name not in rs.overrides and p.supplied_by and in_force(p.layers, at) is None:
-                out.setdefault(node.name, f"`{p.name}` ({p.label.en}, {p.unit}) must be supplied by the {p.supplied_by.replace('_', ' ')}")
+            if node.name not in rs.overrides and p.supplied_by:
+                probes.append(("param", node.name, p))
         elif isinstance(node, (ir.FormulaRef, ir.Call)):
             if ("formula", node.name) not in used:
                 used.add(("formula", node.name))
                 if node.name in c.formulas:
-                    _walk(c.formulas[node.name].ir, None, rs, at, out, used)
+                    _walk(c.formulas[node.name].ir, None, rs, probes, used)
                 elif node.name in c.adjustments:
                     a = c.adjustments[node.name]
                     for part in [a.base_ir] + [e.when_ir for e in a.exceptions] + [e.value_ir for e in a.exceptions]:
-                        _walk(part, None, rs, at, out, used)
+                        _walk(part, None, rs, probes, used)
         elif isinstance(node, ir.Lookup):
-            _walk_lookup(node, line, rs, at, out, used)
+            _walk_lookup(node, line, rs, probes, used)
 
 
-def _walk_lookup(node: ir.Lookup, line: Mapping[str, Any] | None, rs: RuleSet, at: dt.date, out: dict[str, str], used: set[tuple[str, str]]) -> None:
+def _walk_lookup(node: ir.Lookup, line: Mapping[str, Any] | None, rs: RuleSet, probes: list[Probe], used: set[tuple[str, str]]) -> None:
     used.add(("table", node.table))
     t = rs.compiled.tables[node.table]
-    version = in_force(t.layers, at)
-    if t.supplied_by and version is None:
-        out.setdefault(node.table, f"table `{t.name}` ({t.label.en}) must be supplied by the rate card")
-    elif t.supplied_by and version is not None and line is not None:
-        keys: list[Any] = []
+    if not t.supplied_by:
+        return
+    keys: list[Any] = []
+    if line is not None:
         for k in node.keys:
             if isinstance(k, (ir.Const, ir.Text)):
                 keys.append(k.value)
@@ -301,9 +315,27 @@ def _walk_lookup(node: ir.Lookup, line: Mapping[str, Any] | None, rs: RuleSet, a
             else:
                 keys = []
                 break
-        if keys and tuple(keys) not in version.rows:
-            shown = "/".join(str(k) for k in keys)
-            out.setdefault(f"{t.name}[{shown}]", f"`{t.name}` has no row for {shown} (rate card, version from {version.start})")
+    probes.append(("table", node.table, t, tuple(keys)))
+
+
+def _replay(probes: list[Probe] | tuple[Probe, ...], at: dt.date, out: dict[str, str]) -> None:
+    """What ``probes`` (from :func:`_walk`) find missing at ``at``, in the walk's order."""
+    for probe in probes:
+        kind, name = probe[0], probe[1]
+        if kind == "fixed":
+            out.setdefault(name, probe[2])
+        elif kind == "param":
+            p = probe[2]
+            if in_force(p.layers, at) is None:
+                out.setdefault(name, f"`{p.name}` ({p.label.en}, {p.unit}) must be supplied by the {p.supplied_by.replace('_', ' ')}")
+        else:
+            t, keys = probe[2], probe[3]
+            version = in_force(t.layers, at)
+            if version is None:
+                out.setdefault(name, f"table `{t.name}` ({t.label.en}) must be supplied by the rate card")
+            elif keys and keys not in version.rows:
+                shown = "/".join(str(k) for k in keys)
+                out.setdefault(f"{t.name}[{shown}]", f"`{t.name}` has no row for {shown} (rate card, version from {version.start})")
 
 
 def missing_values(rs: RuleSet, at: dt.date, tree: ir.Node | None, line: Mapping[str, Any] | None = None) -> dict[str, str]:
@@ -311,30 +343,47 @@ def missing_values(rs: RuleSet, at: dt.date, tree: ir.Node | None, line: Mapping
     needs at ``at`` and does not find: name → what is missing. ``normkit lint`` asks this of
     every norm line, so that it fails exactly where pricing would."""
     out: dict[str, str] = {}
-    _walk(tree, line, rs, at, out, set())
+    probes: list[Probe] = []
+    _walk(tree, line, rs, probes, set())
+    _replay(probes, at, out)
     return out
 
 
-def static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> StaticCheck:
-    """What pricing ``norms`` at ``at`` lacks and uses; kept in the rule set's memo (STATIC_MAX)."""
-    key = (at, tuple(sorted({n.code for n in norms})))
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """What pricing some norms reads, whatever the date: the probes of every value the rate card
+    must supply (in the order an error lists them), every name used, and the unverified norms,
+    norm lines and formulas. Found by one walk of their IR, kept per rule set (STATIC_MAX)."""
+
+    probes: tuple[Probe, ...]
+    used: frozenset[tuple[str, str]]
+    unverified: frozenset[str]
+
+
+def static_check(rs: RuleSet, at: dt.date, norms: list[NormC], epoch: int | None = None) -> StaticCheck:
+    """What pricing ``norms`` at ``at`` lacks and uses; kept in the rule set's memo (STATIC_MAX),
+    keyed by the date's epoch (it reads only the versions in force, never the date itself) and
+    the norms in the order of the items (the order of the missing values an error lists)."""
+    codes = tuple({n.code: None for n in norms})
+    key = (rs.epoch(at) if epoch is None else epoch, codes)
     table = rs.memo.table("media.static", STATIC_MAX)
     hit: StaticCheck | None = table.get(key)
     if hit is None:
-        hit = table.put(key, _static_check(rs, at, norms))
+        needs: Needs = rs.memo.table("media.needs", STATIC_MAX).get_or_make(codes, lambda: _needs(rs, norms))
+        hit = table.put(key, _static_check(rs, at, norms, needs))
     return hit
 
 
-def _static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> StaticCheck:
-    out: dict[str, str] = {}
+def _needs(rs: RuleSet, norms: list[NormC]) -> Needs:
+    probes: list[Probe] = []
     used: set[tuple[str, str]] = set()
     unverified: set[str] = set()
     for norm in {n.code: n for n in norms}.values():
         if not norm.lines and (norm.supplied_by or norm.derive_from):
             base = norm.derive_from or norm.code
-            out.setdefault(f"norm {base}", f"the lines of norm {base} must be supplied by a province pack (the national table was not readable)")
+            probes.append(("fixed", f"norm {base}", f"the lines of norm {base} must be supplied by a province pack (the national table was not readable)"))
         if norm.factor_ir is not None:
-            _walk(norm.factor_ir, None, rs, at, out, used)
+            _walk(norm.factor_ir, None, rs, probes, used)
         if not norm.verified:
             unverified.add(f"norm {norm.code}")
         for lp in norm_plan(rs, norm).lines:
@@ -342,19 +391,27 @@ def _static_check(rs: RuleSet, at: dt.date, norms: list[NormC]) -> StaticCheck:
             if not line.verified:
                 unverified.add(f"norm line {norm.code} {line.resource}")
             if not line.rate_text:
-                out.setdefault(f"pricing.{line.component}", f"no pricing method for {line.component} lines (`pricing.{line.component}.rate`)")
+                probes.append(("fixed", f"pricing.{line.component}", f"no pricing method for {line.component} lines (`pricing.{line.component}.rate`)"))
                 continue
-            _walk(line.rate_ir, lp.consts, rs, at, out, used)
+            _walk(line.rate_ir, lp.consts, rs, probes, used)
     if norms:
         for extra in media_part(rs.compiled).extras:
-            _walk(extra.ir, None, rs, at, out, used)
+            _walk(extra.ir, None, rs, probes, used)
             if extra.when_ir:
-                _walk(extra.when_ir, None, rs, at, out, used)
-    unverified |= _unverified_used(rs, at, used)
-    return StaticCheck(missing=out, unverified=tuple(sorted(unverified)), packs=frozenset(_packs_used(rs, at, norms, used)))
+                _walk(extra.when_ir, None, rs, probes, used)
+    c = rs.compiled
+    unverified |= {f"formula {name}" for kind, name in used if kind == "formula" and name in c.formulas and not c.formulas[name].verified}
+    return Needs(probes=tuple(probes), used=frozenset(used), unverified=frozenset(unverified))
 
 
-def _unverified_used(rs: RuleSet, at: dt.date, used: set[tuple[str, str]]) -> set[str]:
+def _static_check(rs: RuleSet, at: dt.date, norms: list[NormC], needs: Needs) -> StaticCheck:
+    out: dict[str, str] = {}
+    _replay(needs.probes, at, out)
+    unverified = needs.unverified | _unverified_used(rs, at, needs.used)
+    return StaticCheck(missing=out, unverified=tuple(sorted(unverified)), packs=frozenset(_packs_used(rs, at, norms, needs.used)))
+
+
+def _unverified_used(rs: RuleSet, at: dt.date, used: frozenset[tuple[str, str]]) -> set[str]:
     c = rs.compiled
     unverified: set[str] = set()
     for kind, name in used:
@@ -366,12 +423,10 @@ def _unverified_used(rs: RuleSet, at: dt.date, used: set[tuple[str, str]]) -> se
             v = in_force(c.tables[name].layers, at)
             if v is not None and not v.verified:
                 unverified.add(f"table {name}")
-        elif kind == "formula" and name in c.formulas and not c.formulas[name].verified:
-            unverified.add(f"formula {name}")
     return unverified
 
 
-def _packs_used(rs: RuleSet, at: dt.date, norms: list[NormC], used: set[tuple[str, str]]) -> set[str]:
+def _packs_used(rs: RuleSet, at: dt.date, norms: list[NormC], used: frozenset[tuple[str, str]]) -> set[str]:
     c, media = rs.compiled, media_part(rs.compiled)
     packs = {n.pack for n in norms} | {c.money_pack}
     for n in norms:
@@ -439,16 +494,18 @@ def _price(rs: PricingRules, order: Order, at: dt.date | None = None) -> Quote:
     check_validity(rs, at, set())  # the root pack first: the clearest error for a wrong date
     env = Env(rs, at, convert_inputs(rs, dict(order.inputs), ("inputs",), order))
     prepared = _prepare_items(rs, order, at)
-    static = static_check(rs, at, [p.norm for p in prepared])
+    epoch = rs.epoch(at)
+    static = static_check(rs, at, [p.norm for p in prepared], epoch)
     check_validity(rs, at, set(static.packs))
     if static.missing:
         raise NormkitError("NK501", f"{len(static.missing)} value(s) missing to price this order: " + "; ".join(static.missing.values()),
                            details={"missing": [{"name": k, "detail": v} for k, v in static.missing.items()]})
-    # what reads no order input depends on the date alone: shared by every quote of this rule set at `at`
-    shared = rs.memo.date(at) if not order.inputs else None
+    # what reads no order input depends on the values in force alone: shared by every quote of this
+    # rule set at a date of the same epoch as `at`
+    shared = rs.memo.date(epoch) if not order.inputs else None
     if shared is not None:
         env.use_date_memo(shared)
-    run = Run(rs=rs, order=order, at=at, env=env, shared=shared, rates=shared.table(RATES) if shared is not None else {})
+    run = Run(rs=rs, order=order, at=at, epoch=epoch, env=env, shared=shared, rates=shared.table(RATES) if shared is not None else {})
     for p in prepared:
         _price_item(run, p)
     return _finish(run, static)
@@ -509,8 +566,8 @@ def _price_item(run: Run, p: PreparedItem) -> None:
 def _unit_price(run: Run, p: PreparedItem) -> PricedItem | None:
     """The item's one-unit price: from the rule set's memo (UNITS_MAX entries) when the order has
     no order-level inputs, else from this run's own table. A new quantity of a norm already seen
-    at this date with these item inputs costs a multiplication, not a re-pricing."""
-    key = (run.at, p.norm.code, _inputs_key(p.inputs))
+    in this date's epoch with these item inputs costs a multiplication, not a re-pricing."""
+    key = (run.epoch, p.norm.code, _inputs_key(p.inputs))
     mine: PricedItem | None = run.units.get(key)  # what this run already used: one object per key within a quote
     if mine is not None:
         return mine
@@ -687,7 +744,7 @@ def _block(run: Run, p: PreparedItem, plan: NormPlan, item_qty: Decimal) -> Pric
     """The item's priced lines: from the memo when they read no order or item input."""
     if run.shared is None or plan.item_dependent:
         return _priced_block(run, p, plan, item_qty)
-    key = (run.at, plan.norm.code, str(item_qty))  # the text: 3 and 3.0 give lines of different exponents
+    key = (run.epoch, plan.norm.code, str(item_qty))  # the text: 3 and 3.0 give lines of different exponents
     table = run.rs.memo.table("media.blocks", BLOCKS_MAX)
     block: PricedBlock | None = table.get(key)
     if block is None:

@@ -90,13 +90,27 @@ def test_lru_forgets_the_least_recently_used() -> None:
         LRU(0)
 
 
-def test_per_date_memo_keeps_at_most_64_dates(rules: PricingRules) -> None:
-    for k in range(DATES_MAX + 10):
+# one date in each epoch of the example province after its first day (2019-07-01): the radio pack
+# (2020-06-08), the title tables (2020-12-12, 2022-10-10), base salary 1,800,000 (2023-07-01) and 2,340,000 (2024-07-01)
+EPOCH_DATES = [dt.date(2019, 8, 1), dt.date(2020, 7, 1), dt.date(2021, 1, 1), dt.date(2022, 11, 1), dt.date(2023, 8, 1), AT]
+
+
+def test_per_date_memo_is_keyed_by_epoch_and_keeps_at_most_64(rules: PricingRules, monkeypatch: pytest.MonkeyPatch) -> None:
+    for k in range(DATES_MAX + 10):  # 74 dates of one epoch (from 2024-07-01 on): one entry
         rules.quote(order(3, AT + dt.timedelta(days=k)))
     sizes = rules.memo.sizes()
-    assert sizes["dates"] == DATES_MAX == 64
-    assert sizes["media.static"] == DATES_MAX + 10  # under its own bound (256)
-    assert AT not in rules.memo.dates and AT + dt.timedelta(days=DATES_MAX + 9) in rules.memo.dates
+    assert (sizes["dates"], sizes["media.static"], sizes["media.units"]) == (1, 1, 1)
+    assert list(rules.memo.dates._data) == [rules.epoch(AT)]
+    assert DATES_MAX == 64
+    import normkit.core.memo as memo
+
+    monkeypatch.setattr(memo, "DATES_MAX", 4)
+    small = load(PACK)
+    for at in EPOCH_DATES:
+        small.quote(order(3, at))
+    assert [small.epoch(at) for at in EPOCH_DATES] == sorted({small.epoch(at) for at in EPOCH_DATES})  # six epochs
+    assert small.memo.sizes()["dates"] == 4 and small.memo.sizes()["media.static"] == 6  # under its own bound (256)
+    assert small.epoch(EPOCH_DATES[0]) not in small.memo.dates and small.epoch(AT) in small.memo.dates
 
 
 def test_priced_blocks_and_static_checks_are_bounded(rules: PricingRules, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,12 +118,12 @@ def test_priced_blocks_and_static_checks_are_bounded(rules: PricingRules, monkey
     monkeypatch.setattr(pricing, "STATIC_MAX", 4)
     expected = {}
     for k in range(12):
-        q = rules.quote(order(k + 1, AT + dt.timedelta(days=k % 6)))
+        q = rules.quote(order(k + 1, EPOCH_DATES[k % 6]))
         expected[k] = q.total
     sizes = rules.memo.sizes()
     assert (sizes["media.blocks"], sizes["media.static"]) == (5, 4)
     # what the memo forgot is recomputed, and equal
-    assert [rules.quote(order(k + 1, AT + dt.timedelta(days=k % 6))).total for k in range(12)] == list(expected.values())
+    assert [rules.quote(order(k + 1, EPOCH_DATES[k % 6])).total for k in range(12)] == list(expected.values())
 
 
 def test_a_cached_block_is_only_reused_for_the_same_quantity_text(rules: PricingRules) -> None:
@@ -175,7 +189,7 @@ def test_formula_results_per_date_are_bounded(rules: PricingRules, monkeypatch: 
     expected = load(PACK).quote(order(3)).total
     monkeypatch.setattr(runtime, "FORMULAS_PER_DATE_MAX", 2)
     assert rules.quote(order(3)).total == expected
-    assert 0 < len(rules.memo.date(AT).formulas) <= 2
+    assert 0 < len(rules.memo.date(rules.epoch(AT)).formulas) <= 2
 
 
 def test_the_first_value_stored_in_a_shared_table_is_kept_and_returned() -> None:
