@@ -22,6 +22,7 @@ raise NK709. See docs/scale.md for running on a real cluster.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -375,13 +376,129 @@ def _merge_transitions(*parts: Transitions) -> Transitions:
 
 # ---- a Parquet dataset in, a Parquet dataset out (the CLI's --engine dask) -----------------------
 
+@dataclass(frozen=True)
+class Part:
+    """One file of a Parquet dataset: its path, its hive folder values (``year=2024/``) and the
+    dataset row number of its first row (what the single-machine path numbers it)."""
+
+    path: str
+    keys: tuple[tuple[str, Any], ...]
+    first_row: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What every file of one run shares: the dataset's columns (``schema``: dictionary columns as
+    their values, hive folders as columns) and the two output schemas."""
+
+    schema: Any  # pyarrow.Schema of the input rows
+    classified: Any  # pyarrow.Schema of the classified files
+    rejects: Any  # pyarrow.Schema of the rejects files
+
+
+def dataset_parts(src: str | Path) -> tuple[list[Part], Any]:
+    """The files of the Parquet dataset ``src`` in path order, with their rows (from the files'
+    metadata: no data read), and the dataset's schema (dictionary columns as their values)."""
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+    import pyarrow.parquet as pq
+
+    data = pads.dataset(str(src), format="parquet", partitioning="hive")
+    fragments = sorted(data.get_fragments(), key=lambda f: f.path)
+    if not fragments:
+        raise NormkitError("NK711", f"{src}: no .parquet file in the dataset", hint="give a folder that holds .parquet files")
+    parts, first = [], 1
+    for f in fragments:
+        keys = tuple((str(k), v) for k, v in pads.get_partition_keys(f.partition_expression).items())
+        rows = int(pq.ParquetFile(f.path).metadata.num_rows)
+        parts.append(Part(f.path, keys, first, rows))
+        first += rows
+    # dictionary-encoded columns (pandas categoricals) are read as their values: the categories differ
+    # from file to file, and a partition's schema must be the dataset's
+    plain = pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in data.schema])
+    return parts, plain
+
+
+def layout(schema: Any, std: Standard, *, method: str | None = None, low_income: bool = False) -> Layout:
+    """The output schemas of a run over rows of ``schema`` (NK703 here when a column is missing)."""
+    import pyarrow as pa
+
+    from normkit.poverty.run import classified_batch
+
+    empty = pa.RecordBatch.from_arrays([pa.array([], f.type) for f in schema], schema=schema)
+    r = classify_frame(_input_frame(empty, std), std, method=method, low_income=low_income)
+    classified = classified_batch(empty, r.classified).schema
+    rejects = pa.schema([pa.field("row", pa.int64()), pa.field("reason", pa.string()), *[pa.field(n, pa.string()) for n in schema.names]])
+    return Layout(schema, classified, rejects)
+
+
+def _input_frame(batch: Any, std: Standard) -> pd.DataFrame:
+    """The columns of ``batch`` the standard reads, as a DataFrame (booleans and integers as stored,
+    dictionary text as categoricals); the other columns pass through in Arrow, never in pandas."""
+    inputs = std.rules.compiled.inputs
+    frame: pd.DataFrame = batch.select([n for n in batch.schema.names if n in inputs]).to_pandas()
+    return frame
+
+
+def classify_part(part: Part, out: str | Path, rejects: str | Path, std: Standard, lay: Layout, *,
+                  method: str | None = None, low_income: bool = False, batch_rows: int = 250_000) -> tuple[dict[str, int], int]:
+    """Classify one file of a dataset into ``out`` and ``rejects`` (one Parquet file each), in batches
+    of ``batch_rows`` (memory bounded by a batch, not by the file); returns the status counts and
+    the rejected rows. Rows, reasons and row numbers are those of the single-machine path."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from normkit.poverty.run import classified_batch
+
+    counts = dict.fromkeys(STATUSES, 0)
+    rejected, first = 0, part.first_row
+    keys = dict(part.keys)
+    with pq.ParquetWriter(str(out), lay.classified) as ok, pq.ParquetWriter(str(rejects), lay.rejects) as bad:
+        for batch in pq.ParquetFile(part.path).iter_batches(batch_size=batch_rows):
+            stored = batch
+            for name, value in keys.items():  # hive folders (year=2024/): a column holding the folder's value
+                if name not in stored.schema.names:
+                    stored = stored.append_column(name, pa.repeat(pa.scalar(value, lay.schema.field(name).type), stored.num_rows))
+            r = classify_frame(_input_frame(stored, std), std, method=method, low_income=low_income, first_row=first)
+            raw = stored.select(lay.schema.names)
+            if raw.schema != lay.schema:
+                raw = raw.cast(lay.schema)
+            if len(r.classified):
+                ok.write_batch(classified_batch(raw, r.classified).cast(lay.classified))
+                status = r.classified["status"].cat
+                codes = np.bincount(status.codes.to_numpy(), minlength=len(status.categories))
+                for s, n in zip(status.categories, codes.tolist(), strict=True):
+                    counts[str(s)] = counts.get(str(s), 0) + int(n)
+            if len(r.rejects):
+                picked = raw.take(pa.array(r.rejects.index.to_numpy(), pa.int64()))
+                cols = [pa.array(r.rejects["row"].to_numpy(), pa.int64()), pa.array([str(x) for x in r.rejects["reason"].tolist()], pa.string()),
+                        *[c if pa.types.is_string(c.type) else pc.cast(c, pa.string()) for c in picked.columns]]
+                bad.write_batch(pa.RecordBatch.from_arrays(cols, schema=lay.rejects))
+                rejected += len(r.rejects)
+            first += stored.num_rows
+    if first - part.first_row != part.rows:  # row numbers would be wrong: never keep them
+        raise NormkitError("NK711", f"{part.path} has {first - part.first_row} rows, {part.rows} when counted",
+                           hint="the dataset changed during the run; run it again")
+    return counts, rejected
+
+
+def _classify_part_task(part: Part, out: str, rejects: str, ref: StandardRef, lay: Layout, method: str | None,
+                        low_income: bool) -> tuple[dict[str, int], int]:
+    return classify_part(part, out, rejects, standard_of(ref), lay, method=method, low_income=low_income)
+
+
 def classify_dataset(path: str | Path, out: str | Path, std: Standard, *, method: str | None = None,
                      rejects: str | Path | None = None, low_income: bool = False, scheduler: str | None = None) -> Any:
     """Classify the Parquet dataset ``path`` (a folder of .parquet files, partitioned or not, or one
     file) on a Dask cluster and write ``out`` (a folder) and the rejects (``OUT.rejects`` by default).
 
-    ``scheduler`` is a scheduler address (``tcp://host:8786``); without one a LocalCluster of this
-    machine's cores is started for the run. Returns the run's :class:`~normkit.poverty.run.ClassifySummary`.
+    One task per input file (:func:`classify_part`): it reads the file in batches, classifies each,
+    and writes one classified and one rejects file; only the counts come back. ``scheduler`` is a
+    scheduler address (``tcp://host:8786``); without one a LocalCluster of one single-threaded
+    worker process per core is started for the run. Returns the run's
+    :class:`~normkit.poverty.run.ClassifySummary`.
     """
     from normkit.poverty.run import ClassifySummary
 
@@ -397,75 +514,46 @@ def classify_dataset(path: str | Path, out: str | Path, std: Standard, *, method
         if target.resolve() == src.resolve() or src.resolve() in target.resolve().parents:
             raise NormkitError("NK711", f"{target} is inside the input dataset {src}", hint="write the output outside the input folder")
     dask = require("dask")
-    with _Session(scheduler):
-        ddf, rows = read_dataset(src)
-        batch = classify(ddf, std, method=method, low_income=low_income, rows=rows)
+    parts, schema = dataset_parts(src)
+    lay = layout(schema, std, method=method, low_income=low_income)  # NK703 here, before any work
+    probe = classify_frame(_input_frame(schema.empty_table(), std), std, method=method, low_income=low_income)
+    ref = StandardRef.of(std)
+    with _Session(scheduler) as client:
+        verify_workers(ref, client)  # once per worker: each loads the standard and shows its pack hashes
         tmp_out, tmp_rej = _temporary(dst), _temporary(rej)
         try:
             tmp_out.mkdir(parents=True)
             tmp_rej.mkdir(parents=True)
-            schemas = (_arrow_schema(batch.classified._meta), _arrow_schema(batch.rejects._meta))
-            write = dask.delayed(_write_partition)
-            # one task per partition: classify once, write both files, return only the counts
-            parts = [write(p, batch.split, k, str(tmp_out), str(tmp_rej), schemas) for k, p in enumerate(batch.combined.to_delayed())]
-            totals = dask.compute(*parts)
+            task = dask.delayed(_classify_part_task)
+            tasks = [task(p, str(tmp_out / f"part.{k:05d}.parquet"), str(tmp_rej / f"part.{k:05d}.parquet"), ref, lay, method, low_income)
+                     for k, p in enumerate(parts)]
+            totals = dask.compute(*tasks)
             tmp_out.rename(dst)
             tmp_rej.rename(rej)
         finally:
             for t in (tmp_out, tmp_rej):
                 if t.exists():
                     _remove_tree(t)
-    counts_v: dict[str, int] = {}
+    found = dict.fromkeys(STATUSES, 0)
     rejected = 0
-    for found_here, rejected_here in totals:
+    for counts_here, rejected_here in totals:
         rejected += rejected_here
-        for k, v in found_here.items():
-            counts_v[k] = counts_v.get(k, 0) + v
-    found = {str(k): int(v) for k, v in counts_v.items() if int(v)}
+        for k, v in counts_here.items():
+            found[k] = found.get(k, 0) + v
     classified = sum(found.values())
-    return ClassifySummary(std.id, str(std.at), batch.method, rows_in=classified + int(rejected), classified=classified,
-                           rejected=int(rejected), counts={s: found.get(s, 0) for s in STATUSES}, out=str(dst), rejects=str(rej),
-                           notes=list(batch.notes))
-
-
-def _arrow_schema(meta: pd.DataFrame) -> Any:
-    import pyarrow as pa
-
-    return pa.Schema.from_pandas(meta, preserve_index=False)
-
-
-def _write_partition(part: pd.DataFrame, split: Split, k: int, out: str, rej: str, schemas: tuple[Any, Any]) -> tuple[dict[str, int], int]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    classified, rejects = split.classified(part), split.rejects(part)
-    name = f"part.{k:05d}.parquet"
-    pq.write_table(pa.Table.from_pandas(classified, schema=schemas[0], preserve_index=False), str(Path(out) / name))
-    pq.write_table(pa.Table.from_pandas(rejects, schema=schemas[1], preserve_index=False), str(Path(rej) / name))
-    counts = classified["status"].value_counts()
-    return {str(s): int(n) for s, n in counts.items()}, len(rejects)
+    return ClassifySummary(std.id, str(std.at), probe.method, rows_in=classified + rejected, classified=classified,
+                           rejected=rejected, counts={s: found.get(s, 0) for s in STATUSES}, out=str(dst), rejects=str(rej),
+                           notes=list(probe.notes))
 
 
 def read_dataset(src: str | Path) -> tuple[Any, list[int]]:
     """A Parquet dataset as a Dask DataFrame of one partition per file (in path order; hive folders
     such as ``year=2024/`` become columns), and the rows of each file from the files' metadata."""
     dd = require()
-    import pyarrow.dataset as pads
-
-    data = pads.dataset(str(src), format="parquet", partitioning="hive")
-    fragments = sorted(data.get_fragments(), key=lambda f: f.path)
-    if not fragments:
-        raise NormkitError("NK711", f"{src}: no .parquet file in the dataset", hint="give a folder that holds .parquet files")
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    files = [(f.path, {str(k): v for k, v in pads.get_partition_keys(f.partition_expression).items()}) for f in fragments]
-    rows = [int(pq.ParquetFile(path).metadata.num_rows) for path, _ in files]  # metadata only
-    # dictionary-encoded columns (pandas categoricals) are read as their values: the categories differ
-    # from file to file, and a partition's schema must be the dataset's
-    plain = pa.schema([f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in data.schema])
+    parts, plain = dataset_parts(src)
     meta = plain.empty_table().to_pandas()
-    return dd.from_map(_read_file, files, plain=plain, meta=meta, enforce_metadata=False), rows
+    files = [(p.path, dict(p.keys)) for p in parts]
+    return dd.from_map(_read_file, files, plain=plain, meta=meta, enforce_metadata=False), [p.rows for p in parts]
 
 
 def _read_file(file: tuple[str, dict[str, Any]], plain: Any) -> pd.DataFrame:
@@ -488,8 +576,6 @@ def status_dtype() -> Any:
 
 
 def _temporary(target: Path) -> Path:
-    import os
-
     return target.with_name(f".{target.name}.tmp-{os.getpid()}")
 
 
@@ -517,7 +603,9 @@ class _Session:
                                    hint="start one (`dask scheduler`, then `dask worker ADDRESS` on each machine), "
                                         "or leave out --scheduler for a cluster on this machine") from None
         else:
-            self.cluster = distributed.LocalCluster(dashboard_address=None)
+            # one single-threaded worker process per core: the evaluation holds the GIL between NumPy calls
+            self.cluster = distributed.LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                                    dashboard_address=None)
             self.client = distributed.Client(self.cluster)
         return self.client
 

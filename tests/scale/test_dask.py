@@ -196,3 +196,60 @@ def test_cli_options_that_belong_to_one_engine(tmp_path: Path, extra, message):
     with pytest.raises(NormkitError) as e:
         COMMANDS[args.command](args)
     assert (e.value.code, e.value.message) == ("NK711", message)
+
+
+def typed_population(ids: tuple[str, ...], n: int, seed: int) -> pd.DataFrame:
+    """Households as a Parquet file stores them: booleans, whole numbers, dictionary text; a few bad rows."""
+    rng = np.random.default_rng(seed)
+    income = rng.integers(0, 3_500_000, n)
+    income[rng.random(n) < 0.03] = -7
+    data = {"household_id": [f"T{seed}-{i}" for i in range(n)],
+            "area": pd.Categorical(rng.choice(["rural", "urban", "town"], n, p=[0.6, 0.38, 0.02])),
+            "income_per_capita": income}
+    for i in ids:
+        data[i] = rng.random(n) < 0.25
+    return pd.DataFrame(data)
+
+
+def test_one_file_in_small_batches_keeps_the_single_machine_rows_and_numbers(std, tmp_path: Path):
+    frame = typed_population(std.indicator_ids, 500, 3)
+    frame.to_parquet(tmp_path / "a.parquet", index=False)
+    parts, schema = nkd.dataset_parts(tmp_path / "a.parquet")
+    assert [(p.first_row, p.rows) for p in parts] == [(1, 500)]
+    part = nkd.Part(parts[0].path, (), 1001, 500)  # as if 1000 rows came before this file
+    counts, rejected = nkd.classify_part(part, tmp_path / "out.parquet", tmp_path / "rej.parquet", std, nkd.layout(schema, std), batch_rows=37)
+    single = classify_frame(frame, std, first_row=1001)
+    got, rej = pd.read_parquet(tmp_path / "out.parquet"), pd.read_parquet(tmp_path / "rej.parquet")
+    assert rejected == len(single.rejects) == len(rej) > 10
+    assert plain(got) == plain(single.classified)
+    assert rej["row"].tolist() == single.rejects["row"].tolist()
+    assert rej["row"].tolist()[0] > 1000
+    assert rej["reason"].tolist() == single.rejects["reason"].tolist()
+    assert rej["income_per_capita"].tolist() == single.rejects["income_per_capita"].astype(str).tolist()  # rejects as text
+    assert counts == single.classified["status"].astype(str).value_counts().reindex(list(counts), fill_value=0).to_dict()
+
+
+def test_a_file_whose_rows_differ_from_the_count_is_refused(std, tmp_path: Path):
+    typed_population(std.indicator_ids, 50, 4).to_parquet(tmp_path / "a.parquet", index=False)
+    parts, schema = nkd.dataset_parts(tmp_path)
+    wrong = nkd.Part(parts[0].path, (), 1, 60)
+    with pytest.raises(NormkitError) as e:
+        nkd.classify_part(wrong, tmp_path / "out.parquet", tmp_path / "rej.parquet", std, nkd.layout(schema, std))
+    assert (e.value.code, e.value.message) == ("NK711", f"{parts[0].path} has 50 rows, 60 when counted")
+
+
+def test_typed_dataset_equals_the_single_machine_path(client, std, tmp_path: Path):
+    src = tmp_path / "households"
+    src.mkdir()
+    frames = [typed_population(std.indicator_ids, n, seed) for n, seed in ((400, 5), (1, 6), (350, 7))]
+    for k, f in enumerate(frames):
+        f.to_parquet(src / f"part-{k}.parquet", index=False)
+    s = nkd.classify_dataset(src, tmp_path / "out", std, scheduler=client.scheduler.address)
+    whole = pd.concat(frames, ignore_index=True)
+    single = classify_frame(whole.assign(area=whole["area"].astype(str)), std)
+    got, rej = pd.read_parquet(tmp_path / "out"), pd.read_parquet(tmp_path / "out.rejects")
+    assert plain(got) == plain(single.classified)
+    assert rej["row"].tolist() == single.rejects["row"].tolist()
+    assert rej["reason"].tolist() == single.rejects["reason"].tolist()
+    assert (s.rows_in, s.classified, s.rejected) == (751, len(single.classified), len(single.rejects))
+    assert s.rejected > 20 and any(r > 401 for r in rej["row"].tolist())  # rejects of the last file are numbered after the first two
