@@ -64,6 +64,7 @@ CODES: dict[str, tuple[str, str]] = {
     "BK301": ("warning", "duplicate line"),
     "BK401": ("error", "totals do not add up"),
     "BK402": ("info", "the ceilings use unverified values"),
+    "BK501": ("error", "a row of the file cannot be read"),
 }
 
 
@@ -147,10 +148,16 @@ def check(budget: Budget | Mapping[str, Any] | str | os.PathLike[str], *, pack: 
         rules = resolve_rules(budget, pack, base, overlay)
     elif overlay is not None:
         rules = rules.with_overlay(overlay if isinstance(overlay, Overlay) else Overlay.model_validate(overlay))
-    if rules.program.above_ceiling:  # norms are maximum consumptions: such a pack is refused as lint refuses it (NK209)
-        require_ceilings(rules.compiled)
+    checked_rules(rules)
     with localcontext(CTX):
         return _check(budget, rules, at or budget.at or budget.date, trace)
+
+
+def checked_rules(rules: PricingRules) -> PricingRules:
+    """``rules``, refused (NK209) when its norms are not maximum consumptions, as lint refuses them."""
+    if rules.program.above_ceiling:
+        require_ceilings(rules.compiled)
+    return rules
 
 
 class _Ceiling:
@@ -173,6 +180,21 @@ class _Allowed:
     quote: Quote
 
 
+class ExactDuplicates:
+    """The lines seen so far, by their whole duplicate key (:func:`dup_key`): what :func:`check` uses."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple, int] = {}
+
+    def first(self, line: BudgetLine, n: int) -> int | None:
+        """The first line ``line`` repeats, or None (and ``n`` is remembered as its first)."""
+        key = dup_key(line)
+        first = self.seen.get(key)
+        if first is None:
+            self.seen[key] = n
+        return first
+
+
 @dataclass(slots=True)
 class _Run:
     """The state of checking one budget (made per call, never shared)."""
@@ -182,8 +204,8 @@ class _Run:
     at: dt.date
     trace: bool
     ceilings: dict[tuple, _Ceiling] = field(default_factory=dict)
-    seen: dict[tuple, int] = field(default_factory=dict)
-    quotes: dict[int, Quote] = field(default_factory=dict)
+    dups: Any = field(default_factory=ExactDuplicates)
+    quotes: dict[int, Quote] | None = field(default_factory=dict)
     unverified: set[str] = field(default_factory=set)
     results: list[LineResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -198,12 +220,61 @@ def _check(budget: Budget, rs: PricingRules, at: dt.date, trace: bool) -> Report
     """Check every line (:func:`_check_line`), then the budget's own total and what the ceilings used."""
     run = _Run(budget=budget, rs=rs, at=at, trace=trace)
     for i, line in enumerate(budget.lines):
-        _check_line(run, i + 1, line)
-    run.findings.extend(_budget_findings(run))
+        result, mine = _check_line(run, i + 1, line)
+        run.results.append(result)
+        run.findings.extend(mine)
+    run.findings.extend(_budget_findings(run, budget.total))
     return _report(run)
 
 
-def _check_line(run: _Run, n: int, line: BudgetLine) -> None:
+class LineChecker:
+    """Checks a budget's lines one at a time, keeping only running state (totals, the ceilings
+    priced so far, what finds duplicates): the streaming check (:mod:`normkit.budget.streaming`)
+    gives it each line as it is read. ``head`` is the budget without its lines (id, date …).
+    Call it inside ``localcontext(CTX)``."""
+
+    def __init__(self, head: Budget, rules: PricingRules, at: dt.date, trace: bool, duplicates: Any) -> None:
+        self._run = _Run(budget=head, rs=rules, at=at, trace=trace, dups=duplicates, quotes=None)
+        self.lines = 0
+
+    def line(self, n: int, line: BudgetLine) -> tuple[LineResult, list[Finding]]:
+        """Line ``n`` checked: its result and its findings (sorted as :func:`check` sorts them)."""
+        self.lines += 1
+        return _check_line(self._run, n, line)
+
+    def unread(self, n: int, fields: Mapping[str, Any], problems: list[tuple[str, dict[str, str]]]) -> tuple[LineResult, list[Finding]]:
+        """Line ``n`` whose row could not be read: not priced, claiming nothing; one BK501 per
+        problem (``(message, details)``: the row, column and field)."""
+        self.lines += 1
+        mine = sorted((row_finding(n, message, details) for message, details in problems), key=lambda f: (f.code, f.message))
+        qty = fields.get("quantity")
+        up = fields.get("unit_price")
+        result = LineResult(line=n, ref=fields.get("ref") if isinstance(fields.get("ref"), str) else None,
+                            product=str(fields.get("product") or ""),
+                            quantity=qty if isinstance(qty, Decimal) and qty.is_finite() else Decimal(0),
+                            unit_price=up if isinstance(up, Decimal) and up.is_finite() else None, amount=ZERO, ceiling_unit=None,
+                            allowed_exact=None, allowed=None, excess=None, status="not_priced", codes=[f.code for f in mine])
+        return result, mine
+
+    def budget_findings(self, total: Decimal | None) -> list[Finding]:
+        """BK401 and BK402, once every line is checked."""
+        return _budget_findings(self._run, total)
+
+    def totals(self, declared: Decimal | None) -> Totals:
+        run = self._run
+        return Totals(claimed=run.claimed, allowed=run.allowed, excess=run.excess, claimed_priced=run.claimed_priced,
+                      declared=declared, lines=self.lines, priced_lines=run.priced, not_priced_lines=self.lines - run.priced)
+
+
+def row_finding(line: int | None, message: str, details: Mapping[str, str]) -> Finding:
+    """BK501: a row of a table budget that cannot be read (``details``: row, column, field, error)."""
+    row = details.get("row")
+    where_en = f"row {row}" + (f", column {details['column']}" if details.get("column") else "")
+    where_vi = f"hàng {row}" + (f", cột {details['column']}" if details.get("column") else "")
+    return _f("BK501", line, f"{where_en}: {message}", f"không đọc được {where_vi}: {message}", details=details)
+
+
+def _check_line(run: _Run, n: int, line: BudgetLine) -> tuple[LineResult, list[Finding]]:
     """One line: what it claims, whether it repeats another, its ceiling, and the comparison."""
     mine: list[Finding] = []
     amount = _claimed(run.rs, line, n, mine)
@@ -220,13 +291,12 @@ def _check_line(run: _Run, n: int, line: BudgetLine) -> None:
         if not any(SEVERITY_RANK[f.severity] == 2 for f in mine):  # pragma: no cover - every unpriced line says why
             mine.append(_f("BK209", n, "the line could not be priced", "không tính được giá dòng này"))
     mine.sort(key=lambda f: (f.code, f.message))
-    run.findings.extend(mine)
     name = ceiling.name if ceiling is not None else None
-    run.results.append(LineResult(
+    return LineResult(
         line=n, ref=line.ref, product=line.product, name_vi=name[0] if name else None, name_en=name[1] if name else None,
         quantity=line.quantity, unit_price=line.unit_price, amount=amount, ceiling_unit=allowed.unit if allowed else None,
         allowed_exact=allowed.exact if allowed else None, allowed=allowed.amount if allowed else None, excess=excess, status=status,
-        codes=[f.code for f in mine], trace=list(allowed.quote.trace) if (run.trace and allowed is not None) else None))
+        codes=[f.code for f in mine], trace=list(allowed.quote.trace) if (run.trace and allowed is not None) else None), mine
 
 
 def _claimed(rs: PricingRules, line: BudgetLine, n: int, mine: list[Finding]) -> Decimal:
@@ -255,14 +325,11 @@ def _claimed(rs: PricingRules, line: BudgetLine, n: int, mine: list[Finding]) ->
 
 def _duplicate(run: _Run, line: BudgetLine, n: int, mine: list[Finding]) -> None:
     """BK301 when the line repeats an earlier one exactly."""
-    key = _dup_key(line)
-    first = run.seen.get(key)
+    first = run.dups.first(line, n)
     if first is not None:
         mine.append(_f("BK301", n, f"line {n} repeats line {first} (same product, quantity, options and claim)",
                        f"dòng {n} trùng với dòng {first} (cùng sản phẩm, số lượng, tùy chọn và số tiền)",
                        details={"first_line": str(first)}))
-    else:
-        run.seen[key] = n
 
 
 def _line_ceiling(run: _Run, line: BudgetLine, n: int, mine: list[Finding]) -> _Ceiling | None:
@@ -310,7 +377,8 @@ def _compare(run: _Run, allowed: _Allowed, line: BudgetLine, n: int, amount: Dec
     """The claim against the allowed amount: BK210 for each override the ceiling used, BK101 above
     it; adds the line to the totals and returns the excess."""
     q, qty, cu = allowed.quote, line.quantity, allowed.unit
-    run.quotes[n] = q
+    if run.quotes is not None:
+        run.quotes[n] = q
     run.unverified.update(q.unverified)
     for note in q.notes:
         mine.append(_f("BK210", n, f"priced with the override of `{note.check}`: {note.message_en}; reason: {note.reason}",
@@ -340,16 +408,15 @@ def _compare(run: _Run, allowed: _Allowed, line: BudgetLine, n: int, amount: Dec
     return excess
 
 
-def _budget_findings(run: _Run) -> list[Finding]:
+def _budget_findings(run: _Run, total: Decimal | None) -> list[Finding]:
     """BK401 when the declared total is not the sum of the lines; BK402 when the ceilings use unverified values."""
     out: list[Finding] = []
-    budget = run.budget
-    if budget.total is not None and budget.total != run.claimed:
-        diff = budget.total - run.claimed
-        out.append(_f("BK401", None, f"the declared total {_fmt(budget.total)} is not the sum of the lines {_fmt(run.claimed)} "
+    if total is not None and total != run.claimed:
+        diff = total - run.claimed
+        out.append(_f("BK401", None, f"the declared total {_fmt(total)} is not the sum of the lines {_fmt(run.claimed)} "
                                      f"(difference {_fmt(diff)})",
-                      f"tổng cộng ghi {_fmt(budget.total)} khác tổng các dòng {_fmt(run.claimed)} (chênh lệch {_fmt(diff)})",
-                      {"declared": budget.total, "sum_of_lines": run.claimed, "difference": diff}))
+                      f"tổng cộng ghi {_fmt(total)} khác tổng các dòng {_fmt(run.claimed)} (chênh lệch {_fmt(diff)})",
+                      {"declared": total, "sum_of_lines": run.claimed, "difference": diff}))
     if run.unverified:
         values = sorted(run.unverified)
         out.append(_f("BK402", None, f"the ceilings use {len(values)} value(s) not verified in their source",
@@ -369,11 +436,13 @@ def _report(run: _Run) -> Report:
         totals=Totals(claimed=run.claimed, allowed=run.allowed, excess=run.excess, claimed_priced=run.claimed_priced,
                       declared=budget.total, lines=len(run.results), priced_lines=run.priced, not_priced_lines=len(run.results) - run.priced),
         lines=run.results, findings=run.findings)
-    report._quotes = run.quotes
+    report._quotes = run.quotes or {}
     return report
 
 
-def _dup_key(line: BudgetLine) -> tuple:
+def dup_key(line: BudgetLine) -> tuple:
+    """What makes two lines the same line (BK301): product, quantity, claim, duration, unit,
+    description and options (by the input they fill), compared as values (3 = 3.0)."""
     return (line.product, line.quantity, line.unit_price, line.amount, line.duration, line.unit, line.description,
             tuple(sorted((option_name(k), str(v)) for k, v in line.options.items())))
 

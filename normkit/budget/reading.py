@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -173,34 +173,45 @@ def _option_cell(v: Any) -> Any:
     return _text(v)
 
 
-def _from_table(path: str, records: Iterable[Record]) -> Budget:
-    errors = ErrorCollector()
-    meta: dict[str, Any] = {}
-    meta_where: dict[str, Location] = {}
-    columns: dict[str, int] | None = None
-    headers: list[str] = []
-    lines: list[dict[str, Any]] = []
-    line_rows: list[int] = []
-    total_seen = False
+class TableReading:
+    """A table budget (CSV or XLSX records) read row by row: :meth:`read_head` takes the budget
+    fields written above the header row and the header row itself; :meth:`rows` then gives each
+    data row, converted cell by cell, with its problems. Problems that are not a row's go to
+    ``errors``. Used whole by :func:`read_budget` and row by row by the streaming check
+    (:mod:`normkit.budget.streaming`), so both read every cell the same way."""
 
-    def loc(row: int, col: int | None = None, name: str | None = None) -> Location:
-        return Location(path, row, None if col is None else col + 1, path=name)
+    def __init__(self, path: str, records: Iterable[Record], errors: ErrorCollector) -> None:
+        self.path = path
+        self.errors = errors
+        self.meta: dict[str, Any] = {}
+        self.meta_where: dict[str, Location] = {}
+        self.columns: dict[str, int] | None = None
+        self.headers: list[str] = []
+        self.total_seen = False
+        self._records = iter(records)
 
-    for row, cells in records:
-        if all(is_blank(c) for c in cells) or is_comment(cells):
-            continue
-        if columns is None:
+    def loc(self, row: int, col: int | None = None, name: str | None = None) -> Location:
+        return Location(self.path, row, None if col is None else col + 1, path=name)
+
+    def read_head(self) -> None:
+        """The rows up to and including the header row; a header without the columns a budget
+        needs raises NK902 (with every problem found so far)."""
+        errors, loc = self.errors, self.loc
+        for row, cells in self._records:
+            if all(is_blank(c) for c in cells) or is_comment(cells):
+                continue
             first = next((i for i, c in enumerate(cells) if not is_blank(c)), 0)
             key = meta_field(_text(cells[first]))
             if key is not None and len([c for c in cells if not is_blank(c)]) <= 2:
                 value = cells[first + 1] if first + 1 < len(cells) else None
-                if key in meta:
+                if key in self.meta:
                     errors.add(NormkitError("NK902", f"{key} is given twice", location=loc(row, first)))
-                meta[key] = value
-                meta_where[key] = loc(row, first + 1, key)
+                self.meta[key] = value
+                self.meta_where[key] = loc(row, first + 1, key)
                 continue
-            headers = [_text(c) for c in cells]
-            columns = {}
+            self.headers = headers = [_text(c) for c in cells]
+            columns: dict[str, int] = {}
+            self.columns = columns
             for i, h in enumerate(headers):
                 field = header_field(h)
                 if field is None:
@@ -219,29 +230,39 @@ def _from_table(path: str, records: Iterable[Record]) -> Budget:
             if missing:
                 errors.add(NormkitError("NK902", f"the header row has no column for {', '.join(missing)}", location=loc(row)))
                 errors.raise_if_any()
-            continue
-        assert columns is not None
+            return
 
+    def rows(self) -> Iterator[tuple[int, str, dict[str, Any] | None, list[NormkitError]]]:
+        """``(row, kind, line, problems)`` for each data row after the header: kind ``line`` (the
+        line's fields as read; a cell that cannot be read is left out and is a problem),
+        ``total`` (the total row: its amount is the budget's ``total``) or ``no_product``."""
+        for row, cells in self._records:
+            if all(is_blank(c) for c in cells) or is_comment(cells):
+                continue
+            yield self._data_row(row, cells)
+
+    def _data_row(self, row: int, cells: list[Any]) -> tuple[int, str, dict[str, Any] | None, list[NormkitError]]:
+        columns, headers, loc = self.columns, self.headers, self.loc
+        assert columns is not None
+        problems: list[NormkitError] = []
         cell = functools.partial(_cell, cells, columns)
         product = cell("product")
         if is_blank(product):
             seen = {w for c in cells if isinstance(c, str) for w in [words(c)] + [words(x) for x in re.split(r"[/|()]", c)]}
             if seen & set(TOTAL_WORDS) and "amount" in columns:
-                if total_seen:
-                    errors.add(NormkitError("NK902", "a second total row", location=loc(row)))
-                total_seen = True
+                if self.total_seen:
+                    problems.append(NormkitError("NK902", "a second total row", location=loc(row)))
+                self.total_seen = True
                 try:
-                    meta["total"] = money_cell(cell("amount"))
-                    meta_where["total"] = loc(row, columns["amount"], "total")
+                    self.meta["total"] = money_cell(cell("amount"))
+                    self.meta_where["total"] = loc(row, columns["amount"], "total")
                 except ValueError as exc:
-                    errors.add(NormkitError("NK902", f"total: {exc}", location=loc(row, columns["amount"], "total")))
-                continue
-            errors.add(NormkitError("NK902", "the row has no product (mã định mức)", location=loc(row, columns["product"], "product")))
-            continue
-        if total_seen:
-            errors.add(NormkitError("NK902", "a line after the total row", location=loc(row)))
-        if len(lines) >= MAX_ROWS:
-            raise NormkitError("NK902", f"the budget has more than {MAX_ROWS} lines; split it", location=loc(row))
+                    problems.append(NormkitError("NK902", f"total: {exc}", location=loc(row, columns["amount"], "total")))
+                return row, "total", None, problems
+            problems.append(NormkitError("NK902", "the row has no product (mã định mức)", location=loc(row, columns["product"], "product")))
+            return row, "no_product", None, problems
+        if self.total_seen:
+            problems.append(NormkitError("NK902", "a line after the total row", location=loc(row)))
         line: dict[str, Any] = {"product": _text(product)}
         options: dict[str, Any] = {}
         bad: set[str] = set()
@@ -262,54 +283,87 @@ def _from_table(path: str, records: Iterable[Record]) -> Budget:
                     line[field] = _text(v)
             except ValueError as exc:
                 bad.add(field)
-                errors.add(NormkitError("NK902", f"{headers[i] or field}: {exc}", location=loc(row, i, field)))
+                problems.append(NormkitError("NK902", f"{headers[i] or field}: {exc}", location=loc(row, i, field)))
         if "quantity" not in line and "quantity" not in bad:
-            errors.add(NormkitError("NK902", "the line has no quantity (số lượng)", location=loc(row, columns["quantity"], "quantity")))
+            problems.append(NormkitError("NK902", "the line has no quantity (số lượng)", location=loc(row, columns["quantity"], "quantity")))
         if "unit_price" not in line and "amount" not in line and not bad & {"unit_price", "amount"}:
-            errors.add(NormkitError("NK902", "the line claims neither a unit price (đơn giá) nor an amount (thành tiền)", location=loc(row)))
+            problems.append(NormkitError("NK902", "the line claims neither a unit price (đơn giá) nor an amount (thành tiền)", location=loc(row)))
         if options:
             line["options"] = options
-        lines.append(line)
-        line_rows.append(row)
-    if columns is None:
+        return row, "line", line, problems
+
+    def head_data(self) -> dict[str, Any]:
+        """The budget's fields read so far (``total`` once the total row is read), converted;
+        problems go to ``errors``, and a missing ``id`` or ``date`` is one."""
+        data: dict[str, Any] = {}
+        errors, path = self.errors, self.path
+        for key, value in self.meta.items():
+            where = self.meta_where.get(key, Location(path))
+            try:
+                if key == "total":
+                    data[key] = value if isinstance(value, Decimal) else money_cell(value)
+                elif key in ("date", "at"):
+                    data[key] = _date_cell(value)
+                elif key == "kind":
+                    k = words(_text(value))
+                    if k not in KINDS:
+                        raise ValueError(f"{_text(value)!r} is not a kind; write dự toán/budget or quyết toán/settlement")
+                    data[key] = KINDS[k]
+                else:
+                    data[key] = _text(value)
+            except ValueError as exc:
+                errors.add(NormkitError("NK902", f"{key}: {exc}", location=where))
+        for key in ("id", "date"):
+            if key not in data:
+                errors.add(NormkitError("NK902", f"the budget gives no {key}: add a row `{key}` with its value above the header row "
+                                                  f"({'mã dự toán' if key == 'id' else 'ngày'})", location=Location(path)))
+        return data
+
+
+def _from_table(path: str, records: Iterable[Record]) -> Budget:
+    errors = ErrorCollector()
+    table = TableReading(path, records, errors)
+    table.read_head()
+    lines: list[dict[str, Any]] = []
+    line_rows: list[int] = []
+    if table.columns is not None:
+        for row, kind, line, problems in table.rows():
+            if kind == "line" and len(lines) >= MAX_ROWS:
+                raise NormkitError("NK902", f"the budget has more than {MAX_ROWS} lines; split it", location=table.loc(row))
+            for e in problems:
+                errors.add(e)
+            if line is not None:
+                lines.append(line)
+                line_rows.append(row)
+    if table.columns is None:
         errors.add(NormkitError("NK902", "the table is empty: no header row", location=Location(path)))
     elif not lines:
         errors.add(NormkitError("NK902", "the table has no budget lines", location=Location(path)))
     data: dict[str, Any] = {"lines": lines}
-    for key, value in meta.items():
-        where = meta_where.get(key, Location(path))
-        try:
-            if key == "total":
-                data[key] = value if isinstance(value, Decimal) else money_cell(value)
-            elif key in ("date", "at"):
-                data[key] = _date_cell(value)
-            elif key == "kind":
-                k = words(_text(value))
-                if k not in KINDS:
-                    raise ValueError(f"{_text(value)!r} is not a kind; write dự toán/budget or quyết toán/settlement")
-                data[key] = KINDS[k]
-            else:
-                data[key] = _text(value)
-        except ValueError as exc:
-            errors.add(NormkitError("NK902", f"{key}: {exc}", location=where))
-    for key in ("id", "date"):
-        if key not in data:
-            errors.add(NormkitError("NK902", f"the budget gives no {key}: add a row `{key}` with its value above the header row "
-                                              f"({'mã dự toán' if key == 'id' else 'ngày'})", location=Location(path)))
+    data.update(table.head_data())
     errors.raise_if_any()
     smap = SourceMap(path)
     try:
         return validate_budget(data, smap)
     except NormkitError as e:  # positions of table cells, not of a YAML document
-        out = ErrorCollector()
-        for sub in getattr(e, "errors", [e]):
-            where = Location(path, path=sub.location.path if sub.location else None)
-            m = re.match(r"lines\[(\d+)\]", (sub.location.path or "") if sub.location else "")
-            if m and int(m.group(1)) < len(line_rows):
-                where = Location(path, line_rows[int(m.group(1))], path=sub.location.path if sub.location else None)
-            out.add(NormkitError("NK902", sub.message, location=where))
+        raise table_error(path, e, line_rows) from None
+
+
+def table_error(path: str, e: NormkitError, line_rows: list[int]) -> NormkitError:
+    """Schema errors of a table budget (NK903 with field paths ``lines[i].…``) as NK902 at the
+    rows they come from."""
+    out = ErrorCollector()
+    for sub in getattr(e, "errors", [e]):
+        where = Location(path, path=sub.location.path if sub.location else None)
+        m = re.match(r"lines\[(\d+)\]", (sub.location.path or "") if sub.location else "")
+        if m and int(m.group(1)) < len(line_rows):
+            where = Location(path, line_rows[int(m.group(1))], path=sub.location.path if sub.location else None)
+        out.add(NormkitError("NK902", sub.message, location=where))
+    try:
         out.raise_if_any()
-        raise  # pragma: no cover
+    except NormkitError as err:
+        return err
+    return e  # pragma: no cover - a schema error always has a sub-error
 
 
 def _cell(cells: list[Any], columns: dict[str, int], name: str) -> Any:

@@ -131,6 +131,13 @@ def test_cli_json_and_fail_on(capsys, tmp_path: Path) -> None:
 def test_cli_bad_file_is_an_error_not_a_traceback(capsys, tmp_path: Path) -> None:
     p = tmp_path / "b.csv"
     p.write_text(HEAD + "Mã định mức,Số lượng,Thành tiền\nEX-ON-BV,x,1\n", encoding="utf-8")
-    assert main(["check", str(p)]) == 2  # could not be read (1 = the budget fails)
+    with pytest.raises(NormkitError, match="cannot read 'x' as a number"):
+        read_budget(p)
+    assert main(["check", str(p), "--pack", str(PACK), "--json"]) == 1  # check reads row by row: the row is a finding (BK501)
+    out = json.loads(capsys.readouterr().out)
+    assert [(f["code"], f["line"], f["details"]) for f in out["findings"] if f["code"] == "BK501"] == [
+        ("BK501", 1, {"row": "4", "column": "2", "field": "quantity", "error": "NK902"})]
+    p.write_text(HEAD + "Mã định mức,Số lượng,Màu\nEX-ON-BV,x,1\n", encoding="utf-8")
+    assert main(["check", str(p), "--pack", str(PACK)]) == 2  # a header that cannot be read stops the check
     err = capsys.readouterr().err
-    assert f"{p}:4:2" in err and "NK902" in err and "Traceback" not in err
+    assert f"{p}:3:3" in err and "NK902" in err and "Traceback" not in err

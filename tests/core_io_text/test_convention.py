@@ -67,10 +67,10 @@ def _run(args: list[str], env: dict[str, str] | None = None) -> subprocess.Compl
 def test_cli_convention_option_and_environment(tmp_path: Path) -> None:
     p = _budget(tmp_path)
     r = _run(["check", str(p), "--json"])
-    assert r.returncode == 2  # check: 1 means "the budget fails the check", a coded error is 2
-    err = json.loads(r.stderr)["error"]
-    assert (err["code"], err["message"]) == ("NK902", ("Số lượng / quantity: '3,000' is ambiguous: 3.000 as Vietnamese writes numbers, "
-                                                      "3000 as English does"))
+    assert r.returncode == 1  # check reads row by row: the row that cannot be read is a finding (BK501), the budget fails
+    found = [f for f in json.loads(r.stdout)["findings"] if f["code"] == "BK501"]
+    assert [(f["line"], f["details"]["row"], f["message"]) for f in found] == [
+        (1, "8", "row 8, column 4: Số lượng / quantity: '3,000' is ambiguous: 3.000 as Vietnamese writes numbers, 3000 as English does")]
     quantities = {}
     for how, extra, env in (("vi", ["--convention", "vi"], None), ("en", [], {"NORMKIT_CONVENTION": "en"}),
                             ("both", ["--convention", "vi"], {"NORMKIT_CONVENTION": "en"})):

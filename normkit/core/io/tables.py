@@ -37,6 +37,7 @@ import csv
 import datetime as dt
 import errno
 import io
+import itertools
 import os
 import re
 import stat
@@ -198,6 +199,87 @@ def csv_records(p: Path, *, code: str, limit: int = MAX_TABLE_FILE_BYTES) -> Ite
         csv.field_size_limit(old)
 
 
+#: Bytes read at a time by :func:`csv_record_stream`.
+STREAM_BLOCK = 1 << 20
+
+
+def csv_record_stream(p: Path, *, code: str, limit: int | None = None) -> Iterator[Record]:
+    """:func:`csv_records` read as it goes: the same rows, line numbers, separator and errors
+    (a byte that is not UTF-8 by its offset in the file), with memory bounded by a block and the
+    row bound instead of the file's size. ``limit`` (bytes, NK125) is None: any length."""
+    check_file(p, code=code, limit=limit)
+    return _csv_stream(p, code)
+
+
+def _csv_stream(p: Path, code: str) -> Iterator[Record]:
+    with _open_regular(p, code) as fh:
+        lines = _text_lines(fh, p, code)
+        head: list[str] = []  # lines held until the separator is known (as csv_records sniffs it)
+        held = 0
+        for line in lines:
+            head.append(line)
+            held += len(line)
+            if held >= MAX_ROW_BYTES or any(piece.strip() and not piece.lstrip().startswith("#") for piece in line.splitlines()):
+                break
+        delimiter = sniff_delimiter("".join(head)[:MAX_ROW_BYTES])
+        reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
+        del head
+        old = csv.field_size_limit(MAX_ROW_BYTES)
+        try:
+            for cells in reader:
+                if len(cells) > MAX_COLUMNS:
+                    raise _too_wide(p, len(cells), reader.line_num)
+                yield reader.line_num, cells
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise _row_too_long(p, reader.line_num) from None
+            raise NormkitError(code, f"CSV error: {exc}", location=Location(str(p), reader.line_num)) from None
+        finally:
+            csv.field_size_limit(old)
+
+
+def _text_lines(fh: io.BufferedReader, p: Path, code: str) -> Iterator[str]:
+    """The file's text, UTF-8 (a leading byte-order mark dropped), NFC-normalised, in lines that
+    keep their ends and split where ``newline=""`` splits them (``\\n``, ``\\r\\n``, a lone ``\\r``)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0  # bytes read before the current block
+    carry = ""
+    first = True
+    while True:
+        block = fh.read(STREAM_BLOCK)
+        final = not block
+        if first:
+            while 0 < len(block) < 3 and (more := fh.read(3 - len(block))):
+                block += more  # the byte-order mark whole, whatever the block size
+            final = not block
+            if block.startswith(_BOM):
+                block, offset = block[3:], 3
+            first = False
+        pending = len(decoder.getstate()[0])
+        try:
+            text = decoder.decode(block, final)
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(p, code, offset - pending + exc.start) from None
+        offset += len(block)
+        text = carry + text
+        carry = ""
+        if final:
+            if text:
+                yield from _nfc_lines(text)
+            return
+        pieces = io.StringIO(text, newline="").readlines()
+        if pieces and not pieces[-1].endswith("\n"):
+            carry = pieces.pop()  # no end yet, or a \r whose \n may start the next block
+            if len(carry) > MAX_ROW_BYTES:
+                raise _row_too_long(p)
+        yield from (ln if unicodedata.is_normalized("NFC", ln) else unicodedata.normalize("NFC", ln) for ln in pieces)
+
+
+def _nfc_lines(text: str) -> Iterator[str]:
+    for ln in io.StringIO(text, newline="").readlines():
+        yield ln if unicodedata.is_normalized("NFC", ln) else unicodedata.normalize("NFC", ln)
+
+
 _PROLOG_BYTES = 64 * 1024
 
 
@@ -309,6 +391,23 @@ def xlsx_records(p: Path, sheet: str | None, *, code: str, max_rows: int,
         return out, title
     finally:
         wb.close()
+
+
+def xlsx_record_stream(p: Path, sheet: str | None, *, code: str, limit: int = MAX_TABLE_FILE_BYTES) -> Iterator[Record]:
+    """:func:`xlsx_records` read as it goes (openpyxl read-only): the non-empty rows of one sheet,
+    no row bound; the workbook is closed when the rows end or the iterator is closed."""
+    check_file(p, code=code, limit=limit)
+    rows, _title, wb = _xlsx_rows(p, sheet, code=code)
+
+    def records() -> Iterator[Record]:
+        try:
+            for n, cells in rows:
+                if cells:
+                    yield n, cells
+        finally:
+            wb.close()
+
+    return records()
 
 
 # ---- large tables as Arrow text batches (household files) -----------------------------------
@@ -653,6 +752,7 @@ __all__ = [
     "check_file",
     "check_header",
     "check_workbook",
+    "csv_record_stream",
     "csv_records",
     "fold",
     "is_blank",
@@ -660,5 +760,6 @@ __all__ = [
     "open_text_table",
     "sniff_delimiter",
     "words",
+    "xlsx_record_stream",
     "xlsx_records",
 ]
