@@ -74,7 +74,7 @@ def main() -> None:
     pint_time = best_of(with_pint, repeat=3, number=3)
     print(f"order: {ITEMS} items × 19 norm lines = {len(quote.lines)} quote lines, total {quote.total} VND (matches hand-written)")
     print(f"hand-written Decimal : {baseline * 1e3:8.3f} ms")
-    print(f"normkit quote + trace: {engine * 1e3:8.3f} ms   ratio {engine / baseline:5.2f}×  (target ≤ 5×; trace recorded, rates cached per date)")
+    print(f"normkit quote + trace: {engine * 1e3:8.3f} ms   ratio {engine / baseline:5.2f}×  (target ≤ 5×; trace recorded, rates cached per epoch)")
     print(f"  first quote on a fresh rule set (closures compiled, rates computed): {cold * 1e3:8.3f} ms   ratio {cold / baseline:5.2f}×")
     print(f"  quote + the whole trace rendered to JSON:                          {rendered * 1e3:8.3f} ms   ratio {rendered / baseline:5.2f}×")
     print(f"pint quantities      : {pint_time * 1e3:8.3f} ms   ratio {pint_time / baseline:5.1f}×  (why pint stays out of evaluation)")

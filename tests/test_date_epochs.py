@@ -67,6 +67,21 @@ def test_a_warm_quote_at_any_date_is_byte_identical_to_a_fresh_rule_sets(orders:
         assert warm == fresh, (at, items)
 
 
+_WHAT_IF = _WARM.with_overrides({"salary_coefficient[A1,3]": "3.10", "working_days_per_month": "24 workday/month"})
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(_ORDER, min_size=1, max_size=4))
+def test_a_what_if_rule_set_is_byte_identical_to_a_fresh_one_too(orders: list[tuple[dt.date, list[tuple[int, Decimal]]]]) -> None:
+    """The same with a what-if (a table row and a parameter set on every date): the overlay's
+    values are in every epoch's memo, and the dates still name their own versions of the rest."""
+    for at, items in orders:
+        order = {"id": "w", "date": at.isoformat(),
+                 "items": [{**_POOL[i], "id": f"i{k}", "quantity": str(q)} for k, (i, q) in enumerate(items)]}
+        fresh = type(_WHAT_IF)(_WHAT_IF.compiled, _WHAT_IF.overrides, _WHAT_IF.overlay_label, _WHAT_IF.overlay_text)
+        assert _outcome(_WHAT_IF, order) == _outcome(fresh, order), (at, items)
+
+
 def test_the_example_province_epochs() -> None:
     """The boundaries are every start and every day after an end: the packs' first days, the
     title tables (2020-12-12, 2022-10-10) and base salary 1,800,000 (2023-07-01) → 2,340,000 (2024-07-01)."""

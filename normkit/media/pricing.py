@@ -11,7 +11,7 @@ Named structures only on this path: :class:`~normkit.media.plan.LinePlan`, ``Lin
 ``PricedLine``, ``PricedBlock`` (in :mod:`normkit.media.plan`), :class:`StaticCheck`, :class:`PreparedItem`.
 What outlives one quote (rates and priced blocks that read no order input, static checks) is
 kept in the rule set's bounded memo: BLOCKS_MAX priced blocks, STATIC_MAX static checks, rates
-per date for the 64 most recent dates. Every one is keyed by the date's epoch
+per epoch for the 64 most recent epochs. Every one is keyed by the date's epoch
 (:meth:`~normkit.core.runtime.RuleSet.epoch`: the interval of dates over which every value in
 force stays the same), never by the calendar date: what names the date (the quote's ``at``, the
 NK401/NK402 messages) is made per quote, outside the memo.
