@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from normkit.cli import budget, deprivations, media, poverty, serve
 from normkit.cli.common import pack_options
 from normkit.core.amounts import DEFAULT_LANG, LANGS, use_lang
 from normkit.core.errors import NormkitError
@@ -43,9 +42,21 @@ Documentation: docs/ in the source tree (quick start, pack format, expressions, 
 """
 
 
+class Unloaded(Exception):
+    """A sub-command whose module was not imported was chosen: build the whole parser."""
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, with close matches for a mistyped choice (a sub-command, a schema kind …):
     Python's own parser (before 3.14) only lists every choice."""
+
+    unloaded = False
+    """A sub-command named (with its help) but not built: its module is not imported."""
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self.unloaded:
+            raise Unloaded(self.prog)
+        return super().parse_known_args(args, namespace)
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         if action.choices is not None and value not in action.choices:
@@ -57,7 +68,11 @@ class Parser(argparse.ArgumentParser):
         super()._check_value(action, value)
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``normkit`` parser. With ``command``, only the module of that sub-command is imported
+    and its sub-commands built; every other module's sub-commands are only named, with their help
+    (all ``normkit --help`` and a close match need), and parsing one of them raises
+    :class:`Unloaded` (:func:`main` then builds the whole parser). Without, every command is built."""
     p = Parser(
         prog="normkit",
         description="Exact, explainable prices from Vietnam's economic-technical norms (định mức kinh tế - kỹ thuật) "
@@ -76,7 +91,7 @@ def parser() -> argparse.ArgumentParser:
     pack_options(pr, at="evaluation date YYYY-MM-DD (default: the order's `at`, else its `date`)")
     pr.add_argument("--explain", action="store_true", help="print the trace: how every figure was obtained, with sources "
                     "(figures rounded for reading; with --json, the exact trace graph normkit.trace/2)")
-    pr.add_argument("--explain-depth", type=serve.count_arg, metavar="N",
+    pr.add_argument("--explain-depth", type=count_arg, metavar="N",
                     help="with --explain: print N levels below the quote at most (default: all; each step is printed once)")
     pr.add_argument("--xlsx", metavar="OUT.xlsx", help="also write the quote as a unit-price sheet (bảng đơn giá) in XLSX")
     pr.add_argument("--all-items", action="store_true",
@@ -108,14 +123,58 @@ def parser() -> argparse.ArgumentParser:
 
     un = sub.add_parser("units", help="list normkit's unit vocabulary")
     un.add_argument("--json", action="store_true", help="print JSON")
-    for module in COMMAND_MODULES:  # each adds its sub-commands (kept light: no heavy imports at import time)
-        COMMANDS.update({name: guarded(handler) for name, handler in module.register(sub).items()})
+    for module_name, commands in COMMAND_MODULES:  # each adds its sub-commands (kept light: no heavy imports at import time)
+        if command is None or command in commands:
+            COMMANDS.update({name: guarded(handler) for name, handler in command_module(module_name).register(sub).items()})
+            continue
+        for name, help_text in commands.items():
+            sub.add_parser(name, help=help_text).unloaded = True
     lang_option(p, default=None)
     convention_option(p, default=None)
-    for command in sub.choices.values():  # --lang and --convention on every command, before or after its name
-        lang_option(command, default=argparse.SUPPRESS)
-        convention_option(command, default=argparse.SUPPRESS)
+    for sp in sub.choices.values():  # --lang and --convention on every command, before or after its name
+        if not sp.unloaded:
+            lang_option(sp, default=argparse.SUPPRESS)
+            convention_option(sp, default=argparse.SUPPRESS)
     return p
+
+
+def command_module(name: str) -> Any:
+    """The module ``normkit.cli.<name>`` of :data:`COMMAND_MODULES`, imported on first use."""
+    if name == "media":
+        from normkit.cli import media
+
+        return media
+    if name == "poverty":
+        from normkit.cli import poverty
+
+        return poverty
+    if name == "deprivations":
+        from normkit.cli import deprivations
+
+        return deprivations
+    if name == "budget":
+        from normkit.cli import budget
+
+        return budget
+    if name == "serve":
+        from normkit.cli import serve
+
+        return serve
+    raise ValueError(f"no command module {name!r}")
+
+
+def count_arg(text: str) -> int:
+    """An argparse type: a positive whole number (``normkit serve``'s, imported only when given)."""
+    from normkit.cli.serve import count_arg as read
+
+    n: int = read(text)
+    return n
+
+
+def command_named(argv: Sequence[str]) -> str | None:
+    """The sub-command ``argv`` most likely names (its first word that is one), for :func:`parser`;
+    a wrong guess costs only a second parse."""
+    return next((a for a in argv if a in COMMANDS or any(a in names for _, names in COMMAND_MODULES)), None)
 
 
 def convention_option(p: argparse.ArgumentParser, *, default: Any) -> None:
@@ -236,9 +295,15 @@ def closed_pipe() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    p = parser(command_named(words) or "")
+    try:
+        args = p.parse_args(words)
+    except Unloaded:  # a sub-command the guess did not build
+        p = parser()
+        args = p.parse_args(words)
     if args.command is None:
-        parser().print_help()
+        p.print_help()
         return 2
     handler: Callable[[Any], int] = COMMANDS[args.command]
     try:
@@ -370,7 +435,34 @@ def cmd_units(args: Any) -> int:
     return 0
 
 
-COMMAND_MODULES = (media, poverty, deprivations, budget, serve)  # the domains' commands, then the HTTP service
+# The domains' commands, then the HTTP service: each module (normkit.cli.<name>) with the sub-commands
+# its ``register`` adds, in order, and their help (tests/cli/test_warm_start.py checks both against it).
+COMMAND_MODULES: tuple[tuple[str, dict[str, str]], ...] = (
+    ("media", {
+        "import-norms": "import a province's norm table (.csv/.xlsx) into a pack, checking every row",
+        "export-norms": "write a pack's own norms as a norm table (.csv/.xlsx) that import-norms reads back",
+        "export-quote": "price an order and write it as an XLSX unit-price sheet (bảng đơn giá)",
+        "whatif": "compare an order's price with and without changed values, line by line",
+    }),
+    ("poverty", {
+        "classify": "classify households (poor / near-poor / middle / none) from a CSV or Parquet file",
+        "household": "classify one household and explain how",
+        "rates": "counts and rates (2 decimals) of poor and near-poor households, by any column",
+        "targets": "judge the QĐ 90 targets between two reviews (met / not met, with margins)",
+        "compare-standards": "classify the same households under two standards; print the transition matrix",
+        "check-published": "check a published review table: parts that do not add up, rates that do not match",
+        "indicators": "list a poverty standard's lines and indicators (names in vi/en, dimension)",
+    }),
+    ("deprivations", {
+        "deprivations": "deprived households and rates per indicator and dimension (e.g. information), by group",
+    }),
+    ("budget", {
+        "check": "check a budget (dự toán) or settlement (quyết toán) against the norm ceilings",
+    }),
+    ("serve", {
+        "serve": "serve quote, check, packs and schemas over HTTP (needs normkit[server])",
+    }),
+)
 
 COMMANDS: dict[str, Callable[[Any], int]] = {name: guarded(handler) for name, handler in {
     "price": cmd_price, "packs": cmd_packs, "show": cmd_show, "lint": cmd_lint, "schema": cmd_schema, "units": cmd_units,

@@ -3,17 +3,22 @@
 `normkit price ORDER --json` on a warm cache evaluates the order on the scalar backend: it must
 not load NumPy (only the array backend needs it), nor pint (checking happens when the cache is
 filled), nor the pack-file models of :mod:`normkit.core.schema` (the compiled set, orders and
-overlays use the shared models of :mod:`normkit.core.surface`). The check runs the CLI in a child process and inspects its ``sys.modules`` at exit.
+overlays use the shared models of :mod:`normkit.core.surface`), nor the other commands' modules
+(the parser names them from a table), nor build the quote models' pydantic schemas (the JSON is
+written from plain data). The check runs the CLI in a child process and inspects its
+``sys.modules`` at exit.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from normkit_testpaths import EXAMPLES, ROOT
 
 ORDER = str(EXAMPLES / "orders" / "tv-bulletins.yaml")
@@ -28,9 +33,15 @@ try:
     runpy.run_module("normkit", run_name="__main__", alter_sys=True)
 except SystemExit as exc:
     code = exc.code
+models = [(m, n) for m in ("normkit.media.quote", "normkit.media.schema") if m in sys.modules
+          for n in ("Quote", "QuoteItem", "Order") if hasattr(sys.modules[m], n)]
+built = [n for m, n in models if getattr(sys.modules[m], n).__pydantic_complete__]
 with open(out, "w", encoding="utf-8") as f:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, f)
+    json.dump({"code": code, "modules": sorted(sys.modules), "built": built}, f)
 """
+
+
+BUILT: dict[str, list[str]] = {}  # per child run: the quote models whose pydantic schema was built
 
 
 def loaded(tmp_path: Path, cache: Path, *argv: str) -> tuple[int, set[str], bytes]:
@@ -39,6 +50,7 @@ def loaded(tmp_path: Path, cache: Path, *argv: str) -> tuple[int, set[str], byte
     done = subprocess.run([sys.executable, "-c", CHILD, str(out), *argv], capture_output=True, cwd=ROOT,
                           timeout=300, env=env)
     data = json.loads(out.read_text(encoding="utf-8"))
+    BUILT[" ".join(argv)] = data["built"]
     return data["code"], set(data["modules"]), done.stdout
 
 
@@ -57,6 +69,36 @@ def test_warm_price_json_imports_no_numpy_no_pint_no_pack_file_models(tmp_path: 
     assert sorted(m for m in warm if m == "pint" or m.startswith("pint.")) == []
     assert "normkit.core.schema" not in warm
     assert "normkit.core.surface" in warm
+    # the other commands' modules are not imported: the parser names them with their help only
+    assert sorted(m for m in warm if m.startswith("normkit.cli.")) == ["normkit.cli.common", "normkit.cli.main"]
+    assert "normkit.server.limits" not in warm
+    # the quote's JSON is written without building the Quote and QuoteItem schemas (the control:
+    # the probe sees the Order's, which reading the order builds)
+    assert BUILT[f"price {ORDER} --json"] == ["Order"]
+
+
+def test_the_command_table_is_what_each_module_registers() -> None:
+    import argparse
+
+    from normkit.cli.main import COMMAND_MODULES
+
+    for module_name, commands in COMMAND_MODULES:
+        sub = argparse.ArgumentParser().add_subparsers()
+        handlers = importlib.import_module(f"normkit.cli.{module_name}").register(sub)
+        assert list(handlers) == list(commands)
+        assert {a.dest: a.help for a in sub._choices_actions} == commands
+
+
+def test_a_sub_command_the_guess_did_not_build_is_parsed_by_the_whole_parser() -> None:
+    from normkit.cli.main import Unloaded, parser
+
+    with pytest.raises(Unloaded):
+        parser("price").parse_args(["classify", "households.csv", "--out", "out.csv"])
+    args = parser().parse_args(["classify", "households.csv", "--out", "out.csv"])
+    assert (args.command, args.households, args.out) == ("classify", "households.csv", "out.csv")
+    # `normkit --lang en classify …`: the guess is "classify" (the first command word), built for real
+    args = parser("classify").parse_args(["--lang", "en", "classify", "households.csv", "--out", "out.csv"])
+    assert (args.command, args.lang) == ("classify", "en")
 
 
 def test_the_section_names_written_out_are_the_models_fields() -> None:

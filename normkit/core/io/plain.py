@@ -58,7 +58,8 @@ _BY_CLASS: dict[type, Registered] = {}
 
 
 def register(cls: T, *, tag: str) -> T:
-    """Allow ``cls`` (a dataclass, a pydantic model or an Enum) in encoded data under ``tag``.
+    """Allow ``cls`` (a dataclass, a class written out like one — its own ``__match_args__`` and ``__init__``
+    taking those fields in order —, a pydantic model or an Enum) in encoded data under ``tag``.
 
     Registering a class again is harmless: under the same tag nothing changes; under another
     tag (two modules both registering a shared class) the first tag is kept for writing and
@@ -93,6 +94,11 @@ def _describe(cls: type, tag: str) -> Registered:
     if dataclasses.is_dataclass(cls):
         fields = dataclasses.fields(cls)
         return Registered(tag, cls, "dataclass", tuple(f.name for f in fields), all(f.init for f in fields))
+    own = vars(cls) if isinstance(cls, type) else {}
+    if "__match_args__" in own and "__init__" in own:
+        # a class written out like a dataclass (the IR nodes, the compiled form): its fields are
+        # its __match_args__, its own __init__ takes them in that order
+        return Registered(tag, cls, "dataclass", tuple(own["__match_args__"]), True)
     model_fields = getattr(cls, "model_fields", None)
     if isinstance(model_fields, dict) and hasattr(cls, "model_validate"):
         return Registered(tag, cls, "model", tuple(model_fields), False)

@@ -1,4 +1,4 @@
-"""The checked intermediate form of an expression: one frozen dataclass per node kind.
+"""The checked intermediate form of an expression: one immutable value class per node kind.
 
 :mod:`normkit.core.lang.typecheck` produces it (units already folded into exact ``Scale``
 factors); every backend (:mod:`~normkit.core.lang.scalar`, :mod:`~normkit.core.lang.folded`,
@@ -15,7 +15,7 @@ bool, int, tuples of nodes), so a tree can be serialised generically.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias
 
@@ -26,161 +26,297 @@ CmpOp = Literal["<", "<=", ">", ">=", "==", "!="]
 Extreme = Literal["min", "max"]
 
 
-@dataclass(frozen=True, slots=True)
-class Const:
-    """A number (a Decimal in the unit the checker settled on)."""
+_set = object.__setattr__
 
+
+class Record:
+    """The base of the node classes: immutable, compared, hashed and printed by value, field by
+    field in ``__match_args__`` order (as a frozen dataclass is). Written out rather than generated
+    by ``@dataclass``: creating the classes costs almost nothing at import (a warm ``normkit price``
+    starts faster; docs/performance.md)."""
+
+    __slots__ = ()
+    __match_args__: tuple[str, ...] = ()
+
+    def values(self) -> tuple[Any, ...]:
+        """The fields' values, in order."""
+        return tuple([getattr(self, name) for name in self.__match_args__])
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self.values() == other.values()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.values())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self.__match_args__)})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __getstate__(self) -> tuple[Any, ...]:  # pickle and copy: slots, no __dict__, frozen
+        return self.values()
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(self.__match_args__, state, strict=True):
+            _set(self, name, value)
+
+
+class Const(Record):
+    """A number (a Decimal in the unit the checker settled on)."""
+    __slots__ = ("value",)
+    __match_args__ = ("value",)
     value: Decimal
 
+    def __init__(self, value: Decimal) -> None:
+        _set(self, "value", value)
 
-@dataclass(frozen=True, slots=True)
-class Text:
+
+class Text(Record):
     """A text constant."""
-
+    __slots__ = ("value",)
+    __match_args__ = ("value",)
     value: str
 
+    def __init__(self, value: str) -> None:
+        _set(self, "value", value)
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+
+class Flag(Record):
     """``true`` or ``false``."""
-
+    __slots__ = ("value",)
+    __match_args__ = ("value",)
     value: bool
 
+    def __init__(self, value: bool) -> None:
+        _set(self, "value", value)
 
-@dataclass(frozen=True, slots=True)
-class Param:
+
+class Param(Record):
     """A dated parameter of the pack set."""
-
+    __slots__ = ("name",)
+    __match_args__ = ("name",)
     name: str
 
+    def __init__(self, name: str) -> None:
+        _set(self, "name", name)
 
-@dataclass(frozen=True, slots=True)
-class Input:
+
+class Input(Record):
     """An input of the order, item or case."""
-
+    __slots__ = ("name",)
+    __match_args__ = ("name",)
     name: str
 
+    def __init__(self, name: str) -> None:
+        _set(self, "name", name)
 
-@dataclass(frozen=True, slots=True)
-class FormulaRef:
+
+class FormulaRef(Record):
     """A formula without arguments, or an adjustment."""
-
+    __slots__ = ("name",)
+    __match_args__ = ("name",)
     name: str
 
+    def __init__(self, name: str) -> None:
+        _set(self, "name", name)
 
-@dataclass(frozen=True, slots=True)
-class LineField:
+
+class LineField(Record):
     """A field of the norm line being priced (``resource``, ``quantity``, ``amount`` …)."""
-
+    __slots__ = ("name",)
+    __match_args__ = ("name",)
     name: str
 
+    def __init__(self, name: str) -> None:
+        _set(self, "name", name)
 
-@dataclass(frozen=True, slots=True)
-class Local:
+
+class Local(Record):
     """An argument of the formula being evaluated."""
-
+    __slots__ = ("name",)
+    __match_args__ = ("name",)
     name: str
 
+    def __init__(self, name: str) -> None:
+        _set(self, "name", name)
 
-@dataclass(frozen=True, slots=True)
-class ItemField:
+
+class ItemField(Record):
     """A field of the order item (derived-norm factors and checks)."""
-
+    __slots__ = ("name",)
+    __match_args__ = ("name",)
     name: str
 
+    def __init__(self, name: str) -> None:
+        _set(self, "name", name)
 
-@dataclass(frozen=True, slots=True)
-class Scale:
+
+class Scale(Record):
     """``node × num / den``: a unit conversion folded in by the checker."""
-
+    __slots__ = ("den", "node", "num")
+    __match_args__ = ("node", "num", "den")
     node: Node
     num: int
     den: int
 
+    def __init__(self, node: Node, num: int, den: int) -> None:
+        _set(self, "node", node)
+        _set(self, "num", num)
+        _set(self, "den", den)
 
-@dataclass(frozen=True, slots=True)
-class Neg:
+
+class Neg(Record):
+    __slots__ = ("node",)
+    __match_args__ = ("node",)
     node: Node
 
+    def __init__(self, node: Node) -> None:
+        _set(self, "node", node)
 
-@dataclass(frozen=True, slots=True)
-class Arith:
+
+class Arith(Record):
+    __slots__ = ("left", "op", "right")
+    __match_args__ = ("op", "left", "right")
     op: ArithOp
     left: Node
     right: Node
 
+    def __init__(self, op: ArithOp, left: Node, right: Node) -> None:
+        _set(self, "op", op)
+        _set(self, "left", left)
+        _set(self, "right", right)
 
-@dataclass(frozen=True, slots=True)
-class Cmp:
+
+class Cmp(Record):
+    __slots__ = ("left", "op", "right")
+    __match_args__ = ("op", "left", "right")
     op: CmpOp
     left: Node
     right: Node
 
+    def __init__(self, op: CmpOp, left: Node, right: Node) -> None:
+        _set(self, "op", op)
+        _set(self, "left", left)
+        _set(self, "right", right)
 
-@dataclass(frozen=True, slots=True)
-class And:
+
+class And(Record):
+    __slots__ = ("left", "right")
+    __match_args__ = ("left", "right")
     left: Node
     right: Node
 
+    def __init__(self, left: Node, right: Node) -> None:
+        _set(self, "left", left)
+        _set(self, "right", right)
 
-@dataclass(frozen=True, slots=True)
-class Or:
+
+class Or(Record):
+    __slots__ = ("left", "right")
+    __match_args__ = ("left", "right")
     left: Node
     right: Node
 
+    def __init__(self, left: Node, right: Node) -> None:
+        _set(self, "left", left)
+        _set(self, "right", right)
 
-@dataclass(frozen=True, slots=True)
-class Not:
+
+class Not(Record):
+    __slots__ = ("node",)
+    __match_args__ = ("node",)
     node: Node
 
+    def __init__(self, node: Node) -> None:
+        _set(self, "node", node)
 
-@dataclass(frozen=True, slots=True)
-class If:
+
+class If(Record):
+    __slots__ = ("cond", "orelse", "then")
+    __match_args__ = ("cond", "then", "orelse")
     cond: Node
     then: Node
     orelse: Node
 
+    def __init__(self, cond: Node, then: Node, orelse: Node) -> None:
+        _set(self, "cond", cond)
+        _set(self, "then", then)
+        _set(self, "orelse", orelse)
 
-@dataclass(frozen=True, slots=True)
-class MinMax:
+
+class MinMax(Record):
+    __slots__ = ("args", "op")
+    __match_args__ = ("op", "args")
     op: Extreme
     args: tuple[Node, ...]
 
+    def __init__(self, op: Extreme, args: tuple[Node, ...]) -> None:
+        _set(self, "op", op)
+        _set(self, "args", args)
 
-@dataclass(frozen=True, slots=True)
-class Abs:
+
+class Abs(Record):
+    __slots__ = ("node",)
+    __match_args__ = ("node",)
     node: Node
 
+    def __init__(self, node: Node) -> None:
+        _set(self, "node", node)
 
-@dataclass(frozen=True, slots=True)
-class Round:
+
+class Round(Record):
     """``round(node, quantum, mode)``; ``mode`` is one of :data:`normkit.core.numbers.MODES`."""
-
+    __slots__ = ("mode", "node", "quantum")
+    __match_args__ = ("node", "quantum", "mode")
     node: Node
     quantum: Node
     mode: str
 
+    def __init__(self, node: Node, quantum: Node, mode: str) -> None:
+        _set(self, "node", node)
+        _set(self, "quantum", quantum)
+        _set(self, "mode", mode)
 
-@dataclass(frozen=True, slots=True)
-class Lookup:
+
+class Lookup(Record):
+    __slots__ = ("keys", "table")
+    __match_args__ = ("table", "keys")
     table: str
     keys: tuple[Node, ...]
 
+    def __init__(self, table: str, keys: tuple[Node, ...]) -> None:
+        _set(self, "table", table)
+        _set(self, "keys", keys)
 
-@dataclass(frozen=True, slots=True)
-class Call:
+
+class Call(Record):
     """A formula with arguments."""
-
+    __slots__ = ("args", "name")
+    __match_args__ = ("name", "args")
     name: str
     args: tuple[Node, ...]
 
+    def __init__(self, name: str, args: tuple[Node, ...]) -> None:
+        _set(self, "name", name)
+        _set(self, "args", args)
 
-@dataclass(frozen=True, slots=True)
-class SumLines:
+
+class SumLines(Record):
     """``sum_lines(group, node)``: ``node`` summed over the lines of a group the scope declares."""
-
+    __slots__ = ("group", "node")
+    __match_args__ = ("group", "node")
     group: str
     node: Node
+
+    def __init__(self, group: str, node: Node) -> None:
+        _set(self, "group", group)
+        _set(self, "node", node)
 
 
 Node: TypeAlias = (Const | Text | Flag | Param | Input | FormulaRef | LineField | Local | ItemField | Scale | Neg | Arith
