@@ -14,13 +14,14 @@ Prints ratios (not a timed test):
    area, income, deprivation count; 39 bytes a row) and the same as Parquet, classified by
    ``normkit.poverty.run.classify_file`` against the pyarrow floor — read the same file (CSV with
    every column as text) and write it back, batch by batch — in alternating rounds (target:
-   at most 1.5×); and the peak resident memory of ``normkit classify`` in a child process at
-   ROWS and 3 × ROWS rows (flat: the same bound whatever the length).
+   at most 1.5×); and the peak resident memory of ``normkit classify`` in a child process for
+   each file (flat: the same bound whatever the length). Several sizes may be given
+   (``--files 1000000 10000000``).
 
 Every timing is the best of several runs, and all are taken in the same process, so the
 ratios are comparable even on a busy machine.
 
-    python benchmarks/poverty_classify.py [--rows 1000000] [--memory-rows 10000000] [--files 1000000] [--only-files]
+    python benchmarks/poverty_classify.py [--rows 1000000] [--memory-rows 10000000] [--files 1000000 [10000000 …]] [--rounds 3] [--only-files]
 """
 
 from __future__ import annotations
@@ -298,29 +299,28 @@ def peak_rss_mib(src: Path, out: Path) -> float:
     return int(r.stderr.strip().splitlines()[-1]) / 1024
 
 
-def files(n: int, rounds: int = 3) -> None:
+def files(sizes: list[int], rounds: int = 3) -> None:
     import os
     import tempfile
 
     from normkit.poverty.run import classify_file
 
     std = load_standard(year=2024)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        csv_path, pq_path = write_households(folder, n)
-        load = os.getloadavg()[0]
-        print(f"classify files: {n:,} households, CSV {csv_path.stat().st_size / 2**20:.0f} MiB, Parquet "
-              f"{pq_path.stat().st_size / 2**20:.0f} MiB (load average {load:.2f} on {os.cpu_count()} cores; best of {rounds}, alternating)")
-        for label, src, floor in (("CSV", csv_path, floor_csv), ("Parquet", pq_path, floor_parquet)):
-            out = folder / f"out{src.suffix}"
-            t_floor, t_normkit = paired_best(lambda s=src, f=floor: f(s, folder / f"floor{s.suffix}"),
-                                             lambda s=src, o=out: classify_file(s, o, std), rounds)
-            print(f"  {label:8} pyarrow read + write {t_floor:6.2f} s   normkit classify {t_normkit:6.2f} s   "
-                  f"ratio = {t_normkit / t_floor:.2f}×   (target ≤ 1.5×)")
-        small = peak_rss_mib(csv_path, folder / "m.csv")
-        big_csv, _ = write_households(folder, 3 * n)
-        big = peak_rss_mib(big_csv, folder / "m.csv")
-        print(f"  memory: peak RSS of `normkit classify` {small:.0f} MiB at {n:,} rows, {big:.0f} MiB at {3 * n:,} rows")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            csv_path, pq_path = write_households(folder, n)
+            print(f"classify files: {n:,} households, CSV {csv_path.stat().st_size / 2**20:.0f} MiB, Parquet "
+                  f"{pq_path.stat().st_size / 2**20:.0f} MiB (load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
+                  f"best of {rounds}, alternating)")
+            for label, src, floor in (("CSV", csv_path, floor_csv), ("Parquet", pq_path, floor_parquet)):
+                out, floor_out = folder / f"out{src.suffix}", folder / f"floor{src.suffix}"
+                t_floor, t_normkit = paired_best(lambda s=src, f=floor, o=floor_out: f(s, o),
+                                                 lambda s=src, o=out: classify_file(s, o, std), rounds)
+                rss = peak_rss_mib(src, folder / f"m{src.suffix}")
+                print(f"  {label:8} pyarrow read + write {t_floor:6.2f} s   normkit classify {t_normkit:6.2f} s   "
+                      f"ratio = {t_normkit / t_floor:.2f}×   (target ≤ 1.5×)   peak RSS of `normkit classify` {rss:.0f} MiB")
+            print(f"  (load average after: {os.getloadavg()[0]:.2f})")
 
 
 def paired_best(a: Callable[[], Any], b: Callable[[], Any], rounds: int) -> tuple[float, float]:
@@ -339,7 +339,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--memory-rows", type=int, default=10_000_000)
-    ap.add_argument("--files", type=int, default=1_000_000, help="rows of the generated household files (0: skip)")
+    ap.add_argument("--files", type=int, nargs="+", default=[1_000_000],
+                    help="rows of the generated household files, one or more sizes (0: skip)")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of the files measurement (best of)")
     ap.add_argument("--only-files", action="store_true", help="measure classify on files only")
     args = ap.parse_args()
     print(f"normkit poverty classification benchmark — {dt.date.today()}, numpy {np.__version__}")
@@ -347,8 +349,9 @@ def main() -> None:
         arrays(args.rows)
         memory(args.memory_rows)
         single()
-    if args.files:
-        files(args.files)
+    sizes = [n for n in args.files if n > 0]
+    if sizes:
+        files(sizes, args.rounds)
 
 
 if __name__ == "__main__":

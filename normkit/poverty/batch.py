@@ -8,7 +8,7 @@ Every row ends in exactly one of the two: rows in = rows classified + rows rejec
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ import numpy as np
 from normkit.core.errors import NormkitError
 from normkit.core.lang.vector import RowError, Text, evaluate_columns
 from normkit.poverty.household import Plan, plan_for, raw_inputs_of
-from normkit.poverty.ingest import bool_column, good_rows, new_reasons, number_column, whole_column
+from normkit.poverty.ingest import bool_column, clean_values, good_rows, new_reasons, number_column, whole_column
 from normkit.poverty.standards import STATUSES, Standard
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -173,6 +173,64 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
     inputs = std.rules.compiled.inputs
     present = {c for c in df.columns if c in inputs}
     plan = plan_for(std, present, method)
+    cols = read_columns(std, df, needed_inputs(std, plan, present))
+    n = cols.n
+    ev = evaluate(std, plan, cols, low_income)
+    # rows that failed during evaluation leave the classified set too
+    ok_in_keep = ~cols.bad[ev.keep]
+    final = ev.keep[ok_in_keep]
+    everyone = len(final) == n
+    out = df.copy(deep=False) if everyone else df.iloc[final]  # no copy of the data when nothing is rejected
+    out["status"] = _categorical(ev.status, None if everyone else ok_in_keep)
+    out["deprivation_count"] = ev.count if everyone else ev.count[ok_in_keep]
+    if ev.low is not None:
+        out["low_income_household"] = ev.low[ok_in_keep]
+    bad = np.flatnonzero(cols.bad)
+    rejects = df.iloc[bad]
+    rejects.insert(0, "reason", cols.reasons[bad] if cols.reasons is not None else np.empty(0, dtype=object))
+    rejects.insert(0, "row", bad + first_row)
+    if len(out) + len(rejects) != n:  # pragma: no cover - the invariant the module exists to keep
+        raise AssertionError(f"rows in {n} != classified {len(out)} + rejected {len(rejects)}")
+    return BatchResult(out, rejects, std.id, plan.method, plan, ev.notes)
+
+
+@dataclass
+class CleanResult:
+    """A batch in which no row is rejected: ``status`` and ``count`` (int64) for every row, and the
+    low-income flag when asked for."""
+
+    status: Text
+    count: np.ndarray
+    low: np.ndarray | None
+    method: str
+    notes: list[str]
+
+
+def classify_clean(columns: Mapping[str, Any], n: int, std: Standard, *, method: str | None = None,
+                   low_income: bool = False) -> CleanResult | None:
+    """Classify ``n`` rows given as Arrow columns (text, or numbers as stored) when no row is
+    rejected — the common case of a household file, read without pandas or a reason per row;
+    ``None`` as soon as some row might be rejected: the caller then runs :func:`classify_frame`,
+    which says why. The results are those :func:`classify_frame` gives for the same rows (the same
+    plan, the same evaluation; the columns read by :func:`normkit.poverty.ingest.clean_values`)."""
+    inputs = std.rules.compiled.inputs
+    present = {c for c in columns if c in inputs}
+    plan = plan_for(std, present, method)
+    cols = Columns(n, bad=np.zeros(n, dtype=bool))
+    for name in needed_inputs(std, plan, present):
+        spec = inputs[name]
+        values = clean_values(columns[name], spec.type, spec.choices, spec.min, spec.max)
+        if values is None:
+            return None
+        cols.arrays[name] = values
+    ev = evaluate(std, plan, cols, low_income)
+    if cols.bad.any():
+        return None
+    return CleanResult(ev.status, ev.count, ev.low, plan.method, ev.notes)
+
+
+def needed_inputs(std: Standard, plan: Plan, present: set[str]) -> list[str]:
+    """The input columns the plan reads, in the order they are checked."""
     needed = ["area"] + (["income_per_capita"] if plan.method == "income" else
                          raw_inputs_of(std, "score_a_from_b1") if plan.b1 else ["score_a"])
     if plan.deprivations == "indicators":
@@ -183,9 +241,24 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
         needed.append("deprivation_count")
     if plan.method == "score" and "score_b" in present:
         needed.append("score_b")
-    needed = list(dict.fromkeys(needed))
-    cols = read_columns(std, df, needed)
-    n = cols.n
+    return list(dict.fromkeys(needed))
+
+
+@dataclass
+class Evaluated:
+    """The rules evaluated over the rows whose columns passed their checks (``keep``): ``status``,
+    the deprivation count (int64) and the low-income flag over those rows. Rows failing during the
+    evaluation are marked in the :class:`Columns` (``cols.bad``)."""
+
+    status: Text
+    count: np.ndarray
+    low: np.ndarray | None
+    keep: np.ndarray
+    notes: list[str]
+
+
+def evaluate(std: Standard, plan: Plan, cols: Columns, low_income: bool) -> Evaluated:
+    """Evaluate the standard's formulas over the checked columns ``cols`` as ``plan`` says."""
     keep = np.flatnonzero(~cols.bad)
     arrays = {k: _subset(v, keep) for k, v in cols.arrays.items()}
     m = len(keep)
@@ -228,23 +301,7 @@ def classify_frame(frame: Any, std: Standard, *, method: str | None = None, low_
     low = run("low_income_household", given) if (low_income and plan.method == "income") else None
     if low_income and low is None:
         raise NormkitError("NK701", "low-income workers (NĐ 30/2025) are defined on income; use the income method")
-    # rows that failed during evaluation leave the classified set too
-    ok_in_keep = ~cols.bad[keep]
-    final = keep[ok_in_keep]
-    everyone = len(final) == n
-    out = df.copy(deep=False) if everyone else df.iloc[final]  # no copy of the data when nothing is rejected
-    status_text = status if isinstance(status, Text) else Text.from_values(np.asarray(status))
-    out["status"] = _categorical(status_text, None if everyone else ok_in_keep)
-    counts = np.asarray(count, dtype=np.int64)
-    out["deprivation_count"] = counts if everyone else counts[ok_in_keep]
-    if low is not None:
-        out["low_income_household"] = np.asarray(low, dtype=bool)[ok_in_keep]
-    bad = np.flatnonzero(cols.bad)
-    rejects = df.iloc[bad]
-    rejects.insert(0, "reason", cols.reasons[bad] if cols.reasons is not None else np.empty(0, dtype=object))
-    rejects.insert(0, "row", bad + first_row)
     if "middle" not in std.statuses and plan.method == "income":
         notes.append(f"{std.id} has no verified middle-living-standard band: above the lines the status is `none`")
-    if len(out) + len(rejects) != n:  # pragma: no cover - the invariant the module exists to keep
-        raise AssertionError(f"rows in {n} != classified {len(out)} + rejected {len(rejects)}")
-    return BatchResult(out, rejects, std.id, plan.method, plan, notes)
+    status_text = status if isinstance(status, Text) else Text.from_values(np.asarray(status))
+    return Evaluated(status_text, np.asarray(count, dtype=np.int64), None if low is None else np.asarray(low, dtype=bool), keep, notes)

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from normkit.core.errors import Location, NormkitError
 from normkit.core.io.atomic import removed_on_signals
 from normkit.core.io.outputs import check_outputs
-from normkit.poverty.batch import classify_frame
+from normkit.poverty.batch import CleanResult, classify_clean, classify_frame
 from normkit.poverty.compare import Transitions, transitions
 from normkit.poverty.files import CHUNK_ROWS, AtomicTableWriter, as_frame, open_households, rejects_path
 from normkit.poverty.rates import RateCounter
@@ -102,13 +104,14 @@ class DuplicateIds:
 
     def add(self, batch: Any, first_row: int) -> None:
         """Check the ids of one Arrow text batch (rows ``first_row`` …)."""
-        if ID_COLUMN not in batch.schema.names:
-            return
-        import numpy as np
+        if ID_COLUMN in batch.schema.names:
+            self.add_ids(batch.column(ID_COLUMN), first_row)
+
+    def add_ids(self, col: Any, first_row: int) -> None:
+        """Check one batch's ids, an Arrow text array (rows ``first_row`` …)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        col = batch.column(ID_COLUMN)
         if plain_ids(col):  # the common case: nothing to trim, no blank id
             positions = np.arange(len(col))
         else:
@@ -149,7 +152,7 @@ class DuplicateIds:
             self.summary.duplicate_examples += [{"row": r, ID_COLUMN: v} for r, v in zip(rows, values, strict=True)][:room]
         self.runs.append(ordered)
         if len(self.runs) > self.MAX_RUNS:
-            self.runs = [np.sort(np.concatenate(self.runs))]
+            self.runs = [np.sort(np.concatenate(self.runs), kind="stable")]  # a merge of sorted runs (timsort), not a full sort
 
 
 def plain_ids(col: Any) -> bool:
@@ -236,8 +239,22 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
     try:
         with located(path), progress(table.count_rows, f"classify {Path(path).name}", show_progress) as advance:
             for batch in table.batches:
+                if ID_COLUMN in columns:
+                    duplicates.add_ids(batch.text_column(ID_COLUMN), batch.first_row)
+                clean = (classify_clean(dict(zip(batch.raw.schema.names, batch.raw.columns, strict=True)), batch.num_rows, std,
+                                        method=method, low_income=low_income) if batch.num_rows else None)
+                if clean is not None:  # the common case: no row rejected, no pandas
+                    summary.method = clean.method
+                    summary.notes += [n for n in clean.notes if n not in summary.notes]
+                    writer.write_batch(clean_batch(batch.raw, clean))
+                    tally = np.bincount(clean.status.codes, minlength=len(clean.status.categories))
+                    for word, k in zip(clean.status.categories, tally.tolist(), strict=True):
+                        summary.counts[word] = summary.counts.get(word, 0) + k
+                    summary.rows_in += batch.num_rows
+                    summary.classified += batch.num_rows
+                    advance(batch.num_rows)
+                    continue
                 chunk = numbers_as_stored(batch, std)
-                duplicates.add(batch.text, batch.first_row)
                 r = classify_frame(chunk, std, method=method, low_income=low_income, first_row=batch.first_row)
                 summary.method = r.method
                 summary.notes += [n for n in r.notes if n not in summary.notes]
@@ -280,7 +297,7 @@ def numbers_as_stored(batch: Any, std: Standard) -> Any:
     return as_frame(pa.RecordBatch.from_arrays(cols, names=batch.text.schema.names))
 
 
-RESULT_TYPES = {"status": "string", "deprivation_count": "int64", "low_income_household": "bool"}
+RESULT_TYPES = {"status": "string", "deprivation_count": "int64", "low_income_household": "bool_"}  # pyarrow type names
 
 
 def classified_batch(raw: Any, classified: Any) -> Any:
@@ -307,6 +324,22 @@ def classified_batch(raw: Any, classified: Any) -> Any:
             col = col.combine_chunks()
         if col.type != getattr(pa, kind)():
             col = col.cast(getattr(pa, kind)())
+        where = out.schema.get_field_index(name)
+        out = out.set_column(where, name, col) if where >= 0 else out.append_column(name, col)
+    return out
+
+
+def clean_batch(raw: Any, clean: CleanResult) -> Any:
+    """Every input row as stored, with the result columns of :func:`classify_clean` set as
+    :func:`classified_batch` sets them (the same names, order and types)."""
+    import pyarrow as pa
+
+    words = pa.array(list(clean.status.categories), pa.string())
+    results = {"status": words.take(pa.array(clean.status.codes)), "deprivation_count": pa.array(clean.count, pa.int64())}
+    if clean.low is not None:
+        results["low_income_household"] = pa.array(clean.low, pa.bool_())
+    out = raw
+    for name, col in results.items():
         where = out.schema.get_field_index(name)
         out = out.set_column(where, name, col) if where >= 0 else out.append_column(name, col)
     return out

@@ -88,3 +88,130 @@ def test_a_clean_batch_writes_every_row_and_the_status_words(tmp_path: Path, sta
     assert (tmp_path / "o.csv").read_text(encoding="utf-8") == (
         "household_id,area,income_per_capita,deprivation_count,status\n"
         "A,rural,1500000,3,poor\nB,urban,2000001,0,middle\nC,urban,1999999,1,near_poor\n")
+
+
+# ---- the clean lane (classify_clean): batches that reject nothing skip pandas and reasons -------------
+
+def _households(n: int, seed: int, dirty_from: int | None = None) -> pa.Table:
+    """``n`` households; rows from ``dirty_from`` on hold blanks, bad numbers, unknown areas, an
+    area with spaces and ids repeated from the clean rows (so earlier batches are clean)."""
+    rng = np.random.default_rng(seed)
+    ids = [f"H{i:05d}" for i in range(n)]
+    area = rng.choice(["rural", "urban"], n).astype(object)
+    income = rng.integers(0, 3_000_000, n).astype(str).astype(object)
+    count = rng.integers(0, 13, n).astype(str).astype(object)
+    if dirty_from is not None:
+        for k, i in enumerate(range(dirty_from, n, 7)):
+            kind = k % 7
+            if kind == 0:
+                income[i] = ""
+            elif kind == 1:
+                income[i] = "1.500.000"  # grouped: read, not rejected
+            elif kind == 2:
+                income[i] = "abc"
+            elif kind == 3:
+                area[i] = "town"
+            elif kind == 4:
+                area[i] = " urban"  # stripped: urban
+            elif kind == 5:
+                count[i] = "13"
+            else:
+                ids[i] = ids[i - dirty_from]  # an id of a clean (earlier) row
+    return pa.table({"household_id": ids, "commune": ["Xã Đông"] * n, "area": area.tolist(),
+                     "income_per_capita": income.tolist(), "deprivation_count": count.tolist()})
+
+
+def _write(table: pa.Table, path: Path) -> Path:
+    if path.suffix == ".csv":
+        pcsv.write_csv(table, path)
+    else:  # numbers as int64 where every value is a plain integer, else as text
+        cols = {}
+        for name in table.column_names:
+            col = table.column(name)
+            if name in ("income_per_capita", "deprivation_count") and all(v.isdigit() for v in col.to_pylist()):
+                col = col.cast(pa.int64())
+            cols[name] = col
+        pq.write_table(pa.table(cols), path)
+    return path
+
+
+def _both_ways(src: Path, tmp_path: Path, std, monkeypatch, **kw) -> tuple[tuple, tuple, int]:
+    """(outputs of the clean lane, outputs of the long way only, batches the clean lane took)."""
+    import normkit.poverty.run as run
+
+    taken = []
+    real = run.classify_clean
+
+    def spy(*a, **k):
+        r = real(*a, **k)
+        taken.append(r is not None)
+        return r
+
+    results = []
+    suffix = kw.pop("suffix", ".csv")
+    for label, lane in (("fast", spy), ("long", lambda *a, **k: None)):
+        monkeypatch.setattr(run, "classify_clean", lane)
+        out, rej = tmp_path / f"{label}{suffix}", tmp_path / f"{label}.rej.csv"
+        s = classify_file(src, out, std, rejects=rej, **kw).to_dict()
+        s["out"] = s["rejects"] = None
+        results.append((s, out.read_bytes(), rej.read_bytes() if rej.exists() else None))
+    return results[0], results[1], sum(taken)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("chunk", [None, 37])
+def test_the_clean_lane_writes_what_the_long_way_writes(tmp_path: Path, standards, monkeypatch, suffix, chunk):
+    src = _write(_households(400, 5, dirty_from=222), tmp_path / f"h{suffix}")
+    fast, long, taken = _both_ways(src, tmp_path, standards[2024], monkeypatch, chunk_rows=chunk)
+    assert fast == long
+    summary = fast[0]
+    assert (summary["rows_in"], summary["rejected"], summary["duplicate_ids"]) == (400, 15, 3)
+    assert taken == (0 if chunk is None else 222 // 37)  # one batch with a bad row: the long way; clean batches: the lane
+    reasons = sorted(set(pcsv.read_csv(pa.BufferReader(fast[2])).column("reason").to_pylist()))
+    assert reasons == ["area must be one of rural, urban, got 'town'", "deprivation_count is above 12",
+                       "income_per_capita is missing", "income_per_capita is not a number: 'abc'"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_clean_file_takes_the_lane_in_every_batch(tmp_path: Path, standards, monkeypatch, suffix):
+    src = _write(_households(300, 9), tmp_path / f"h{suffix}")
+    fast, long, taken = _both_ways(src, tmp_path, standards[2024], monkeypatch, chunk_rows=100, suffix=suffix)
+    assert fast == long and taken == 3
+    assert fast[0]["classified"] == 300 and fast[2] is None
+
+
+def test_low_income_is_written_by_both_ways(tmp_path: Path, monkeypatch):
+    import datetime as dt
+
+    from normkit.poverty.standards import load_standard
+
+    std = load_standard(year=2025, at=dt.date(2025, 9, 1))
+    src = tmp_path / "h.csv"
+    src.write_text("household_id,area,income_per_capita,deprivation_count\nA,rural,2000000,0\nB,urban,90000000,0\n", encoding="utf-8")
+    fast, long, taken = _both_ways(src, tmp_path, std, monkeypatch, low_income=True)
+    assert fast == long and taken == 1
+    assert fast[1].decode().splitlines() == ["household_id,area,income_per_capita,deprivation_count,status,low_income_household",
+                                             "A,rural,2000000,0,middle,true", "B,urban,90000000,0,none,false"]
+
+
+def test_clean_values_say_none_whenever_a_row_could_be_rejected():
+    from decimal import Decimal
+
+    from normkit.poverty.ingest import clean_values
+
+    text = clean_values(pa.array(["rural", " rural", "urban"]), "text", ["rural", "urban"], None, None)
+    assert text.categories == ("rural", "urban") and text.codes.tolist() == [0, 0, 1]
+    assert clean_values(pa.array(["rural", "town"]), "text", ["rural", "urban"], None, None) is None
+    assert clean_values(pa.array(["rural", " "]), "text", None, None, None) is None
+    assert clean_values(pa.array(["rural", None]), "text", None, None, None) is None
+    assert clean_values(pa.array(["có", "Không", "x", "0"]), "bool", None, None, None).tolist() == [True, False, True, False]
+    assert clean_values(pa.array(["có", "NA"]), "bool", None, None, None) is None
+    assert clean_values(pa.array(["có", "maybe"]), "bool", None, None, None) is None
+    assert clean_values(pa.array([True, False]), "bool", None, None, None).tolist() == [True, False]
+    assert clean_values(pa.array(["5", "12"]), "int", None, Decimal(0), Decimal(12)).tolist() == [5, 12]
+    assert clean_values(pa.array(["5", "13"]), "int", None, Decimal(0), Decimal(12)) is None
+    assert clean_values(pa.array(["5", "-1"]), "int", None, Decimal(0), None) is None
+    assert clean_values(pa.array(["5", "1.500.000"]), "int", None, None, None) is None  # read the long way
+    assert clean_values(pa.array([5, 7], pa.int16()), "int", None, None, None).tolist() == [5, 7]
+    assert clean_values(pa.array([5, 7], pa.uint64()), "int", None, None, None) is None
+    assert clean_values(pa.array([5.0, 7.0]), "int", None, None, None) is None

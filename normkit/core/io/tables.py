@@ -435,16 +435,39 @@ def check_header(names: Sequence[str], path: str | os.PathLike[str]) -> None:
 
 @dataclass
 class TextBatch:
-    """Rows ``first_row`` … of a table: ``text`` has every column as Arrow text (nulls for empty
-    cells of typed Parquet columns only); ``raw`` the same rows as stored (for pass-through)."""
+    """Rows ``first_row`` … of a table: ``raw`` as stored (for pass-through; text columns as plain
+    Arrow text), and ``text``, every column as Arrow text (nulls for empty cells of typed Parquet
+    columns only), made on first use — a caller that reads the stored columns never pays for it."""
 
     first_row: int
-    text: Any  # pyarrow.RecordBatch
     raw: Any  # pyarrow.RecordBatch
+    _text: Any = field(default=None, repr=False)
 
     @property
     def num_rows(self) -> int:
-        return int(self.text.num_rows)
+        return int(self.raw.num_rows)
+
+    @property
+    def text(self) -> Any:
+        """Every column as text (a pyarrow.RecordBatch; the stored batch itself when all are text)."""
+        if self._text is None:
+            pa = _arrow()
+            names = self.raw.schema.names
+            self._text = pa.RecordBatch.from_arrays([self.text_column(n) for n in names],
+                                                    schema=pa.schema([(n, pa.string()) for n in names]))
+        return self._text
+
+    def text_column(self, name: str) -> Any:
+        """One column as text, without making the others."""
+        if self._text is not None:
+            return self._text.column(name)
+        pa = _arrow()
+        col = self.raw.column(name)
+        if pa.types.is_string(col.type):
+            return col
+        import pyarrow.compute as pc
+
+        return pc.cast(col, pa.string())
 
 
 @dataclass
@@ -527,7 +550,6 @@ def _count_lines(p: Path) -> int:
 
 def _csv_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
     pa = _arrow()
-    import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
     names, delimiter, offset = _csv_header(p, code)
@@ -549,8 +571,7 @@ def _csv_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
             reader = pcsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
             for batch in _rebatch(reader, batch_rows):
                 for col in batch.columns:  # Arrow may accept a row somewhat over its block size
-                    longest = pc.max(pc.binary_length(col)).as_py()
-                    if longest is not None and longest > MAX_ROW_BYTES:
+                    if _longest_cell(col) > MAX_ROW_BYTES:
                         raise NormkitError("NK121", f"{p.name} has a cell longer than {MAX_ROW_BYTES} bytes",
                                            location=Location(str(p)))
                 b = pa.RecordBatch.from_arrays(batch.columns, schema=out_schema)
@@ -565,6 +586,19 @@ def _csv_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
                 source.close()
 
     return TextTable(p, "csv", names, batches(), out_schema, size, lambda: _count_lines(p))
+
+
+def _longest_cell(col: Any) -> int:
+    """Bytes of the longest cell of an Arrow text array, read from its offsets (no cell is longer
+    than the whole array's text, so a short array is never scanned)."""
+    import numpy as np
+
+    if not len(col):
+        return 0
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1]
+    if int(offsets[-1]) - int(offsets[0]) <= MAX_ROW_BYTES:
+        return int(offsets[-1]) - int(offsets[0])
+    return int(np.diff(offsets).max())
 
 
 def _rebatch(reader: Any, rows: int) -> Iterator[Any]:
@@ -682,7 +716,6 @@ def _parquet_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
                                location=where)
     names = list(schema.names)
     out_raw = pa.schema([pa.field(f.name, pa.string()) if f.name in textual else f for f in schema])
-    text_schema = pa.schema([(n, pa.string()) for n in names])
 
     def batches() -> Iterator[TextBatch]:
         first = 1
@@ -690,7 +723,6 @@ def _parquet_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
             pf = pq.ParquetFile(p, read_dictionary=textual)
             for batch in pf.iter_batches(batch_size=batch_rows):
                 raw_cols = []
-                text_cols = []
                 for name, stored in zip(names, batch.columns, strict=True):
                     col = stored
                     if pa.types.is_dictionary(col.type):
@@ -698,9 +730,7 @@ def _parquet_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
                     elif name in textual:
                         col = _decoded(p, name, col.dictionary_encode(), first, pa, pc)
                     raw_cols.append(col)
-                    text_cols.append(col if pa.types.is_string(col.type) else pc.cast(col, pa.string()))
-                yield TextBatch(first, pa.RecordBatch.from_arrays(text_cols, schema=text_schema),
-                                pa.RecordBatch.from_arrays(raw_cols, schema=out_raw))
+                yield TextBatch(first, pa.RecordBatch.from_arrays(raw_cols, schema=out_raw))
                 first += batch.num_rows
         except NormkitError:
             raise
