@@ -17,12 +17,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from normkit.budget.model import Budget, read_budget_values
+from normkit.budget.model import LINE_TEXT_FIELDS, Budget, BudgetLine, read_budget_values
 from normkit.budget.options import OPTION_WORDS, OPTIONS, option_name
 from normkit.core.errors import ErrorCollector, Location, NormkitError
-from normkit.core.io.tables import DateCell, Record, check_file, csv_records, is_blank, is_comment, words, xlsx_records
-from normkit.core.io.text import read_cell
-from normkit.core.io.yaml import SourceMap, format_path, read_file
+from normkit.core.io.tables import (
+    DateCell,
+    Record,
+    check_file,
+    csv_records,
+    is_blank,
+    is_comment,
+    text_line_stream,
+    words,
+    xlsx_records,
+)
+from normkit.core.io.text import read_cell, read_fields
+from normkit.core.io.yaml import PathKey, SourceMap, format_path, parse_text, read_file
 from normkit.core.loader import validate
 
 # column field -> header spellings after folding (no diacritics, lower case, words only)
@@ -98,13 +108,15 @@ def read_budget(path: str | os.PathLike[str], sheet: str | None = None) -> Budge
         if not isinstance(data, dict):
             raise NormkitError("NK903", "a budget must be a mapping with `id`, `date` and `lines`", location=Location(str(p), 1, 1))
         return validate_budget(data, smap)
+    if suffix in JSON_LINES:
+        return _from_json_lines(p)
     if suffix in (".csv", ".xlsx"):
         if suffix == ".csv":
             records: list[Record] = list(csv_records(p, code="NK901"))
         else:
             records, _ = xlsx_records(p, sheet, code="NK901", max_rows=MAX_ROWS)
         return _from_table(str(p), records)
-    raise NormkitError("NK901", f"cannot read {p.name}: a budget is a .json, .yaml, .csv or .xlsx file", location=Location(str(p)))
+    raise NormkitError("NK901", f"cannot read {p.name}: a budget is a .json, .jsonl, .yaml, .csv or .xlsx file", location=Location(str(p)))
 
 
 def validate_budget(data: Any, smap: SourceMap) -> Budget:
@@ -379,3 +391,106 @@ def _date_cell(v: Any) -> dt.date:
 def budget_from_data(data: Any) -> Budget:
     """Validate plain data (parsed JSON from another app) as a budget; errors are NK903."""
     return validate_budget(data, SourceMap("<budget>"))
+
+
+# ---- JSON lines -----------------------------------------------------------------------------
+
+JSON_LINES = (".jsonl", ".ndjson")
+
+
+class LineMap(SourceMap):
+    """Positions in a JSON-lines budget: a value of ``lines[i]`` is on the file's line of that
+    budget line (its column from the line's own parse), the budget's own fields on the first line."""
+
+    __slots__ = ("maps", "rows")
+
+    def __init__(self, file: str, rows: list[int], maps: list[SourceMap]) -> None:
+        super().__init__(file)
+        self.rows, self.maps = rows, maps  # [0]: the budget's fields; [i + 1]: lines[i]
+
+    def locate(self, path: PathKey, offset: int | None = None) -> Location:
+        k, inner = 0, path
+        if len(path) >= 2 and path[0] == "lines" and isinstance(path[1], int) and path[1] + 1 < len(self.rows):
+            k, inner = path[1] + 1, path[2:]
+        where = self.maps[k].locate(inner, offset)
+        return Location(self.file, self.rows[k], where.column if inner else None, format_path(path) or None)
+
+
+class OneLineMap(SourceMap):
+    """Positions of one budget line of a JSON-lines budget: the file's line ``row``, the column
+    from the line's own parse (``smap``); paths ``lines[i].…`` as given."""
+
+    __slots__ = ("row", "smap")
+
+    def __init__(self, file: str, row: int, smap: SourceMap) -> None:
+        super().__init__(file)
+        self.row, self.smap = row, smap
+
+    def locate(self, path: PathKey, offset: int | None = None) -> Location:
+        inner = path[2:] if len(path) >= 2 and path[0] == "lines" else path
+        where = self.smap.locate(inner, offset)
+        return Location(self.file, self.row, where.column if inner else None, format_path(path) or None)
+
+
+def json_line_objects(p: Path) -> Iterator[tuple[int, Any, SourceMap | NormkitError]]:
+    """``(line number, data, its source map)`` for each non-blank line of a JSON-lines file, or
+    ``(line number, None, the error)`` for a line that is not JSON (NK901)."""
+    for n, text in text_line_stream(p, code="NK901"):
+        if not text.strip():
+            continue
+        try:
+            data, smap = parse_text(text, str(p))
+        except NormkitError as e:
+            column = e.location.column if e.location else None
+            yield n, None, NormkitError("NK901", f"not JSON: {e.message}", location=Location(str(p), n, column))
+            continue
+        yield n, data, smap
+
+
+def json_lines_head(p: Path, items: Iterator[tuple[int, Any, SourceMap | NormkitError]]) -> tuple[int, dict[str, Any], SourceMap]:
+    """The first line of a JSON-lines budget: the budget's own fields (``id``, ``date``, ``pack`` …), without ``lines``."""
+    for n, data, smap in items:
+        if isinstance(smap, NormkitError):
+            raise smap
+        if not isinstance(data, dict) or "lines" in data:
+            raise NormkitError("NK903", "the first line of a JSON-lines budget is an object with the budget's own fields "
+                                        "(id, date, pack …); each further line is one budget line", location=Location(str(p), n, 1))
+        return n, data, smap
+    raise NormkitError("NK903", "the file is empty: a JSON-lines budget needs its fields on the first line", location=Location(str(p)))
+
+
+def json_line(p: Path, n: int, i: int, data: Any, smap: SourceMap) -> BudgetLine:
+    """Budget line ``i`` (0-based), on line ``n`` of the file, read and validated; errors are
+    raised (text values: their own codes, NK112 …; the schema: NK903), all of the line's together."""
+    where = OneLineMap(str(p), n, smap)
+    if not isinstance(data, dict):
+        raise NormkitError("NK903", "a budget line must be an object", location=Location(str(p), n, 1, f"lines[{i}]"))
+    errors: list[NormkitError] = []
+    data = read_fields(data, LINE_TEXT_FIELDS, where.locate, ("lines", i), errors)
+    if errors:
+        out = ErrorCollector()
+        for e in errors:
+            out.add(e)
+        out.raise_if_any()
+    try:
+        line: BudgetLine = validate(BudgetLine, data, where, ("lines", i))
+    except NormkitError as e:
+        out = ErrorCollector()
+        for sub in getattr(e, "errors", [e]):
+            out.add(NormkitError("NK903", sub.message, location=sub.location))
+        out.raise_if_any()
+        raise  # pragma: no cover
+    return line
+
+
+def _from_json_lines(p: Path) -> Budget:
+    items = json_line_objects(p)
+    head_row, head, head_map = json_lines_head(p, items)
+    rows, maps, lines = [head_row], [head_map], []
+    for n, data, smap in items:
+        if isinstance(smap, NormkitError):
+            raise smap
+        rows.append(n)
+        maps.append(smap)
+        lines.append(data)
+    return validate_budget({**head, "lines": lines}, LineMap(str(p), rows, maps))

@@ -5,7 +5,9 @@ layer (:func:`~normkit.core.io.tables.csv_record_stream`, openpyxl read-only for
 same row reader as :func:`~normkit.budget.reading.read_budget` (:class:`~normkit.budget.reading.TableReading`);
 each line is checked as it comes by :class:`~normkit.budget.checking.LineChecker` and handed to
 the caller (``on_line``) with its findings, then dropped. A JSON or YAML budget is one document,
-whose size the file bound (NK125) limits: it is read whole, then checked the same way.
+whose size the file bound (NK125) limits: it is read whole, then checked the same way. A
+JSON-lines budget (``.jsonl``, ``.ndjson``: the budget's own fields on the first line, one budget
+line on each further line) is read line by line.
 
 What is kept while the lines pass: the running totals (exact Decimal), counts by severity and
 by code with the first lines of each code and one example, the :data:`TOP_LINES` lines most above
@@ -40,7 +42,16 @@ from typing import Any
 
 from normkit.budget.checking import LineChecker, checked_rules, dup_key, row_finding
 from normkit.budget.model import SEVERITY_RANK, Budget, BudgetLine, Finding, LineResult, Report, Totals
-from normkit.budget.reading import TableReading, read_budget
+from normkit.budget.reading import (
+    JSON_LINES,
+    LineMap,
+    TableReading,
+    json_line,
+    json_line_objects,
+    json_lines_head,
+    read_budget,
+    validate_budget,
+)
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.io.tables import check_file, csv_record_stream, xlsx_record_stream
 from normkit.core.io.yaml import SourceMap
@@ -159,11 +170,18 @@ class BudgetSource:
 
 
 def open_budget(path: str | os.PathLike[str], sheet: str | None = None) -> BudgetSource:
-    """Open a budget file (.json, .yaml/.yml, .csv or .xlsx) for the streaming check. A table's
-    fields above the header row and its header are read (and their problems raised, NK902);
-    JSON and YAML are read whole, as :func:`~normkit.budget.reading.read_budget` reads them."""
+    """Open a budget file (.json, .jsonl/.ndjson, .yaml/.yml, .csv or .xlsx) for the streaming
+    check. A table's fields above the header row and its header are read (and their problems
+    raised, NK902), as is the first line of a JSON-lines budget (NK903); JSON and YAML are read
+    whole, as :func:`~normkit.budget.reading.read_budget` reads them."""
     p = Path(path)
     suffix = p.suffix.lower()
+    if suffix in JSON_LINES:
+        items = json_line_objects(p)
+        head_row, data, head_map = json_lines_head(p, items)
+        head = validate_budget({**data, "lines": [{"product": "-", "amount": Decimal(0)}]}, LineMap(str(p), [head_row], [head_map]))
+        head = head.model_copy(update={"lines": []})
+        return BudgetSource(p, head, _json_lines(p, items), lambda: head.total)
     if suffix not in (".csv", ".xlsx"):
         budget = read_budget(p, sheet=sheet) if sheet else read_budget(p)
         head = budget.model_copy(update={"lines": []})
@@ -210,7 +228,7 @@ def _problem(e: NormkitError, row: int) -> Problem:
     details = {"row": str(row)}
     if where is not None and where.column is not None:
         details["column"] = str(where.column)
-    if where is not None and where.path:
+    if where is not None and where.path and not (where.path.startswith("lines[") and where.path.endswith("]")):
         details["field"] = where.path.split("].", 1)[1] if where.path.startswith("lines[") and "]." in where.path else where.path
     details["error"] = e.code
     return e.message, details
@@ -236,6 +254,24 @@ def _table_lines(p: Path, table: TableReading, source: BudgetSource) -> Iterator
         yield n, line, fields, []
     if n == 0:
         raise NormkitError("NK902", "the table has no budget lines", location=Location(str(p)))
+
+
+def _json_lines(p: Path, items: Iterator[tuple[int, Any, SourceMap | NormkitError]]) -> Iterator[
+        tuple[int, BudgetLine | None, dict[str, Any], list[Problem]]]:
+    i = 0
+    for n, data, smap in items:
+        i += 1
+        if isinstance(smap, NormkitError):
+            yield i, None, {}, [_problem(smap, n)]
+            continue
+        try:
+            line = json_line(p, n, i - 1, data, smap)
+        except NormkitError as e:
+            yield i, None, data if isinstance(data, dict) else {}, [_problem(sub, n) for sub in getattr(e, "errors", [e])]
+            continue
+        yield i, line, data, []
+    if i == 0:
+        raise NormkitError("NK903", "the budget has no lines: each line after the first is one budget line", location=Location(str(p)))
 
 
 # ---- the check -------------------------------------------------------------------------------

@@ -24,14 +24,14 @@ TOP_LINES = 20
 def register(sub: Any) -> dict[str, Callable[[Any], int]]:
     ck = sub.add_parser(
         "check", help="check a budget (dự toán) or settlement (quyết toán) against the norm ceilings",
-        description="Check BUDGET (.json, .yaml, .csv or .xlsx; Vietnamese or English headers) line by line: each line's "
+        description="Check BUDGET (.json, .jsonl, .yaml, .csv or .xlsx; Vietnamese or English headers) line by line: each line's "
                     "claim against the norm ceiling for one unit × quantity, with findings (codes BK101 …, docs/budget.md) "
                     "and totals. Exit code 0: passes; 1: a finding at or above --fail-on (the budget fails); 2: the budget "
                     "(or its pack) cannot be read or evaluated, or a usage error. Above 300 lines the table shows the "
                     "findings by code, the largest excesses and the totals (--all-lines: every line).",
         epilog="example: normkit check examples/budgets/clean-2024.csv --json --fail-on warning",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    ck.add_argument("budget", help="budget file (.json, .yaml, .csv or .xlsx)")
+    ck.add_argument("budget", help="budget file (.json, .jsonl, .yaml, .csv or .xlsx)")
     pack_options(ck, at="evaluation date YYYY-MM-DD (default: the budget's `at`, else its `date`)",
                  pack_help="pack folder or installed pack name (default: the budget's `pack`)")
     ck.add_argument("--fail-on", choices=["error", "warning"], default="error",

@@ -95,7 +95,7 @@ def test_money_cells() -> None:
 def test_unreadable_files(tmp_path: Path) -> None:
     p = tmp_path / "b.txt"
     p.write_text("x")
-    assert errors_of(p) == [("NK901", str(p), "cannot read b.txt: a budget is a .json, .yaml, .csv or .xlsx file")]
+    assert errors_of(p) == [("NK901", str(p), "cannot read b.txt: a budget is a .json, .jsonl, .yaml, .csv or .xlsx file")]
     p = tmp_path / "b.yaml"
     p.write_text("id: [1\n")
     assert errors_of(p)[0][0] == "NK901"

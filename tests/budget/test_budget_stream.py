@@ -253,3 +253,41 @@ def test_the_benchmark_budget_is_checked_as_its_docstring_says(tmp_path: Path, r
         "BK101": (10, [97, 194, 291]), "BK102": (10, [97, 194, 291]), "BK301": (9, [101, 202, 303]), "BK402": (1, [])}
     assert [(ln.line, ln.excess) for ln in result.top[:3]] == [(291, Decimal(1000000)), (776, Decimal(1000000)), (485, Decimal(997876))]
     assert result.over_lines == 10 and result.report.counts == {"error": 20, "warning": 9, "info": 1}
+
+
+def json_lines(path: Path, lines: list[str]) -> Path:
+    head = json.loads((EXAMPLES / "budgets" / "clean-2024.json").read_text(encoding="utf-8"))
+    head.pop("lines")
+    head["pack"] = str(PACK)
+    path.write_text("\n".join([json.dumps(head, ensure_ascii=False), *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_json_lines_budget_is_read_line_by_line_and_gives_the_same_report(tmp_path: Path, rules: Any) -> None:
+    example = json.loads((EXAMPLES / "budgets" / "clean-2024.json").read_text(encoding="utf-8"))["lines"]
+    path = json_lines(tmp_path / "b.jsonl", [json.dumps(x, ensure_ascii=False) for x in example * 3] + [""])
+    whole = check(path, rules=rules)
+    assert (whole.totals.lines, whole.counts) == (15, {"error": 1, "warning": 10, "info": 1})  # repeats; the total is of 5 lines
+    assert streamed(path, rules).to_json() == whole.to_json()
+    assert main(["check", str(path), "--format", "csv", "--out", str(tmp_path / "r.csv")]) == 1
+    assert (tmp_path / "r.csv").read_bytes().decode("utf-8") == csv_text(report_rows(whole))
+
+
+def test_a_json_lines_line_that_cannot_be_read_is_a_finding(tmp_path: Path, rules: Any) -> None:
+    lines = ['{"product": "EX-ON-BV", "quantity": 1, "amount": "600.000"}', '{"product": "EX-ON-BV", "amount": "1e5"}',
+             '{"product": "EX-ON-BV", "amount": "1,5 đ", "quantity": "x"}', '{"product": ', '[1]', '{"product": "EX-ON-BV", "colour": 1, "amount": 5}']
+    path = json_lines(tmp_path / "b.jsonl", lines)
+    with pytest.raises(NormkitError) as e:
+        read_budget(path)
+    assert (e.value.code, str(e.value.location)) == ("NK901", f"{path}:5:1")  # the whole-file reader stops at the first line that is not JSON
+    report = streamed(path, rules)
+    assert [(f.line, f.details.get("error"), f.details["row"], f.details.get("field"), f.message) for f in report.findings
+            if f.code == "BK501"] == [
+        (2, "NK112", "3", "amount", "row 3, column 35: amount: '1e5' is in exponent notation"),
+        (3, "NK113", "4", "amount", "row 4, column 35: amount: '1,5' is not a whole number of đồng"),
+        (3, "NK110", "4", "quantity", "row 4, column 56: quantity: cannot read 'x' as a number"),
+        (4, "NK901", "5", None, "row 5, column 1: not JSON: YAML syntax error: did not find expected node content"),
+        (5, "NK903", "6", None, "row 6, column 1: a budget line must be an object"),
+        (6, "NK903", "7", "colour", "row 7, column 35: unknown field 'colour'"),
+    ]
+    assert [ln.status for ln in report.lines] == ["within"] + ["not_priced"] * 5

@@ -280,6 +280,22 @@ def _nfc_lines(text: str) -> Iterator[str]:
         yield ln if unicodedata.is_normalized("NFC", ln) else unicodedata.normalize("NFC", ln)
 
 
+def text_line_stream(p: Path, *, code: str) -> Iterator[tuple[int, str]]:
+    """The lines of a UTF-8 text file (JSON lines), numbered from 1, read in blocks as
+    :func:`csv_record_stream` reads them: NFC-normalised, ends kept, a byte that is not UTF-8
+    ``code`` by its offset, a line longer than :data:`MAX_ROW_BYTES` NK121."""
+    check_file(p, code=code)
+
+    def lines() -> Iterator[tuple[int, str]]:
+        with _open_regular(p, code) as fh:
+            for n, line in enumerate(_text_lines(fh, p, code), start=1):
+                if len(line) > MAX_ROW_BYTES:
+                    raise _row_too_long(p, n)
+                yield n, line
+
+    return lines()
+
+
 _PROLOG_BYTES = 64 * 1024
 
 
@@ -789,6 +805,7 @@ __all__ = [
     "is_comment",
     "open_text_table",
     "sniff_delimiter",
+    "text_line_stream",
     "words",
     "xlsx_record_stream",
     "xlsx_records",
