@@ -40,8 +40,11 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# both sides with the Arrow allocator normkit's local_cluster() gives its workers (WORKER_ENV), so that
+# the comparison measures Dask and not the allocator; set before pyarrow is imported
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
-from normkit.poverty.dask import Part, classify_part, dataset_parts, layout
+from normkit.poverty.dask import Part, classify_part, dataset_parts, layout, local_cluster
 from normkit.poverty.run import classify_file
 from normkit.poverty.standards import Standard, load_standard
 
@@ -85,33 +88,43 @@ def single_machine(parts: list[Part], out: Path, std: Standard, lay: Any) -> tup
     return time.perf_counter() - start, time.process_time() - cpu, results
 
 
-def _cpu_seconds() -> float:
-    return time.process_time()
+def _cpu_seconds() -> tuple[int, float]:
+    return os.getpid(), time.process_time()
 
 
-def cluster_cpu(client: Any) -> np.ndarray:
-    """CPU seconds used so far by the cluster's worker processes and by its nanny processes (all their threads)."""
-    return np.array([sum(client.run(_cpu_seconds).values()), sum(client.run(_cpu_seconds, nanny=True).values())])
+def cluster_cpu(client: Any) -> dict[int, float]:
+    """CPU seconds used so far by each process of the cluster (all its threads), by process id: the
+    workers, the nannies (in a LocalCluster they live in this process, with the scheduler and the
+    client) and this process."""
+    seen = dict([_cpu_seconds()])
+    for nanny in (False, True):
+        seen.update(dict(client.run(_cpu_seconds, nanny=nanny).values()))
+    return seen
 
 
-def on_dask(src: Path, out: Path, std: Standard, workers: int, threads: int, memory_limit: str) -> tuple[float, np.ndarray, Any, float]:
-    """Wall seconds, CPU seconds (of the workers, the nannies and this process: client and
-    scheduler), the summary and the peak worker RSS of the Dask side."""
+def on_dask(src: Path, out: Path, std: Standard, workers: int, threads: int, memory_limit: str, plain: bool = False) -> tuple[float, np.ndarray, Any, float]:
+    """Wall seconds, CPU seconds (of the worker processes, and of this process: client, scheduler
+    and nannies), the summary and the peak worker RSS of the Dask side."""
     import dask.dataframe  # noqa: F401  # imported before the clock starts, as pandas is for the single-machine side
     import distributed
 
     from normkit.poverty.dask import StandardRef, classify_dataset, verify_workers
 
-    with distributed.LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True, memory_limit=memory_limit,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    options: dict[str, Any] = {"threads_per_worker": threads}
+    make = distributed.LocalCluster if plain else local_cluster
+    if plain:
+        options.update(processes=True, dashboard_address=None)
+    with make(n_workers=workers, memory_limit=memory_limit, **options) as cluster, distributed.Client(cluster) as client:
         start = time.perf_counter()
         verify_workers(StandardRef.of(std), client)  # each worker imports normkit and loads the standard once
         print(f"  cluster warm-up (each worker imports normkit and loads the standard): {time.perf_counter() - start:.2f} s")
-        cpu_before, here = cluster_cpu(client), time.process_time()
+        before = cluster_cpu(client)
         start = time.perf_counter()
         s = classify_dataset(src, out, std, scheduler=cluster.scheduler_address)
         took = time.perf_counter() - start
-        cpu = np.append(cluster_cpu(client) - cpu_before, time.process_time() - here)
+        after = cluster_cpu(client)
+        here = os.getpid()
+        cpu = np.array([sum(after[p] - before.get(p, 0.0) for p in after if p != here), after[here] - before[here]])
         peak = max(client.run(_peak_rss).values())
     return took, cpu, s, peak
 
@@ -142,6 +155,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1, help="threads per worker process")
     ap.add_argument("--memory-limit", default="1GiB")
+    ap.add_argument("--plain-cluster", action="store_true", help="Dask's own LocalCluster settings, not normkit's local_cluster()")
     ap.add_argument("--dir", help="where the dataset and outputs go (default: a temporary folder, removed after)")
     args = ap.parse_args()
     began = time.perf_counter()
@@ -161,6 +175,9 @@ def main() -> None:
         print(f"normkit Dask benchmark — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores;"
               f" {args.households:,} households in {len(parts)} Parquet files of about {parts[0].rows:,}"
               f" (generated in {generated:.1f} s; {sum(f.stat().st_size for f in src.glob('*.parquet')) / 2**30:.2f} GiB)")
+        import pyarrow as pa
+
+        print(f"  Arrow allocator on both sides: {pa.default_memory_pool().backend_name}")
         print("  both sides: read Parquet in batches of 250,000 rows, classify_frame, write a classified and a rejects Parquet file per input file")
         print(f"  load average before the single-machine side: {load()}")
         t_single, cpu_single, local_results = single_machine(local_parts, local_out, std, layout(schema, std))
@@ -168,14 +185,14 @@ def main() -> None:
         print(f"  single machine, this process (1 core), {len(local_parts)} of {len(parts)} files ({n_local:,} households):"
               f" {t_single:8.2f} s wall = {per_single:,.0f} households/s per core; {cpu_single:.2f} CPU s = {per_single_cpu:,.0f}"
               f" per CPU second; load average after: {load()}")
-        t_dask, cpu_dask, s, peak = on_dask(src, out, std, args.workers, args.threads, args.memory_limit)
+        t_dask, cpu_dask, s, peak = on_dask(src, out, std, args.workers, args.threads, args.memory_limit, args.plain_cluster)
         assert s.rows_in == args.households, (s.rows_in, args.households)
         cores = min(args.workers * args.threads, os.cpu_count() or 1)
         per_dask, per_dask_cpu = s.rows_in / t_dask / cores, s.rows_in / cpu_dask.sum()
         print(f"  Dask LocalCluster, {args.workers} worker processes × {args.threads} thread(s), --memory-limit {args.memory_limit} each, all {len(parts)} files:"
               f" {t_dask:8.2f} s wall = {s.rows_in / t_dask:,.0f} households/s = {per_dask:,.0f} per core ({cores} cores);"
-              f" {cpu_dask.sum():.2f} CPU s (workers {cpu_dask[0]:.2f}, nannies {cpu_dask[1]:.2f}, client and scheduler {cpu_dask[2]:.2f})"
-              f" = {per_dask_cpu:,.0f} per CPU second;"
+              f" {cpu_dask.sum():.2f} CPU s (worker processes {cpu_dask[0]:.2f}; this process, with the client, scheduler and nannies,"
+              f" {cpu_dask[1]:.2f}) = {per_dask_cpu:,.0f} per CPU second;"
               f" peak worker RSS {peak:,.0f} MiB of {args.memory_limit}; load average after: {load()}")
         print(f"  classified {s.classified:,}, rejected {s.rejected:,}; {s.counts}")
         local_rejected = sum(r for _, r in local_results)

@@ -253,3 +253,18 @@ def test_typed_dataset_equals_the_single_machine_path(client, std, tmp_path: Pat
     assert rej["reason"].tolist() == single.rejects["reason"].tolist()
     assert (s.rows_in, s.classified, s.rejected) == (751, len(single.classified), len(single.rejects))
     assert s.rejected > 20 and any(r > 401 for r in rej["row"].tolist())  # rejects of the last file are numbered after the first two
+
+
+def _allocator() -> tuple[str | None, str | None, str]:
+    import pyarrow as pa
+
+    return os.environ.get("ARROW_DEFAULT_MEMORY_POOL"), os.environ.get("MALLOC_TRIM_THRESHOLD_"), pa.default_memory_pool().backend_name
+
+
+def test_the_local_cluster_workers_use_arrows_system_allocator_and_no_trim_threshold(monkeypatch):
+    # a cluster of Dask's defaults started earlier in this process (the test above) leaves the
+    # variable in the process's environment, and workers inherit it
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    with nkd.local_cluster(1, memory_limit="512MiB") as cluster, distributed.Client(cluster) as c:
+        assert list(c.run(_allocator).values()) == [("system", None, "system")]
+        assert [w["memory_limit"] for w in c.scheduler_info()["workers"].values()] == [512 * 2**20]
