@@ -152,7 +152,10 @@ class DuplicateIds:
             self.summary.duplicate_examples += [{"row": r, ID_COLUMN: v} for r, v in zip(rows, values, strict=True)][:room]
         self.runs.append(ordered)
         if len(self.runs) > self.MAX_RUNS:
-            self.runs = [np.sort(np.concatenate(self.runs), kind="stable")]  # a merge of sorted runs (timsort), not a full sort
+            merged = np.concatenate(self.runs)
+            self.runs = []  # freed before sorting: at most twice the hashes held, never three times
+            merged.sort(kind="stable")  # in place; timsort merges the sorted runs
+            self.runs = [merged]
 
 
 def plain_ids(col: Any) -> bool:
