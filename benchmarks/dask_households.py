@@ -28,11 +28,13 @@ folder by default, removed after) and is never committed; 100,000,000 households
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -119,9 +121,26 @@ def on_dask(src: Path, out: Path, std: Standard, workers: int, threads: int, mem
         verify_workers(StandardRef.of(std), client)  # each worker imports normkit and loads the standard once
         print(f"  cluster warm-up (each worker imports normkit and loads the standard): {time.perf_counter() - start:.2f} s")
         before = cluster_cpu(client)
+        samples: list[list[float]] = []
+        done = threading.Event()
+
+        def sample() -> None:  # the workers' RSS every 5 s during the run
+            while not done.wait(5):
+                with contextlib.suppress(Exception):
+                    samples.append(sorted(client.run(_rss).values()))
+
+        watcher = threading.Thread(target=sample, daemon=True)
+        watcher.start()
         start = time.perf_counter()
-        s = classify_dataset(src, out, std, scheduler=cluster.scheduler_address)
+        try:
+            s = classify_dataset(src, out, std, scheduler=cluster.scheduler_address)
+        finally:
+            done.set()
+            watcher.join()
         took = time.perf_counter() - start
+        if samples:
+            print(f"  worker RSS sampled every 5 s during the run ({len(samples)} samples): first {[round(x) for x in samples[0]]},"
+                  f" last {[round(x) for x in samples[-1]]}, highest {max(max(x) for x in samples):,.0f} MiB")
         after = cluster_cpu(client)
         here = os.getpid()
         cpu = np.array([sum(after[p] - before.get(p, 0.0) for p in after if p != here), after[here] - before[here]])
@@ -129,10 +148,16 @@ def on_dask(src: Path, out: Path, std: Standard, workers: int, threads: int, mem
     return took, cpu, s, peak
 
 
-def _peak_rss() -> float:
-    import resource
+def _rss() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20  # MiB
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux reports KiB)
+
+def _peak_rss() -> float:
+    """This process's peak RSS in MiB since it started its program (VmHWM). Not ``ru_maxrss``: Linux
+    keeps that across exec, so a spawned worker would report its parent's RSS at the fork."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
 
 
 def same_outputs(local: Path, dask_out: Path, count: int) -> bool:

@@ -38,6 +38,7 @@ from normkit.poverty.batch import classify_frame
 from normkit.poverty.compare import Transitions
 from normkit.poverty.compare import transitions as frame_transitions
 from normkit.poverty.deprivations import MAX_REJECTS_SHOWN, DeprivationCounter, DeprivationReport
+from normkit.poverty.files import CHUNK_ROWS
 from normkit.poverty.rates import GroupRates, RateCounter
 from normkit.poverty.standards import STATUSES, Standard
 
@@ -49,6 +50,8 @@ ROW, REASON = PREFIX + "row", PREFIX + "reason"
 OUTPUTS = ("status", "deprivation_count")
 CONNECT_SECONDS = 5
 PIP_HINT = "pip install 'normkit[dask]'  (dask[dataframe] and distributed)"
+#: A note of every dataset run: each file is classified alone, so no run compares ids across files.
+NOT_CHECKED = "--engine dask does not look for repeated household ids (each file is classified on its own)"
 
 
 def require(module: str = "dask.dataframe") -> Any:
@@ -442,7 +445,7 @@ def _input_frame(batch: Any, std: Standard) -> pd.DataFrame:
 
 
 def classify_part(part: Part, out: str | Path, rejects: str | Path, std: Standard, lay: Layout, *,
-                  method: str | None = None, low_income: bool = False, batch_rows: int = 250_000) -> tuple[dict[str, int], int]:
+                  method: str | None = None, low_income: bool = False, batch_rows: int = CHUNK_ROWS) -> tuple[dict[str, int], int]:
     """Classify one file of a dataset into ``out`` and ``rejects`` (one Parquet file each), in batches
     of ``batch_rows`` (memory bounded by a batch, not by the file); returns the status counts and
     the rejected rows. Rows, reasons and row numbers are those of the single-machine path."""
@@ -543,7 +546,7 @@ def classify_dataset(path: str | Path, out: str | Path, std: Standard, *, method
     classified = sum(found.values())
     return ClassifySummary(std.id, str(std.at), probe.method, rows_in=classified + rejected, classified=classified,
                            rejected=rejected, counts={s: found.get(s, 0) for s in STATUSES}, out=str(dst), rejects=str(rej),
-                           notes=list(probe.notes))
+                           notes=[*probe.notes, NOT_CHECKED])
 
 
 def read_dataset(src: str | Path) -> tuple[Any, list[int]]:

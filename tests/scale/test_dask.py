@@ -252,6 +252,7 @@ def test_typed_dataset_equals_the_single_machine_path(client, std, tmp_path: Pat
     assert rej["row"].tolist() == single.rejects["row"].tolist()
     assert rej["reason"].tolist() == single.rejects["reason"].tolist()
     assert (s.rows_in, s.classified, s.rejected) == (751, len(single.classified), len(single.rejects))
+    assert s.notes == [nkd.NOT_CHECKED]
     assert s.rejected > 20 and any(r > 401 for r in rej["row"].tolist())  # rejects of the last file are numbered after the first two
 
 
