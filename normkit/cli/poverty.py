@@ -231,7 +231,8 @@ def cmd_classify(args: Any) -> int:
     t.add_row(*[count(s.counts.get(st, 0)) for st in STATUS_HEADERS], count(s.classified), count(s.rejected))
     c.print(t)
     c.print(f"rows in {count(s.rows_in)} = classified {count(s.classified)} + rejected {count(s.rejected)}; written {s.out}"
-            + (f"; rejects in {s.rejects}" if s.rejects else "") + f"; duplicate household ids {count(s.duplicate_ids)}")
+            + (f"; rejects in {s.rejects}" if s.rejects else "")
+            + ("; duplicate household ids not looked for" if s.duplicate_ids is None else f"; duplicate household ids {count(s.duplicate_ids)}"))
     for n in s.notes:
         c.print(f"[yellow]note:[/yellow] {n}")
     return 1 if args.fail_on_reject and s.rejected else 0

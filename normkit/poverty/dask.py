@@ -545,7 +545,7 @@ def classify_dataset(path: str | Path, out: str | Path, std: Standard, *, method
             found[k] = found.get(k, 0) + v
     classified = sum(found.values())
     return ClassifySummary(std.id, str(std.at), probe.method, rows_in=classified + rejected, classified=classified,
-                           rejected=rejected, counts={s: found.get(s, 0) for s in STATUSES}, out=str(dst), rejects=str(rej),
+                           rejected=rejected, counts={s: found.get(s, 0) for s in STATUSES}, out=str(dst), rejects=str(rej), duplicate_ids=None,
                            notes=[*probe.notes, NOT_CHECKED])
 
 

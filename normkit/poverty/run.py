@@ -41,7 +41,7 @@ class ClassifySummary:
     counts: dict[str, int] = field(default_factory=dict)
     out: str = ""
     rejects: str | None = None
-    duplicate_ids: int = 0  # rows whose household_id an earlier row already has
+    duplicate_ids: int | None = 0  # rows whose household_id an earlier row already has; None: not looked for (--engine dask)
     duplicate_examples: list[dict[str, Any]] = field(default_factory=list)  # the first few: {"row": …, "household_id": …}
     notes: list[str] = field(default_factory=list)
 
@@ -147,7 +147,7 @@ class DuplicateIds:
             values = [str(v) for v in ids[repeated].tolist()]
             if self.fail:
                 raise NormkitError("NK809", f"{ID_COLUMN} {values[0]!r} appears more than once (again at row {rows[0]})")
-            self.summary.duplicate_ids += len(values)
+            self.summary.duplicate_ids = (self.summary.duplicate_ids or 0) + len(values)
             room = DUPLICATE_EXAMPLES - len(self.summary.duplicate_examples)
             self.summary.duplicate_examples += [{"row": r, ID_COLUMN: v} for r, v in zip(rows, values, strict=True)][:room]
         self.runs.append(ordered)

@@ -253,7 +253,22 @@ def test_typed_dataset_equals_the_single_machine_path(client, std, tmp_path: Pat
     assert rej["reason"].tolist() == single.rejects["reason"].tolist()
     assert (s.rows_in, s.classified, s.rejected) == (751, len(single.classified), len(single.rejects))
     assert s.notes == [nkd.NOT_CHECKED]
+    assert s.duplicate_ids is None and s.to_dict()["duplicate_ids"] is None  # not looked for, not 0
     assert s.rejected > 20 and any(r > 401 for r in rej["row"].tolist())  # rejects of the last file are numbered after the first two
+
+
+def test_cli_says_duplicates_were_not_looked_for(client, std, frame, tmp_path: Path, capsys):
+    from normkit.cli.main import COMMANDS, parser
+
+    src = tmp_path / "households"
+    src.mkdir()
+    frame.iloc[:500].to_parquet(src / "a.parquet", index=False)
+    args = parser().parse_args(["classify", str(src), "--out", str(tmp_path / "out"), "--year", "2024", "--engine", "dask",
+                                "--scheduler", client.scheduler.address])
+    COMMANDS[args.command](args)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "; duplicate household ids not looked for" in out and "duplicate household ids 0" not in out
+    assert f"note: {nkd.NOT_CHECKED}" in out
 
 
 def _allocator() -> tuple[str | None, str | None, str]:
