@@ -184,7 +184,11 @@ def csv_records(p: Path, *, code: str, limit: int = MAX_TABLE_FILE_BYTES) -> Ite
     del raw
     text = unicodedata.normalize("NFC", text)
     delimiter = sniff_delimiter(text[: MAX_ROW_BYTES])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    yield from _csv_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), p, code)
+
+
+def _csv_rows(reader: Any, p: Path, code: str) -> Iterator[Record]:
+    """(line number, cells) of a ``csv.reader``, within the row and column bounds, its errors coded."""
     old = csv.field_size_limit(MAX_ROW_BYTES)
     try:
         for cells in reader:
@@ -224,18 +228,7 @@ def _csv_stream(p: Path, code: str) -> Iterator[Record]:
         delimiter = sniff_delimiter("".join(head)[:MAX_ROW_BYTES])
         reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
         del head
-        old = csv.field_size_limit(MAX_ROW_BYTES)
-        try:
-            for cells in reader:
-                if len(cells) > MAX_COLUMNS:
-                    raise _too_wide(p, len(cells), reader.line_num)
-                yield reader.line_num, cells
-        except csv.Error as exc:
-            if "field larger than field limit" in str(exc):
-                raise _row_too_long(p, reader.line_num) from None
-            raise NormkitError(code, f"CSV error: {exc}", location=Location(str(p), reader.line_num)) from None
-        finally:
-            csv.field_size_limit(old)
+        yield from _csv_rows(reader, p, code)
 
 
 def _text_lines(fh: io.BufferedReader, p: Path, code: str) -> Iterator[str]:
