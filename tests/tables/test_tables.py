@@ -415,3 +415,41 @@ def test_budget_amounts_are_computed_in_normkits_context_not_the_callers():
         assert read_budget(EXAMPLES / "budgets" / "clean-2024.csv") == clean
         assert (money_cell("5.359.747"), money_cell("600.000 đ")) == (decimal.Decimal(5359747), decimal.Decimal(600000))
     assert money_cell("600.000") == money_cell("600,000") == decimal.Decimal(600000)  # đồng have no decimals: thousands
+
+
+def _rows_of(path: Path, batch_rows: int) -> list[tuple[int, list[list[str]]]]:
+    t = open_text_table(path, code="NK702", batch_rows=batch_rows)
+    return [(b.first_row, [c.to_pylist() for c in b.text.columns]) for b in t.batches]
+
+
+def test_a_row_longer_than_a_csv_block_is_read_again_with_blocks_of_the_row_bound(tmp_path, monkeypatch):
+    """CSV is parsed in small blocks (flat memory); a row longer than a block (within the 8 MiB row
+    bound) makes the reader start again with blocks of the row bound and skip the rows it gave:
+    every row once, in order, numbered as before — also when batches were given before it."""
+    monkeypatch.setattr(tables, "CSV_BLOCK", 4096)
+    long = "z" * 20_000  # five small blocks, far below the row bound
+    lines = ["id,note"] + [f"H{i},\"a,b\nc{i}\"" for i in range(300)] + [f"H300,{long}"] + [f"H{i},n{i}" for i in range(301, 400)]
+    p = tmp_path / "long.csv"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    import pyarrow.csv as pcsv
+
+    blocks: list[int] = []
+    real = pcsv.open_csv
+
+    def counted(source, read_options, **kw):
+        blocks.append(read_options.block_size)
+        return real(source, read_options=read_options, **kw)
+
+    monkeypatch.setattr(pcsv, "open_csv", counted)
+    got = _rows_of(p, 50)
+    assert blocks == [4096, MAX_ROW_BYTES]  # read again once, with blocks of the row bound
+    firsts = [first for first, _ in got]
+    sizes = [len(cols[0]) for _, cols in got]
+    assert firsts == [1 + sum(sizes[:k]) for k in range(len(got))]  # numbered on, none skipped or given twice
+    assert sum(1 for f, n in zip(firsts, sizes, strict=True) if f + n <= 301) >= 2  # batches were given before the long row
+    ids = [v for _, cols in got for v in cols[0]]
+    notes = [v for _, cols in got for v in cols[1]]
+    assert ids == [f"H{i}" for i in range(400)]
+    assert notes[:2] == ["a,b\nc0", "a,b\nc1"] and notes[300] == long and notes[399] == "n399"
+    monkeypatch.setattr(tables, "CSV_BLOCK", 1 << 20)  # one pass: the same rows
+    assert [v for _, cols in _rows_of(p, 50) for v in cols[0]] == ids

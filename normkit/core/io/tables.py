@@ -557,13 +557,20 @@ def _count_lines(p: Path) -> int:
     return max(lines - 1, 0)
 
 
+#: Bytes Arrow parses at a time in :func:`_csv_table`. Arrow's streaming reader holds more the
+#: longer a file is read with large blocks (with 8 MiB blocks, 60 MiB of Arrow memory at its peak
+#: for 1M household rows and 140 MiB for 3M; with 1 MiB blocks 36 and 39 MiB), so blocks are
+#: small. A file with a row longer than a block (rows may have up to MAX_ROW_BYTES) is read again
+#: with blocks of the row bound, and the rows already given are skipped: the same rows, none twice.
+CSV_BLOCK = 1 << 20
+
+
 def _csv_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
     pa = _arrow()
     import pyarrow.csv as pcsv
 
     names, delimiter, offset = _csv_header(p, code)
     schema = pa.schema([(f"c{i}", pa.string()) for i in range(len(names))])
-    read = pcsv.ReadOptions(column_names=[f"c{i}" for i in range(len(names))], block_size=MAX_ROW_BYTES, use_threads=True)
     parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     convert = pcsv.ConvertOptions(column_types=schema, strings_can_be_null=False, quoted_strings_can_be_null=False,
                                   check_utf8=True)
@@ -573,26 +580,38 @@ def _csv_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
         first = 1
         if offset >= size:
             return  # a header and no data rows
-        source = None
-        try:
-            source = pa.OSFile(str(p))
-            source.seek(offset)
-            reader = pcsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
-            for batch in _rebatch(reader, batch_rows):
-                for col in batch.columns:  # Arrow may accept a row somewhat over its block size
-                    if _longest_cell(col) > MAX_ROW_BYTES:
-                        raise NormkitError("NK121", f"{p.name} has a cell longer than {MAX_ROW_BYTES} bytes",
-                                           location=Location(str(p)))
-                b = pa.RecordBatch.from_arrays(batch.columns, schema=out_schema)
-                yield TextBatch(first, b, b)
-                first += b.num_rows
-        except pa.ArrowInvalid as exc:
-            raise _csv_error(p, code, str(exc), first) from None
-        except OSError as exc:
-            raise NormkitError(code, f"cannot read {p.name}: {exc.strerror or exc}", location=Location(str(p))) from None
-        finally:
-            if source is not None:
-                source.close()
+        for block in (CSV_BLOCK, MAX_ROW_BYTES):
+            skip = first - 1  # rows already given (a second pass: read again, the same rows, and skip them)
+            read = pcsv.ReadOptions(column_names=[f"c{i}" for i in range(len(names))], block_size=block, use_threads=True)
+            source = None
+            try:
+                source = pa.OSFile(str(p))
+                source.seek(offset)
+                reader = pcsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+                for part in _rebatch(reader, batch_rows):
+                    batch = part
+                    if skip:
+                        if part.num_rows <= skip:
+                            skip -= part.num_rows
+                            continue
+                        batch, skip = part.slice(skip), 0
+                    for col in batch.columns:  # Arrow may accept a row somewhat over its block size
+                        if _longest_cell(col) > MAX_ROW_BYTES:
+                            raise NormkitError("NK121", f"{p.name} has a cell longer than {MAX_ROW_BYTES} bytes",
+                                               location=Location(str(p)))
+                    b = pa.RecordBatch.from_arrays(batch.columns, schema=out_schema)
+                    yield TextBatch(first, b, b)
+                    first += b.num_rows
+                return
+            except pa.ArrowInvalid as exc:
+                if block < MAX_ROW_BYTES and _straddles(str(exc)):
+                    continue  # a row longer than a small block: the rest is read with blocks of the row bound
+                raise _csv_error(p, code, str(exc), first) from None
+            except OSError as exc:
+                raise NormkitError(code, f"cannot read {p.name}: {exc.strerror or exc}", location=Location(str(p))) from None
+            finally:
+                if source is not None:
+                    source.close()
 
     return TextTable(p, "csv", names, batches(), out_schema, size, lambda: _count_lines(p))
 
@@ -618,9 +637,14 @@ def _rebatch(reader: Any, rows: int) -> Iterator[Any]:
             yield batch.slice(start, rows)
 
 
+def _straddles(message: str) -> bool:
+    """Arrow's error for a row that does not fit in one block."""
+    return "straddling" in message or "block size" in message
+
+
 def _csv_error(p: Path, code: str, message: str, first: int) -> NormkitError:
     where = Location(str(p))
-    if "straddling" in message or "block size" in message:
+    if _straddles(message):
         return _row_too_long(p)
     if "UTF8" in message or "UTF-8" in message:
         return NormkitError(code, f"{p}: not UTF-8 text (a cell at or after data row {first} is not valid UTF-8)", location=where,
