@@ -70,6 +70,21 @@ def line_consts(line: LineC) -> dict[str, Any]:
             "step": None if line.step is None else Decimal(line.step), "steps": line.steps}
 
 
+def line_lookup_key(node: ir.Lookup, fields: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The row key a rate's table look-up ``node`` reads for a line whose ``line.<name>`` values
+    are ``fields``: constants as written, line fields from ``fields``; None when a key part is
+    anything else (it is only known while pricing)."""
+    key: list[Any] = []
+    for k in node.keys:
+        if isinstance(k, (ir.Const, ir.Text)):
+            key.append(k.value)
+        elif isinstance(k, ir.LineField):
+            key.append(fields.get(k.name))
+        else:
+            return None
+    return tuple(key)
+
+
 def norm_plan(rs: RuleSet, norm: NormC) -> NormPlan:
     """The plan of ``norm`` on ``rs`` (made once, then kept in ``rs.memo``)."""
     plan: NormPlan = rs.memo.table("media.plans", PLANS_MAX).get_or_make(norm.code, lambda: _make_plan(rs.compiled, norm))

@@ -41,7 +41,18 @@ from normkit.core.runtime import Env, Missing, Rec, Row, RuleSet, check_validity
 from normkit.media.ceilings import ceiling_findings, require_ceilings
 from normkit.media.compiled import CheckC, ExtraC, NormC, media_part
 from normkit.media.orders import load_order, order_from_data
-from normkit.media.plan import COMPONENTS, Compiled, LinePlan, LineRate, NormPlan, PricedBlock, PricedLine, ScaledRecs, norm_plan
+from normkit.media.plan import (
+    COMPONENTS,
+    Compiled,
+    LinePlan,
+    LineRate,
+    NormPlan,
+    PricedBlock,
+    PricedLine,
+    ScaledRecs,
+    line_lookup_key,
+    norm_plan,
+)
 from normkit.media.quote import (
     QUOTE_SCHEMA,
     OverlayInfo,
@@ -305,17 +316,8 @@ def _walk_lookup(node: ir.Lookup, line: Mapping[str, Any] | None, rs: RuleSet, p
     t = rs.compiled.tables[node.table]
     if not t.supplied_by:
         return
-    keys: list[Any] = []
-    if line is not None:
-        for k in node.keys:
-            if isinstance(k, (ir.Const, ir.Text)):
-                keys.append(k.value)
-            elif isinstance(k, ir.LineField):
-                keys.append(line.get(k.name))
-            else:
-                keys = []
-                break
-    probes.append(("table", node.table, t, tuple(keys)))
+    keys = line_lookup_key(node, line) if line is not None else None
+    probes.append(("table", node.table, t, keys or ()))
 
 
 def _replay(probes: list[Probe] | tuple[Probe, ...], at: dt.date, out: dict[str, str]) -> None:

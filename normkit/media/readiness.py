@@ -28,7 +28,7 @@ from normkit.core.lang import ir
 from normkit.core.names import close_matches
 from normkit.media.ceilings import ceiling_findings
 from normkit.media.compiled import NormC, media_part
-from normkit.media.plan import line_consts, norm_plan
+from normkit.media.plan import line_consts, line_lookup_key, norm_plan
 from normkit.media.pricing import PricingRules, missing_values
 
 
@@ -134,16 +134,9 @@ def _line_lookups(c: CompiledSet) -> dict[str, set[tuple[Any, ...]]]:
                     continue
                 if not any(isinstance(k, ir.LineField) for k in node.keys):
                     continue
-                key: list[Any] = []
-                for k in node.keys:
-                    if isinstance(k, (ir.Const, ir.Text)):
-                        key.append(k.value)
-                    elif isinstance(k, ir.LineField):
-                        key.append(consts.get(k.name))
-                    else:
-                        break
-                else:
-                    used.setdefault(node.table, set()).add(tuple(key))
+                key = line_lookup_key(node, consts)
+                if key is not None:
+                    used.setdefault(node.table, set()).add(key)
     return used
 
 
