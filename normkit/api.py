@@ -92,8 +92,8 @@ def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of ``order``, ``quote``, ``trace`` (the trace graph), ``pack`` (pack.yaml),
     ``pack-file``, ``overlay``, ``budget`` or ``report`` (budget checks)."""
     from normkit.core.sections import pack_document_model, pack_file_model
-    from normkit.media.quote import Quote as Q
-    from normkit.media.quote import TraceGraph
+    from normkit.core.trace_models import TraceGraph
+    from normkit.media.quote_models import Quote as Q  # the pydantic mirror of the plain Quote: its JSON Schema
 
     models: dict[str, Any] = {"order": Order, "quote": Q, "trace": TraceGraph, "pack": pack_document_model(), "pack-file": pack_file_model(),
                               "overlay": Overlay}

@@ -3,8 +3,10 @@ orders and overlays (their JSON Schemas come from here).
 
 These models describe the *surface* a person writes. Checking (names, units, dates,
 references) happens in :mod:`normkit.check`, which turns them into a compiled pack set.
-The small models shared with the compiled set, orders and overlays (labels, sources, money,
-overlays, the field types) are defined in :mod:`normkit.core.surface` and re-exported here.
+The small records shared with the compiled set, orders and overlays (labels, sources, money;
+plain classes validated through pydantic mirrors), the field types and overlays are defined in
+:mod:`normkit.core.surface`, :mod:`normkit.core.fields` and :mod:`normkit.core.overlay`, and
+re-exported here.
 """
 
 from __future__ import annotations
@@ -15,22 +17,22 @@ from typing import Annotated, Literal
 
 from pydantic import Discriminator, Field, StringConstraints, Tag
 
-# the shared models and field types, re-exported (see normkit.core.surface)
+# the shared records and field types, re-exported (see normkit.core.surface)
+from normkit.core.fields import Expr as Expr
+from normkit.core.fields import PackId as PackId
+from normkit.core.fields import SourceId as SourceId
+from normkit.core.fields import Strict as Strict
+from normkit.core.fields import Text as Text
+from normkit.core.fields import UnitText as UnitText
+from normkit.core.fields import Word as Word
+from normkit.core.overlay import Overlay as Overlay
 from normkit.core.surface import FORMAT_VERSION as FORMAT_VERSION
-from normkit.core.surface import Expr as Expr
 from normkit.core.surface import Label as Label
 from normkit.core.surface import Mode as Mode
 from normkit.core.surface import Money as Money
-from normkit.core.surface import Overlay as Overlay
-from normkit.core.surface import PackId as PackId
 from normkit.core.surface import Source as Source
-from normkit.core.surface import SourceId as SourceId
 from normkit.core.surface import SourceRef as SourceRef
-from normkit.core.surface import Strict as Strict
-from normkit.core.surface import Text as Text
-from normkit.core.surface import UnitText as UnitText
 from normkit.core.surface import Validity as Validity
-from normkit.core.surface import Word as Word
 
 
 class Manifest(Strict):

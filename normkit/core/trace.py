@@ -6,9 +6,11 @@ rule or table row it came from, its effective dates and its legal source. This m
 engine's record kinds (formula, adjustment, parameter, table, input); a domain subclasses
 :class:`Assembler` for its own (media pricing: item, line, extra, factor, check, rounding).
 
-The graph is exported as JSON (``normkit.trace/2``, :class:`TraceGraph` is its schema; written in
-chunks by :meth:`Graph.chunks`); Python readers get :class:`TraceNode` trees whose shared
-sub-results are the same objects (:meth:`Graph.tree`), built without re-validation. A record
+The graph is exported as JSON (``normkit.trace/2``, :class:`~normkit.core.trace_models.TraceGraph`
+is its schema; written in chunks by :meth:`Graph.chunks`); Python readers get :class:`TraceNode`
+trees whose shared sub-results are the same objects (:meth:`Graph.tree`). ``TraceNode`` and
+``TraceInput`` are plain classes (:mod:`normkit.core.plainmodel`; their pydantic mirrors, for
+JSON Schemas and models that embed them, are in :mod:`normkit.core.trace_models`). A record
 met twice is one node, so a trace grows with the number of distinct evaluations, never with the
 number of paths to them.
 """
@@ -20,9 +22,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from normkit.core.io import jsonstream
+from normkit.core.plainmodel import PlainModel, mirrored
 from normkit.core.surface import Source
 from normkit.core.units import format_powers
 
@@ -34,78 +35,79 @@ Kind = Literal["quote", "item", "line", "extra", "formula", "adjustment", "param
                "factor", "check"]
 
 
-class TraceInput(BaseModel):
-    model_config = ConfigDict(frozen=True, defer_build=True)
+_set = object.__setattr__
 
+
+class TraceInput(PlainModel):
+    __slots__ = ("name", "unit", "value")
+    __match_args__ = ("name", "value", "unit")
     name: str
     value: str
-    unit: str | None = None
+    unit: str | None
+
+    def __init__(self, *, name: str, value: str, unit: str | None = None) -> None:
+        _set(self, "name", name)
+        _set(self, "value", value)
+        _set(self, "unit", unit)
 
 
-class TraceNode(BaseModel):
+class TraceNode(PlainModel):
     """How one figure was obtained."""
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
+    __slots__ = ("children", "effective_from", "effective_to", "formula", "inputs", "kind", "label_en", "label_vi", "location", "name",
+                 "pack", "rule", "source", "unit", "value", "verified", "why")
+    __match_args__ = ("kind", "name", "label_vi", "label_en", "formula", "value", "unit", "inputs", "rule", "pack", "location",
+                      "effective_from", "effective_to", "source", "verified", "why", "children")
     # the kinds of every domain, listed here so that the trace's JSON Schema is one closed set
     kind: Kind
     name: str
-    label_vi: str | None = None
-    label_en: str | None = None
-    formula: str | None = None
+    label_vi: str | None
+    label_en: str | None
+    formula: str | None
     value: str
-    unit: str | None = None
-    inputs: list[TraceInput] = Field(default_factory=list)
-    rule: str | None = Field(default=None, description="norm code, table row id, or chosen exception")
-    pack: str | None = None
-    location: str | None = None
-    effective_from: dt.date | None = None
-    effective_to: dt.date | None = None
-    source: Source | None = None
-    verified: bool = True
-    why: str | None = None
-    children: list[TraceNode] = Field(default_factory=list)
+    unit: str | None
+    inputs: list[TraceInput]
+    rule: str | None  # norm code, table row id, or chosen exception
+    pack: str | None
+    location: str | None
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+    source: Source | None
+    verified: bool
+    why: str | None
+    children: list[TraceNode]
+
+    def __init__(self, *, kind: Kind, name: str, label_vi: str | None = None, label_en: str | None = None, formula: str | None = None,
+                 value: str, unit: str | None = None, inputs: list[TraceInput] | None = None, rule: str | None = None,
+                 pack: str | None = None, location: str | None = None, effective_from: dt.date | None = None,
+                 effective_to: dt.date | None = None, source: Source | None = None, verified: bool = True, why: str | None = None,
+                 children: list[TraceNode] | None = None) -> None:
+        _set(self, "kind", kind)
+        _set(self, "name", name)
+        _set(self, "label_vi", label_vi)
+        _set(self, "label_en", label_en)
+        _set(self, "formula", formula)
+        _set(self, "value", value)
+        _set(self, "unit", unit)
+        _set(self, "inputs", [] if inputs is None else inputs)
+        _set(self, "rule", rule)
+        _set(self, "pack", pack)
+        _set(self, "location", location)
+        _set(self, "effective_from", effective_from)
+        _set(self, "effective_to", effective_to)
+        _set(self, "source", source)
+        _set(self, "verified", verified)
+        _set(self, "why", why)
+        _set(self, "children", [] if children is None else children)
 
 
-class GraphNode(BaseModel):
-    """One node of the exported trace (``normkit.trace/2``): a :class:`TraceNode` whose
-    ``source`` is an index into the graph's ``sources`` and whose ``children`` are node ids.
-    Fields at their default (``null``, ``[]``, ``verified: true``) are left out."""
+def _mirrors() -> dict[type, type]:
+    from normkit.core import trace_models as m
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    id: int = Field(description="the node's index in `nodes`; children always come before their parents")
-    base: int | None = Field(default=None, description="index into the graph's `bases`: the fields of that base belong to this node "
-                                                        "too (fields the node gives itself win)")
-    kind: Kind | None = Field(default=None, description="given here or by the base")
-    name: str | None = Field(default=None, description="given here or by the base")
-    label_vi: str | None = None
-    label_en: str | None = None
-    formula: str | None = None
-    value: str = Field(description="the exact value (a decimal number as text, or text)")
-    unit: str | None = None
-    inputs: list[TraceInput] = Field(default_factory=list)
-    rule: str | None = None
-    pack: str | None = None
-    location: str | None = None
-    effective_from: dt.date | None = None
-    effective_to: dt.date | None = None
-    source: int | None = Field(default=None, description="index into the graph's `sources`")
-    verified: bool = True
-    why: str | None = None
-    children: list[int] = Field(default_factory=list, description="ids of the nodes this value was computed from, in order")
+    return {TraceInput: m.TraceInput, TraceNode: m.TraceNode}
 
 
-class TraceGraph(BaseModel):
-    """The exported trace: every distinct node once, children before parents."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True, populate_by_name=True)
-
-    schema_: Literal["normkit.trace/2"] = Field(alias="schema")
-    roots: list[int] = Field(description="ids of the top-level nodes (a quote: its items, then a total rounding)")
-    sources: list[Source] = Field(description="the legal sources the nodes cite, each once")
-    bases: list[dict[str, Any]] = Field(description="fields several nodes share (a node's `base`), each once: node fields except id, base, value, inputs, children")
-    nodes: list[GraphNode]
+mirrored(_mirrors)
 
 
 def fmt(value: Any) -> str:
@@ -122,7 +124,9 @@ def fast_fmt(value: Decimal) -> str:
     return format(value, "f") if "E" in text else text
 
 
-_DEFAULTS: dict[str, Any] = {name: f.get_default(call_default_factory=True) for name, f in TraceNode.model_fields.items()}
+_DEFAULTS: dict[str, Any] = {"label_vi": None, "label_en": None, "formula": None, "unit": None, "inputs": [], "rule": None, "pack": None,
+                             "location": None, "effective_from": None, "effective_to": None, "source": None, "verified": True,
+                             "why": None, "children": []}  # TraceNode's defaults
 
 
 class Graph:
@@ -197,7 +201,7 @@ class Graph:
     # ---- export -------------------------------------------------------------------------------
     def chunks(self) -> Iterator[bytes]:
         """The graph as compact JSON (``normkit.trace/2``), in chunks."""
-        sources = [s.model_dump(mode="json", exclude_defaults=True) for s in self.sources]
+        sources = [s.json_fields() for s in self.sources]
         nodes = (jsonstream.encode(self.nodes[i:i + jsonstream.BATCH])[1:-1] for i in range(0, len(self.nodes), jsonstream.BATCH))
         return jsonstream.obj([("schema", jsonstream.encode(TRACE_SCHEMA)), ("roots", jsonstream.encode(self.roots)),
                                ("sources", jsonstream.encode(sources)), ("bases", jsonstream.encode(self.bases)), ("nodes", jsonstream.array(jsonstream.joined(nodes)))])
@@ -226,14 +230,14 @@ class Graph:
             n = fields
             del fields["id"]
             fields.pop("base", None)
-            fields["inputs"] = [TraceInput.model_construct(**x) for x in n["inputs"]]
+            fields["inputs"] = [TraceInput(**x) for x in n["inputs"]]
             fields["children"] = [self._trees[c] for c in n["children"]]
             if n["source"] is not None:
                 fields["source"] = self.sources[n["source"]]
             for k in ("effective_from", "effective_to"):
                 if n[k] is not None:
                     fields[k] = dt.date.fromisoformat(n[k])
-            self._trees[j] = TraceNode.model_construct(**fields)
+            self._trees[j] = TraceNode(**fields)
         return self._trees[i]
 
     def _subtree_order(self, i: int) -> list[int]:

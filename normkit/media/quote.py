@@ -2,23 +2,25 @@
 
 In JSON every money amount is a string holding an exact decimal (VND amounts are whole
 numbers once rounded), so no consumer ever parses money into a float.
+
+The quote's records are plain slotted classes (:mod:`normkit.core.plainmodel`), so pricing and
+writing the JSON never touch pydantic; their pydantic mirrors, with the JSON Schema and
+pydantic's own dumps (``model_dump``, ``model_dump_json``), are in :mod:`normkit.media.quote_models`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
-
 from normkit.core.io import jsonstream
+from normkit.core.plainmodel import PlainModel, mirrored
 from normkit.core.surface import Source
-from normkit.core.trace import TRACE_SCHEMA, Graph, TraceGraph, TraceInput, TraceNode
+from normkit.core.trace import TRACE_SCHEMA, Graph, TraceInput, TraceNode
+from normkit.media.quoteline import QUOTE_SCHEMA, QuoteLine
 
-QUOTE_SCHEMA = "normkit.quote/2"
 __all__ = [
     "QUOTE_SCHEMA",
     "TRACE_SCHEMA",
@@ -29,78 +31,74 @@ __all__ = [
     "QuoteLine",
     "QuoteNote",
     "Rounding",
-    "TraceGraph",
     "TraceInput",
     "TraceNode",
     "fast_model",
 ]
 
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
+
+_set = object.__setattr__
 
 
 def fast_model(cls: type[M], values: dict[str, Any]) -> M:
-    """Build a model from values the engine computed and already knows to be valid.
-
-    Like ``model_construct`` without its per-field default handling: ``values`` must name every
-    field. Used on the hot path of pricing, where validation would only re-check our own work."""
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    if cls.__private_attributes__:
-        object.__setattr__(obj, "__pydantic_private__", {k: v.get_default() for k, v in cls.__private_attributes__.items()})
-    return obj
-
-
-class Out(BaseModel):
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    """Build a quote record (or a pydantic model) from values the engine computed and already
+    knows to be valid: ``values`` must name every field. Used on the hot path of pricing."""
+    if issubclass(cls, PlainModel):
+        return cls(**values)
+    obj: Any = cls.__new__(cls)  # a pydantic model: model_construct without its per-field default handling
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    private = getattr(cls, "__private_attributes__", None)
+    if private:
+        _set(obj, "__pydantic_private__", {k: v.get_default() for k, v in private.items()})
+    out: M = obj
+    return out
 
 
-class PackRef(Out):
+class PackRef(PlainModel):
+    __slots__ = ("hash", "id", "version")
+    __match_args__ = ("id", "version", "hash")
     id: str
     version: str
-    hash: str = Field(description="sha256 of the pack's files")
+    hash: str  # sha256 of the pack's files
+
+    def __init__(self, *, id: str, version: str, hash: str) -> None:
+        _set(self, "id", id)
+        _set(self, "version", version)
+        _set(self, "hash", hash)
 
 
-class Rounding(Out):
+class Rounding(PlainModel):
+    __slots__ = ("at", "basis", "mode", "pack", "quantum")
+    __match_args__ = ("quantum", "mode", "at", "basis", "pack")
     quantum: Decimal
     mode: str
     at: Literal["line", "subtotal", "total"]
-    basis: Literal["one_unit", "whole_quantity"] = Field(
-        default="one_unit", description="one_unit: every amount of an item is its one-unit amount × the quantity, rounded; "
-                                        "whole_quantity: lines priced and rounded on the whole quantity")
+    basis: Literal["one_unit", "whole_quantity"]  # one_unit: every amount of an item is its one-unit amount × the quantity, rounded
     pack: str
 
+    def __init__(self, *, quantum: Decimal, mode: str, at: Literal["line", "subtotal", "total"],
+                 basis: Literal["one_unit", "whole_quantity"] = "one_unit", pack: str) -> None:
+        _set(self, "quantum", quantum)
+        _set(self, "mode", mode)
+        _set(self, "at", at)
+        _set(self, "basis", basis)
+        _set(self, "pack", pack)
 
-class OverlayInfo(Out):
+
+class OverlayInfo(PlainModel):
+    __slots__ = ("label", "values")
+    __match_args__ = ("label", "values")
     label: str
     values: dict[str, str]
 
-
-@dataclass(slots=True)
-class QuoteLine:
-    """One priced line: a norm line (labour, equipment, material) or an extra ("other").
-
-    A plain slotted dataclass rather than a pydantic model: a quote can hold thousands of
-    lines and this is the hot path. pydantic still validates, serialises and documents it
-    as part of :class:`Quote`. ``quantity`` is the norm quantity × the item quantity;
-    ``amount`` is in VND, rounded as the pack declares; ``amount_exact`` is before rounding."""
-
-    item: str
-    norm: str
-    component: Literal["labour", "equipment", "material", "other"]
-    resource: str
-    label_vi: str
-    label_en: str
-    quantity: Decimal
-    quantity_unit: str
-    rate: Decimal
-    rate_unit: str
-    amount: Decimal
-    amount_exact: Decimal
-    verified: bool = True
+    def __init__(self, *, label: str, values: dict[str, str]) -> None:
+        _set(self, "label", label)
+        _set(self, "values", values)
 
 
 def quote_line(item: str, norm: str, priced: PricedLineFields) -> QuoteLine:
@@ -164,10 +162,12 @@ class PricedLineFields(Protocol):
     def exact(self) -> Decimal: ...
 
 
-class QuoteNote(Out):
+class QuoteNote(PlainModel):
     """A rule whose condition was not met, priced anyway because the order gave the
     override the rule allows (with its reason)."""
 
+    __slots__ = ("check", "item", "label_en", "label_vi", "message_en", "message_vi", "reason", "source")
+    __match_args__ = ("item", "check", "label_vi", "label_en", "message_vi", "message_en", "reason", "source")
     item: str
     check: str
     label_vi: str
@@ -175,44 +175,90 @@ class QuoteNote(Out):
     message_vi: str
     message_en: str
     reason: str
-    source: Source | None = None
+    source: Source | None
+
+    def __init__(self, *, item: str, check: str, label_vi: str, label_en: str, message_vi: str, message_en: str, reason: str,
+                 source: Source | None = None) -> None:
+        _set(self, "item", item)
+        _set(self, "check", check)
+        _set(self, "label_vi", label_vi)
+        _set(self, "label_en", label_en)
+        _set(self, "message_vi", message_vi)
+        _set(self, "message_en", message_en)
+        _set(self, "reason", reason)
+        _set(self, "source", source)
 
 
-class QuoteItem(Out):
+class QuoteItem(PlainModel):
+    __slots__ = ("id", "name_en", "name_vi", "norm", "quantity", "subtotals", "total", "unit_price")
+    __match_args__ = ("id", "norm", "name_vi", "name_en", "quantity", "unit_price", "subtotals", "total")
     id: str
     norm: str
     name_vi: str
     name_en: str
     quantity: Decimal
-    unit_price: Decimal | None = Field(
-        default=None, description="the one-unit amount (đơn giá) every amount of the item is a multiple of; "
-                                  "absent when the pack prices on the whole quantity")
+    unit_price: Decimal | None  # the one-unit amount (đơn giá); None when the pack prices on the whole quantity
     subtotals: dict[str, Decimal]
     total: Decimal
 
+    def __init__(self, *, id: str, norm: str, name_vi: str, name_en: str, quantity: Decimal,
+                 unit_price: Decimal | None = None, subtotals: dict[str, Decimal], total: Decimal) -> None:
+        _set(self, "id", id)
+        _set(self, "norm", norm)
+        _set(self, "name_vi", name_vi)
+        _set(self, "name_en", name_en)
+        _set(self, "quantity", quantity)
+        _set(self, "unit_price", unit_price)
+        _set(self, "subtotals", subtotals)
+        _set(self, "total", total)
 
-class Quote(Out):
+
+class Quote(PlainModel):
     """A priced order."""
 
-    schema_: str = Field(default=QUOTE_SCHEMA, alias="schema")
+    __slots__ = ("_graph", "_item_trace", "_materialize", "_vocab", "at", "currency", "items", "lines", "notes", "order_id", "overlay",
+                 "packs", "rounding", "schema_", "subtotals", "total", "unverified")
+    __match_args__ = ("schema_", "order_id", "at", "currency", "items", "lines", "subtotals", "total", "rounding", "packs", "overlay",
+                      "unverified", "notes")
+    schema_: str  # written as `schema`
     order_id: str
     at: dt.date
-    currency: str = "VND"
+    currency: str
     items: list[QuoteItem]
     lines: list[QuoteLine]
     subtotals: dict[str, Decimal]
     total: Decimal
     rounding: Rounding
     packs: list[PackRef]
-    overlay: OverlayInfo | None = None
-    unverified: list[str] = Field(default_factory=list, description="values used that are not verified in their source")
-    notes: list[QuoteNote] = Field(default_factory=list, description="rule conditions overridden by the order, with reasons")
+    overlay: OverlayInfo | None
+    unverified: list[str]  # values used that are not verified in their source
+    notes: list[QuoteNote]  # rule conditions overridden by the order, with reasons
+    # not fields: how the trace is made on first use (set by pricing), the trace, one item's trace, the packs' units
+    _materialize: Any
+    _graph: Any
+    _item_trace: Any  # index -> that item's trace node alone (what the XLSX sheet reads)
+    _vocab: Any  # the units of the packs (their Vietnamese names, for the XLSX sheet)
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
-    _materialize: Any = PrivateAttr(default=None)
-    _graph: Any = PrivateAttr(default=None)
-    _item_trace: Any = PrivateAttr(default=None)  # index -> that item's trace node alone (what the XLSX sheet reads)
-    _vocab: Any = PrivateAttr(default=None)  # the units of the packs (their Vietnamese names, for the XLSX sheet)
+    def __init__(self, *, schema_: str = QUOTE_SCHEMA, order_id: str, at: dt.date, currency: str = "VND", items: list[QuoteItem],
+                 lines: list[QuoteLine], subtotals: dict[str, Decimal], total: Decimal, rounding: Rounding, packs: list[PackRef],
+                 overlay: OverlayInfo | None = None, unverified: list[str] | None = None, notes: list[QuoteNote] | None = None) -> None:
+        _set(self, "schema_", schema_)
+        _set(self, "order_id", order_id)
+        _set(self, "at", at)
+        _set(self, "currency", currency)
+        _set(self, "items", items)
+        _set(self, "lines", lines)
+        _set(self, "subtotals", subtotals)
+        _set(self, "total", total)
+        _set(self, "rounding", rounding)
+        _set(self, "packs", packs)
+        _set(self, "overlay", overlay)
+        _set(self, "unverified", [] if unverified is None else unverified)
+        _set(self, "notes", [] if notes is None else notes)
+        _set(self, "_materialize", None)
+        _set(self, "_graph", None)
+        _set(self, "_item_trace", None)
+        _set(self, "_vocab", None)
 
     def trace_graph(self) -> Graph:
         """How every figure was obtained, as a graph (each distinct node once). The engine
@@ -232,18 +278,18 @@ class Quote(Out):
         """The quote as compact JSON (``normkit.quote/2``), in chunks: items and lines are
         serialised a batch at a time, the trace is the graph (``normkit.trace/2``) under ``trace``.
 
-        The bytes are those of ``model_dump_json(by_alias=True)``, written from the fields as plain
-        data by pydantic's serialiser without building the models' schemas (a warm
-        ``normkit price --json`` starts faster; tests/test_quote_json.py compares the two)."""
+        The bytes are those of ``model_dump_json(by_alias=True)`` (the pydantic mirror's,
+        :mod:`normkit.media.quote_models`), written from the fields as plain data without any
+        pydantic model (a warm ``normkit price --json`` starts faster; tests/media/test_quote_json.py
+        compares the two)."""
         fields: list[tuple[str, bytes | Iterator[bytes]]] = []
-        values = self.__dict__
         for name, key in _keys(Quote):
             if name == "items":
                 fields.append((key, jsonstream.array(_batches(self.items, _plain))))
             elif name == "lines":
                 fields.append((key, jsonstream.array(_batches(self.lines, None))))
             else:
-                fields.append((key, jsonstream.encode(_plain(values[name]))))
+                fields.append((key, jsonstream.encode(_plain(getattr(self, name)))))
         if trace:
             fields.append(("trace", self.trace_graph().chunks()))
         return jsonstream.obj(fields)
@@ -259,28 +305,38 @@ class Quote(Out):
         return jsonstream.text(self.json_chunks(trace=trace), indent)
 
 
-_KEYS: dict[type[BaseModel], tuple[tuple[str, str], ...]] = {}
+_ALIASES = {"schema_": "schema"}  # the one field whose JSON key is not its name
+_KEYS: dict[type, tuple[tuple[str, str], ...]] = {}
 
 
-def _keys(cls: type[BaseModel]) -> tuple[tuple[str, str], ...]:
-    """``(attribute, JSON key)`` of each field of ``cls``, in order (the key is the alias, if any)."""
+def _keys(cls: type[PlainModel]) -> tuple[tuple[str, str], ...]:
+    """``(attribute, JSON key)`` of each field of ``cls``, in order."""
     keys = _KEYS.get(cls)
     if keys is None:
-        keys = _KEYS[cls] = tuple((name, f.serialization_alias or f.alias or name) for name, f in cls.model_fields.items())
+        keys = _KEYS[cls] = tuple((name, _ALIASES.get(name, name)) for name in cls.__match_args__)
     return keys
 
 
 def _plain(value: Any) -> Any:
-    """``value`` with every model in it (a quote's items, its rounding, a note's source …) as a
+    """``value`` with every record in it (a quote's items, its rounding, a note's source …) as a
     dict of its fields by JSON key, as ``model_dump(by_alias=True)`` gives it; plain data is kept."""
-    if isinstance(value, BaseModel):
-        fields = value.__dict__
-        return {key: _plain(fields[name]) for name, key in _keys(type(value))}
+    if isinstance(value, PlainModel):
+        return {key: _plain(getattr(value, name)) for name, key in _keys(type(value))}
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def _mirrors() -> dict[type, type]:
+    from normkit.media import quote_models as m
+
+    return {PackRef: m.PackRef, Rounding: m.Rounding, OverlayInfo: m.OverlayInfo, QuoteNote: m.QuoteNote, QuoteItem: m.QuoteItem,
+            Quote: m.Quote}
+
+
+mirrored(_mirrors)
 
 
 def _batches(values: list[Any], plain: Callable[[Any], Any] | None) -> Iterator[bytes]:

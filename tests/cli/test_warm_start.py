@@ -35,7 +35,7 @@ except SystemExit as exc:
     code = exc.code
 models = [(m, n) for m in ("normkit.media.quote", "normkit.media.schema") if m in sys.modules
           for n in ("Quote", "QuoteItem", "Order") if hasattr(sys.modules[m], n)]
-built = [n for m, n in models if getattr(sys.modules[m], n).__pydantic_complete__]
+built = [n for m, n in models if getattr(getattr(sys.modules[m], n), "__pydantic_complete__", False)]
 with open(out, "w", encoding="utf-8") as f:
     json.dump({"code": code, "modules": sorted(sys.modules), "built": built}, f)
 """
