@@ -107,3 +107,36 @@ def test_the_section_names_written_out_are_the_models_fields() -> None:
 
     assert tuple(Sections.model_fields) == CORE_SECTIONS
     assert tuple(Manifest.model_fields) == MANIFEST_FIELDS
+
+
+# ---- the output side (issue 13, third pass) ------------------------------------------------------
+
+WARM_OUTPUT_MODULES = ("normkit.core.surface", "normkit.core.trace", "normkit.core.compiled", "normkit.core.io.plain",
+                       "normkit.core.io.jsonstream", "normkit.core.plainmodel", "normkit.media.quote", "normkit.media.quoteline")
+MIRROR_MODULES = ("normkit.core.surface_mirrors", "normkit.core.trace_models", "normkit.media.quote_models")
+
+
+def test_the_warm_output_side_defines_no_pydantic_model_and_imports_no_mirror(tmp_path: Path) -> None:
+    from pydantic import BaseModel
+
+    cache = tmp_path / "cache"
+    code, cold, _ = loaded(tmp_path, cache, "price", ORDER, "--json")
+    assert code == 0
+    assert "normkit.core.surface_mirrors" in cold  # the control: validating the packs uses the surface records' mirrors
+    code, warm, _ = loaded(tmp_path, cache, "price", ORDER, "--json")
+    assert code == 0
+    assert set(WARM_OUTPUT_MODULES) <= warm
+    assert sorted(set(MIRROR_MODULES) & warm) == []
+    for name in WARM_OUTPUT_MODULES:  # every record the compiled set, the quote and its trace are made of is a plain class
+        module = importlib.import_module(name)
+        models = [k for k, v in vars(module).items() if isinstance(v, type) and issubclass(v, BaseModel) and v.__module__ == name]
+        assert models == [], name
+
+
+def test_the_core_of_the_warm_path_imports_no_pydantic() -> None:
+    """The compiled form, the cache codec, the trace and the JSON writer load without pydantic (what
+    still loads it on a warm `price`: the order's model, and `Overlay` named by core/runtime.py)."""
+    probe = (f"import sys\nfor m in {WARM_OUTPUT_MODULES[:6]!r}: __import__(m)\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT, timeout=300, check=True)
+    assert done.stdout == b"[]\n"

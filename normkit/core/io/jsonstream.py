@@ -6,39 +6,64 @@ sends them as a streaming response, and :func:`text` gives the string for small 
 Chunks are compact JSON (no indentation, ``,`` and ``:`` without spaces, UTF-8 text unescaped),
 the same bytes pydantic's ``model_dump_json()`` writes.
 
-Pydantic models and dataclasses in long lists are serialised in batches of :data:`BATCH` by
-pydantic's own (Rust) serialiser: the speed of one ``model_dump_json`` call, with memory bounded
-by the batch.
+:func:`encode` writes plain data (text, numbers, booleans, None, Decimal, dates, lists, tuples,
+dicts and dataclasses) with pydantic's (Rust) serialiser when pydantic is already loaded, else
+with the standard library's (C) encoder, which loads nothing: a warm ``normkit price --json``
+need not import pydantic to write a quote. Both write the same bytes (tests/test_jsonstream.py
+compares them on generated data: control characters, text outside the BMP, Decimal text, dates).
+Long lists are encoded in batches of :data:`BATCH`: memory is bounded by the batch.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import sys
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import IO, Any
-
-from pydantic import TypeAdapter
-from pydantic_core import to_json
 
 BATCH = 2000  # list elements serialised per chunk
 FLUSH = 1 << 16  # bytes gathered before a chunk is handed on
 
 Chunks = Iterator[bytes]
 
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass -> its field names, in order
+
+
+def _default(value: Any) -> Any:
+    """What the standard encoder cannot write itself, as pydantic writes it: a Decimal as its
+    exact text (``str``), a date in ISO form, a dataclass as an object of its fields in order."""
+    t = type(value)
+    if t is Decimal:
+        return str(value)
+    if t is dt.date:
+        return value.isoformat()
+    names = _FIELDS.get(t)
+    if names is None and dataclasses.is_dataclass(t):
+        names = _FIELDS[t] = tuple(f.name for f in dataclasses.fields(t))
+    if names is not None:
+        return {name: getattr(value, name) for name in names}
+    raise TypeError(f"cannot write a {t.__module__}.{t.__qualname__} as JSON")
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_default).encode
+
+
+def encode_stdlib(value: Any) -> bytes:
+    """Compact JSON of plain data by the standard library's encoder (see the module's note)."""
+    return _ENCODE(value).encode()
+
 
 def encode(value: Any) -> bytes:
-    """Compact JSON of plain data (Decimal as its exact string, dates as ISO text), by
-    pydantic's serialiser: the same bytes as ``model_dump_json`` writes for the same values."""
-    return to_json(value)
-
-
-def items(adapter: TypeAdapter[Any], values: Sequence[Any], batch: int = BATCH) -> Chunks:
-    """The elements of ``values`` as JSON separated by commas (no brackets), ``batch`` at a time,
-    serialised by ``adapter`` (a ``TypeAdapter(list[T])``)."""
-    for start in range(0, len(values), batch):
-        data = adapter.dump_json(values[start:start + batch], by_alias=True)
-        if len(data) > 2:
-            yield (b"," if start else b"") + data[1:-1]
+    """Compact JSON of plain data (Decimal as its exact string, dates as ISO text): the same bytes
+    as ``model_dump_json`` writes for the same values (by pydantic's serialiser if it is loaded)."""
+    core = sys.modules.get("pydantic_core")
+    if core is not None:
+        out: bytes = core.to_json(value)
+        return out
+    return encode_stdlib(value)
 
 
 def array(chunks: Iterable[bytes]) -> Chunks:
@@ -91,8 +116,6 @@ def write(chunks: Iterable[bytes], out: IO[bytes]) -> None:
 def write_stdout(chunks: Iterable[bytes]) -> None:
     """Write the document and a newline to standard output as it is produced (its binary
     buffer when there is one; a text stream, e.g. under a test's capture, gets decoded text)."""
-    import sys
-
     out = sys.stdout
     buffer = getattr(out, "buffer", None)
     if buffer is None:
@@ -114,4 +137,4 @@ def text(chunks: Iterable[bytes], indent: int | None = None) -> str:
     return json.dumps(json.loads(whole), ensure_ascii=False, indent=indent)
 
 
-__all__ = ["BATCH", "Chunks", "array", "encode", "gathered", "items", "joined", "obj", "text", "write", "write_stdout"]
+__all__ = ["BATCH", "Chunks", "array", "encode", "encode_stdlib", "gathered", "joined", "obj", "text", "write", "write_stdout"]
