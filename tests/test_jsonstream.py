@@ -56,7 +56,7 @@ def test_exact_bytes_of_the_cases_that_differ_elsewhere() -> None:
     ).encode()
     assert jsonstream.encode_stdlib(["\x00\x1f\x7f\b\t😀", dt.date(2024, 7, 1), Decimal("-0")]) == (
         '["\\u0000\\u001f\x7f\\b\\t😀","2024-07-01","-0"]').encode()
-    with pytest.raises(TypeError, match="cannot write a builtins.set as JSON"):
+    with pytest.raises(TypeError, match=r"cannot write a builtins\.set as JSON"):
         jsonstream.encode_stdlib({1, 2})
 
 
