@@ -19,9 +19,9 @@ from normkit.core.errors import NormkitError
 from normkit.core.registry import find_pack
 from normkit.core.runtime import RuleSet
 from normkit.core.surface import Overlay
+from normkit.media.order_check import Order
 from normkit.media.pricing import PricingRules, load
 from normkit.media.quote import Quote
-from normkit.media.schema import Order
 
 __all__ = ["PricingRules", "WhatIf", "load", "quote", "resolve_order_pack", "rules_for", "schema"]
 
@@ -94,6 +94,7 @@ def schema(kind: str) -> dict[str, Any]:
     from normkit.core.sections import pack_document_model, pack_file_model
     from normkit.core.trace_models import TraceGraph
     from normkit.media.quote_models import Quote as Q  # the pydantic mirror of the plain Quote: its JSON Schema
+    from normkit.media.schema import Order  # the pydantic model (the warm path reads orders without it)
 
     models: dict[str, Any] = {"order": Order, "quote": Q, "trace": TraceGraph, "pack": pack_document_model(), "pack-file": pack_file_model(),
                               "overlay": Overlay}

@@ -12,7 +12,7 @@ from typing import Any
 from normkit.core.errors import Location
 from normkit.core.io.plain import register_all
 from normkit.core.lang.ir import Node
-from normkit.core.lang.typecheck import Powers, Type
+from normkit.core.lang.types import Powers, Type
 from normkit.core.surface import Label, Money, Source
 from normkit.core.units import UnitDef, UnitInfo
 

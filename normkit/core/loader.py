@@ -14,14 +14,14 @@ from decimal import localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.io.yaml import SourceMap, decode_text, parse_text, read_bytes
 from normkit.core.numbers import CTX
 from normkit.core.sections import CORE_SECTIONS, pack_document_model, pack_file_model, section_specs
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
     from normkit.core.schema import PackDocument, PackFile
 
 MAX_PACK_FILES = 200
@@ -99,6 +99,9 @@ def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
 
 
 def validate(model: type[BaseModel], data: Any, smap: SourceMap, prefix: tuple[str | int, ...] = ()) -> Any:
+    """``data`` validated by ``model``; its errors as one NormkitError (NK201, with file positions)."""
+    from pydantic import ValidationError  # imported on use: a warm start validates nothing with pydantic
+
     try:
         # pydantic tries Decimal(text) on `Decimal | bool | text` fields; in normkit's own context, so the
         # caller's Decimal context (its flags and traps) is never touched

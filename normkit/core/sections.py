@@ -11,8 +11,6 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, create_model
-
 if TYPE_CHECKING:
     from normkit.core.schema import PackDocument, PackFile
 
@@ -31,12 +29,22 @@ class SectionSpec:
     ``annotation`` is the type of the section's value as written (e.g. ``dict[NormCode, Norm]``
     for a keyed section, ``Pricing | None`` for a block). A keyed section is a mapping of names to
     entries: each entry becomes one definition, and a name written twice in one pack is NK203.
-    A block (``keyed=False``) is one value per file, kept per file in reading order."""
+    A block (``keyed=False``) is one value per file, kept per file in reading order.
+
+    With ``deferred=True``, ``annotation`` is a function of no arguments that returns the type
+    (``lambda: dict[NormCode, Norm]``, importing the models inside): the models are then imported
+    only when a pack is read or a schema written, never by a start that reads a compiled set
+    from the cache (docs/performance.md, "Warm start")."""
 
     name: str
     annotation: Any
     keyed: bool = True
     description: str | None = None
+    deferred: bool = False
+
+    def value_type(self) -> Any:
+        """The type of the section's value (``annotation``, or what it returns when deferred)."""
+        return self.annotation() if self.deferred else self.annotation
 
 
 _lock = threading.Lock()
@@ -74,6 +82,8 @@ def _composed() -> tuple[type[PackFile], type[PackDocument]]:
     """The core models with the registered sections appended to the core ones: same names,
     docstrings and field order as if the sections were written in :class:`Sections`, so the
     JSON Schemas do not show where a section comes from."""
+    from pydantic import Field, create_model
+
     from normkit.core.schema import PackDocument, PackFile, Sections  # the pack-file models: built when a pack is read
 
     with _lock:
@@ -81,7 +91,7 @@ def _composed() -> tuple[type[PackFile], type[PackDocument]]:
             fields: dict[str, Any] = {}
             for spec in section_specs():
                 default: Any = Field(default_factory=dict, description=spec.description) if spec.keyed else Field(default=None, description=spec.description)
-                fields[spec.name] = (spec.annotation, default)
+                fields[spec.name] = (spec.value_type(), default)
             if fields:
                 sections = create_model("Sections", __base__=Sections, __module__=Sections.__module__, __doc__=Sections.__doc__, **fields)
                 # subclasses of the core models (so code typed against them holds), with the domain

@@ -8,14 +8,34 @@ provincial-ceiling lint (:mod:`normkit.media.ceilings`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from normkit.core.compiled import CompiledSet
 from normkit.core.extensions import BuildApi, Domain, DomainLint, SectionSpec, register_domain
-from normkit.core.surface import Word
 from normkit.media.compiled import DOMAIN, MediaCompiled
-from normkit.media.schema import Norm, NormCode, NormSet, Pricing
 
 _HERE = Path(__file__).resolve().parent
+
+
+# The sections' types name the pack-file models (media/schema.py), imported only when a pack is
+# read: a warm start reads the compiled set from the cache and never needs them.
+def _norms() -> Any:
+    from normkit.media.schema import Norm, NormCode
+
+    return dict[NormCode, Norm]
+
+
+def _pricing() -> Any:
+    from normkit.media.schema import Pricing
+
+    return Pricing | None
+
+
+def _norm_sets() -> Any:
+    from normkit.core.surface import Word
+    from normkit.media.schema import NormSet
+
+    return dict[Word, NormSet]
 
 
 def _compile(api: BuildApi) -> MediaCompiled:
@@ -33,9 +53,9 @@ def _lint(compiled: CompiledSet) -> DomainLint:
 register_domain(Domain(
     name=DOMAIN,
     sections=(
-        SectionSpec("norms", dict[NormCode, Norm]),
-        SectionSpec("pricing", Pricing | None, keyed=False),
-        SectionSpec("norm_sets", dict[Word, NormSet]),
+        SectionSpec("norms", _norms, deferred=True),
+        SectionSpec("pricing", _pricing, keyed=False, deferred=True),
+        SectionSpec("norm_sets", _norm_sets, deferred=True),
     ),
     compile=_compile,
     lint=_lint,

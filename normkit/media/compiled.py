@@ -19,7 +19,7 @@ from normkit.core.compiled import CompiledSet
 from normkit.core.errors import Location
 from normkit.core.io.plain import register_all
 from normkit.core.lang.ir import Node
-from normkit.core.lang.typecheck import Powers
+from normkit.core.lang.types import Powers
 from normkit.core.surface import Label
 
 DOMAIN = "media"

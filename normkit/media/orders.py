@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from normkit.core.errors import Location, NormkitError
 from normkit.core.io.yaml import SourceMap, read_file
-from normkit.core.loader import validate
-from normkit.core.surface import Overlay
-from normkit.media.schema import Order, read_order_values
+from normkit.media.order_check import Order, checked_order, read_order_values
+
+if TYPE_CHECKING:  # pragma: no cover
+    from normkit.core.surface import Overlay
 
 
 def _read(path: str | Path) -> tuple[Any, SourceMap]:
@@ -22,12 +23,14 @@ def _read(path: str | Path) -> tuple[Any, SourceMap]:
 
 
 def load_order(path: str | Path) -> Order:
+    """The order in the YAML or JSON file at ``path``, checked (NK601, or the model's errors as
+    NK201 with file positions); without pydantic when the check of
+    :mod:`normkit.media.order_check` is sure of it."""
     data, smap = _read(path)
     if not isinstance(data, dict):
         raise NormkitError("NK601", "an order file must be a mapping with `id`, `date` and `items`", location=Location(str(path), 1, 1))
-    order: Order = validate(Order, read_order_values(data, smap.locate), smap)
-    order._source_map = smap
-    return order
+    values = read_order_values(data, smap.locate)
+    return checked_order(values, smap) or _validated(values, smap, located=True)
 
 
 def order_from_data(data: Mapping[str, Any]) -> Order:
@@ -35,11 +38,26 @@ def order_from_data(data: Mapping[str, Any]) -> Order:
     smap = SourceMap("<order>")
     if not isinstance(data, Mapping):
         raise NormkitError("NK601", "an order must be a mapping", location=Location(path="order"))
-    order: Order = validate(Order, read_order_values(dict(data), smap.locate), smap)
+    values = read_order_values(dict(data), smap.locate)
+    return checked_order(values) or _validated(values, smap, located=False)
+
+
+def _validated(values: dict[str, Any], smap: SourceMap, *, located: bool) -> Order:
+    """``values`` validated by the pydantic model: an order the plain check was not sure of (its
+    errors are the user's), located in ``smap`` when ``located``."""
+    from normkit.core.loader import validate
+    from normkit.media.schema import Order as OrderModel
+
+    order: OrderModel = validate(OrderModel, values, smap)
+    if located:
+        order._source_map = smap
     return order
 
 
 def load_overlay(path: str | Path) -> Overlay:
+    from normkit.core.loader import validate
+    from normkit.core.surface import Overlay
+
     data, smap = _read(path)
     if not isinstance(data, dict):
         raise NormkitError("NK602", "an overlay file must be a mapping with `set:`", location=Location(str(path), 1, 1))

@@ -40,6 +40,7 @@ from normkit.core.rulesets import load_as
 from normkit.core.runtime import Env, Missing, Rec, Row, RuleSet, check_validity, convert_inputs
 from normkit.media.ceilings import ceiling_findings, require_ceilings
 from normkit.media.compiled import CheckC, ExtraC, NormC, media_part
+from normkit.media.order_check import Order, OrderItem
 from normkit.media.orders import load_order, order_from_data
 from normkit.media.plan import (
     COMPONENTS,
@@ -67,7 +68,6 @@ from normkit.media.quote import (
     quote_line,
     scaled_line,
 )
-from normkit.media.schema import Order, OrderItem
 from normkit.media.trace import assemble
 
 _add = CTX.add

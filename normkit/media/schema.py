@@ -6,16 +6,16 @@ section of a pack, and orders. Registered with the core as the pack sections ``n
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, StringConstraints, model_validator
+from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, StringConstraints, model_validator
 
-from normkit.core.errors import ErrorCollector, Location, NormkitError
-from normkit.core.io.text import DATE, NUMBER, read_fields
+from normkit.core.errors import Location
 from normkit.core.io.yaml import format_path
 from normkit.core.surface import Expr, Label, PackId, SourceRef, Strict, Text, UnitText, Validity, Word
+from normkit.media import order_check
+from normkit.media.order_check import checked_fields, read_order_values
 
 NormCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_]+([.-][0-9A-Za-z_]+)*$", max_length=60)]
 
@@ -128,32 +128,26 @@ class Pricing(Strict):
 
 
 # ---- orders ----------------------------------------------------------------------------
+# The models of an order: its JSON Schema, the service's requests, and every order document the
+# plain check (normkit/media/order_check.py, which a warm `normkit price` uses) is not sure of:
+# their errors are the user's. They subclass the attributes' declarations there, so pricing
+# takes either. The check's tests compare the two (tests/media/test_order_check.py).
 
-class OrderItem(Strict):
+class OrderItem(Strict, order_check.OrderItem):
     id: Annotated[str, StringConstraints(max_length=80)] | None = None
     norm: NormCode
     quantity: Decimal = Field(default=Decimal(1), description="number of products")
     label: Text | None = None
     inputs: dict[Word, Decimal | bool | Text] = Field(default_factory=dict)
 
-
-def read_order_values(data: dict[str, Any], locate: Callable[[tuple[str | int, ...]], Location]) -> dict[str, Any]:
-    """An order's dates and item quantities written as text, read by the one input layer
-    (``15/09/2024``, ``"3,5"``; :mod:`normkit.core.io.text`); every bad value reported at once."""
-    errors: list[NormkitError] = []
-    out = read_fields(data, {"date": DATE, "at": DATE}, locate, errors=errors)
-    items = out.get("items")
-    if isinstance(items, list):  # only items with a quantity written as text are looked at again
-        out["items"] = [read_fields(item, {"quantity": NUMBER}, locate, ("items", i), errors)
-                        if isinstance(item, dict) and isinstance(item.get("quantity"), str) else item for i, item in enumerate(items)]
-    collector = ErrorCollector()
-    for e in errors:
-        collector.add(e)
-    collector.raise_if_any()
-    return out
+    @model_validator(mode="wrap")
+    @classmethod
+    def _from_checked(cls, data: Any, handler: ModelWrapValidatorHandler[OrderItem]) -> OrderItem:
+        # an item the plain check built (inside a model or a request): validated from its fields
+        return handler(checked_fields(data) if isinstance(data, order_check.CheckedItem) else data)
 
 
-class Order(Strict):
+class Order(Strict, order_check.Order):
     """An order (đặt hàng) to price: items, each a norm code and a quantity."""
 
     normkit_order: Literal[1] = 1
@@ -165,6 +159,17 @@ class Order(Strict):
     inputs: dict[Word, Decimal | bool | Text] = Field(default_factory=dict)
     items: list[OrderItem] = Field(min_length=1, max_length=100_000)
     _source_map: Any = PrivateAttr(default=None)  # where each field was written, when read from a file
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _from_checked(cls, data: Any, handler: ModelWrapValidatorHandler[Order]) -> Order:
+        # an order the plain check built, given where this model is expected (a request, another
+        # model's field): validated from its fields, still located in its file
+        if not isinstance(data, order_check.CheckedOrder):
+            return handler(data)
+        order = handler(checked_fields(data))
+        order._source_map = data._source_map
+        return order
 
     @model_validator(mode="before")
     @classmethod

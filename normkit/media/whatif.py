@@ -29,8 +29,8 @@ from normkit.media.components import COMPONENTS
 from normkit.media.quote import Quote, QuoteLine, TraceNode
 
 if TYPE_CHECKING:  # pragma: no cover
+    from normkit.media.order_check import Order
     from normkit.media.pricing import PricingRules
-    from normkit.media.schema import Order
 
 COMPARISON_SCHEMA = "normkit.whatif/1"
 SWEEP_SCHEMA = "normkit.sweep/1"

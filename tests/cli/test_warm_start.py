@@ -72,9 +72,13 @@ def test_warm_price_json_imports_no_numpy_no_pint_no_pack_file_models(tmp_path: 
     # the other commands' modules are not imported: the parser names them with their help only
     assert sorted(m for m in warm if m.startswith("normkit.cli.")) == ["normkit.cli.common", "normkit.cli.main"]
     assert "normkit.server.limits" not in warm
-    # the quote's JSON is written without building the Quote and QuoteItem schemas (the control:
-    # the probe sees the Order's, which reading the order builds)
-    assert BUILT[f"price {ORDER} --json"] == ["Order"]
+    # the quote's JSON is written without building the Quote and QuoteItem schemas, and the order
+    # is read without the Order model (the control: test_an_order_the_check_is_not_sure_of_...)
+    assert BUILT[f"price {ORDER} --json"] == []
+    # the order is read by the plain check: no pydantic order or pack-file model, no validator
+    assert "normkit.media.order_check" in warm
+    assert "normkit.media.schema" not in warm
+    assert "normkit.core.lang.syntax" not in warm and "normkit.core.lang.typecheck" not in warm  # Type alone
 
 
 def test_the_command_table_is_what_each_module_registers() -> None:
@@ -140,3 +144,22 @@ def test_the_core_of_the_warm_path_imports_no_pydantic() -> None:
              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT, timeout=300, check=True)
     assert done.stdout == b"[]\n"
+
+
+def test_an_order_the_check_is_not_sure_of_is_read_by_the_model(tmp_path: Path) -> None:
+    """The control of the probe above: an order the plain check is not sure of (``normkit_order:
+    true``, which the model reads as 1) goes to the pydantic model (media/schema.py), whose schema
+    the probe then sees built; the price is the same."""
+    cache = tmp_path / "cache"
+    text = Path(ORDER).read_text(encoding="utf-8")
+    assert "normkit_order: 1\n" in text
+    order, odd = tmp_path / "order.yaml", tmp_path / "odd.yaml"
+    order.write_text(text, encoding="utf-8")
+    odd.write_text(text.replace("normkit_order: 1\n", "normkit_order: true\n"), encoding="utf-8")
+    packs = ["--pack", str(EXAMPLES / "packs" / "example-province")]
+    assert loaded(tmp_path, cache, "price", str(order), *packs, "--json")[0] == 0  # fills the cache
+    code, plain, out = loaded(tmp_path, cache, "price", str(order), *packs, "--json")
+    assert code == 0 and "normkit.media.schema" not in plain and BUILT[f"price {order} {' '.join(packs)} --json"] == []
+    code, model, out_model = loaded(tmp_path, cache, "price", str(odd), *packs, "--json")
+    assert "normkit.media.schema" in model and BUILT[f"price {odd} {' '.join(packs)} --json"] == ["Order"]
+    assert (code, json.loads(out_model)["total"]) == (0, json.loads(out)["total"])

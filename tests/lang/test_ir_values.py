@@ -58,3 +58,30 @@ def test_match_pickle_copy_and_the_cache_codec() -> None:
     assert plain.loads(plain.dumps(t)) == t
     assert plain.registered("ir.Scale") is not None and plain.registered("ir.Scale").fields == ("node", "num", "den")  # type: ignore[union-attr]
     assert all(set(k.__slots__) == set(k.__match_args__) for k in ir.NODE_KINDS)
+
+
+def test_the_type_of_a_value_keeps_the_frozen_dataclass_semantics() -> None:
+    """``Type`` (core/lang/types.py, apart from the checker since the warm path needs only it) is
+    written out like the nodes: the same equality, hash, repr, text, immutability and codec tag as
+    the frozen dataclass it was."""
+    from normkit.core.compiled import CompiledSet  # registers the compiled form's classes with the codec
+    from normkit.core.lang import typecheck
+    from normkit.core.lang.types import Type
+
+    assert typecheck.Type is Type and CompiledSet is not None
+    money = Type("num", (("VND", 1), ("day", -1)))
+    assert money == Type(kind="num", unit=(("VND", 1), ("day", -1))) and hash(money) == hash(("num", (("VND", 1), ("day", -1))))
+    assert Type("num") == typecheck.PLAIN and Type("bool") != Type("str") and Type("num").__eq__(("num", ())) is NotImplemented
+    assert repr(money) == "Type(kind='num', unit=(('VND', 1), ('day', -1)))"
+    assert (str(money), str(typecheck.PLAIN), str(typecheck.BOOL), str(typecheck.STR)) == ("VND/day", "a plain number", "true/false", "text")
+    with pytest.raises(FrozenInstanceError):
+        money.kind = "bool"  # type: ignore[misc]
+    assert not hasattr(money, "__dict__")
+    assert pickle.loads(pickle.dumps(money)) == money  # noqa: S301 (our own bytes)
+    assert plain.loads(plain.dumps([money, typecheck.num({"day": 1})])) == [money, Type("num", (("day", 1),))]
+    assert plain.registered("core.Type").fields == ("kind", "unit")  # type: ignore[union-attr]
+    match money:
+        case Type("num", unit):
+            assert unit == (("VND", 1), ("day", -1))
+        case _:
+            pytest.fail("no match")

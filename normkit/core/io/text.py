@@ -37,20 +37,39 @@ from normkit.core.units import Vocabulary, parse_unit_expr
 Where = Location | Callable[[], Location] | None
 """Where a value was written: a location, or a function that works it out only for an error."""
 
-_PLAIN_INTEGER = re.compile(voc.PLAIN_INTEGER)
-_PLAIN_DOT = re.compile(voc.PLAIN_DECIMAL_DOT)
-_PLAIN_COMMA = re.compile(voc.PLAIN_DECIMAL_COMMA)
-_GROUPED_VI = re.compile(voc.GROUPED_VI)
-_GROUPED_EN = re.compile(voc.GROUPED_EN)
-_GROUPED_SPACE = re.compile(voc.GROUPED_SPACE)
-_EXPONENT = re.compile(voc.EXPONENT)
-_PACK_EXPONENT = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+$")  # as YAML writes a float: 1e40, 1.5E-3
-_DATE_ISO = re.compile(voc.DATE_ISO)
-_DATE_DMY = re.compile(voc.DATE_DMY)
+
+class Pattern:
+    """A regular expression compiled on its first use: a start that reads no text of a shape
+    (a warm ``normkit price`` reads one date) compiles none of the others (docs/performance.md).
+    ``match`` is then the compiled pattern's own method."""
+
+    __slots__ = ("match", "source")
+    match: Callable[[str], re.Match[str] | None]
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def __getattr__(self, name: str) -> Any:  # only while `match` is unset: the first use
+        if name != "match":
+            raise AttributeError(name)
+        self.match = re.compile(self.source).match
+        return self.match
+
+
+_PLAIN_INTEGER = Pattern(voc.PLAIN_INTEGER)
+_PLAIN_DOT = Pattern(voc.PLAIN_DECIMAL_DOT)
+_PLAIN_COMMA = Pattern(voc.PLAIN_DECIMAL_COMMA)
+_GROUPED_VI = Pattern(voc.GROUPED_VI)
+_GROUPED_EN = Pattern(voc.GROUPED_EN)
+_GROUPED_SPACE = Pattern(voc.GROUPED_SPACE)
+_EXPONENT = Pattern(voc.EXPONENT)
+_PACK_EXPONENT = Pattern(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)[eE][+-]?[0-9]+$")  # as YAML writes a float: 1e40, 1.5E-3
+_DATE_ISO = Pattern(voc.DATE_ISO)
+_DATE_DMY = Pattern(voc.DATE_DMY)
 # a quantity: the number (digits, marks, group spaces, an exponent to refuse it), then the unit
-_QUANTITY = re.compile(rf"^(?P<num>[+-]?[0-9][0-9.,{voc.GROUP_SPACES}]*(?:[eE][+-]?[0-9]+)?)(?P<unit>.*)$")
+_QUANTITY = Pattern(rf"^(?P<num>[+-]?[0-9][0-9.,{voc.GROUP_SPACES}]*(?:[eE][+-]?[0-9]+)?)(?P<unit>.*)$")
 # an amount followed by a currency word: "5.358.000 đ", "5358000VND"
-_MONEY_TAIL = re.compile(r"^(?P<num>.*?[0-9])\s*(?P<word>[^\s0-9.,+-]+)$")
+_MONEY_TAIL = Pattern(r"^(?P<num>.*?[0-9])\s*(?P<word>[^\s0-9.,+-]+)$")
 
 ONE: Final[Decimal] = Decimal(1)
 #: Whole numbers a spreadsheet float holds exactly: a float cell at or beyond is refused (NK114).

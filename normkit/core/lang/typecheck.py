@@ -19,27 +19,13 @@ from normkit.core.errors import Location, NormkitError
 from normkit.core.lang import ir
 from normkit.core.lang.ir import Node
 from normkit.core.lang.syntax import Binary, Bool, Call, Expression, If, Lookup, Name, Num, Str, Unary
+from normkit.core.lang.types import Powers as Powers  # re-exported: the compiler and the domains import them from here
+from normkit.core.lang.types import Type as Type
+from normkit.core.lang.types import powers_of as powers_of
 from normkit.core.numbers import CTX
-from normkit.core.units import Vocabulary, format_powers, parse_unit_expr
+from normkit.core.units import Vocabulary, parse_unit_expr
 
-Powers = tuple[tuple[str, int], ...]
 ROUNDING_MODES = ("half_up", "half_even", "half_down", "up", "down", "ceiling", "floor")
-
-
-def powers_of(d: Mapping[str, int]) -> Powers:
-    return tuple(sorted((k, v) for k, v in d.items() if v))
-
-
-@dataclass(frozen=True, slots=True)
-class Type:
-    kind: str  # "num", "bool", "str"
-    unit: Powers = ()
-
-    def __str__(self) -> str:
-        if self.kind == "num":
-            return format_powers(dict(self.unit)) if self.unit else "a plain number"
-        return {"bool": "true/false", "str": "text"}[self.kind]
-
 
 BOOL = Type("bool")
 STR = Type("str")

@@ -16,8 +16,8 @@ from typing import Any
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.io.tables import is_blank, is_comment, xlsx_records
 from normkit.core.io.vocabulary import fold_header
+from normkit.media.order_check import Order
 from normkit.media.orders import order_from_data
-from normkit.media.schema import Order
 
 MAX_ITEMS = 500
 HEADERS = {"norm": ("norm", "norm_code", "code", "ma", "ma_dinh_muc", "ma_hieu", "ma_hieu_dinh_muc"),

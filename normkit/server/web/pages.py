@@ -36,9 +36,9 @@ from normkit.media.compiled import media_part
 from normkit.media.components import COMPONENTS
 from normkit.media.listing import describe, without_paths
 from normkit.media.listing import names as listing
+from normkit.media.order_check import Order
 from normkit.media.orders import load_order, order_from_data, parse_set
 from normkit.media.pricing import PricingRules
-from normkit.media.schema import Order
 from normkit.server.web import charts, exports, text
 from normkit.server.web.exports import data_url
 from normkit.server.web.uploads import (
