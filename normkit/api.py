@@ -13,15 +13,17 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from normkit.core.errors import NormkitError
 from normkit.core.registry import find_pack
 from normkit.core.runtime import RuleSet
-from normkit.core.surface import Overlay
 from normkit.media.order_check import Order
 from normkit.media.pricing import PricingRules, load
 from normkit.media.quote import Quote
+
+if TYPE_CHECKING:  # the pydantic model, imported when an overlay is given (a warm `price` builds no model)
+    from normkit.core.overlay import Overlay
 
 __all__ = ["PricingRules", "WhatIf", "load", "quote", "resolve_order_pack", "rules_for", "schema"]
 
@@ -73,8 +75,11 @@ def quote(order: str | Path | Order | Mapping[str, Any], *, pack: str | Path | N
         order = load_order(order)
     elif not isinstance(order, Order):
         order = order_from_data(order)
-    if overlay is not None and not isinstance(overlay, Overlay):
-        overlay = load_overlay(overlay)
+    if overlay is not None:
+        from normkit.core.overlay import Overlay  # the pydantic model: imported only when an overlay is given
+
+        if not isinstance(overlay, Overlay):
+            overlay = load_overlay(overlay)
     rules = rules_for(resolve_order_pack(order, pack, base), WhatIf(overlay, dict(overrides or {})))
     return rules.quote(order, at=at)
 
@@ -91,6 +96,7 @@ def resolve_order_pack(order: Order, pack: str | Path | None, base: Path | None)
 def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of ``order``, ``quote``, ``trace`` (the trace graph), ``pack`` (pack.yaml),
     ``pack-file``, ``overlay``, ``budget`` or ``report`` (budget checks)."""
+    from normkit.core.overlay import Overlay
     from normkit.core.sections import pack_document_model, pack_file_model
     from normkit.core.trace_models import TraceGraph
     from normkit.media.quote_models import Quote as Q  # the pydantic mirror of the plain Quote: its JSON Schema

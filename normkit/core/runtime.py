@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from types import MappingProxyType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from normkit.core.compiled import AdjustmentC, CompiledSet
 from normkit.core.dating import boundaries, coverage, epoch_of, in_force
@@ -24,8 +24,10 @@ from normkit.core.lang.scalar import compile_ir
 from normkit.core.memo import FORMULAS_PER_DATE_MAX, DateMemo, Memo
 from normkit.core.names import close_matches
 from normkit.core.numbers import CTX, ZERO
-from normkit.core.surface import Overlay
 from normkit.core.units import UnitTable, Vocabulary, format_powers
+
+if TYPE_CHECKING:  # an annotation only: the pydantic model is imported by whoever makes an overlay
+    from normkit.core.overlay import Overlay
 
 _mul, _div, _add = CTX.multiply, CTX.divide, CTX.add
 ALL_ROWS = "all"  # the group name that sums every row

@@ -163,3 +163,21 @@ def test_an_order_the_check_is_not_sure_of_is_read_by_the_model(tmp_path: Path) 
     code, model, out_model = loaded(tmp_path, cache, "price", str(odd), *packs, "--json")
     assert "normkit.media.schema" in model and BUILT[f"price {odd} {' '.join(packs)} --json"] == ["Order"]
     assert (code, json.loads(out_model)["total"]) == (0, json.loads(out)["total"])
+
+
+def test_a_warm_price_json_imports_no_pydantic_and_an_overlay_still_does(tmp_path: Path) -> None:
+    """With both sides plain (the order check, the plain records), a warm `price --json` never
+    imports pydantic; `Overlay` is imported by `core/runtime.py` and `api.py` for annotations only.
+    The control: `--overlay` reads the overlay with its pydantic model, and the price changes."""
+    cache = tmp_path / "cache"
+    assert loaded(tmp_path, cache, "price", ORDER, "--json")[0] == 0  # fills the cache
+    code, warm, out = loaded(tmp_path, cache, "price", ORDER, "--json")
+    assert code == 0
+    assert sorted(m for m in warm if m.split(".")[0] in ("pydantic", "pydantic_core")) == []
+    assert "normkit.core.overlay" not in warm and "normkit.core.fields" not in warm
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("normkit_overlay: 1\nlabel: probe\nset:\n  base_salary: 2500000 VND/month\n", encoding="utf-8")
+    code, with_overlay, out_overlay = loaded(tmp_path, cache, "price", ORDER, "--overlay", str(overlay), "--json")
+    assert code == 0
+    assert {"pydantic", "normkit.core.overlay"} <= with_overlay
+    assert json.loads(out_overlay)["total"] != json.loads(out)["total"]
