@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import pickle
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -274,6 +275,8 @@ def test_a_file_order_is_located_in_its_file() -> None:
     assert shape(order) == shape(ref)
     loc = order.locate("items", 0, "quantity")
     assert loc.file == str(path) and loc.line is not None and str(loc).endswith("items[0].quantity")
+    again = pickle.loads(pickle.dumps(order))  # noqa: S301 (our own bytes)
+    assert type(again) is CheckedOrder and again == order and again.locate("items", 0, "quantity") == loc
 
 
 def _parsed(path: Path) -> tuple[Any, SourceMap]:
