@@ -13,15 +13,17 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from normkit.core.errors import NormkitError
 from normkit.core.registry import find_pack
 from normkit.core.runtime import RuleSet
-from normkit.core.surface import Overlay
 from normkit.media.pricing import PricingRules, load
 from normkit.media.quote import Quote
 from normkit.media.schema import Order
+
+if TYPE_CHECKING:  # pragma: no cover
+    from normkit.core.overlay import Overlay  # a pydantic model: imported where an overlay is read, not by a warm `price`
 
 __all__ = ["PricingRules", "WhatIf", "load", "quote", "resolve_order_pack", "rules_for", "schema"]
 
@@ -65,6 +67,7 @@ def quote(order: str | Path | Order | Mapping[str, Any], *, pack: str | Path | N
     The pack is ``pack``, or the order's first entry under ``packs:`` (relative to the order
     file). ``overrides`` and ``overlay`` replace parameter values for a what-if.
     """
+    from normkit.core.overlay import Overlay
     from normkit.media.orders import load_order, load_overlay, order_from_data
 
     base: Path | None = None
@@ -91,6 +94,7 @@ def resolve_order_pack(order: Order, pack: str | Path | None, base: Path | None)
 def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of ``order``, ``quote``, ``trace`` (the trace graph), ``pack`` (pack.yaml),
     ``pack-file``, ``overlay``, ``budget`` or ``report`` (budget checks)."""
+    from normkit.core.overlay import Overlay
     from normkit.core.sections import pack_document_model, pack_file_model
     from normkit.core.trace_models import TraceGraph
     from normkit.media.quote_models import Quote as Q  # the pydantic mirror of the plain Quote: its JSON Schema
