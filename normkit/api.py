@@ -22,8 +22,8 @@ from normkit.media.order_check import Order
 from normkit.media.pricing import PricingRules, load
 from normkit.media.quote import Quote
 
-if TYPE_CHECKING:  # the pydantic model, imported when an overlay is given (a warm `price` builds no model)
-    from normkit.core.overlay import Overlay
+if TYPE_CHECKING:  # pragma: no cover
+    from normkit.core.overlay import Overlay  # a pydantic model: imported where an overlay is read, not by a warm `price`
 
 __all__ = ["PricingRules", "WhatIf", "load", "quote", "resolve_order_pack", "rules_for", "schema"]
 
