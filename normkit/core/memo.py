@@ -97,6 +97,11 @@ class DateMemo:
     resolved: dict[str, Any] = field(default_factory=dict)
     formulas: dict[Any, Any] = field(default_factory=dict)
     domain: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    # the untraced evaluation of the epoch (normkit.core.lang.untraced): values in force and formula
+    # results without their records (bounded like ``resolved``/``formulas``), and its context
+    values: dict[str, Any] = field(default_factory=dict)
+    results: dict[Any, Any] = field(default_factory=dict)
+    untraced: Any = None
 
     def table(self, name: str) -> dict[Any, Any]:
         found = self.domain.get(name)
@@ -115,6 +120,7 @@ class Memo:
         self.inputs: LRU[tuple[str, type, Any], Any] = LRU(INPUTS_MAX)
         self.dates: LRU[int, DateMemo] = LRU(DATES_MAX)
         self.bounds: tuple[dt.date, ...] | None = None  # the rule set's epoch boundaries, worked out on first use
+        self.untraced: dict[str, Any] = {}  # formula/adjustment name -> its untraced function (None: traced only); one per name
         self._tables: dict[str, LRU[Any, Any]] = {}
         self._lock = threading.Lock()
 
