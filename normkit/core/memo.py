@@ -102,6 +102,7 @@ class DateMemo:
     values: dict[str, Any] = field(default_factory=dict)
     results: dict[Any, Any] = field(default_factory=dict)
     untraced: Any = None
+    recorder: Any = None  # the Env that makes the records of what was computed untraced (RuleSet.records)
 
     def table(self, name: str) -> dict[Any, Any]:
         found = self.domain.get(name)

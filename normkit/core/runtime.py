@@ -9,6 +9,7 @@ build on this module; it knows none of them.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
@@ -215,6 +216,9 @@ class Env:
 
 
 
+_RECORDER_LOCK = threading.Lock()
+
+
 class NotUntraced(Exception):
     """Raised by an untraced evaluation that cannot give the traced value: a value or table row
     missing, two adjustment exceptions of one priority, a formula this backend does not compile.
@@ -383,12 +387,15 @@ class RuleSet:
         ``line`` as its ``line.<name>`` values: what an untraced evaluation skipped, made when a
         trace asks for it, with the epoch's shared records (one record per value, as a rule set
         that evaluated the traced way from the start holds)."""
-        env = Env(self, self.epoch_day(shared.epoch), {})
-        env.use_date_memo(shared)
-        env.line = line
-        with localcontext(CTX):
-            fn(env)
-        return env.children
+        with _RECORDER_LOCK:  # one Env per epoch makes them (the traced closures' state is the Env's)
+            env: Env | None = shared.recorder
+            if env is None:
+                env = shared.recorder = Env(self, self.epoch_day(shared.epoch), {})
+                env.use_date_memo(shared)
+            env.line, env.children, env.local = line, [], {}
+            with localcontext(CTX):
+                fn(env)
+            return env.children
 
     def date_bounds(self) -> tuple[dt.date, ...]:
         """The sorted boundaries of the rule set's epochs (see :meth:`epoch`)."""

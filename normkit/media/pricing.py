@@ -378,6 +378,8 @@ class Needs:
     probes: tuple[Probe, ...]
     used: frozenset[tuple[str, str]]
     unverified: frozenset[str]
+    packs: frozenset[str] = frozenset()  # the packs used whatever the date (of the norms, names, extras, checks)
+    dated: tuple[tuple[str, str, Any], ...] = ()  # (kind, name, parameter or table) whose version in force names a pack and may be unverified
 
 
 def static_check(rs: RuleSet, at: dt.date, norms: list[NormC], epoch: int | None = None) -> StaticCheck:
@@ -429,33 +431,33 @@ def _needs(rs: RuleSet, norms: list[NormC]) -> Needs:
         if key not in seen:
             seen.add(key)
             kept.append(pr)
-    return Needs(probes=tuple(kept), used=frozenset(used), unverified=frozenset(unverified))
+    frozen_used = frozenset(used)
+    return Needs(probes=tuple(kept), used=frozen_used, unverified=frozenset(unverified), packs=frozenset(_packs_used(rs, norms, frozen_used)),
+                 dated=tuple((kind, name, c.params[name] if kind == "parameter" else c.tables[name]) for kind, name in sorted(frozen_used)
+                             if kind == "table" or (kind == "parameter" and name not in rs.overrides)))
 
 
 def _static_check(rs: RuleSet, at: dt.date, norms: list[NormC], needs: Needs) -> StaticCheck:
+    """The static check at ``at``: what the date's versions lack, which of them are unverified, and
+    the packs they come from (with the packs used whatever the date, found once per set of norms)."""
     out: dict[str, str] = {}
     version = _versions_at(at)
     _replay(needs.probes, at, out, version)
-    unverified = needs.unverified | _unverified_used(rs, version, needs.used)
-    return StaticCheck(missing=out, unverified=tuple(sorted(unverified)), packs=frozenset(_packs_used(rs, version, norms, needs.used)))
+    unverified = set(needs.unverified)
+    packs = set(needs.packs)
+    for kind, name, obj in needs.dated:
+        v = version(obj)
+        if v is not None:
+            packs.add(v.pack)
+            if not v.verified:
+                unverified.add(f"{kind} {name}")
+    return StaticCheck(missing=out, unverified=tuple(sorted(unverified)), packs=frozenset(packs))
 
 
-def _unverified_used(rs: RuleSet, version: Callable[[Any], Any], used: frozenset[tuple[str, str]]) -> set[str]:
-    c = rs.compiled
-    unverified: set[str] = set()
-    for kind, name in used:
-        if kind == "parameter" and name not in rs.overrides:
-            d = version(c.params[name])
-            if d is not None and not d.verified:
-                unverified.add(f"parameter {name}")
-        elif kind == "table":
-            v = version(c.tables[name])
-            if v is not None and not v.verified:
-                unverified.add(f"table {name}")
-    return unverified
-
-
-def _packs_used(rs: RuleSet, version: Callable[[Any], Any], norms: list[NormC], used: frozenset[tuple[str, str]]) -> set[str]:
+def _packs_used(rs: RuleSet, norms: list[NormC], used: frozenset[tuple[str, str]]) -> set[str]:
+    """The packs pricing ``norms`` uses whatever the date: the norms', the money rule's, every
+    parameter's, table's, formula's, extra's and applicable check's (the versions in force at a
+    date add theirs: :func:`_static_check`)."""
     c, media = rs.compiled, media_part(rs.compiled)
     packs = {n.pack for n in norms} | {c.money_pack}
     for n in norms:
@@ -463,17 +465,9 @@ def _packs_used(rs: RuleSet, version: Callable[[Any], Any], norms: list[NormC], 
             packs.add(media.norms[n.derive_from].pack)
     for kind, name in used:
         if kind == "parameter":
-            p = c.params[name]
-            packs.add(p.pack)
-            d = version(p)
-            if d is not None and name not in rs.overrides:
-                packs.add(d.pack)
+            packs.add(c.params[name].pack)
         elif kind == "table":
-            t = c.tables[name]
-            packs.add(t.pack)
-            v = version(t)
-            if v is not None:
-                packs.add(v.pack)
+            packs.add(c.tables[name].pack)
         elif kind == "formula":
             obj = c.formulas.get(name) or c.adjustments.get(name)
             if obj is not None:
@@ -794,8 +788,23 @@ def _priced_block(run: Run, p: PreparedItem, plan: NormPlan, item_qty: Decimal) 
     top = EXACT_DIGITS + program.quantum.adjusted()
     rates = run.rates
     append = priced.append
+    # the rates that read no item input are computed untraced the first time in an epoch (when the
+    # item gives no input of order scope, which they would read); their records are made when a
+    # trace asks for them (RuleSet.records)
+    rs, shared = run.rs, run.shared
+    q = rs.untraced(shared) if shared is not None and (not p.inputs or p.inputs.keys().isdisjoint(program.order_inputs)) else None
     for lp in plan.lines:
         rate = None if lp.item_dependent else rates.get(id(lp.line))
+        if rate is None:
+            fn = lp.untraced
+            if q is not None and fn is not None and not lp.rate_missing:
+                try:
+                    value = fn(q, lp.consts)
+                except Exception:  # whatever it is, the traced evaluation (_line_rate) reports it exactly
+                    value = None
+                if value is not None:
+                    assert shared is not None and lp.rate_fn is not None  # q is the epoch's; a rate compiled untraced has its traced closures
+                    rate = rates.setdefault(id(lp.line), LineRate(value, make=functools.partial(rs.records, shared, lp.rate_fn, lp.consts)))
         if rate is None:
             rate = _line_rate(run, p, lp)
             if rate is None:
@@ -831,15 +840,6 @@ def _line_rate(run: Run, p: PreparedItem, lp: LinePlan) -> LineRate | None:
     hit = None if lp.item_dependent else run.rates.get(id(lp.line))
     if hit is not None:
         return hit
-    if lp.untraced is not None and run.shared is not None and not lp.rate_missing and (not p.inputs or p.inputs.keys().isdisjoint(run.rs.program.order_inputs)):
-        try:  # the rate without its records; they are made when a trace asks for them (RuleSet.records)
-            rate = lp.untraced(run.rs.untraced(run.shared), lp.consts)
-        except Exception:  # whatever it is, the traced evaluation below reports it exactly
-            pass
-        else:
-            rs, shared, fn, consts = run.rs, run.shared, lp.rate_fn, lp.consts
-            assert fn is not None
-            return run.rates.setdefault(id(lp.line), LineRate(rate, make=lambda: rs.records(shared, fn, consts)))  # the first stored wins
     env = run.env
     env.line = lp.consts
     env.children = []
