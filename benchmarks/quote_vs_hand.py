@@ -2,7 +2,8 @@
 
 Target (issue 2): at most 5× the hand-written computation of the same norm. Then (issue 13) orders
 whose quantities were never seen before, 1 and 10 items, and an item on a new date: target ≤ 3×; a new
-date is timed twice, in an epoch already seen (the same values in force) and as the first quote of an epoch. Both sides price
+date is timed twice, in an epoch already seen (the same values in force) and as the first quote of an epoch (whose
+rates are computed untraced: it is timed again with its trace rendered, when their records are made). Both sides price
 ten items of norm 01.03.01.50.10 (19 lines each) with the illustrative example rate card,
 rounding each line to 1 đồng; the engine also builds the Quote model and every trace node.
 For scale, the same arithmetic done with pint quantities is timed too.

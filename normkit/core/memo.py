@@ -88,10 +88,12 @@ class LRU(Generic[K, V]):
 @dataclass(eq=False)
 class DateMemo:
     """What the evaluations of one epoch's dates share: values in force and formula results that
-    read no order input (``resolved``/``formulas``, bounded by the pack's names and by
-    FORMULAS_PER_DATE_MAX), and a domain's own per-date tables (``domain``, keyed by name;
+    read no order input (``resolved``/``formulas``, with their trace records, bounded by the pack's
+    names and by FORMULAS_PER_DATE_MAX; ``values``/``results``, the same without records, as the
+    untraced evaluation keeps them), and a domain's own per-date tables (``domain``, keyed by name;
     each must be bounded by the pack's size, e.g. one entry per norm line). Nothing in it may
-    hold the calendar date: every date of the epoch reads it."""
+    hold the calendar date: every date of the epoch reads it (the untraced context and the Env
+    that makes records later evaluate at the epoch's first day, which names no quote's date)."""
 
     epoch: int
     resolved: dict[str, Any] = field(default_factory=dict)
