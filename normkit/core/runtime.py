@@ -265,7 +265,7 @@ class UntracedEnv:
                     fn = fns.setdefault(name, untraced_formula(c, name))
                 if fn is None:
                     raise NotUntraced(name)
-                v = fn(self, None, *args)
+                v = fn(self, None, args)
                 if len(results) < FORMULAS_PER_DATE_MAX:  # bounded as the traced results are
                     v = results.setdefault(key, v)
             return v
@@ -303,15 +303,15 @@ def untraced_formula(c: CompiledSet, name: str) -> Untraced | None:
     if base is None or any(w is None or v is None for w, v, _ in parts):
         return None
 
-    def adjusted(q: UntracedEnv, line: Any) -> Any:  # Env._adjust, without its records
-        applicable = [(priority, value) for when, value, priority in parts if when(q, line)]  # type: ignore[misc]
+    def adjusted(q: UntracedEnv, line: Any, args: tuple[Any, ...]) -> Any:  # Env._adjust, without its records
+        applicable = [(priority, value) for when, value, priority in parts if when(q, line, args)]  # type: ignore[misc]
         if not applicable:
-            return base(q, line)
+            return base(q, line, args)
         top = max(priority for priority, _ in applicable)
         best = [value for priority, value in applicable if priority == top]
         if len(best) > 1:
             raise NotUntraced(name)  # NK208: reported by the traced evaluation
-        return best[0](q, line)  # type: ignore[misc]
+        return best[0](q, line, args)  # type: ignore[misc]
 
     return adjusted
 

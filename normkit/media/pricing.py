@@ -799,7 +799,7 @@ def _priced_block(run: Run, p: PreparedItem, plan: NormPlan, item_qty: Decimal) 
             fn = lp.untraced
             if q is not None and fn is not None and not lp.rate_missing:
                 try:
-                    value = fn(q, lp.consts)
+                    value = fn(q, lp.consts, ())
                 except Exception:  # whatever it is, the traced evaluation (_line_rate) reports it exactly
                     value = None
                 if value is not None:

@@ -10,6 +10,7 @@ Equal means the same type and the same Decimal (digits and exponent): ``str`` of
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from decimal import Decimal, localcontext
 from typing import Any
 
@@ -154,7 +155,7 @@ def test_every_norm_line_rate_untraced_equals_traced_with_the_same_records(pack:
                         expected = type(e).__name__
                     shared = DateMemo(rs.epoch(at))
                     try:
-                        got: Any = _same(lp.untraced(rs.untraced(shared), lp.consts))
+                        got: Any = _same(lp.untraced(rs.untraced(shared), lp.consts, ()))
                     except Exception:
                         got = expected if isinstance(expected, str) else "raised"
                 assert got == expected, (pack, at, norm.code, lp.resource)
@@ -169,27 +170,93 @@ def _shape(recs: list[Any]) -> list[Any]:
     return [(r.kind, getattr(r.ref, "name", r.ref), _same(r.value), str(r.extra), _shape(r.children)) for r in recs]
 
 
-def test_constants_are_bound_never_parsed() -> None:
-    """A text constant that looks like code is a value of the generated function, not its text."""
+def test_constants_are_values_never_code() -> None:
+    """A text constant that looks like code is a value the closures compare, nothing more."""
     hostile = "') or __import__('os').system('exit 3') or ('"
     fn = compile_untraced(ir.Cmp("==", ir.LineField("resource"), ir.Text(hostile)))
     assert fn is not None
-    assert fn(None, {"resource": hostile}) is True and fn(None, {"resource": "x"}) is False
+    assert fn(None, {"resource": hostile}, ()) is True and fn(None, {"resource": "x"}, ()) is False
 
 
 def test_what_it_leaves_to_the_traced_closures() -> None:
     assert compile_untraced(ir.SumLines("labour", ir.LineField("amount"))) is None
     assert compile_untraced(ir.ItemField("norm_duration")) is None
     assert compile_untraced(ir.Local("a")) is None  # a local outside a formula with that parameter
+    assert compile_untraced(ir.Call("f", (ir.Local("a"), ir.Local("b"))), ("a",)) is None
     deep: ir.Node = ir.Const(Decimal(1))
-    for _ in range(400):  # deeper than Python's parser nests parentheses
+    for _ in range(sys.getrecursionlimit() + 10):  # deeper than the compiler recurses
         deep = ir.Neg(deep)
     assert compile_untraced(deep) is None
     wide: ir.Node = ir.Const(Decimal(1))
     f = compile_untraced(ir.Arith("add", wide, ir.Scale(ir.Const(Decimal(3)), 1, 4)))
     assert f is not None
     with localcontext(CTX):
-        assert str(f(None, None)) == "1.75"
+        assert str(f(None, None, ())) == "1.75"
+
+
+class _Q:
+    """A context with fixed values in force, formulas and tables, logging what is read in order."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.R: dict[str, Any] = {}
+        self.log: list[Any] = []
+        self.values = values
+
+    def V(self, name: str) -> Any:
+        self.log.append(("V", name))
+        v = self.R[name] = self.values[name]
+        return v
+
+    def F(self, name: str, args: tuple[Any, ...]) -> Any:
+        self.log.append(("F", name, args))
+        return Decimal(len(args))
+
+    def L(self, table: str, key: tuple[Any, ...]) -> Any:
+        self.log.append(("L", table, key))
+        return Decimal(7)
+
+
+@pytest.mark.parametrize(("left", "right"), [(a, b) for a in ("k", "p", "f") for b in ("k", "p", "f")])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_every_operand_shape_reads_left_then_right(left: str, right: str, op: str) -> None:
+    """Each specialised shape of an operation (a constant, a value in force or any other node on
+    either side) gives the operator's value, reading the left operand first."""
+    def node(kind: str, side: str) -> ir.Node:
+        if kind == "k":
+            return ir.Const(Decimal("2.50") if side == "l" else Decimal("0.4"))
+        if kind == "p":
+            return ir.Param("x" if side == "l" else "y")
+        return ir.Neg(ir.Call("g" if side == "l" else "h", (ir.LineField("n"),)))
+
+    fn = compile_untraced(ir.Arith(op, node(left, "l"), node(right, "r")))
+    assert fn is not None
+    q = _Q({"x": Decimal("1.5"), "y": Decimal(-4)})
+    lv = {"k": Decimal("2.50"), "p": Decimal("1.5"), "f": Decimal(-1)}[left]
+    rv = {"k": Decimal("0.4"), "p": Decimal(-4), "f": Decimal(-1)}[right]
+    with localcontext(CTX):
+        expected = {"add": lv + rv, "sub": lv - rv, "mul": lv * rv, "div": lv / rv}[op]
+        got = fn(q, {"n": "z"}, ())
+    assert (type(got), str(got)) == (type(expected), str(expected))
+    reads = [e[1] for e in q.log]
+    assert reads == [n for k, n in ((left, "x" if left == "p" else "g"), (right, "y" if right == "p" else "h")) if k != "k"]
+    got_again = fn(q, {"n": "z"}, ())  # the values now in force: read in place, not resolved again
+    assert str(got_again) == str(expected) and [e[1] for e in q.log].count("x") <= 1
+
+
+def test_arguments_passed_on_as_they_are() -> None:
+    """A call or look-up whose arguments are the formula's parameters in order passes the
+    arguments' tuple itself; line fields are read in place; anything else is evaluated in order."""
+    q = _Q({})
+    call = compile_untraced(ir.Call("f", (ir.Local("a"), ir.Local("b"))), ("a", "b"))
+    swapped = compile_untraced(ir.Lookup("t", (ir.Local("b"), ir.Local("a"))), ("a", "b"))
+    fields = compile_untraced(ir.Lookup("t", (ir.LineField("scale"), ir.LineField("step"), ir.LineField("grade"))))
+    mixed = compile_untraced(ir.Call("f", (ir.Const(Decimal(1)), ir.LineField("step"))))
+    assert call is not None and swapped is not None and fields is not None and mixed is not None
+    args = (Decimal(1), "x")
+    assert call(q, None, args) == 2 and q.log[-1][2] is args
+    assert swapped(q, None, args) == 7 and q.log[-1] == ("L", "t", ("x", Decimal(1)))
+    assert fields(q, {"scale": "s", "step": 3, "grade": None}, ()) == 7 and q.log[-1] == ("L", "t", ("s", 3, None))
+    assert mixed(q, {"step": 3}, ()) == 2 and q.log[-1] == ("F", "f", (Decimal(1), 3))
 
 
 def test_a_quote_makes_its_rate_records_only_when_the_trace_is_asked_for() -> None:
