@@ -257,6 +257,13 @@ def test_arguments_passed_on_as_they_are() -> None:
     assert swapped(q, None, args) == 7 and q.log[-1] == ("L", "t", ("x", Decimal(1)))
     assert fields(q, {"scale": "s", "step": 3, "grade": None}, ()) == 7 and q.log[-1] == ("L", "t", ("s", 3, None))
     assert mixed(q, {"step": 3}, ()) == 2 and q.log[-1] == ("F", "f", (Decimal(1), 3))
+    one_field = compile_untraced(ir.Lookup("t", (ir.LineField("resource"),)))
+    two_fields = compile_untraced(ir.Call("f", (ir.LineField("scale"), ir.LineField("step"))))
+    table_args = compile_untraced(ir.Lookup("t", (ir.Local("a"), ir.Local("b"))), ("a", "b"))
+    assert one_field is not None and two_fields is not None and table_args is not None
+    assert one_field(q, {"resource": "r"}, ()) == 7 and q.log[-1] == ("L", "t", ("r",))
+    assert two_fields(q, {"scale": "s", "step": 3}, ()) == 2 and q.log[-1] == ("F", "f", ("s", 3))
+    assert table_args(q, None, args) == 7 and q.log[-1][2] is args
 
 
 def test_a_quote_makes_its_rate_records_only_when_the_trace_is_asked_for() -> None:

@@ -150,13 +150,9 @@ class _Compiler:
                 field = node.name
                 return lambda q, line, a: line[field]
             case Lookup():
-                table = node.table
-                key = self.arguments(node.keys)
-                return lambda q, line, a: q.L(table, key(q, line, a))
+                return self.call("L", node.table, node.keys)
             case Call():
-                fname = node.name
-                args = self.arguments(node.args)
-                return lambda q, line, a: q.F(fname, args(q, line, a))
+                return self.call("F", node.name, node.args)
             case FormulaRef():
                 ref = node.name
                 return lambda q, line, a: q.F(ref, ())
@@ -199,18 +195,31 @@ class _Compiler:
             raise _Unsupported(name)  # a local outside a formula with that parameter
         return i
 
+    def call(self, kind: str, name: str, nodes: tuple[Node, ...]) -> Untraced:
+        """``Q.F(name, args)`` (a formula call) or ``Q.L(name, key)`` (a table look-up), its
+        arguments evaluated left to right: passed on as they are when they are exactly the
+        formula's own arguments in order, read in place when they are ``line.<name>`` fields."""
+        if kind == "F":
+            if nodes and all(isinstance(n, Local) for n in nodes) and [self.local(n.name) for n in nodes] == list(range(len(self.params))):  # type: ignore[union-attr]
+                return lambda q, line, a: q.F(name, a)
+            if len(nodes) == 2 and all(isinstance(n, LineField) for n in nodes):
+                f0, f1 = (n.name for n in nodes)  # type: ignore[union-attr]
+                return lambda q, line, a: q.F(name, (line[f0], line[f1]))
+            args = self.arguments(nodes)
+            return lambda q, line, a: q.F(name, args(q, line, a))
+        if nodes and all(isinstance(n, Local) for n in nodes) and [self.local(n.name) for n in nodes] == list(range(len(self.params))):  # type: ignore[union-attr]
+            return lambda q, line, a: q.L(name, a)
+        if len(nodes) == 1 and isinstance(nodes[0], LineField):
+            f0 = nodes[0].name
+            return lambda q, line, a: q.L(name, (line[f0],))
+        key = self.arguments(nodes)
+        return lambda q, line, a: q.L(name, key(q, line, a))
+
     def arguments(self, nodes: tuple[Node, ...]) -> Callable[[Any, Any, tuple[Any, ...]], tuple[Any, ...]]:
-        """The tuple of a call's arguments or a look-up's key, left to right."""
-        if nodes and all(isinstance(n, Local) for n in nodes) and tuple(self.local(n.name) for n in nodes) == tuple(range(len(self.params))):  # type: ignore[union-attr]
-            return lambda q, line, a: a  # exactly the formula's own arguments, in order
+        """The tuple of a call's arguments or a look-up's key, left to right (line fields read
+        in place)."""
         if nodes and all(isinstance(n, LineField) for n in nodes):
             names = [n.name for n in nodes]  # type: ignore[union-attr]
-            if len(names) == 1:
-                n0 = names[0]
-                return lambda q, line, a: (line[n0],)
-            if len(names) == 2:
-                n0, n1 = names
-                return lambda q, line, a: (line[n0], line[n1])
             return lambda q, line, a: tuple([line[n] for n in names])
         fns = [self.fn(n) for n in nodes]
         if not fns:
