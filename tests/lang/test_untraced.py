@@ -5,7 +5,9 @@ factors, rounding modes, table misses, NK208 ties, values beyond the exact range
 and adjustment of the shipped packs and the example packs at a day of every epoch, with its
 arguments drawn by hypothesis; and every norm line's rate of every pack with norms, at a day of
 every epoch, with the records :meth:`RuleSet.records` makes later equal to the traced ones.
-Equal means the same type and the same Decimal (digits and exponent): ``str`` of both."""
+Equal means the same type and the same Decimal (digits and exponent): ``str`` of both. Then the
+closures' specialised shapes one by one (an operand that is a constant, a value in force or any
+other node, on either side; arguments passed on or read in place), with the order they read in."""
 
 from __future__ import annotations
 
