@@ -287,12 +287,13 @@ def floor_parquet(src: Path, out: Path) -> None:
 
 
 def peak_rss_mib(src: Path, out: Path) -> float:
-    """Peak resident memory of ``normkit classify`` in a fresh process (MiB)."""
+    """Peak resident memory of ``normkit classify`` in a fresh process (MiB): the kernel's high-water
+    mark of the process's resident set (``VmHWM``; ``ru_maxrss`` may count the parent's pages too)."""
     import subprocess
 
-    code = ("import resource, sys; from normkit.cli.main import main; "
+    code = ("import sys; from normkit.cli.main import main; "
             f"rc = main(['classify', {str(src)!r}, '--out', {str(out)!r}, '--year', '2024', '--json']); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+            "print(next(ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM:')), file=sys.stderr)")
     root = Path(__file__).resolve().parent.parent
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                        env={**__import__("os").environ, "PYTHONPATH": str(root)})

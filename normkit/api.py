@@ -24,8 +24,8 @@ from normkit.media.quote import Quote
 
 _set = object.__setattr__
 
-if TYPE_CHECKING:  # the pydantic model, imported when an overlay is given (a warm `price` builds no model)
-    from normkit.core.overlay import Overlay
+if TYPE_CHECKING:  # pragma: no cover
+    from normkit.core.overlay import Overlay  # a pydantic model: imported where an overlay is read, not by a warm `price`
 
 __all__ = ["PricingRules", "WhatIf", "load", "quote", "resolve_order_pack", "rules_for", "schema"]
 

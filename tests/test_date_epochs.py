@@ -49,6 +49,24 @@ def _interesting_days(rules: PricingRules) -> list[dt.date]:
     return days
 
 
+def _traced_from_the_start(rules: PricingRules) -> PricingRules:
+    """A fresh rule set whose rates are all evaluated the traced way (no untraced function): the
+    trace as normkit made it before rates were computed untraced, with its records inline."""
+    import normkit.media.plan as plan_module
+    from normkit.media.compiled import media_part
+    from normkit.media.plan import norm_plan
+
+    fresh = type(rules)(rules.compiled, rules.overrides, rules.overlay_label, rules.overlay_text)
+    saved = plan_module.compile_untraced
+    plan_module.compile_untraced = lambda *_a, **_k: None  # type: ignore[assignment]
+    try:
+        for norm in media_part(fresh.compiled).norms.values():
+            assert all(lp.untraced is None for lp in norm_plan(fresh, norm).lines)
+    finally:
+        plan_module.compile_untraced = saved
+    return fresh
+
+
 _DAYS = st.one_of(st.sampled_from(_interesting_days(_WARM)), st.dates(min_value=dt.date(2018, 6, 1), max_value=dt.date(2032, 12, 31)))
 _ITEM = st.tuples(st.sampled_from(range(len(_POOL))), st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2))
 _ORDER = st.tuples(_DAYS, st.lists(_ITEM, min_size=1, max_size=4))
@@ -65,6 +83,7 @@ def test_a_warm_quote_at_any_date_is_byte_identical_to_a_fresh_rule_sets(orders:
         warm = _outcome(_WARM, order)
         fresh = _outcome(type(_WARM)(_WARM.compiled), order)
         assert warm == fresh, (at, items)
+        assert warm == _outcome(_traced_from_the_start(_WARM), order), (at, items)  # the untraced rates' records, made later, are the traced ones
 
 
 _WHAT_IF = _WARM.with_overrides({"salary_coefficient[A1,3]": "3.10", "working_days_per_month": "24 workday/month"})
@@ -79,7 +98,8 @@ def test_a_what_if_rule_set_is_byte_identical_to_a_fresh_one_too(orders: list[tu
         order = {"id": "w", "date": at.isoformat(),
                  "items": [{**_POOL[i], "id": f"i{k}", "quantity": str(q)} for k, (i, q) in enumerate(items)]}
         fresh = type(_WHAT_IF)(_WHAT_IF.compiled, _WHAT_IF.overrides, _WHAT_IF.overlay_label, _WHAT_IF.overlay_text)
-        assert _outcome(_WHAT_IF, order) == _outcome(fresh, order), (at, items)
+        warm = _outcome(_WHAT_IF, order)
+        assert warm == _outcome(fresh, order) == _outcome(_traced_from_the_start(_WHAT_IF), order), (at, items)
 
 
 def test_the_example_province_epochs() -> None:
@@ -173,3 +193,28 @@ def test_missing_values_are_listed_in_the_items_order_on_a_warm_rule_set() -> No
     assert second == _outcome(type(national)(national.compiled), b) and first == _outcome(type(national)(national.compiled), a)
     assert first != second and first[1].startswith("NK501|8 value(s) missing to price this order: the lines of norm 13.20.20.00.00 must be supplied")
     assert second[1].startswith("NK501|8 value(s) missing to price this order: `labour_allowance_rate`")
+
+
+def test_threads_quoting_new_epochs_build_the_same_traces() -> None:
+    """The first quote of an epoch computes its rates untraced; the records are made when a trace
+    asks (by whichever thread asks first): quotes and traces made by 8 threads at once, on dates of
+    six epochs, equal a fresh rule set's byte for byte."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    days = ["2019-08-01", "2020-07-01", "2021-01-01", "2022-11-01", "2023-08-01", "2024-09-15"]
+    orders = [{"id": "t", "date": d, "items": [{"norm": BULLETIN, "quantity": str(k + 1)}, *_PLAN_ITEMS[k % 3::9]]}
+              for k, d in enumerate(days * 4)]
+    expected = [_outcome(_traced_from_the_start(_WARM), o) for o in orders]
+    shared = type(_WARM)(_WARM.compiled)
+    def quote(order: dict[str, Any]) -> Any:
+        try:
+            return shared.quote(order)
+        except NormkitError as e:  # the radio norms before 2020-06-08
+            return ("error", *[f"{x.code}|{x.message}|{x.location}|{x.hint}" for x in getattr(e, "errors", [e])])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        quotes = list(pool.map(quote, orders))  # every epoch's rates: untraced, by 8 threads
+        got = list(pool.map(lambda q: q if isinstance(q, tuple) else ("quote", q.to_json()), quotes))  # the records: by whichever thread asks first
+    assert got == expected
+    assert sum(1 for g in got if g[0] == "quote") >= 12
+    assert sum(len(shared.memo.date(shared.epoch(dt.date.fromisoformat(d))).formulas) for d in days) > 0

@@ -20,7 +20,7 @@ from pydantic_core import PydanticUndefined, to_json
 
 from normkit.core import surface, surface_mirrors, trace, trace_models
 from normkit.core.io import plain as codec
-from normkit.core.plainmodel import PlainModel, mirror_of, to_mirror, to_plain
+from normkit.core.plainmodel import PlainModel, mirror_of, mirrored, to_mirror, to_plain
 from normkit.core.schema import Manifest
 from normkit.media import quote, quote_models
 
@@ -86,6 +86,10 @@ def test_model_copy_replaces_fields_and_keeps_the_private_slots() -> None:
     q._vocab = "units"
     c = q.model_copy(update={"order_id": "P"})
     assert (c.order_id, c.total, c._vocab, q.order_id) == ("P", Decimal(5), "units", "O")
+    shallow, deep = copy.copy(q), copy.deepcopy(q)
+    assert shallow == q == deep and (shallow._vocab, deep._vocab) == ("units", "units")
+    assert shallow.items is q.items and deep.items is not q.items
+    assert pickle.loads(pickle.dumps(q)) == q and pickle.loads(pickle.dumps(q))._vocab is None  # noqa: S301 (our own bytes)
     assert q.model_dump_json(by_alias=True).startswith('{"schema":"normkit.quote/2","order_id":"O","at":"2024-01-01","currency":"VND"')
 
 
@@ -146,3 +150,35 @@ def test_source_json_fields_is_the_mirrors_json_dump_without_defaults(document: 
     src = surface.Source(document, article, table, date, url, verified, why)
     assert src.json_fields() == to_mirror(src).model_dump(mode="json", exclude_defaults=True)
     assert list(src.json_fields()) == list(to_mirror(src).model_dump(mode="json", exclude_defaults=True))
+
+
+
+def test_a_thread_needing_a_mirror_waits_for_the_loader_another_thread_runs() -> None:
+    import threading
+
+    class Probe(PlainModel):
+        __slots__ = ()
+
+    class ProbeMirror:
+        pass
+
+    started, release = threading.Event(), threading.Event()
+
+    def loader() -> dict[type, type]:
+        started.set()
+        release.wait(10)
+        return {Probe: ProbeMirror}
+
+    mirrored(loader)
+    got: list[object] = []
+    first = threading.Thread(target=lambda: got.append(mirror_of(Probe)))
+    first.start()
+    assert started.wait(10)  # the first thread runs the loader (the list of loaders is empty now)
+    second = threading.Thread(target=lambda: got.append(mirror_of(Probe)))
+    second.start()
+    second.join(0.2)
+    assert second.is_alive()  # it waits for the loader, rather than failing to find the mirror
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert got == [ProbeMirror, ProbeMirror]

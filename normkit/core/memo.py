@@ -88,15 +88,23 @@ class LRU(Generic[K, V]):
 @dataclass(eq=False)
 class DateMemo:
     """What the evaluations of one epoch's dates share: values in force and formula results that
-    read no order input (``resolved``/``formulas``, bounded by the pack's names and by
-    FORMULAS_PER_DATE_MAX), and a domain's own per-date tables (``domain``, keyed by name;
+    read no order input (``resolved``/``formulas``, with their trace records, bounded by the pack's
+    names and by FORMULAS_PER_DATE_MAX; ``values``/``results``, the same without records, as the
+    untraced evaluation keeps them), and a domain's own per-date tables (``domain``, keyed by name;
     each must be bounded by the pack's size, e.g. one entry per norm line). Nothing in it may
-    hold the calendar date: every date of the epoch reads it."""
+    hold the calendar date: every date of the epoch reads it (the untraced context and the Env
+    that makes records later evaluate at the epoch's first day, which names no quote's date)."""
 
     epoch: int
     resolved: dict[str, Any] = field(default_factory=dict)
     formulas: dict[Any, Any] = field(default_factory=dict)
     domain: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    # the untraced evaluation of the epoch (normkit.core.lang.untraced): values in force and formula
+    # results without their records (bounded like ``resolved``/``formulas``), and its context
+    values: dict[str, Any] = field(default_factory=dict)
+    results: dict[Any, Any] = field(default_factory=dict)
+    untraced: Any = None
+    recorder: Any = None  # the Env that makes the records of what was computed untraced (RuleSet.records)
 
     def table(self, name: str) -> dict[Any, Any]:
         found = self.domain.get(name)
@@ -115,6 +123,7 @@ class Memo:
         self.inputs: LRU[tuple[str, type, Any], Any] = LRU(INPUTS_MAX)
         self.dates: LRU[int, DateMemo] = LRU(DATES_MAX)
         self.bounds: tuple[dt.date, ...] | None = None  # the rule set's epoch boundaries, worked out on first use
+        self.untraced: dict[str, Any] = {}  # formula/adjustment name -> its untraced function (None: traced only); one per name
         self._tables: dict[str, LRU[Any, Any]] = {}
         self._lock = threading.Lock()
 

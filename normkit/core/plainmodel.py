@@ -18,6 +18,7 @@ replaced). A module declares its plain classes and their mirrors with :func:`mir
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import FrozenInstanceError
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -41,11 +42,28 @@ def mirrored(loader: Callable[[], dict[type, type]]) -> None:
     _LOADERS.append(loader)
 
 
+_LOCK = threading.RLock()
+_BUSY = [0]  # loaders running: another thread waits for them
+
+
 def _load() -> None:
-    while _LOADERS:
-        for plain, mirror in _LOADERS.pop(0)().items():
-            _MIRROR[plain] = mirror
-            _PLAIN[mirror] = plain
+    if not _LOADERS and not _BUSY[0]:
+        return
+    with _LOCK:  # the HTTP service's threads may meet their first mirror together
+        _BUSY[0] += 1
+        try:
+            while _LOADERS:
+                loader = _LOADERS.pop(0)
+                try:
+                    pairs = loader()
+                except BaseException:
+                    _LOADERS.insert(0, loader)
+                    raise
+                for plain, mirror in pairs.items():
+                    _MIRROR[plain] = mirror
+                    _PLAIN[mirror] = plain
+        finally:
+            _BUSY[0] -= 1
 
 
 def mirror_of(cls: type) -> Any:
@@ -130,8 +148,9 @@ class PlainModel:
     """The base of the plain value classes: immutable, compared, hashed and printed by value,
     field by field in ``__match_args__`` order (the pydantic models they replace did the same);
     each subclass writes out its ``__slots__``, ``__match_args__`` and ``__init__`` (taking every
-    field by keyword; by position too, in that order, when the defaults allow). Slots named with a leading ``_`` are not fields: they may be
-    set after construction (what a pydantic private attribute was)."""
+    field by keyword; by position too, in that order, when the defaults allow). Slots named with a
+    leading ``_`` are not fields: they may be set after construction (what a pydantic private
+    attribute was); copies keep them, pickles do not."""
 
     __slots__ = ()
     __match_args__: tuple[str, ...] = ()
@@ -161,8 +180,25 @@ class PlainModel:
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
 
-    def __reduce__(self) -> tuple[Any, ...]:  # pickle and copy: the fields (never the private slots)
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle: the fields (never the private slots)
         return (_rebuild, (type(self), self.field_values()))
+
+    def __copy__(self: P) -> P:
+        return self.model_copy()
+
+    def __deepcopy__(self: P, memo: dict[int, Any]) -> P:
+        import copy
+
+        out = type(self)(**{n: copy.deepcopy(getattr(self, n), memo) for n in self.__match_args__})
+        self._copy_private(out)
+        return out
+
+    def _copy_private(self, out: PlainModel) -> None:
+        """Give ``out`` this object's private slots (a quote's trace), as pydantic copies private attributes."""
+        for cls in type(self).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                if name.startswith("_") and hasattr(self, name):
+                    _set(out, name, getattr(self, name))
 
     # ---- what the replaced pydantic models offered, through the mirror (cold paths) --------------
     def model_dump(self, **kwargs: Any) -> dict[str, Any]:
@@ -184,10 +220,7 @@ class PlainModel:
             values = copy.deepcopy(values)
         values.update(update or {})
         out = type(self)(**values)
-        for cls in type(self).__mro__:  # the private slots (a quote's trace) are kept, as pydantic keeps private attributes
-            for name in getattr(cls, "__slots__", ()):
-                if name.startswith("_") and hasattr(self, name):
-                    _set(out, name, getattr(self, name))
+        self._copy_private(out)  # the private slots (a quote's trace) are kept, as pydantic keeps private attributes
         return out
 
     @classmethod

@@ -9,6 +9,7 @@ build on this module; it knows none of them.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
@@ -21,6 +22,7 @@ from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.io.text import read_bool, read_number, read_quantity
 from normkit.core.lang import ops
 from normkit.core.lang.scalar import compile_ir
+from normkit.core.lang.untraced import Untraced, compile_untraced
 from normkit.core.memo import FORMULAS_PER_DATE_MAX, DateMemo, Memo
 from normkit.core.names import close_matches
 from normkit.core.numbers import CTX, ZERO
@@ -216,6 +218,105 @@ class Env:
 
 
 
+_RECORDER_LOCK = threading.Lock()
+
+
+class NotUntraced(Exception):
+    """Raised by an untraced evaluation that cannot give the traced value: a value or table row
+    missing, two adjustment exceptions of one priority, a formula this backend does not compile.
+    The caller evaluates the traced way, which reports exactly what is wrong."""
+
+
+class UntracedEnv:
+    """The untraced evaluation of one epoch: what functions made by
+    :func:`~normkit.core.lang.untraced.compile_untraced` read as ``Q``. It computes the values
+    the traced :class:`Env` computes, and records nothing: ``R`` holds the values in force, ``F``
+    the formula results, both the epoch's (:class:`~normkit.core.memo.DateMemo` ``values`` and
+    ``results``). A value resolved here is resolved through :meth:`Env._resolve` and its record
+    kept in the epoch's ``resolved``, as the traced evaluation would keep it, so a trace built
+    later (:meth:`RuleSet.records`) shares it. Evaluations that read order inputs never come here."""
+
+    __slots__ = ("F", "L", "R", "V")
+
+    def __init__(self, rs: RuleSet, shared: DateMemo, at: dt.date, order_inputs: Mapping[str, Any] | None = None) -> None:
+        c = rs.compiled
+        values = self.R = shared.values
+        results = shared.results
+        env = Env(rs, at, order_inputs or {})  # order inputs: only for an evaluation whose memo is its own (tests)
+        env.use_date_memo(shared)
+        resolved = env.resolved
+        fns = rs.memo.untraced
+        row_overrides = rs.row_overrides
+        versions: dict[str, Any] = {}
+
+        def resolve(name: str) -> Any:
+            rec = resolved.get(name)
+            if rec is None:
+                try:
+                    rec = resolved.setdefault(name, env._resolve(name))  # the first stored wins, as in Env.value
+                except Missing:
+                    raise NotUntraced(name) from None
+            return values.setdefault(name, rec.value)
+
+        def formula(name: str, args: tuple[Any, ...]) -> Any:
+            key = (name, args)
+            v = results.get(key)
+            if v is None:
+                fn = fns.get(name, resolve)  # `resolve`: not looked at yet
+                if fn is resolve:
+                    fn = fns.setdefault(name, untraced_formula(c, name))
+                if fn is None:
+                    raise NotUntraced(name)
+                v = fn(self, None, args)
+                if len(results) < FORMULAS_PER_DATE_MAX:  # bounded as the traced results are
+                    v = results.setdefault(key, v)
+            return v
+
+        def lookup(table: str, key: tuple[Any, ...]) -> Any:
+            if row_overrides:
+                over = row_overrides.get((table, key))
+                if over is not None:
+                    return over[0]
+            version = versions.get(table)
+            if version is None:
+                version = in_force(c.tables[table].layers, at)
+                if version is None:
+                    raise NotUntraced(table)
+                versions[table] = version
+            rows = version.rows.get(key)
+            if not rows:
+                raise NotUntraced(table)
+            return rows[0].value
+
+        self.V, self.F, self.L = resolve, formula, lookup
+
+
+def untraced_formula(c: CompiledSet, name: str) -> Untraced | None:
+    """The untraced function of formula or adjustment ``name`` (None: the traced path only; an
+    item-dependent one is kept per item by the traced evaluation)."""
+    f = c.formulas.get(name)
+    if f is not None:
+        return None if f.item_dependent else compile_untraced(f.ir, tuple(p for p, _ in f.params))
+    a = c.adjustments[name]
+    if a.item_dependent:
+        return None
+    base = compile_untraced(a.base_ir)
+    parts = [(compile_untraced(e.when_ir), compile_untraced(e.value_ir), e.priority) for e in a.exceptions]
+    if base is None or any(w is None or v is None for w, v, _ in parts):
+        return None
+
+    def adjusted(q: UntracedEnv, line: Any, args: tuple[Any, ...]) -> Any:  # Env._adjust, without its records
+        applicable = [(priority, value) for when, value, priority in parts if when(q, line, args)]  # type: ignore[misc]
+        if not applicable:
+            return base(q, line, args)
+        top = max(priority for priority, _ in applicable)
+        best = [value for priority, value in applicable if priority == top]
+        if len(best) > 1:
+            raise NotUntraced(name)  # NK208: reported by the traced evaluation
+        return best[0](q, line, args)  # type: ignore[misc]
+
+    return adjusted
+
 
 class RuleSet:
     """A checked pack set, ready to evaluate. Immutable; share it freely between threads.
@@ -269,6 +370,34 @@ class RuleSet:
         if bounds is None:  # worked out once; two threads may both do it, with equal results
             bounds = self.memo.bounds = boundaries(self.date_spans())
         return epoch_of(bounds, at)
+
+    def epoch_day(self, epoch: int) -> dt.date:
+        """A day of ``epoch`` (its first; ``date.min`` for the first epoch): what an evaluation
+        that depends on the epoch alone, not on a quote's date, evaluates at."""
+        bounds = self.date_bounds()
+        return bounds[epoch - 1] if epoch > 0 else dt.date.min
+
+    def untraced(self, shared: DateMemo) -> UntracedEnv:
+        """The untraced evaluation context of the epoch of ``shared`` (made once per epoch)."""
+        q: UntracedEnv | None = shared.untraced
+        if q is None:  # two threads may both make one: they share the epoch's tables
+            q = shared.untraced = UntracedEnv(self, shared, self.epoch_day(shared.epoch))
+        return q
+
+    def records(self, shared: DateMemo, fn: Callable[[Env], Any], line: Mapping[str, Any]) -> list[Rec]:
+        """The trace records of the traced ``fn`` evaluated in the epoch of ``shared`` with
+        ``line`` as its ``line.<name>`` values: what an untraced evaluation skipped, made when a
+        trace asks for it, with the epoch's shared records (one record per value, as a rule set
+        that evaluated the traced way from the start holds)."""
+        with _RECORDER_LOCK:  # one Env per epoch makes them (the traced closures' state is the Env's)
+            env: Env | None = shared.recorder
+            if env is None:
+                env = shared.recorder = Env(self, self.epoch_day(shared.epoch), {})
+                env.use_date_memo(shared)
+            env.line, env.children, env.local = line, [], {}
+            with localcontext(CTX):
+                fn(env)
+            return env.children
 
     def date_bounds(self) -> tuple[dt.date, ...]:
         """The sorted boundaries of the rule set's epochs (see :meth:`epoch`)."""

@@ -7,6 +7,7 @@ first use and kept in the rule set's memo (at most PLANS_MAX norms).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any, ClassVar
 from normkit.core.compiled import CompiledSet
 from normkit.core.lang import ir
 from normkit.core.lang.scalar import compile_ir
+from normkit.core.lang.untraced import Untraced, compile_untraced
 from normkit.core.runtime import Env, Rec, Row, RuleSet
 from normkit.media.compiled import LineC, NormC
 from normkit.media.components import COMPONENT_LABELS, COMPONENTS
@@ -42,6 +44,7 @@ class LinePlan:
     consts: Mapping[str, Any]  # what the rate formula reads as ``line.<name>``
     rate_fn: Compiled | None  # None: the pack has no pricing method for this component
     item_dependent: bool  # the rate reads an item input: never shared between items
+    untraced: Untraced | None  # the rate without trace records (normkit.core.lang.untraced); None: traced only
     factor: UnitFactor | None  # None when the rate is already in the line's unit
     rate_missing: bool  # the rate card has no row for this resource (no unit factor known)
     quantity: Decimal
@@ -101,9 +104,11 @@ def _line_plan(c: CompiledSet, line: LineC) -> LinePlan:
     factor = None
     if line.factor is not None and line.factor != (1, 1):
         factor = UnitFactor(num=Decimal(line.factor[0]), den=Decimal(line.factor[1]))
+    dependent = item_dependent(c, line.rate_ir)
     return LinePlan(
         line=line, consts=line_consts(line), rate_fn=compile_ir(line.rate_ir) if line.rate_text else None,
-        item_dependent=item_dependent(c, line.rate_ir), factor=factor, rate_missing=line.factor is None,
+        item_dependent=dependent, untraced=compile_untraced(line.rate_ir) if line.rate_text and not dependent else None,
+        factor=factor, rate_missing=line.factor is None,
         quantity=line.quantity, component=line.component, resource=line.resource, label_vi=line.label.vi,
         label_en=line.label.en, unit=line.unit, rate_unit=line.rate_unit, verified=line.verified)
 
@@ -124,17 +129,39 @@ def item_dependent(c: CompiledSet, tree: ir.Node) -> bool:
 
 # ---- what pricing makes of a plan (normkit.media.pricing) -------------------------------------
 
-@dataclass(frozen=True, slots=True)
+_RECORDS_LOCK = threading.Lock()
+
+
 class LineRate:
-    """A line's rate and the records of how it was computed."""
+    """A line's rate and the records of how it was computed: given, or made on first use by
+    ``make`` (a rate computed untraced; its records are only made when a trace asks for them).
+    Once made, the records are one list, the same for every reader."""
 
-    rate: Decimal
-    children: list[Rec]
+    __slots__ = ("_children", "_make", "rate")
+
+    def __init__(self, rate: Decimal, children: list[Rec] | None = None, make: Callable[[], list[Rec]] | None = None) -> None:
+        self.rate = rate
+        self._children = children
+        self._make = make
+
+    @property
+    def children(self) -> list[Rec]:
+        kids = self._children
+        if kids is None:
+            with _RECORDS_LOCK:  # one list for every reader, whichever thread asks first
+                kids = self._children
+                if kids is None:
+                    assert self._make is not None
+                    kids = self._children = self._make()
+                    self._make = None
+        return kids
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PricedLine:
-    """One priced norm line; also the line's trace record (kind ``line``)."""
+    """One priced norm line; also the line's trace record (kind ``line``). Never changed once
+    made (not frozen for speed only: a frozen dataclass costs three times as much to build, on
+    every line of the first quote of a date's epoch)."""
 
     kind: ClassVar[str] = "line"
     plan: LinePlan
@@ -142,7 +169,12 @@ class PricedLine:
     rate: Decimal
     amount: Decimal  # rounded as the pack says
     exact: Decimal  # before rounding
-    children: list[Rec]  # how the rate was computed
+    line_rate: LineRate  # the rate and how it was computed
+
+    @property
+    def children(self) -> list[Rec]:
+        """How the rate was computed (the rate's records, made on first use)."""
+        return self.line_rate.children
 
 
 @dataclass(frozen=True, slots=True)

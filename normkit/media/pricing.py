@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from pathlib import Path
@@ -108,6 +108,7 @@ class PricingProgram:
     basis: str  # "one_unit": every amount = one-unit amount × quantity; "whole_quantity": lines priced on the quantity
     rounding: Rounding
     packs: tuple[PackRef, ...]
+    order_inputs: frozenset[str]  # the inputs of order scope: an item giving one has its rates evaluated the traced way
 
     @classmethod
     def build(cls, c: CompiledSet) -> PricingProgram:
@@ -119,7 +120,8 @@ class PricingProgram:
             above_ceiling=bool(ceiling_findings(c)),
             quantum=m.quantum, mode=m.rounding, round_at=m.round_at, basis=m.amount_basis,
             rounding=Rounding(quantum=m.quantum, mode=m.rounding, at=m.round_at, basis=m.amount_basis, pack=c.money_pack),
-            packs=tuple(PackRef(id=p.id, version=p.version, hash=p.hash) for p in c.packs))
+            packs=tuple(PackRef(id=p.id, version=p.version, hash=p.hash) for p in c.packs),
+            order_inputs=frozenset(name for name, i in c.inputs.items() if i.scope != "item"))
 
 
 class PricingRules(RuleSet):
@@ -320,24 +322,40 @@ def _walk_lookup(node: ir.Lookup, line: Mapping[str, Any] | None, rs: RuleSet, p
     probes.append(("table", node.table, t, keys or ()))
 
 
-def _replay(probes: list[Probe] | tuple[Probe, ...], at: dt.date, out: dict[str, str]) -> None:
+def _versions_at(at: dt.date) -> Callable[[Any], Any]:
+    """``version(p)``: the version of parameter or table ``p`` in force at ``at``, each looked up
+    once (the static check asks about the same table for every line that reads it)."""
+    seen: dict[int, Any] = {}
+
+    def version(obj: Any) -> Any:
+        key = id(obj)
+        found = seen.get(key, seen)
+        if found is seen:
+            found = seen[key] = in_force(obj.layers, at)
+        return found
+
+    return version
+
+
+def _replay(probes: list[Probe] | tuple[Probe, ...], at: dt.date, out: dict[str, str], version: Callable[[Any], Any] | None = None) -> None:
     """What ``probes`` (from :func:`_walk`) find missing at ``at``, in the walk's order."""
+    version = version or _versions_at(at)
     for probe in probes:
         kind, name = probe[0], probe[1]
         if kind == "fixed":
             out.setdefault(name, probe[2])
         elif kind == "param":
             p = probe[2]
-            if in_force(p.layers, at) is None:
+            if version(p) is None:
                 out.setdefault(name, f"`{p.name}` ({p.label.en}, {p.unit}) must be supplied by the {p.supplied_by.replace('_', ' ')}")
         else:
             t, keys = probe[2], probe[3]
-            version = in_force(t.layers, at)
-            if version is None:
+            version_ = version(t)
+            if version_ is None:
                 out.setdefault(name, f"table `{t.name}` ({t.label.en}) must be supplied by the rate card")
-            elif keys and keys not in version.rows:
+            elif keys and keys not in version_.rows:
                 shown = "/".join(str(k) for k in keys)
-                out.setdefault(f"{t.name}[{shown}]", f"`{t.name}` has no row for {shown} (rate card, version from {version.start})")
+                out.setdefault(f"{t.name}[{shown}]", f"`{t.name}` has no row for {shown} (rate card, version from {version_.start})")
 
 
 def missing_values(rs: RuleSet, at: dt.date, tree: ir.Node | None, line: Mapping[str, Any] | None = None) -> dict[str, str]:
@@ -360,6 +378,8 @@ class Needs:
     probes: tuple[Probe, ...]
     used: frozenset[tuple[str, str]]
     unverified: frozenset[str]
+    packs: frozenset[str] = frozenset()  # the packs used whatever the date (of the norms, names, extras, checks)
+    dated: tuple[tuple[str, str, Any], ...] = ()  # (kind, name, parameter or table) whose version in force names a pack and may be unverified
 
 
 def static_check(rs: RuleSet, at: dt.date, norms: list[NormC], epoch: int | None = None) -> StaticCheck:
@@ -403,32 +423,41 @@ def _needs(rs: RuleSet, norms: list[NormC]) -> Needs:
                 _walk(extra.when_ir, None, rs, probes, used)
     c = rs.compiled
     unverified |= {f"formula {name}" for kind, name in used if kind == "formula" and name in c.formulas and not c.formulas[name].verified}
-    return Needs(probes=tuple(probes), used=frozenset(used), unverified=frozenset(unverified))
+    # a probe met again (every line reading one rate-card table without a row key) finds nothing new: kept once, where first met
+    seen: set[tuple[Any, ...]] = set()
+    kept: list[Probe] = []
+    for pr in probes:
+        key = (pr[0], pr[1], pr[3] if pr[0] == "table" else None)
+        if key not in seen:
+            seen.add(key)
+            kept.append(pr)
+    frozen_used = frozenset(used)
+    return Needs(probes=tuple(kept), used=frozen_used, unverified=frozenset(unverified), packs=frozenset(_packs_used(rs, norms, frozen_used)),
+                 dated=tuple((kind, name, c.params[name] if kind == "parameter" else c.tables[name]) for kind, name in sorted(frozen_used)
+                             if kind == "table" or (kind == "parameter" and name not in rs.overrides)))
 
 
 def _static_check(rs: RuleSet, at: dt.date, norms: list[NormC], needs: Needs) -> StaticCheck:
+    """The static check at ``at``: what the date's versions lack, which of them are unverified, and
+    the packs they come from (with the packs used whatever the date, found once per set of norms)."""
     out: dict[str, str] = {}
-    _replay(needs.probes, at, out)
-    unverified = needs.unverified | _unverified_used(rs, at, needs.used)
-    return StaticCheck(missing=out, unverified=tuple(sorted(unverified)), packs=frozenset(_packs_used(rs, at, norms, needs.used)))
+    version = _versions_at(at)
+    _replay(needs.probes, at, out, version)
+    unverified = set(needs.unverified)
+    packs = set(needs.packs)
+    for kind, name, obj in needs.dated:
+        v = version(obj)
+        if v is not None:
+            packs.add(v.pack)
+            if not v.verified:
+                unverified.add(f"{kind} {name}")
+    return StaticCheck(missing=out, unverified=tuple(sorted(unverified)), packs=frozenset(packs))
 
 
-def _unverified_used(rs: RuleSet, at: dt.date, used: frozenset[tuple[str, str]]) -> set[str]:
-    c = rs.compiled
-    unverified: set[str] = set()
-    for kind, name in used:
-        if kind == "parameter" and name not in rs.overrides:
-            d = in_force(c.params[name].layers, at)
-            if d is not None and not d.verified:
-                unverified.add(f"parameter {name}")
-        elif kind == "table":
-            v = in_force(c.tables[name].layers, at)
-            if v is not None and not v.verified:
-                unverified.add(f"table {name}")
-    return unverified
-
-
-def _packs_used(rs: RuleSet, at: dt.date, norms: list[NormC], used: frozenset[tuple[str, str]]) -> set[str]:
+def _packs_used(rs: RuleSet, norms: list[NormC], used: frozenset[tuple[str, str]]) -> set[str]:
+    """The packs pricing ``norms`` uses whatever the date: the norms', the money rule's, every
+    parameter's, table's, formula's, extra's and applicable check's (the versions in force at a
+    date add theirs: :func:`_static_check`)."""
     c, media = rs.compiled, media_part(rs.compiled)
     packs = {n.pack for n in norms} | {c.money_pack}
     for n in norms:
@@ -436,17 +465,9 @@ def _packs_used(rs: RuleSet, at: dt.date, norms: list[NormC], used: frozenset[tu
             packs.add(media.norms[n.derive_from].pack)
     for kind, name in used:
         if kind == "parameter":
-            p = c.params[name]
-            packs.add(p.pack)
-            d = in_force(p.layers, at)
-            if d is not None and name not in rs.overrides:
-                packs.add(d.pack)
+            packs.add(c.params[name].pack)
         elif kind == "table":
-            t = c.tables[name]
-            packs.add(t.pack)
-            v = in_force(t.layers, at)
-            if v is not None:
-                packs.add(v.pack)
+            packs.add(c.tables[name].pack)
         elif kind == "formula":
             obj = c.formulas.get(name) or c.adjustments.get(name)
             if obj is not None:
@@ -759,13 +780,51 @@ def _block(run: Run, p: PreparedItem, plan: NormPlan, item_qty: Decimal) -> Pric
 def _priced_block(run: Run, p: PreparedItem, plan: NormPlan, item_qty: Decimal) -> PricedBlock:
     priced: list[PricedLine] = []
     complete = True
+    program = run.rs.program
+    # _price_line inlined for the common case (each line rounded to 1 đồng, every value in range);
+    # anything else is priced (and reported) by _price_line itself
+    fast = program.round_at == "line" and program.quantum == ONE
+    rmode = MODES[program.mode]
+    top = EXACT_DIGITS + program.quantum.adjusted()
+    rates = run.rates
+    append = priced.append
+    # the rates that read no item input are computed untraced the first time in an epoch (when the
+    # item gives no input of order scope, which they would read); their records are made when a
+    # trace asks for them (RuleSet.records)
+    rs, shared = run.rs, run.shared
+    q = rs.untraced(shared) if shared is not None and (not p.inputs or p.inputs.keys().isdisjoint(program.order_inputs)) else None
     for lp in plan.lines:
-        rate = _line_rate(run, p, lp)
-        line = _price_line(run, p, lp, rate, item_qty) if rate is not None else None
+        rate = None if lp.item_dependent else rates.get(id(lp.line))
+        if rate is None:
+            fn = lp.untraced
+            if q is not None and fn is not None and not lp.rate_missing:
+                try:
+                    value = fn(q, lp.consts, ())
+                except Exception:  # whatever it is, the traced evaluation (_line_rate) reports it exactly
+                    value = None
+                if value is not None:
+                    assert shared is not None and lp.rate_fn is not None  # q is the epoch's; a rate compiled untraced has its traced closures
+                    rate = rates.setdefault(id(lp.line), LineRate(value, make=functools.partial(rs.records, shared, lp.rate_fn, lp.consts)))
+        if rate is None:
+            rate = _line_rate(run, p, lp)
+            if rate is None:
+                complete = False
+                continue
+        r = rate.rate
+        if fast and lp.factor is None and r.is_finite() and (not r or r.adjusted() < top):
+            try:
+                qty = lp.quantity * item_qty
+                exact = qty * r
+                if exact.is_finite() and (not exact or exact.adjusted() < top):
+                    append(PricedLine(lp, qty, r, exact.quantize(ONE, rmode), exact, rate))
+                    continue
+            except _ARITHMETIC:
+                pass
+        line = _price_line(run, p, lp, rate, item_qty)
         if line is None:
             complete = False
             continue
-        priced.append(line)
+        append(line)
     sums = dict.fromkeys(COMPONENTS, ZERO)
     for pl in priced:
         sums[pl.plan.component] += pl.amount
@@ -827,7 +886,7 @@ def _price_line(run: Run, p: PreparedItem, lp: LinePlan, rate: LineRate, item_qt
         _item_too_large(run, p, f"item {p.id} ({p.norm.code}), line {lp.resource}: {lp.quantity} × {item_qty} × {rate.rate}",
                         run.order.locate("items", p.index, "quantity"))
         return None
-    return PricedLine(plan=lp, quantity=qty, rate=rate.rate, amount=amount, exact=exact, children=rate.children)
+    return PricedLine(plan=lp, quantity=qty, rate=rate.rate, amount=amount, exact=exact, line_rate=rate)
 
 
 def _price_extras(run: Run, p: PreparedItem, subtotal: dict[str, Decimal], recs: list[Any]) -> tuple[PricedExtra, ...]:

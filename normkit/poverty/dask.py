@@ -459,7 +459,7 @@ def classify_part(part: Part, out: str | Path, rejects: str | Path, std: Standar
     rejected, first = 0, part.first_row
     keys = dict(part.keys)
     with pq.ParquetWriter(str(out), lay.classified) as ok, pq.ParquetWriter(str(rejects), lay.rejects) as bad:
-        for batch in pq.ParquetFile(part.path).iter_batches(batch_size=batch_rows):
+        for batch in pq.ParquetFile(part.path, pre_buffer=False).iter_batches(batch_size=batch_rows):  # Arrow would hold the whole file
             stored = batch
             for name, value in keys.items():  # hive folders (year=2024/): a column holding the folder's value
                 if name not in stored.schema.names:

@@ -85,22 +85,25 @@ def progress(total: int | Callable[[], int], label: str, enabled: bool | None = 
 class DuplicateIds:
     """Counts rows whose household id an earlier row already has (blank ids are not compared).
 
-    Ids already seen are kept as sorted 64-bit hashes (8 bytes a household, in a few sorted runs
-    merged as they grow); a repeated hash is confirmed against the ids of the same batch, and an
-    id of an earlier batch is reported on its hash alone: two different ids share a 64-bit hash
-    with a probability below 10⁻⁵ even among 10 million households. A bit per 27-bit hash prefix
-    (16 MiB, whatever the number of households) tells which ids may have been seen: only those are
-    searched for in the sorted runs.
+    Ids already seen are kept as sorted 64-bit hashes, 8 bytes a household: one large sorted run,
+    grown in place, and up to :attr:`MAX_RUNS` batches' runs merged into it as they come. A bit
+    per 27-bit hash prefix (16 MiB, whatever the number of households) tells which ids may have
+    been seen: only those are searched for in the runs. A repeated hash is reported as a repeated
+    id: two different ids share a 64-bit hash with a probability below 10⁻⁵ even among 10 million
+    households.
     """
 
     MAX_RUNS = 8
     FILTER_BITS = 27  # a bit per hash prefix (16 MiB, whatever the length): most new ids are never searched for
+    GROUP_ROWS = 250_000  # consecutive small batches (CSV comes in 1 MiB blocks, ~26,000 rows) are checked together
 
     def __init__(self, summary: ClassifySummary, fail: bool) -> None:
-        self.runs: list[Any] = []
+        self.runs: list[Any] = []  # sorted hash arrays: the large run first, then the latest groups'
         self.summary = summary
         self.fail = fail
         self.filter: Any = None
+        self.pending: list[Any] = []  # id arrays of consecutive rows not checked yet
+        self.pending_first = self.pending_next = 0
 
     def add(self, batch: Any, first_row: int) -> None:
         """Check the ids of one Arrow text batch (rows ``first_row`` …)."""
@@ -108,42 +111,67 @@ class DuplicateIds:
             self.add_ids(batch.column(ID_COLUMN), first_row)
 
     def add_ids(self, col: Any, first_row: int) -> None:
-        """Check one batch's ids, an Arrow text array (rows ``first_row`` …)."""
+        """Check one batch's ids, an Arrow text array (rows ``first_row`` …), once
+        :attr:`GROUP_ROWS` consecutive rows are held or :meth:`flush` is called: the same count,
+        examples and first error as batch by batch, with the fixed cost of a check paid per group."""
+        if self.pending and first_row != self.pending_next:
+            self.flush()
+        if not self.pending:
+            self.pending_first = first_row
+        self.pending.append(col)
+        self.pending_next = first_row + len(col)
+        if self.pending_next - self.pending_first >= self.GROUP_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Check the ids held (call at the end of the rows, and before reporting another error)."""
+        import pyarrow as pa
+
+        if not self.pending:
+            return
+        cols, first = self.pending, self.pending_first
+        self.pending = []
+        self.check(cols[0] if len(cols) == 1 else pa.concat_arrays(cols), first)
+
+    def check(self, col: Any, first_row: int) -> None:
+        """Check the ids of rows ``first_row`` … now, an Arrow text array."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if plain_ids(col):  # the common case: nothing to trim, no blank id
-            positions = np.arange(len(col))
-        else:
+        positions = None
+        if not plain_ids(col):  # the common case (nothing to trim, no blank id) skips this
             col = pc.utf8_trim_whitespace(col)
             valid = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(col), 0), False).to_numpy(zero_copy_only=False), dtype=bool)
             positions = np.flatnonzero(valid)
-        if not len(positions):
-            return
-        if len(positions) < len(col):
-            col = pc.take(col, pa.array(positions))
+            if not len(positions):
+                return
+            if len(positions) < len(col):
+                col = pc.take(col, pa.array(positions))
         hashes = id_hashes(col)
-        ordered = np.sort(hashes)
+        ordered = sorted_hashes(hashes)
         seen = np.zeros(len(ordered), dtype=bool)
         seen[1:] = ordered[1:] == ordered[:-1]
         if self.filter is None:
             self.filter = np.zeros(1 << (self.FILTER_BITS - 3), dtype=np.uint8)
-        prefix = ordered >> np.uint64(64 - self.FILTER_BITS)
-        byte, bit = (prefix >> np.uint64(3)).astype(np.intp), (prefix & np.uint64(7)).astype(np.uint8)
-        maybe = np.flatnonzero(self.filter[byte] & (np.uint8(1) << bit))  # an earlier batch may have these hashes
-        if len(maybe) and self.runs:
-            asked = ordered[maybe]
-            for run in self.runs:
-                at = np.minimum(np.searchsorted(run, asked), len(run) - 1)
-                seen[maybe] |= run[at] == asked
+        slot = ordered >> np.uint64(64 - self.FILTER_BITS)
+        byte = (slot >> np.uint64(3)).astype(np.intp)
+        bit = np.left_shift(np.uint8(1), (slot & np.uint64(7)).astype(np.uint8))
+        if self.runs:
+            maybe = np.flatnonzero(self.filter[byte] & bit)  # an earlier batch may have these hashes
+            if len(maybe):
+                asked = ordered[maybe]
+                for run in self.runs:
+                    at = np.minimum(np.searchsorted(run, asked), len(run) - 1)
+                    seen[maybe] |= run[at] == asked
         starts = np.flatnonzero(np.diff(byte, prepend=-1))  # the hashes are sorted: each byte's bits are adjacent
-        self.filter[byte[starts]] |= np.bitwise_or.reduceat(np.uint8(1) << bit, starts)
+        self.filter[byte[starts]] |= np.bitwise_or.reduceat(bit, starts)
         if seen.any():  # rare: find which rows repeat an id (the first of a batch does not, unless seen before)
             order = np.argsort(hashes, kind="stable")
             repeated = np.zeros(len(ordered), dtype=bool)
             repeated[order] = seen
             ids = col.to_numpy(zero_copy_only=False)
-            rows = (positions[repeated] + first_row).tolist()
+            at_rows = np.flatnonzero(repeated) if positions is None else positions[repeated]
+            rows = (at_rows + first_row).tolist()
             values = [str(v) for v in ids[repeated].tolist()]
             if self.fail:
                 raise NormkitError("NK809", f"{ID_COLUMN} {values[0]!r} appears more than once (again at row {rows[0]})")
@@ -151,11 +179,38 @@ class DuplicateIds:
             room = DUPLICATE_EXAMPLES - len(self.summary.duplicate_examples)
             self.summary.duplicate_examples += [{"row": r, ID_COLUMN: v} for r, v in zip(rows, values, strict=True)][:room]
         self.runs.append(ordered)
-        if len(self.runs) > self.MAX_RUNS:
-            merged = np.concatenate(self.runs)
-            self.runs = []  # freed before sorting: at most twice the hashes held, never three times
-            merged.sort(kind="stable")  # in place; timsort merges the sorted runs
-            self.runs = [merged]
+        if len(self.runs) > self.MAX_RUNS + 1:
+            self.runs = [merged_runs(self.runs)]
+
+
+def sorted_hashes(hashes: Any) -> Any:
+    """``hashes`` (uint64, uniformly spread) sorted: first by their top 16 bits (NumPy's stable sort
+    of 16-bit keys is a radix sort, linear), then by timsort, which finds the array all but sorted
+    (4 ms for 250,000 against 11 ms for ``np.sort``)."""
+    if len(hashes) < 1 << 14:
+        return np.sort(hashes)
+    ordered = hashes[np.argsort((hashes >> np.uint64(48)).astype(np.uint16), kind="stable")]
+    ordered.sort(kind="stable")
+    return ordered
+
+
+def merged_runs(runs: list[Any]) -> Any:
+    """One sorted array of the sorted ``runs``, the first one (the large one) grown in place and the
+    others copied into its tail one by one (each freed once copied), then merged by timsort, whose
+    scratch is the smaller side of each merge: the hashes are held about once, not twice."""
+    big, rest = runs[0], runs[1:]
+    runs.clear()
+    n = len(big)
+    if big.base is not None or not big.flags.owndata:
+        big = big.copy()
+    big.resize(n + sum(len(r) for r in rest), refcheck=False)  # realloc: a large block grows by remapping its pages
+    while rest:
+        run = rest.pop(0)
+        big[n: n + len(run)] = run
+        n += len(run)
+        del run
+    big.sort(kind="stable")  # timsort: the sorted parts are found as runs and merged
+    return big
 
 
 def plain_ids(col: Any) -> bool:
@@ -197,7 +252,10 @@ def id_hashes(col: Any) -> Any:
         powers[1:] = np.cumprod(np.full(HASH_MAX_BYTES, 0x100000001B3, dtype=np.uint64))
         width = int(lengths[0])
         if (lengths == width).all():  # ids of one width (H000000001 …): a matrix product, no index arrays
-            h = raw.reshape(len(lengths), width).astype(np.uint64) @ powers[:width]
+            rows = raw.reshape(len(lengths), width)
+            h = np.empty(len(lengths), dtype=np.uint64)
+            for at in range(0, len(lengths), 1 << 16):  # 64-bit copies of 65,536 ids at a time, not of the whole batch
+                h[at: at + (1 << 16)] = rows[at: at + (1 << 16)].astype(np.uint64) @ powers[:width]
         else:
             within = np.arange(len(raw), dtype=np.int64) - np.repeat(starts, lengths)
             h = np.add.reduceat(raw.astype(np.uint64) * powers[within], starts)
@@ -271,6 +329,7 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
                 summary.classified += len(r.classified)
                 summary.rejected += len(r.rejects)
                 advance(batch.num_rows)
+            duplicates.flush()
         writer.close(columns + [c for c in ("status", "deprivation_count") if c not in columns])  # as a non-empty result
         if summary.rejected:
             rej_writer.close(["row", "reason"] + columns)
@@ -278,6 +337,12 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
         else:
             rej_writer.abort()
             rej_path.unlink(missing_ok=True)  # no stale rejects from an earlier run
+    except NormkitError:
+        writer.abort()
+        rej_writer.abort()
+        with located(path):
+            duplicates.flush()  # with --fail-on-duplicates, a repeated id in the rows before the error is reported first
+        raise
     except BaseException:
         writer.abort()
         rej_writer.abort()

@@ -69,8 +69,11 @@ def test_quote_line_field_order_is_pinned() -> None:
 
 def test_money_path_structures_are_frozen_and_named(rules: PricingRules) -> None:
     plan = norm_plan(rules, media_part(rules.compiled).norms[NORM])
-    for cls in (LinePlan, PricedLine, pricing.PricedBlock, pricing.StaticCheck, pricing.LineRate):
+    for cls in (LinePlan, pricing.PricedBlock, pricing.StaticCheck):
         assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, cls  # type: ignore[attr-defined]
+    # built on every line of the first quote of an epoch: slotted, not frozen (a frozen dataclass costs 4× to build)
+    assert dataclasses.is_dataclass(PricedLine) and not hasattr(PricedLine(*[None] * 6), "__dict__")
+    assert pricing.LineRate.__slots__ == ("_children", "_make", "rate")
     with pytest.raises(dataclasses.FrozenInstanceError):
         plan.lines[0].quantity = Decimal(9)  # type: ignore[misc]
     check = static_check(rules, AT, [media_part(rules.compiled).norms[NORM]])
@@ -186,10 +189,15 @@ def test_the_core_imports_no_domain() -> None:
 def test_formula_results_per_date_are_bounded(rules: PricingRules, monkeypatch: pytest.MonkeyPatch) -> None:
     import normkit.core.runtime as runtime
 
-    expected = load(PACK).quote(order(3)).total
+    fresh = load(PACK).quote(order(3))
     monkeypatch.setattr(runtime, "FORMULAS_PER_DATE_MAX", 2)
-    assert rules.quote(order(3)).total == expected
-    assert 0 < len(rules.memo.date(rules.epoch(AT)).formulas) <= 2
+    q = rules.quote(order(3))
+    shared = rules.memo.date(rules.epoch(AT))
+    assert q.total == fresh.total
+    # the rates are computed untraced (7 distinct labour_day_rate/monthly_salary results): 2 kept
+    assert len(shared.results) == 2 and len(shared.formulas) == 0
+    assert q.to_json() == fresh.to_json()  # the trace, made now: its formula records bounded too
+    assert len(shared.formulas) == 2
 
 
 def test_the_first_value_stored_in_a_shared_table_is_kept_and_returned() -> None:

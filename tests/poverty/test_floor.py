@@ -12,6 +12,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 
+from normkit.core.errors import NormkitError
 from normkit.poverty.run import ClassifySummary, DuplicateIds, classify_file, plain_ids
 
 
@@ -39,6 +40,7 @@ def test_duplicate_ids_match_a_set_over_many_batches(chunk):
     dups = DuplicateIds(summary, fail=False)
     for start in range(0, len(ids), chunk):
         dups.add(pa.record_batch({"household_id": pa.array(ids[start:start + chunk], pa.string())}), start + 1)
+    dups.flush()
     count, examples = oracle(ids, chunk)
     assert count > 5_000  # the data does repeat ids, across and within batches
     assert (summary.duplicate_ids, summary.duplicate_examples) == (count, examples)
@@ -215,3 +217,59 @@ def test_clean_values_say_none_whenever_a_row_could_be_rejected():
     assert clean_values(pa.array([5, 7], pa.int16()), "int", None, None, None).tolist() == [5, 7]
     assert clean_values(pa.array([5, 7], pa.uint64()), "int", None, None, None) is None
     assert clean_values(pa.array([5.0, 7.0]), "int", None, None, None) is None
+
+
+def test_hashes_are_sorted_by_radix_then_timsort_exactly_as_np_sort():
+    from normkit.poverty.run import sorted_hashes
+
+    rng = np.random.default_rng(8)
+    spread = rng.integers(0, 2**64 - 1, 100_000, dtype=np.uint64, endpoint=True)
+    crowded = (np.uint64(0xABCD) << np.uint64(48)) | rng.integers(0, 1000, 50_000, dtype=np.uint64)  # one top-16 key, repeats
+    for h in (spread, crowded, np.concatenate([spread, spread[:7]]), spread[:100]):
+        assert np.array_equal(sorted_hashes(h.copy()), np.sort(h))
+
+
+def test_runs_are_merged_into_the_first_grown_in_place():
+    from normkit.poverty.run import merged_runs
+
+    rng = np.random.default_rng(9)
+    parts = [np.sort(rng.integers(0, 2**63, k, dtype=np.int64).astype(np.uint64)) for k in (50_000, 7, 1000, 0, 20_000)]
+    expected = np.sort(np.concatenate(parts))
+    assert np.array_equal(merged_runs(list(parts)), expected)
+    view = np.sort(rng.integers(0, 2**63, 30_000, dtype=np.int64).astype(np.uint64))[::2]  # a run that does not own its data
+    assert np.array_equal(merged_runs([view, parts[2]]), np.sort(np.concatenate([view, parts[2]])))
+
+
+@pytest.mark.parametrize(("chunk", "group"), [(3_000, 1), (20_000, 1), (3_000, 10_000)])
+def test_duplicate_ids_over_many_merges_match_a_set(chunk, group):
+    """Enough groups of batches that the runs are merged several times (more than MAX_RUNS + 1)."""
+    rng = np.random.default_rng(12)
+    ids: list[str | None] = [f"K{v:07d}" for v in rng.integers(0, 150_000, 120_000).tolist()]
+    ids[7], ids[3001] = " K0000001", ""
+    summary = ClassifySummary("s", "2024-09-01", "income")
+    dups = DuplicateIds(summary, fail=False)
+    dups.GROUP_ROWS = group
+    for start in range(0, len(ids), chunk):
+        dups.add(pa.record_batch({"household_id": pa.array(ids[start:start + chunk], pa.string())}), start + 1)
+    dups.flush()
+    count, examples = oracle(ids, chunk)
+    assert count > 20_000
+    assert (summary.duplicate_ids, summary.duplicate_examples) == (count, examples)
+    assert len(dups.runs) <= DuplicateIds.MAX_RUNS + 1
+
+
+def test_a_repeated_id_is_reported_before_a_later_error_as_batch_by_batch(tmp_path: Path, standards):
+    """Ids are checked in groups of consecutive batches; with --fail-on-duplicates a repeated id in
+    an early batch is still the error when a later batch cannot be read (NK809, not the CSV error)."""
+    lines = ["household_id,area,income_per_capita,deprivation_count", "H1,rural,1,1", "H1,rural,1,1"]
+    lines += [f"H{i},rural,1,1" for i in range(2, 150_000)] + ["H9,rural,1,1,extra"]  # past the first 1 MiB block
+    src = tmp_path / "late.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(NormkitError) as e:
+        classify_file(src, tmp_path / "o.csv", standards[2024], fail_on_duplicates=True)
+    assert (e.value.code, e.value.message) == ("NK809", "household_id 'H1' appears more than once (again at row 2)")
+    assert e.value.location is not None and e.value.location.file == str(src)
+    with pytest.raises(NormkitError) as e:
+        classify_file(src, tmp_path / "o.csv", standards[2024])
+    assert e.value.code == "NK702" and "has 5 cells; the header has 4" in e.value.message
+    assert not (tmp_path / "o.csv").exists()

@@ -453,3 +453,79 @@ def test_a_row_longer_than_a_csv_block_is_read_again_with_blocks_of_the_row_boun
     assert notes[:2] == ["a,b\nc0", "a,b\nc1"] and notes[300] == long and notes[399] == "n399"
     monkeypatch.setattr(tables, "CSV_BLOCK", 1 << 20)  # one pass: the same rows
     assert [v for _, cols in _rows_of(p, 50) for v in cols[0]] == ids
+
+
+ARROW_PEAK = """
+import sys
+import pyarrow as pa
+from normkit.core.io.tables import open_text_table
+rows = 0
+for b in open_text_table(sys.argv[1], code="NK702", batch_rows=10_000).batches:
+    rows += b.num_rows
+print(rows, pa.default_memory_pool().max_memory())
+"""
+
+
+def test_arrow_memory_reading_parquet_is_one_row_group_not_the_file(tmp_path):
+    """Arrow's Parquet reader pre-buffers every row group it is asked for: over the whole file,
+    its memory grew with the file (149 MiB of Arrow memory reading 10M households, 50 MiB for 1M).
+    The table layer reads without pre-buffering: Arrow's peak is about one row group, whatever
+    the number of row groups (here 24 of 2 MiB of text that does not compress: 48 MiB)."""
+    import subprocess
+
+    rng = __import__("numpy").random.default_rng(3)
+    path = tmp_path / "many.parquet"
+    with pq.ParquetWriter(path, pa.schema([("household_id", pa.string()), ("n", pa.int64())]), compression="none",
+                          use_dictionary=False) as w:
+        for g in range(24):
+            text = rng.bytes(2**20).hex()
+            ids = pa.array([text[i:i + 100] for i in range(0, len(text), 100)])
+            w.write_table(pa.table({"household_id": ids, "n": pa.array(range(g, g + len(ids)))}))
+    assert pq.ParquetFile(path).num_row_groups == 24
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    got = subprocess.run([sys.executable, "-c", ARROW_PEAK, str(path)], capture_output=True, text=True, check=True, env=env)
+    rows, peak = map(int, got.stdout.split())
+    assert rows == 24 * 20_972
+    assert peak < 16 * 2**20, f"Arrow's peak {peak / 2**20:.0f} MiB reading a 48 MiB Parquet file"
+
+
+def test_parquet_text_is_read_directly_only_where_a_batch_cannot_expand_beyond_the_bound(tmp_path):
+    """Distinct ids (a dictionary page, then plain pages) and short words are read as text;
+    a dictionary with a 1 MiB entry (250,000 rows of it would pass the bound) and prefix-shared
+    values (DELTA_BYTE_ARRAY) are read as dictionaries, checked before decoding."""
+    import pyarrow.compute as pc
+
+    n = 3000
+    path = tmp_path / "mixed.parquet"
+    table = pa.table({"household_id": [f"H{i:07d}" for i in range(n)], "area": ["rural", "urban", "rural"] * (n // 3),
+                      "note": ["x" * 2**20] + [""] * (n - 1), "income": pa.array(range(n)),
+                      "code": [f"C{i}" for i in range(n)]})
+    pq.write_table(table, path, use_dictionary=["household_id", "area", "note"], column_encoding={"code": "DELTA_BYTE_ARRAY"},
+                   dictionary_pagesize_limit=4096, row_group_size=1000)
+    meta = pq.read_metadata(path)
+    assert all(meta.row_group(g).column(0).has_dictionary_page for g in range(3))
+    direct = tables.direct_text_columns(path, meta, pq.read_schema(path), table.schema.names, 250_000, pa, pc)
+    assert direct == {"household_id", "area"}
+    assert tables.direct_text_columns(path, meta, pq.read_schema(path), table.schema.names, 500, pa, pc) == {"household_id", "area", "note"}
+    pq.write_table(table.drop(["code"]), path, use_dictionary=["household_id", "area", "note"], dictionary_pagesize_limit=4096,
+                   row_group_size=1000)  # (Arrow cannot read DELTA_BYTE_ARRAY as a dictionary: NK702, as before)
+    got = _rows_of(path, 700)
+    assert [first for first, _ in got] == [1, 701, 1001, 1701, 2001, 2701]  # cut before each row group, as before
+    assert [c for _, cols in got for c in cols[0]] == table.column("household_id").to_pylist()
+    assert [c for _, cols in got for c in cols[2]] == table.column("note").to_pylist()
+
+
+def test_a_parquet_text_column_read_directly_keeps_the_bounds_and_their_messages(tmp_path, monkeypatch):
+    """A batch across row groups of plain text expanding beyond the bound is NK122, a cell beyond
+    the row bound NK121: the messages of the dictionary path."""
+    monkeypatch.setattr(tables, "MAX_EXPANDED_BYTES", 1000)
+    path = tmp_path / "plain.parquet"
+    pq.write_table(pa.table({"a": [f"{i:020d}" for i in range(90)]}), path, use_dictionary=False, row_group_size=30,
+                   compression="none")
+    assert pq.read_metadata(path).num_row_groups == 3
+    e = expect_error("parquet: plain text beyond the bound", lambda: _rows_of(path, 100), "NK122")
+    assert e.message == "plain.parquet: column 'a' expands to 1800 bytes in rows 1–90; a batch may expand to at most 1000"
+    monkeypatch.setattr(tables, "MAX_ROW_BYTES", 100)
+    pq.write_table(pa.table({"a": ["short", "y" * 150]}), path, use_dictionary=False)
+    e = expect_error("parquet: a long plain cell", lambda: _rows_of(path, 100), "NK121")
+    assert e.message == "plain.parquet: column 'a' has a cell longer than 100 bytes"

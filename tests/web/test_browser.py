@@ -177,6 +177,7 @@ def test_households_deprivations_are_the_clis(served) -> None:
     page.fill("#year", "2024")
     page.set_input_files("#hh-file", str(indicators))
     page.click("#households-form button[type=submit]")
+    page.wait_for_selector("#deprivations tbody tr")  # the result page has loaded (the click only starts the POST)
     rows = page.eval_on_selector_all("#deprivations tbody tr", "rs => rs.map(r => [r.dataset.id, r.cells[2].innerText, r.cells[4].innerText])")
     assert sorted(rows) == sorted([r["id"], str(r["deprived"]), r["rate"]] for r in expected)
     assert rows[0] == ["thong_tin", "1", "25.00"]  # the information dimension first
