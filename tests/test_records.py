@@ -16,20 +16,39 @@ import pytest
 
 from normkit.api import WhatIf
 from normkit.cli.common import Variants
-from normkit.core.errors import Location
+from normkit.core.errors import ErrorCollector, Location
 from normkit.core.extensions import Domain, DomainLint
-from normkit.core.io import plain
+from normkit.core.io import plain, text
 from normkit.core.io.plain import Registered
 from normkit.core.io.text import Quantity
 from normkit.core.loader import Defined, PackSource
+from normkit.core.memo import DateMemo
 from normkit.core.records import Frozen, FrozenInstanceError, Record, fields, replace
+from normkit.core.runtime import AdjustmentFns, ExceptionFns, Rec, Row
 from normkit.core.sections import SectionSpec
 from normkit.core.units import VOCABULARY, UnitDef, UnitInfo, Vocabulary
+from normkit.media import pricing
 from normkit.media.compiled import CheckC, ExtraC, LineC, MediaCompiled, NormC, NormSetC, RateC
+from normkit.media.plan import COMPONENTS, LinePlan, NormPlan, PricedBlock, PricedLine, ScaledRec, UnitFactor
 
 R = dataclasses.MISSING  # a required field
 LIST, DICT, SET = object(), object(), object()  # a field(default_factory=list / dict / set)
-FACTORY = {id(LIST): list, id(DICT): dict, id(SET): set}
+FACTORY: dict[int, Any] = {id(LIST): list, id(DICT): dict, id(SET): set}
+
+
+class Factory:
+    """A field(default_factory=fn) with another ``fn``."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        FACTORY[id(self)] = fn
+
+
+class Hidden:
+    """A field(repr=False) with its default (R: none)."""
+
+    def __init__(self, default: Any) -> None:
+        self.default = default
 
 # (class, frozen, [(field, default)]) exactly as the @dataclass declarations were
 SPECS: list[tuple[type, bool, list[tuple[str, Any]]]] = [
@@ -37,6 +56,7 @@ SPECS: list[tuple[type, bool, list[tuple[str, Any]]]] = [
     (UnitDef, True, [("name", R), ("definition", R), ("vi", R), ("en", R), ("aliases", ())]),
     (UnitInfo, True, [("factor", R), ("dims", R)]),
     (Quantity, True, [("value", R), ("powers", R)]),
+    (text._Reading, True, [("convention", R), ("value", R), ("decimals", R)]),
     (Registered, True, [("tag", R), ("cls", R), ("kind", R), ("fields", R), ("positional", R)]),
     (SectionSpec, True, [("name", R), ("annotation", R), ("keyed", True), ("description", None), ("deferred", False)]),
     (DomainLint, True, [("findings", LIST), ("counts", DICT), ("unverified", SET)]),
@@ -62,23 +82,51 @@ SPECS: list[tuple[type, bool, list[tuple[str, Any]]]] = [
                                         "verified", "why", "location")] + [("scaled", LIST), ("unscaled", LIST)]),
     (MediaCompiled, False, [("norms", DICT), ("extras", LIST), ("checks", LIST), ("replaced_norms", DICT), ("rates", DICT),
                             ("norm_sets", DICT)]),
+    # the money path (media/pricing.py, media/plan.py) and the runtime's records
+    (pricing.ExtraFn, True, [("extra", R), ("value", R), ("when", R)]),
+    (pricing.CheckFn, True, [("check", R), ("test", R)]),
+    (pricing.PricingProgram, True, [(n, R) for n in ("extras", "checks", "uses_line_sums", "above_ceiling", "quantum", "mode",
+                                                     "round_at", "basis", "rounding", "packs", "order_inputs")]),
+    (pricing.StaticCheck, True, [("missing", R), ("unverified", R), ("packs", R)]),
+    (pricing.PreparedItem, False, [("index", R), ("id", R), ("item", R), ("norm", R), ("inputs", R)]),
+    (pricing.Run, False, [(n, R) for n in ("rs", "order", "at", "epoch", "env", "shared", "rates")]
+     + [("missing", DICT), ("errors", Factory(ErrorCollector)), ("items", LIST), ("lines", LIST), ("item_recs", LIST),
+        ("notes", LIST), ("totals", Factory(lambda: dict.fromkeys(COMPONENTS, pricing.ZERO))), ("too_large", SET),
+        ("units", DICT), ("scaled", DICT), ("total", pricing.ZERO), ("failures", 0)]),
+    (pricing.Needs, True, [("probes", R), ("used", R), ("unverified", R), ("packs", frozenset()), ("dated", ())]),
+    (pricing.PricedExtra, True, [("extra", R), ("exact", R), ("amount", R), ("rec", R)]),
+    (pricing.PricedItem, True, [(n, R) for n in ("lines", "extras", "subtotals", "total", "recs", "overridden", "rows", "largest")]),
+    (UnitFactor, True, [("num", R), ("den", R)]),
+    (LinePlan, True, [(n, R) for n in ("line", "consts", "rate_fn", "item_dependent", "untraced", "factor", "rate_missing",
+                                       "quantity", "component", "resource", "label_vi", "label_en", "unit", "rate_unit", "verified")]),
+    (NormPlan, True, [("norm", R), ("lines", R), ("factor_fn", R), ("item_dependent", R)]),
+    (PricedLine, False, [("plan", R), ("quantity", R), ("rate", R), ("amount", R), ("exact", R), ("line_rate", R)]),
+    (ScaledRec, True, [("kind", R), ("unit", R), ("unit_amount", R), ("quantity", R), ("amount", R)]),
+    (PricedBlock, True, [("lines", R), ("sums", R), ("rows", R), ("complete", R)]),
+    (Rec, False, [("kind", R), ("ref", Hidden(R)), ("value", R), ("children", Hidden(LIST)), ("extra", Hidden(None))]),
+    (Row, True, [("group", R), ("values", R)]),
+    (ExceptionFns, True, [("when", R), ("value", R)]),
+    (AdjustmentFns, True, [("base", R), ("exceptions", R)]),
 ]
 
 
 def reference(cls: type, frozen: bool, spec: list[tuple[str, Any]]) -> Any:
     """The dataclass ``cls`` was."""
     def one(name: str, default: Any) -> tuple[str, Any] | tuple[str, Any, Any]:
+        shown = not isinstance(default, Hidden)
+        default = default if shown else default.default
         if default is R:
-            return (name, Any)
+            return (name, Any) if shown else (name, Any, dataclasses.field(repr=False))
         if id(default) in FACTORY:
-            return (name, Any, dataclasses.field(default_factory=FACTORY[id(default)]))
-        return (name, Any, dataclasses.field(default=default))
+            return (name, Any, dataclasses.field(default_factory=FACTORY[id(default)], repr=shown))
+        return (name, Any, dataclasses.field(default=default, repr=shown))
     return dataclasses.make_dataclass(cls.__name__, [one(n, d) for n, d in spec], frozen=frozen)
 
 
-@pytest.mark.parametrize(("cls", "frozen", "spec"), SPECS, ids=[s[0].__name__ for s in SPECS])
+@pytest.mark.parametrize(("cls", "frozen", "spec"), SPECS, ids=[s[0].__qualname__ for s in SPECS])
 def test_a_written_out_class_behaves_as_its_dataclass(cls: type, frozen: bool, spec: list[tuple[str, Any]]) -> None:
     ref = reference(cls, frozen, spec)
+    spec = [(n, d.default if isinstance(d, Hidden) else d) for n, d in spec]
     names = tuple(n for n, _ in spec)
     assert cls.__match_args__ == ref.__match_args__ == names == fields(cls)  # type: ignore[attr-defined]
     assert set(cls.__slots__) == set(names) and issubclass(cls, Frozen if frozen else Record)  # type: ignore[attr-defined]
@@ -93,6 +141,9 @@ def test_a_written_out_class_behaves_as_its_dataclass(cls: type, frozen: bool, s
     required = [f"r{i}" for i, (_, d) in enumerate(spec) if d is R]
     a, b, want = cls(*required), cls(*required), ref(*required)
     for name in names:
+        if isinstance(getattr(want, name), ErrorCollector):  # compared by identity: a fresh one each
+            assert type(getattr(a, name)) is ErrorCollector and getattr(a, name) is not getattr(b, name)
+            continue
         assert getattr(a, name) == getattr(want, name), name
         if isinstance(getattr(a, name), list | dict | set):
             assert getattr(a, name) is not getattr(b, name), name
@@ -120,6 +171,18 @@ def test_a_written_out_class_behaves_as_its_dataclass(cls: type, frozen: bool, s
     assert changed == cls(*args[:-1], "new") and x == y
     with pytest.raises(TypeError, match="no field 'nope'"):
         replace(x, nope=1)
+
+
+def test_the_date_memo_is_compared_by_identity_and_printed_as_its_dataclass() -> None:
+    ref = dataclasses.make_dataclass("DateMemo", [("epoch", int)] + [
+        (n, Any, dataclasses.field(default_factory=dict)) for n in ("resolved", "formulas", "domain", "values", "results")] + [
+        (n, Any, dataclasses.field(default=None)) for n in ("untraced", "recorder")], eq=False)
+    a, b = DateMemo(3), DateMemo(3)
+    assert a != b and a == a and hash(a) != hash(b) and repr(a) == repr(ref(3))
+    assert list(inspect.signature(DateMemo).parameters) == list(inspect.signature(ref).parameters)
+    assert a.resolved is not b.resolved and a.values == {} and a.untraced is None and a.recorder is None
+    a.untraced = "made"  # filled in later by the runtime
+    assert a.untraced == "made" and a.table("t") is a.table("t")
 
 
 def test_match_uses_the_fields_in_order() -> None:

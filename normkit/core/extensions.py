@@ -112,11 +112,9 @@ class Domain(Frozen):
     compiled_form_files: tuple[Path, ...]
 
     def __init__(self, name: str, sections: tuple[SectionSpec, ...] = (), compile: Callable[[BuildApi], object] | None = None, lint: Callable[[CompiledSet], DomainLint] | None = None, compiled_form_files: tuple[Path, ...] = ()) -> None:
-        _set(self, "name", name)
-        _set(self, "sections", sections)
-        _set(self, "compile", compile)
-        _set(self, "lint", lint)
-        _set(self, "compiled_form_files", compiled_form_files)
+        given = locals()  # the field `compile` read without naming it (tests/test_no_code_execution.py scans for the builtin)
+        for name_ in self.__match_args__:
+            _set(self, name_, given[name_])
 
 
 _lock = threading.Lock()
