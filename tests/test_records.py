@@ -10,8 +10,10 @@ import copy
 import dataclasses
 import inspect
 import pickle
+from decimal import Decimal
 from typing import Any
 
+import pydantic
 import pytest
 
 from normkit.api import WhatIf
@@ -30,6 +32,7 @@ from normkit.core.units import VOCABULARY, UnitDef, UnitInfo, Vocabulary
 from normkit.media import pricing
 from normkit.media.compiled import CheckC, ExtraC, LineC, MediaCompiled, NormC, NormSetC, RateC
 from normkit.media.plan import COMPONENTS, LinePlan, NormPlan, PricedBlock, PricedLine, ScaledRec, UnitFactor
+from normkit.media.quoteline import QuoteLine
 
 R = dataclasses.MISSING  # a required field
 LIST, DICT, SET = object(), object(), object()  # a field(default_factory=list / dict / set)
@@ -103,6 +106,8 @@ SPECS: list[tuple[type, bool, list[tuple[str, Any]]]] = [
     (PricedLine, False, [("plan", R), ("quantity", R), ("rate", R), ("amount", R), ("exact", R), ("line_rate", R)]),
     (ScaledRec, True, [("kind", R), ("unit", R), ("unit_amount", R), ("quantity", R), ("amount", R)]),
     (PricedBlock, True, [("lines", R), ("sums", R), ("rows", R), ("complete", R)]),
+    (QuoteLine, False, [(n, R) for n in ("item", "norm", "component", "resource", "label_vi", "label_en", "quantity",
+                                         "quantity_unit", "rate", "rate_unit", "amount", "amount_exact")] + [("verified", True)]),
     (Rec, False, [("kind", R), ("ref", Hidden(R)), ("value", R), ("children", Hidden(LIST)), ("extra", Hidden(None))]),
     (Row, True, [("group", R), ("values", R)]),
     (ExceptionFns, True, [("when", R), ("value", R)]),
@@ -224,3 +229,26 @@ def test_the_codec_still_registers_a_real_dataclass() -> None:
     plain.register(Price, tag="tests.records.Price")
     entry = plain.registered("tests.records.Price")
     assert entry is not None and (entry.kind, entry.fields, entry.positional) == ("dataclass", ("amount", "unit", "note"), False)
+
+
+def test_the_quote_line_is_its_dataclass_to_pydantic() -> None:
+    """``QuoteLine`` is written out; its mirror is the dataclass it was (media/quote_models.py):
+    pydantic validates a quote's lines into plain lines, dumps them, writes them with
+    ``pydantic_core.to_json`` and documents them exactly as that dataclass."""
+    import pydantic_core
+
+    from normkit.core.io import jsonstream
+    from normkit.media import quote_models
+
+    args = ("a", "01.03", "labour", "worker", "nhân công", "worker", Decimal("2.50"), "workday", Decimal("1000"), "VND/workday",
+            Decimal("2500"), Decimal("2500.0"))
+    plain_line, mirror = QuoteLine(*args), quote_models.QuoteLine(*args)
+    assert dataclasses.is_dataclass(mirror) and not dataclasses.is_dataclass(plain_line)
+    assert pydantic_core.to_json([plain_line]) == pydantic_core.to_json([mirror]) == jsonstream.encode_stdlib([plain_line])
+    assert pydantic_core.to_json([plain_line]).startswith(b'[{"item":"a","norm":"01.03","component":"labour"')
+    field = pydantic.TypeAdapter(list[QuoteLine])
+    back = field.validate_python([dataclasses.asdict(mirror)])
+    assert type(back[0]) is QuoteLine and back == [plain_line]
+    assert field.dump_json(back) == pydantic.TypeAdapter(list[quote_models.QuoteLine]).dump_json([mirror])
+    assert field.json_schema() == pydantic.TypeAdapter(list[quote_models.QuoteLine]).json_schema()
+    assert quote_models.Quote.model_json_schema()["$defs"]["QuoteLine"]["title"] == "QuoteLine"

@@ -83,6 +83,10 @@ def test_warm_price_json_imports_no_numpy_no_pint_no_pack_file_models(tmp_path: 
     # entry, difflib for close matches (the control: the cold run wrote the cache)
     assert "tempfile" in cold and "random" in cold
     assert sorted(m for m in warm if m in {"tempfile", "random", "difflib", "heapq"}) == []
+    # no @dataclass on the warm path (core/records.py), so neither dataclasses nor what it loads;
+    # the control: the cold run compiles the packs with the checker's dataclasses
+    assert {"dataclasses", "inspect"} <= cold
+    assert sorted(m for m in warm if m in {"dataclasses", "inspect", "ast", "dis", "tokenize", "linecache", "copy"}) == []
 
 
 def test_the_command_table_is_what_each_module_registers() -> None:
