@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from normkit.core.errors import NormkitError
+from normkit.core.records import Frozen
 from normkit.core.registry import find_pack
 from normkit.core.runtime import RuleSet
 from normkit.media.order_check import Order
 from normkit.media.pricing import PricingRules, load
 from normkit.media.quote import Quote
+
+_set = object.__setattr__
 
 if TYPE_CHECKING:  # pragma: no cover
     from normkit.core.overlay import Overlay  # a pydantic model: imported where an overlay is read, not by a warm `price`
@@ -30,8 +32,7 @@ __all__ = ["PricingRules", "WhatIf", "load", "quote", "resolve_order_pack", "rul
 R = TypeVar("R", bound=RuleSet)
 
 
-@dataclass(frozen=True)
-class WhatIf:
+class WhatIf(Frozen):
     """Changed values for a what-if, as every front-end takes them: an overlay (its label
     names the variant), then single values (``--set``, a request's ``overrides``), which win.
 
@@ -39,10 +40,17 @@ class WhatIf:
     True
     """
 
-    overlay: Overlay | None = None
-    values: Mapping[str, Any] = field(default_factory=dict)
-    label: str = "what-if"
+    __slots__ = ("label", "overlay", "values")
+    __match_args__ = ("overlay", "values", "label")
+    overlay: Overlay | None
+    values: Mapping[str, Any]
+    label: str
     """The variant's label when only ``values`` are given (the CLI says ``--set``)."""
+
+    def __init__(self, overlay: Overlay | None = None, values: Mapping[str, Any] | None = None, label: str = "what-if") -> None:
+        _set(self, "overlay", overlay)
+        _set(self, "values", {} if values is None else values)
+        _set(self, "label", label)
 
     def apply(self, rules: R) -> R:
         """``rules`` with the overlay, then the values; ``rules`` itself when nothing changes."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import pickle
-from dataclasses import FrozenInstanceError
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +20,7 @@ from pydantic_core import PydanticUndefined, to_json
 from normkit.core import surface, surface_mirrors, trace, trace_models
 from normkit.core.io import plain as codec
 from normkit.core.plainmodel import PlainModel, mirror_of, mirrored, to_mirror, to_plain
+from normkit.core.records import FrozenInstanceError
 from normkit.core.schema import Manifest
 from normkit.media import quote, quote_models
 

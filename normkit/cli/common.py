@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from normkit.core.records import Frozen
+
+_set = object.__setattr__
 
 if TYPE_CHECKING:  # pragma: no cover
     from normkit.api import WhatIf
@@ -81,12 +84,17 @@ def rules(args: argparse.Namespace, pack: str | Path) -> PricingRules:
     return rules_for(pack, whatif(args), use_cache=use_cache(args))
 
 
-@dataclass(frozen=True)
-class Variants:
+class Variants(Frozen):
     """For ``whatif``: the pack as it is, and with ``--overlay``/``--set`` (``None`` without them)."""
 
+    __slots__ = ("baseline", "variant")
+    __match_args__ = ("baseline", "variant")
     baseline: PricingRules
     variant: PricingRules | None
+
+    def __init__(self, baseline: PricingRules, variant: PricingRules | None) -> None:
+        _set(self, "baseline", baseline)
+        _set(self, "variant", variant)
 
 
 def variants(args: argparse.Namespace, pack: str | Path) -> Variants:

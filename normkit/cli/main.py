@@ -51,12 +51,7 @@ class Parser(argparse.ArgumentParser):
     Python's own parser (before 3.14) only lists every choice."""
 
     unloaded = False
-    """A sub-command named (with its help) but not built: its module is not imported."""
-
-    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
-        if self.unloaded:
-            raise Unloaded(self.prog)
-        return super().parse_known_args(args, namespace)
+    """A sub-command named (with its help) but not built (:class:`Unbuilt`)."""
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         if action.choices is not None and value not in action.choices:
@@ -66,6 +61,28 @@ class Parser(argparse.ArgumentParser):
             if close:
                 raise argparse.ArgumentError(action, f"invalid choice: {value!r} ({close})")
         super()._check_value(action, value)
+
+
+class Unbuilt:
+    """In place of the parser of a sub-command that is named (with its help) but not built:
+    parsing it raises :class:`Unloaded`."""
+
+    unloaded = True
+
+    def __init__(self, prog: str) -> None:
+        self.prog = prog
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        raise Unloaded(self.prog)
+
+
+def name_only(sub: Any, name: str, help_text: str) -> None:
+    """Name the sub-command ``name`` with its help, as ``sub.add_parser(name, help=help_text)``
+    does for ``normkit --help`` and the choices, without building its parser: argparse builds a
+    whole ``ArgumentParser`` per sub-command, and each looks its three messages up in the
+    translation catalogues on disk (most of what building the parser cost a warm start)."""
+    sub._choices_actions.append(sub._ChoicesPseudoAction(name, (), help_text))
+    sub._name_parser_map[name] = Unbuilt(f"{sub._prog_prefix} {name}")
 
 
 def parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -81,7 +98,38 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"normkit {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    pr = sub.add_parser("price", help="price an order (đặt hàng) from the norms and a rate card",
+    for name, help_text in CORE_COMMANDS.items():
+        if command is None or command == name:
+            BUILD[name](sub, help_text)
+        else:
+            name_only(sub, name, help_text)
+    for module_name, commands in COMMAND_MODULES:  # each adds its sub-commands (kept light: no heavy imports at import time)
+        if command is None or command in commands:
+            COMMANDS.update({name: guarded(handler) for name, handler in command_module(module_name).register(sub).items()})
+            continue
+        for name, help_text in commands.items():
+            name_only(sub, name, help_text)
+    lang_option(p, default=None)
+    convention_option(p, default=None)
+    for sp in sub.choices.values():  # --lang and --convention on every command, before or after its name
+        if not sp.unloaded:
+            lang_option(sp, default=argparse.SUPPRESS)
+            convention_option(sp, default=argparse.SUPPRESS)
+    return p
+
+
+CORE_COMMANDS: dict[str, str] = {  # the sub-commands of this module, in the order of `normkit --help`, with their help
+    "price": "price an order (đặt hàng) from the norms and a rate card",
+    "packs": "list the installed rule packs",
+    "show": "list a pack's names, or show one norm, parameter, table or formula with its dated values and sources",
+    "lint": "check a pack: schema, units, references and dates (exit 1 on any error)",
+    "schema": "print the JSON Schema of an order, quote, trace node, pack manifest, pack file, overlay, budget or budget report",
+    "units": "list normkit's unit vocabulary",
+}
+
+
+def build_price(sub: Any, help_text: str) -> None:
+    pr = sub.add_parser("price", help=help_text,
                         description="Price ORDER (YAML or JSON) at a date. The pack is --pack, or the first entry of the "
                                     "order's `packs:` (relative to the order file). Money is exact: amounts are rounded only "
                                     "where the pack says (per line, subtotal or total).",
@@ -97,11 +145,15 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
     pr.add_argument("--all-items", action="store_true",
                     help=f"print every item even above {PRICE_TABLE_ITEMS} items (else the {PRICE_TOP_ITEMS} largest and the totals)")
 
-    pk = sub.add_parser("packs", help="list the installed rule packs", description="List the packs on the search path "
+
+def build_packs(sub: Any, help_text: str) -> None:
+    pk = sub.add_parser("packs", help=help_text, description="List the packs on the search path "
                         "($NORMKIT_PATH, then the shipped rules/).")
     pk.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    sh = sub.add_parser("show", help="list a pack's names, or show one norm, parameter, table or formula with its dated values and sources",
+
+def build_show(sub: Any, help_text: str) -> None:
+    sh = sub.add_parser("show", help=help_text,
                         description="Show NAME: a norm code (01.03.01.50.10), a parameter (base_salary), a table "
                                     "(salary_coefficient), a formula, an adjustment or an input. Without --pack, the installed packs "
                                     "are searched. Show PACK (an installed pack's id or a pack folder), or --pack PACK alone: every "
@@ -112,30 +164,28 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
     sh.add_argument("--json", action="store_true", help="print JSON")
     sh.add_argument("--no-cache", action="store_true", help="rebuild the compiled packs instead of using the cache")
 
-    li = sub.add_parser("lint", help="check a pack: schema, units, references and dates (exit 1 on any error)",
+
+def build_lint(sub: Any, help_text: str) -> None:
+    li = sub.add_parser("lint", help=help_text,
                         description="Load and check PACK_DIR with every pack it extends. All errors are reported, each with "
                                     "file:line:column and a hint; the exit code is 1 if there is any.")
     li.add_argument("pack_dir")
     li.add_argument("--json", action="store_true", help="print JSON")
 
-    sc = sub.add_parser("schema", help="print the JSON Schema of an order, quote, trace node, pack manifest, pack file, overlay, budget or budget report")
+
+def build_schema(sub: Any, help_text: str) -> None:
+    sc = sub.add_parser("schema", help=help_text)
     sc.add_argument("kind", choices=["order", "quote", "trace", "pack", "pack-file", "overlay", "budget", "report"])
 
-    un = sub.add_parser("units", help="list normkit's unit vocabulary")
+
+def build_units(sub: Any, help_text: str) -> None:
+    un = sub.add_parser("units", help=help_text)
     un.add_argument("--json", action="store_true", help="print JSON")
-    for module_name, commands in COMMAND_MODULES:  # each adds its sub-commands (kept light: no heavy imports at import time)
-        if command is None or command in commands:
-            COMMANDS.update({name: guarded(handler) for name, handler in command_module(module_name).register(sub).items()})
-            continue
-        for name, help_text in commands.items():
-            sub.add_parser(name, help=help_text).unloaded = True
-    lang_option(p, default=None)
-    convention_option(p, default=None)
-    for sp in sub.choices.values():  # --lang and --convention on every command, before or after its name
-        if not sp.unloaded:
-            lang_option(sp, default=argparse.SUPPRESS)
-            convention_option(sp, default=argparse.SUPPRESS)
-    return p
+
+
+BUILD: dict[str, Callable[[Any, str], None]] = {
+    "price": build_price, "packs": build_packs, "show": build_show, "lint": build_lint, "schema": build_schema, "units": build_units,
+}
 
 
 def command_module(name: str) -> Any:

@@ -24,7 +24,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -269,6 +268,8 @@ def store(root: Path, compiled: CompiledSet, extra: tuple[Path, ...] = ()) -> No
         return  # a class nobody registered: run uncached rather than write something unreadable
     tmp: str | None = None
     try:
+        import tempfile  # only when an entry is written (it loads random, shutil …): not on a warm start
+
         fd, tmp = tempfile.mkstemp(dir=d, prefix=".write-", suffix=".tmp")  # mode 0600
         with os.fdopen(fd, "wb") as f:
             f.write(data)

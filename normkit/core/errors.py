@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from normkit.core.records import Frozen
 
-@dataclass(frozen=True, slots=True)
-class Location:
+_set = object.__setattr__
+
+
+class Location(Frozen):
     """Where something is: a file position, or a field path inside a document."""
 
-    file: str | None = None
-    line: int | None = None  # 1-based
-    column: int | None = None  # 1-based
-    path: str | None = None  # e.g. "items[2].quantity"
+    __slots__ = ("column", "file", "line", "path")
+    __match_args__ = ("file", "line", "column", "path")
+    file: str | None
+    line: int | None  # 1-based
+    column: int | None  # 1-based
+    path: str | None  # e.g. "items[2].quantity"
+
+    def __init__(self, file: str | None = None, line: int | None = None, column: int | None = None, path: str | None = None) -> None:
+        _set(self, "file", file)
+        _set(self, "line", line)
+        _set(self, "column", column)
+        _set(self, "path", path)
 
     def shifted(self, columns: int) -> Location:
         """The same place, ``columns`` further along the line (for spans inside a scalar)."""

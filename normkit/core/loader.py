@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
 from decimal import localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from normkit.core.errors import ErrorCollector, Location, NormkitError
 from normkit.core.io.yaml import SourceMap, decode_text, parse_text, read_bytes
 from normkit.core.numbers import CTX
+from normkit.core.records import Record
 from normkit.core.sections import CORE_SECTIONS, pack_document_model, pack_file_model, section_specs
 
 if TYPE_CHECKING:
@@ -27,26 +27,44 @@ if TYPE_CHECKING:
 MAX_PACK_FILES = 200
 
 
-@dataclass
-class Defined:
+class Defined(Record):
     """One definition with the place it was written."""
 
+    __slots__ = ("location", "model", "path", "smap")
+    __match_args__ = ("model", "location", "smap", "path")
     model: Any
     location: Location
     smap: SourceMap
     path: tuple[str | int, ...]
 
+    def __init__(self, model: Any, location: Location, smap: SourceMap, path: tuple[str | int, ...]) -> None:
+        self.model = model
+        self.location = location
+        self.smap = smap
+        self.path = path
 
-@dataclass
-class PackSource:
+
+class PackSource(Record):
+    __slots__ = ("blocks", "content_hash", "extends_resolved", "manifest", "manifest_location", "manifest_map", "root", "sections")
+    __match_args__ = ("root", "manifest", "content_hash", "sections", "blocks", "manifest_location", "manifest_map", "extends_resolved")
     root: Path
     manifest: PackDocument  # with the registered domains' sections (normkit.core.sections)
     content_hash: str
-    sections: dict[str, dict[str, Defined]] = field(default_factory=dict)  # keyed sections: name -> definition
-    blocks: dict[str, list[Defined]] = field(default_factory=dict)  # one-value sections (a domain's `pricing:`), per file
-    manifest_location: Location | None = None
-    manifest_map: SourceMap | None = None
-    extends_resolved: list[Path] = field(default_factory=list)  # the folder each `extends` entry named, in order
+    sections: dict[str, dict[str, Defined]]  # keyed sections: name -> definition
+    blocks: dict[str, list[Defined]]  # one-value sections (a domain's `pricing:`), per file
+    manifest_location: Location | None
+    manifest_map: SourceMap | None
+    extends_resolved: list[Path]  # the folder each `extends` entry named, in order
+
+    def __init__(self, root: Path, manifest: PackDocument, content_hash: str, sections: dict[str, dict[str, Defined]] | None = None, blocks: dict[str, list[Defined]] | None = None, manifest_location: Location | None = None, manifest_map: SourceMap | None = None, extends_resolved: list[Path] | None = None) -> None:
+        self.root = root
+        self.manifest = manifest
+        self.content_hash = content_hash
+        self.sections = {} if sections is None else sections
+        self.blocks = {} if blocks is None else blocks
+        self.manifest_location = manifest_location
+        self.manifest_map = manifest_map
+        self.extends_resolved = [] if extends_resolved is None else extends_resolved
 
     @property
     def id(self) -> str:

@@ -28,7 +28,6 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -85,7 +84,6 @@ class LRU(Generic[K, V]):
         return key in self._data
 
 
-@dataclass(eq=False)
 class DateMemo:
     """What the evaluations of one epoch's dates share: values in force and formula results that
     read no order input (``resolved``/``formulas``, with their trace records, bounded by the pack's
@@ -96,15 +94,31 @@ class DateMemo:
     that makes records later evaluate at the epoch's first day, which names no quote's date)."""
 
     epoch: int
-    resolved: dict[str, Any] = field(default_factory=dict)
-    formulas: dict[Any, Any] = field(default_factory=dict)
-    domain: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    resolved: dict[str, Any]
+    formulas: dict[Any, Any]
+    domain: dict[str, dict[Any, Any]]
     # the untraced evaluation of the epoch (normkit.core.lang.untraced): values in force and formula
     # results without their records (bounded like ``resolved``/``formulas``), and its context
-    values: dict[str, Any] = field(default_factory=dict)
-    results: dict[Any, Any] = field(default_factory=dict)
-    untraced: Any = None
-    recorder: Any = None  # the Env that makes the records of what was computed untraced (RuleSet.records)
+    values: dict[str, Any]
+    results: dict[Any, Any]
+    untraced: Any
+    recorder: Any  # the Env that makes the records of what was computed untraced (RuleSet.records)
+
+    def __init__(self, epoch: int, resolved: dict[str, Any] | None = None, formulas: dict[Any, Any] | None = None,
+                 domain: dict[str, dict[Any, Any]] | None = None, values: dict[str, Any] | None = None,
+                 results: dict[Any, Any] | None = None, untraced: Any = None, recorder: Any = None) -> None:
+        self.epoch = epoch
+        self.resolved = {} if resolved is None else resolved
+        self.formulas = {} if formulas is None else formulas
+        self.domain = {} if domain is None else domain
+        self.values = {} if values is None else values
+        self.results = {} if results is None else results
+        self.untraced = untraced
+        self.recorder = recorder
+
+    def __repr__(self) -> str:  # as the dataclass printed it (eq=False: compared by identity)
+        return (f"DateMemo(epoch={self.epoch!r}, resolved={self.resolved!r}, formulas={self.formulas!r}, domain={self.domain!r}, "
+                f"values={self.values!r}, results={self.results!r}, untraced={self.untraced!r}, recorder={self.recorder!r})")
 
     def table(self, name: str) -> dict[Any, Any]:
         found = self.domain.get(name)

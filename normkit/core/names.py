@@ -14,7 +14,6 @@ True
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from normkit.core.io.vocabulary import fold
@@ -35,6 +34,8 @@ def close_matches(name: str, candidates: Iterable[str], *, n: int = LIMIT, cutof
         by_key.setdefault(fold(c), c)
     key = fold(name)
     exact = [by_key[key]] if key in by_key and by_key[key] != name else []
+    import difflib  # only for a name that is not found: an error path
+
     found = difflib.get_close_matches(key, list(by_key), n=n, cutoff=cutoff)
     return (exact + [by_key[k] for k in found if by_key[k] not in exact and by_key[k] != name])[:n]
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from normkit.core.records import FrozenInstanceError
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydantic import GetCoreSchemaHandler
@@ -144,7 +145,36 @@ def _rebuild(cls: type[P], values: tuple[Any, ...]) -> P:
     return cls(**dict(zip(cls.__match_args__, values, strict=True)))
 
 
-class PlainModel:
+class Mirrored:
+    """What makes a plain class usable where pydantic expects its mirror: as a field type of a
+    pydantic model (validated by the mirror, then made plain; serialised as the mirror; the
+    mirror's JSON Schema) and in plain data written by ``pydantic_core.to_json``. The base of
+    :class:`PlainModel`; a mutable plain record (``QuoteLine``) uses it directly."""
+
+    __slots__ = ()
+    __pydantic_serializer__ = _Serializer()
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        """As a field type of a pydantic model: validated by the mirror (a plain object is taken as
+        it is), then made plain; serialised as the mirror; the mirror's JSON Schema."""
+        from pydantic_core import core_schema
+
+        inner = handler.generate_schema(mirror_of(cls))
+
+        def validate(value: Any, nxt: Callable[[Any], Any]) -> Any:
+            if type(value) is cls:
+                return value
+            return to_plain(nxt(value))
+
+        def serialize(value: Any, nxt: Callable[[Any], Any]) -> Any:
+            return nxt(to_mirror(value))
+
+        return core_schema.no_info_wrap_validator_function(
+            validate, inner, serialization=core_schema.wrap_serializer_function_ser_schema(serialize, schema=inner))
+
+
+class PlainModel(Mirrored):
     """The base of the plain value classes: immutable, compared, hashed and printed by value,
     field by field in ``__match_args__`` order (the pydantic models they replace did the same);
     each subclass writes out its ``__slots__``, ``__match_args__`` and ``__init__`` (taking every
@@ -154,7 +184,6 @@ class PlainModel:
 
     __slots__ = ()
     __match_args__: tuple[str, ...] = ()
-    __pydantic_serializer__ = _Serializer()
 
     def field_values(self) -> tuple[Any, ...]:
         """The fields' values, in order."""
@@ -235,24 +264,5 @@ class PlainModel:
         out: dict[str, Any] = mirror_of(cls).model_json_schema(**kwargs)
         return out
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        """As a field type of a pydantic model: validated by the mirror (a plain object is taken as
-        it is), then made plain; serialised as the mirror; the mirror's JSON Schema."""
-        from pydantic_core import core_schema
 
-        inner = handler.generate_schema(mirror_of(cls))
-
-        def validate(value: Any, nxt: Callable[[Any], Any]) -> Any:
-            if type(value) is cls:
-                return value
-            return to_plain(nxt(value))
-
-        def serialize(value: Any, nxt: Callable[[Any], Any]) -> Any:
-            return nxt(to_mirror(value))
-
-        return core_schema.no_info_wrap_validator_function(
-            validate, inner, serialization=core_schema.wrap_serializer_function_ser_schema(serialize, schema=inner))
-
-
-__all__ = ["PlainModel", "mirror_of", "mirrored", "to_mirror", "to_plain"]
+__all__ = ["Mirrored", "PlainModel", "mirror_of", "mirrored", "to_mirror", "to_plain"]

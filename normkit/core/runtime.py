@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol, Self
@@ -26,7 +25,10 @@ from normkit.core.lang.untraced import Untraced, compile_untraced
 from normkit.core.memo import FORMULAS_PER_DATE_MAX, DateMemo, Memo
 from normkit.core.names import close_matches
 from normkit.core.numbers import CTX, ZERO
+from normkit.core.records import Frozen, Record
 from normkit.core.units import UnitTable, Vocabulary, format_powers
+
+_set = object.__setattr__
 
 if TYPE_CHECKING:  # an annotation only: the pydantic model is imported by whoever makes an overlay
     from normkit.core.overlay import Overlay
@@ -43,40 +45,66 @@ class Missing(Exception):
         self.kind, self.name, self.detail = kind, name, detail
 
 
-@dataclass(slots=True)
-class Rec:
+class Rec(Record):
     """A compact trace record, turned into a TraceNode only when a quote is assembled."""
 
+    __slots__ = ("children", "extra", "kind", "ref", "value")
+    __match_args__ = ("kind", "ref", "value", "children", "extra")
     kind: str
-    ref: Any = field(repr=False)
+    ref: Any
     value: Any
-    children: list[Rec] = field(default_factory=list, repr=False)
-    extra: Any = field(default=None, repr=False)
+    children: list[Rec]
+    extra: Any
+
+    def __init__(self, kind: str, ref: Any, value: Any, children: list[Rec] | None = None, extra: Any = None) -> None:
+        self.kind = kind
+        self.ref = ref
+        self.value = value
+        self.children = [] if children is None else children
+        self.extra = extra
+
+    def __repr__(self) -> str:  # the dataclass's repr: children, extra, ref not shown
+        return f"{type(self).__qualname__}(kind={self.kind!r}, value={self.value!r})"
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(Frozen):
     """One row a domain lays out for ``sum_lines(group, expr)``: its group, and the values
     ``expr`` reads as ``line.<name>`` while it is evaluated for this row."""
 
+    __slots__ = ("group", "values")
+    __match_args__ = ("group", "values")
     group: str
     values: Mapping[str, Any]
 
+    def __init__(self, group: str, values: Mapping[str, Any]) -> None:
+        _set(self, "group", group)
+        _set(self, "values", values)
 
-@dataclass(frozen=True, slots=True)
-class ExceptionFns:
+
+class ExceptionFns(Frozen):
     """An adjustment exception, compiled: when it applies, and its value."""
 
+    __slots__ = ("value", "when")
+    __match_args__ = ("when", "value")
     when: Callable[[Env], Any]
     value: Callable[[Env], Any]
 
+    def __init__(self, when: Callable[[Env], Any], value: Callable[[Env], Any]) -> None:
+        _set(self, "when", when)
+        _set(self, "value", value)
 
-@dataclass(frozen=True, slots=True)
-class AdjustmentFns:
+
+class AdjustmentFns(Frozen):
     """An adjustment, compiled: its base value and its exceptions (in the adjustment's order)."""
 
+    __slots__ = ("base", "exceptions")
+    __match_args__ = ("base", "exceptions")
     base: Callable[[Env], Any]
     exceptions: tuple[ExceptionFns, ...]
+
+    def __init__(self, base: Callable[[Env], Any], exceptions: tuple[ExceptionFns, ...]) -> None:
+        _set(self, "base", base)
+        _set(self, "exceptions", exceptions)
 
 
 class Env:

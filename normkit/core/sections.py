@@ -8,8 +8,11 @@ alone, not on the compiler's extension API.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from normkit.core.records import Frozen
+
+_set = object.__setattr__
 
 if TYPE_CHECKING:
     from normkit.core.schema import PackDocument, PackFile
@@ -22,8 +25,7 @@ MANIFEST_FIELDS = ("normkit", "id", "title", "version", "jurisdiction", "legal_b
                    "description", "money", "files")
 
 
-@dataclass(frozen=True, slots=True)
-class SectionSpec:
+class SectionSpec(Frozen):
     """One top-level section a domain adds to pack files.
 
     ``annotation`` is the type of the section's value as written (e.g. ``dict[NormCode, Norm]``
@@ -36,11 +38,20 @@ class SectionSpec:
     only when a pack is read or a schema written, never by a start that reads a compiled set
     from the cache (docs/performance.md, "Warm start")."""
 
+    __slots__ = ("annotation", "deferred", "description", "keyed", "name")
+    __match_args__ = ("name", "annotation", "keyed", "description", "deferred")
     name: str
     annotation: Any
-    keyed: bool = True
-    description: str | None = None
-    deferred: bool = False
+    keyed: bool
+    description: str | None
+    deferred: bool
+
+    def __init__(self, name: str, annotation: Any, keyed: bool = True, description: str | None = None, deferred: bool = False) -> None:
+        _set(self, "name", name)
+        _set(self, "annotation", annotation)
+        _set(self, "keyed", keyed)
+        _set(self, "description", description)
+        _set(self, "deferred", deferred)
 
     def value_type(self) -> Any:
         """The type of the section's value (``annotation``, or what it returns when deferred)."""

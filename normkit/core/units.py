@@ -11,29 +11,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from normkit.core.errors import Location, NormkitError
 from normkit.core.io.vocabulary import fold
+from normkit.core.records import Frozen
+
+_set = object.__setattr__
 
 if TYPE_CHECKING:  # pragma: no cover
     import pint
 
 
-@dataclass(frozen=True, slots=True)
-class UnitDef:
+class UnitDef(Frozen):
     """One unit of the vocabulary.
 
     ``definition`` is either ``"[dimension]"`` (a new base unit) or ``"<number> <unit expr>"``.
     """
 
+    __slots__ = ("aliases", "definition", "en", "name", "vi")
+    __match_args__ = ("name", "definition", "vi", "en", "aliases")
     name: str
     definition: str
     vi: str
     en: str
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...]
+
+    def __init__(self, name: str, definition: str, vi: str, en: str, aliases: tuple[str, ...] = ()) -> None:
+        _set(self, "name", name)
+        _set(self, "definition", definition)
+        _set(self, "vi", vi)
+        _set(self, "en", en)
+        _set(self, "aliases", aliases)
 
 
 # Dimensions are deliberately separate where the domain keeps them apart: a công (work-day
@@ -63,26 +73,34 @@ _TOKEN_RE = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?)|(?P<name>[^\W\d]\w*|%|²|�
 Dims = tuple[tuple[str, int], ...]  # sorted (dimension, exponent) pairs, zero exponents dropped
 
 
-@dataclass(frozen=True, slots=True)
-class UnitInfo:
+class UnitInfo(Frozen):
     """What evaluation needs to know about a unit: its base factor and dimension."""
 
+    __slots__ = ("dims", "factor")
+    __match_args__ = ("factor", "dims")
     factor: Fraction
     dims: Dims
 
+    def __init__(self, factor: Fraction, dims: Dims) -> None:
+        _set(self, "factor", factor)
+        _set(self, "dims", dims)
 
-@dataclass(frozen=True)
-class Vocabulary:
-    """The vocabulary a pack set sees: normkit's own units plus those its packs add."""
 
-    units: tuple[UnitDef, ...] = VOCABULARY
-    _alias: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
-    _folded: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+class Vocabulary(Frozen):
+    """The vocabulary a pack set sees: normkit's own units plus those its packs add. Compared,
+    hashed and printed by its units only (the lookup tables are built from them)."""
 
-    def __post_init__(self) -> None:
+    __slots__ = ("_alias", "_folded", "units")
+    __match_args__ = ("units", "_alias", "_folded")
+    units: tuple[UnitDef, ...]
+    _alias: dict[str, str]
+    _folded: dict[str, str]
+
+    def __init__(self, units: tuple[UnitDef, ...] = VOCABULARY, _alias: dict[str, str] | None = None, _folded: dict[str, str] | None = None) -> None:
+        _set(self, "units", units)
         alias: dict[str, str] = {}
         folded: dict[str, str | None] = {}
-        for u in self.units:
+        for u in units:
             alias[u.name] = u.name
             for a in u.aliases:
                 alias[a] = u.name
@@ -91,8 +109,23 @@ class Vocabulary:
             for word in (u.name, *u.aliases, u.vi):
                 key = unit_key(word)
                 folded[key] = u.name if folded.get(key, u.name) == u.name else None  # two units folding alike: neither
-        object.__setattr__(self, "_alias", alias)
-        object.__setattr__(self, "_folded", {k: v for k, v in folded.items() if v is not None})
+        _set(self, "_alias", alias)
+        _set(self, "_folded", {k: v for k, v in folded.items() if v is not None})
+
+    def __eq__(self, other: object) -> bool:
+        return self.units == other.units if other.__class__ is Vocabulary else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.units,))
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.units,)
+
+    def __repr__(self) -> str:
+        return f"Vocabulary(units={self.units!r})"
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        Vocabulary.__init__(self, *state)
 
     def extend(self, extra: Iterable[UnitDef]) -> Vocabulary:
         return Vocabulary(self.units + tuple(extra))

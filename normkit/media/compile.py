@@ -10,7 +10,6 @@ pack that declares them, derived norms take their base entry's lines.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +23,7 @@ from normkit.core.lang.ir import Const, Node
 from normkit.core.lang.syntax import Expression
 from normkit.core.lang.typecheck import BOOL, PLAIN, STR, FormulaSig, Powers, Scope, Symbol, TableSig, Type, num, powers_of
 from normkit.core.loader import Defined, PackSource
+from normkit.core.records import replace
 from normkit.core.units import parse_unit_expr
 from normkit.media.compiled import CheckC, ExtraC, LineC, MediaCompiled, NormC, NormSetC, RateC
 from normkit.media.components import COMPONENTS as ALL_COMPONENTS
@@ -192,9 +192,9 @@ def copy_lines(lines: list[LineC], components: set[str], factors: dict[str, Deci
             continue
         f = (factors or {}).get(line.component)
         if f is None:
-            out.append(dataclasses.replace(line))
+            out.append(replace(line))
         else:
-            out.append(dataclasses.replace(line, quantity=line.quantity * f, set_factor=f, national_quantity=line.quantity, **marks))
+            out.append(replace(line, quantity=line.quantity * f, set_factor=f, national_quantity=line.quantity, **marks))
     return out
 
 
@@ -241,7 +241,7 @@ def add_norm_set(api: BuildApi, part: MediaCompiled, pack: PackSource, name: str
                            set_verified=verified, set_why=m.why)
         note = f"norm set {set_id}: {shown} of {m.of}'s entry {code}"
         part.replaced_norms[code] = norm
-        part.norms[code] = dataclasses.replace(
+        part.norms[code] = replace(
             norm, lines=lines, pack=pack.id, location=where, valid_from=start, valid_to=end, replaces=norm.pack,
             verified=norm.verified and verified, why="; ".join(w for w in (norm.why, m.why if not verified else None) if w) or None,
             notes=[*norm.notes, note])

@@ -22,7 +22,6 @@ model accepts with equal values field by field, types included.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -113,6 +112,8 @@ class _Plain:
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with the fields in ``update`` replaced (not checked, as pydantic's ``model_copy``)."""
+        import copy  # only when a copy is asked for: not on a warm start
+
         new = copy.deepcopy(self) if deep else copy.copy(self)
         for name, value in (update or {}).items():
             if name not in self.__match_args__:

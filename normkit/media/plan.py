@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -17,9 +16,12 @@ from normkit.core.compiled import CompiledSet
 from normkit.core.lang import ir
 from normkit.core.lang.scalar import compile_ir
 from normkit.core.lang.untraced import Untraced, compile_untraced
+from normkit.core.records import Frozen, Record
 from normkit.core.runtime import Env, Rec, Row, RuleSet
 from normkit.media.compiled import LineC, NormC
 from normkit.media.components import COMPONENT_LABELS, COMPONENTS
+
+_set = object.__setattr__
 
 __all__ = ["COMPONENTS", "COMPONENT_LABELS", "Compiled", "LinePlan", "LineRate", "NormPlan", "PricedBlock", "PricedLine", "ScaledRec", "ScaledRecs", "UnitFactor",
            "expand", "item_dependent", "line_consts", "norm_plan"]
@@ -28,18 +30,24 @@ PLANS_MAX = 1024  # norms whose plans are kept (a plan compiles its lines' rate 
 Compiled = Callable[[Env], Any]
 
 
-@dataclass(frozen=True, slots=True)
-class UnitFactor:
+class UnitFactor(Frozen):
     """An exact unit conversion of a line's rate: amount = quantity × rate × num / den."""
 
+    __slots__ = ("den", "num")
+    __match_args__ = ("num", "den")
     num: Decimal
     den: Decimal
 
+    def __init__(self, num: Decimal, den: Decimal) -> None:
+        _set(self, "num", num)
+        _set(self, "den", den)
 
-@dataclass(frozen=True, slots=True)
-class LinePlan:
+
+class LinePlan(Frozen):
     """One norm line, ready to price."""
 
+    __slots__ = ("component", "consts", "factor", "item_dependent", "label_en", "label_vi", "line", "quantity", "rate_fn", "rate_missing", "rate_unit", "resource", "unit", "untraced", "verified")
+    __match_args__ = ("line", "consts", "rate_fn", "item_dependent", "untraced", "factor", "rate_missing", "quantity", "component", "resource", "label_vi", "label_en", "unit", "rate_unit", "verified")
     line: LineC
     consts: Mapping[str, Any]  # what the rate formula reads as ``line.<name>``
     rate_fn: Compiled | None  # None: the pack has no pricing method for this component
@@ -56,15 +64,39 @@ class LinePlan:
     rate_unit: str
     verified: bool
 
+    def __init__(self, line: LineC, consts: Mapping[str, Any], rate_fn: Compiled | None, item_dependent: bool, untraced: Untraced | None, factor: UnitFactor | None, rate_missing: bool, quantity: Decimal, component: str, resource: str, label_vi: str, label_en: str, unit: str, rate_unit: str, verified: bool) -> None:
+        _set(self, "line", line)
+        _set(self, "consts", consts)
+        _set(self, "rate_fn", rate_fn)
+        _set(self, "item_dependent", item_dependent)
+        _set(self, "untraced", untraced)
+        _set(self, "factor", factor)
+        _set(self, "rate_missing", rate_missing)
+        _set(self, "quantity", quantity)
+        _set(self, "component", component)
+        _set(self, "resource", resource)
+        _set(self, "label_vi", label_vi)
+        _set(self, "label_en", label_en)
+        _set(self, "unit", unit)
+        _set(self, "rate_unit", rate_unit)
+        _set(self, "verified", verified)
 
-@dataclass(frozen=True, slots=True)
-class NormPlan:
+
+class NormPlan(Frozen):
     """A norm's lines, and the share of its base norm when it is derived."""
 
+    __slots__ = ("factor_fn", "item_dependent", "lines", "norm")
+    __match_args__ = ("norm", "lines", "factor_fn", "item_dependent")
     norm: NormC
     lines: tuple[LinePlan, ...]
     factor_fn: Compiled | None  # a derived norm's share of its base lines
     item_dependent: bool  # some line's rate reads an item input
+
+    def __init__(self, norm: NormC, lines: tuple[LinePlan, ...], factor_fn: Compiled | None, item_dependent: bool) -> None:
+        _set(self, "norm", norm)
+        _set(self, "lines", lines)
+        _set(self, "factor_fn", factor_fn)
+        _set(self, "item_dependent", item_dependent)
 
 
 def line_consts(line: LineC) -> dict[str, Any]:
@@ -157,13 +189,14 @@ class LineRate:
         return kids
 
 
-@dataclass(slots=True)
-class PricedLine:
+class PricedLine(Record):
     """One priced norm line; also the line's trace record (kind ``line``). Never changed once
     made (not frozen for speed only: a frozen dataclass costs three times as much to build, on
     every line of the first quote of a date's epoch)."""
 
     kind: ClassVar[str] = "line"
+    __slots__ = ("amount", "exact", "line_rate", "plan", "quantity", "rate")
+    __match_args__ = ("plan", "quantity", "rate", "amount", "exact", "line_rate")
     plan: LinePlan
     quantity: Decimal  # the line's quantity × the item's quantity
     rate: Decimal
@@ -171,23 +204,39 @@ class PricedLine:
     exact: Decimal  # before rounding
     line_rate: LineRate  # the rate and how it was computed
 
+    def __init__(self, plan: LinePlan, quantity: Decimal, rate: Decimal, amount: Decimal, exact: Decimal, line_rate: LineRate) -> None:
+        self.plan = plan
+        self.quantity = quantity
+        self.rate = rate
+        self.amount = amount
+        self.exact = exact
+        self.line_rate = line_rate
+
     @property
     def children(self) -> list[Rec]:
         """How the rate was computed (the rate's records, made on first use)."""
         return self.line_rate.children
 
 
-@dataclass(frozen=True, slots=True)
-class ScaledRec:
+class ScaledRec(Frozen):
     """The trace record of a line or an extra of an item of several products, under the one-unit
     basis: its one-unit record ``unit`` (a :class:`PricedLine` or an extra's record), the item's
     quantity, and the amount (the one-unit amount × the quantity, rounded where the pack rounds)."""
 
+    __slots__ = ("amount", "kind", "quantity", "unit", "unit_amount")
+    __match_args__ = ("kind", "unit", "unit_amount", "quantity", "amount")
     kind: str  # "line" or "extra": the trace node it becomes
     unit: Any
     unit_amount: Decimal
     quantity: Decimal
     amount: Decimal
+
+    def __init__(self, kind: str, unit: Any, unit_amount: Decimal, quantity: Decimal, amount: Decimal) -> None:
+        _set(self, "kind", kind)
+        _set(self, "unit", unit)
+        _set(self, "unit_amount", unit_amount)
+        _set(self, "quantity", quantity)
+        _set(self, "amount", amount)
 
     @property
     def children(self) -> list[Rec]:
@@ -225,11 +274,18 @@ def expand(records: Any) -> list[Any]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class PricedBlock:
+class PricedBlock(Frozen):
     """The priced lines of one item, their sums per component, and their rows for ``sum_lines``."""
 
+    __slots__ = ("complete", "lines", "rows", "sums")
+    __match_args__ = ("lines", "sums", "rows", "complete")
     lines: tuple[PricedLine, ...]
     sums: Mapping[str, Decimal]
     rows: tuple[Row, ...]
     complete: bool  # every line priced (no value missing, no arithmetic error)
+
+    def __init__(self, lines: tuple[PricedLine, ...], sums: Mapping[str, Decimal], rows: tuple[Row, ...], complete: bool) -> None:
+        _set(self, "lines", lines)
+        _set(self, "sums", sums)
+        _set(self, "rows", rows)
+        _set(self, "complete", complete)

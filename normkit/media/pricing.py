@@ -23,7 +23,6 @@ import datetime as dt
 import functools
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from decimal import Clamped, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from normkit.core.lang.scalar import compile_ir
 from normkit.core.memo import DateMemo
 from normkit.core.names import close_matches
 from normkit.core.numbers import CTX, MODES, ONE, ZERO, round_to
+from normkit.core.records import Frozen, Record
 from normkit.core.rulesets import load_as
 from normkit.core.runtime import Env, Missing, Rec, Row, RuleSet, check_validity, convert_inputs
 from normkit.media.ceilings import ceiling_findings, require_ceilings
@@ -70,6 +70,8 @@ from normkit.media.quote import (
 )
 from normkit.media.trace import assemble
 
+_set = object.__setattr__
+
 _add = CTX.add
 _ARITHMETIC = (Overflow, InvalidOperation, DivisionByZero, Clamped)
 BLOCKS_MAX = 1024  # priced blocks (norm × quantity × date) kept: about 12 KB each for a 19-line norm
@@ -81,23 +83,35 @@ UNITS_MAX = 4096  # one-unit prices kept: about 13 KB each for a 19-line norm wi
 
 # ---- the rule set that prices -------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class ExtraFn:
+class ExtraFn(Frozen):
+    __slots__ = ("extra", "value", "when")
+    __match_args__ = ("extra", "value", "when")
     extra: ExtraC
     value: Compiled
     when: Compiled | None
 
+    def __init__(self, extra: ExtraC, value: Compiled, when: Compiled | None) -> None:
+        _set(self, "extra", extra)
+        _set(self, "value", value)
+        _set(self, "when", when)
 
-@dataclass(frozen=True, slots=True)
-class CheckFn:
+
+class CheckFn(Frozen):
+    __slots__ = ("check", "test")
+    __match_args__ = ("check", "test")
     check: CheckC
     test: Compiled
 
+    def __init__(self, check: CheckC, test: Compiled) -> None:
+        _set(self, "check", check)
+        _set(self, "test", test)
 
-@dataclass(frozen=True, slots=True)
-class PricingProgram:
+
+class PricingProgram(Frozen):
     """What pricing needs from a compiled set besides its norms, compiled once per rule set."""
 
+    __slots__ = ("above_ceiling", "basis", "checks", "extras", "mode", "order_inputs", "packs", "quantum", "round_at", "rounding", "uses_line_sums")
+    __match_args__ = ("extras", "checks", "uses_line_sums", "above_ceiling", "quantum", "mode", "round_at", "basis", "rounding", "packs", "order_inputs")
     extras: tuple[ExtraFn, ...]
     checks: tuple[CheckFn, ...]
     uses_line_sums: bool  # some extra sums the item's lines: lay them out as rows
@@ -109,6 +123,19 @@ class PricingProgram:
     rounding: Rounding
     packs: tuple[PackRef, ...]
     order_inputs: frozenset[str]  # the inputs of order scope: an item giving one has its rates evaluated the traced way
+
+    def __init__(self, extras: tuple[ExtraFn, ...], checks: tuple[CheckFn, ...], uses_line_sums: bool, above_ceiling: bool, quantum: Decimal, mode: str, round_at: str, basis: str, rounding: Rounding, packs: tuple[PackRef, ...], order_inputs: frozenset[str]) -> None:
+        _set(self, "extras", extras)
+        _set(self, "checks", checks)
+        _set(self, "uses_line_sums", uses_line_sums)
+        _set(self, "above_ceiling", above_ceiling)
+        _set(self, "quantum", quantum)
+        _set(self, "mode", mode)
+        _set(self, "round_at", round_at)
+        _set(self, "basis", basis)
+        _set(self, "rounding", rounding)
+        _set(self, "packs", packs)
+        _set(self, "order_inputs", order_inputs)
 
     @classmethod
     def build(cls, c: CompiledSet) -> PricingProgram:
@@ -187,34 +214,49 @@ def quote(rules: PricingRules, order: Order | Mapping[str, Any] | str | os.PathL
 
 # ---- named structures of the money path ---------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class StaticCheck:
+class StaticCheck(Frozen):
     """Before pricing: the rate-card values missing at the date, the unverified values used,
     and the packs the order uses."""
 
+    __slots__ = ("missing", "packs", "unverified")
+    __match_args__ = ("missing", "unverified", "packs")
     missing: Mapping[str, str]
     unverified: tuple[str, ...]
     packs: frozenset[str]
 
+    def __init__(self, missing: Mapping[str, str], unverified: tuple[str, ...], packs: frozenset[str]) -> None:
+        _set(self, "missing", missing)
+        _set(self, "unverified", unverified)
+        _set(self, "packs", packs)
 
-@dataclass(slots=True)
-class PreparedItem:
+
+class PreparedItem(Record):
     """An order item checked and resolved: its index, id, norm in force and converted inputs.
 
     Not frozen, for speed only (a frozen dataclass costs 1 µs to build, 10% of a cached quote of
     ten items): made per item inside one call of :func:`price`, never shared, never changed."""
 
+    __slots__ = ("id", "index", "inputs", "item", "norm")
+    __match_args__ = ("index", "id", "item", "norm", "inputs")
     index: int
     id: str
     item: OrderItem
     norm: NormC
     inputs: Mapping[str, Any]
 
+    def __init__(self, index: int, id: str, item: OrderItem, norm: NormC, inputs: Mapping[str, Any]) -> None:
+        self.index = index
+        self.id = id
+        self.item = item
+        self.norm = norm
+        self.inputs = inputs
 
-@dataclass(slots=True)
-class Run:
+
+class Run(Record):
     """The state of pricing one order (made per call, never shared)."""
 
+    __slots__ = ("at", "env", "epoch", "errors", "failures", "item_recs", "items", "lines", "missing", "notes", "order", "rates", "rs", "scaled", "shared", "too_large", "total", "totals", "units")
+    __match_args__ = ("rs", "order", "at", "epoch", "env", "shared", "rates", "missing", "errors", "items", "lines", "item_recs", "notes", "totals", "too_large", "units", "scaled", "total", "failures")
     rs: PricingRules
     order: Order
     at: dt.date
@@ -222,18 +264,39 @@ class Run:
     env: Env
     shared: DateMemo | None  # the epoch's shared memo, when the order has no order-level inputs
     rates: dict[int, LineRate]
-    missing: dict[str, Missing] = field(default_factory=dict)
-    errors: ErrorCollector = field(default_factory=ErrorCollector)
-    items: list[QuoteItem] = field(default_factory=list)
-    lines: list[QuoteLine] = field(default_factory=list)
-    item_recs: list[Rec] = field(default_factory=list)
-    notes: list[QuoteNote] = field(default_factory=list)
-    totals: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, ZERO))
-    too_large: set[int] = field(default_factory=set)
-    units: dict[tuple, PricedItem] = field(default_factory=dict)  # the one-unit prices this run used (its trace shares them)
-    scaled: dict[tuple[int, Decimal], tuple[PricedItem, list[tuple[Decimal, Decimal, Decimal | None]]]] = field(default_factory=dict)
-    total: Decimal = ZERO  # the sum of the item totals
-    failures: int = 0  # values found missing so far (with ``errors``: whether an item's pricing failed)
+    missing: dict[str, Missing]
+    errors: ErrorCollector
+    items: list[QuoteItem]
+    lines: list[QuoteLine]
+    item_recs: list[Rec]
+    notes: list[QuoteNote]
+    totals: dict[str, Decimal]
+    too_large: set[int]
+    units: dict[tuple, PricedItem]  # the one-unit prices this run used (its trace shares them)
+    scaled: dict[tuple[int, Decimal], tuple[PricedItem, list[tuple[Decimal, Decimal, Decimal | None]]]]
+    total: Decimal  # the sum of the item totals
+    failures: int  # values found missing so far (with ``errors``: whether an item's pricing failed)
+
+    def __init__(self, rs: PricingRules, order: Order, at: dt.date, epoch: int, env: Env, shared: DateMemo | None, rates: dict[int, LineRate], missing: dict[str, Missing] | None = None, errors: ErrorCollector | None = None, items: list[QuoteItem] | None = None, lines: list[QuoteLine] | None = None, item_recs: list[Rec] | None = None, notes: list[QuoteNote] | None = None, totals: dict[str, Decimal] | None = None, too_large: set[int] | None = None, units: dict[tuple, PricedItem] | None = None, scaled: dict[tuple[int, Decimal], tuple[PricedItem, list[tuple[Decimal, Decimal, Decimal | None]]]] | None = None, total: Decimal = ZERO, failures: int = 0) -> None:
+        self.rs = rs
+        self.order = order
+        self.at = at
+        self.epoch = epoch
+        self.env = env
+        self.shared = shared
+        self.rates = rates
+        self.missing = {} if missing is None else missing
+        self.errors = ErrorCollector() if errors is None else errors
+        self.items = [] if items is None else items
+        self.lines = [] if lines is None else lines
+        self.item_recs = [] if item_recs is None else item_recs
+        self.notes = [] if notes is None else notes
+        self.totals = dict.fromkeys(COMPONENTS, ZERO) if totals is None else totals
+        self.too_large = set() if too_large is None else too_large
+        self.units = {} if units is None else units
+        self.scaled = {} if scaled is None else scaled
+        self.total = total
+        self.failures = failures
 
     def miss(self, m: Missing) -> None:
         """Record a missing value (reported, all of them, by :func:`_finish`)."""
@@ -369,17 +432,25 @@ def missing_values(rs: RuleSet, at: dt.date, tree: ir.Node | None, line: Mapping
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Needs:
+class Needs(Frozen):
     """What pricing some norms reads, whatever the date: the probes of every value the rate card
     must supply (in the order an error lists them), every name used, and the unverified norms,
     norm lines and formulas. Found by one walk of their IR, kept per rule set (STATIC_MAX)."""
 
+    __slots__ = ("dated", "packs", "probes", "unverified", "used")
+    __match_args__ = ("probes", "used", "unverified", "packs", "dated")
     probes: tuple[Probe, ...]
     used: frozenset[tuple[str, str]]
     unverified: frozenset[str]
-    packs: frozenset[str] = frozenset()  # the packs used whatever the date (of the norms, names, extras, checks)
-    dated: tuple[tuple[str, str, Any], ...] = ()  # (kind, name, parameter or table) whose version in force names a pack and may be unverified
+    packs: frozenset[str]  # the packs used whatever the date (of the norms, names, extras, checks)
+    dated: tuple[tuple[str, str, Any], ...]  # (kind, name, parameter or table) whose version in force names a pack and may be unverified
+
+    def __init__(self, probes: tuple[Probe, ...], used: frozenset[tuple[str, str]], unverified: frozenset[str], packs: frozenset[str] = frozenset(), dated: tuple[tuple[str, str, Any], ...] = ()) -> None:
+        _set(self, "probes", probes)
+        _set(self, "used", used)
+        _set(self, "unverified", unverified)
+        _set(self, "packs", packs)
+        _set(self, "dated", dated)
 
 
 def static_check(rs: RuleSet, at: dt.date, norms: list[NormC], epoch: int | None = None) -> StaticCheck:
@@ -534,21 +605,29 @@ def _price(rs: PricingRules, order: Order, at: dt.date | None = None) -> Quote:
     return _finish(run, static)
 
 
-@dataclass(frozen=True, slots=True)
-class PricedExtra:
+class PricedExtra(Frozen):
     """One extra of an item: its exact value, its amount (rounded as the pack says) and its trace record."""
 
+    __slots__ = ("amount", "exact", "extra", "rec")
+    __match_args__ = ("extra", "exact", "amount", "rec")
     extra: ExtraC
     exact: Decimal
     amount: Decimal
     rec: Rec
 
+    def __init__(self, extra: ExtraC, exact: Decimal, amount: Decimal, rec: Rec) -> None:
+        _set(self, "extra", extra)
+        _set(self, "exact", exact)
+        _set(self, "amount", amount)
+        _set(self, "rec", rec)
 
-@dataclass(frozen=True, slots=True)
-class PricedItem:
+
+class PricedItem(Frozen):
     """One item priced at one quantity: ONE product under the one-unit basis (then kept in the rule
     set's memo and multiplied by each item's quantity), or the item's whole quantity otherwise."""
 
+    __slots__ = ("extras", "largest", "lines", "overridden", "recs", "rows", "subtotals", "total")
+    __match_args__ = ("lines", "extras", "subtotals", "total", "recs", "overridden", "rows", "largest")
     lines: tuple[PricedLine, ...]
     extras: tuple[PricedExtra, ...]
     subtotals: Mapping[str, Decimal]
@@ -557,6 +636,16 @@ class PricedItem:
     overridden: tuple[tuple[CheckC, str], ...]  # checks not met, priced with the override reason the item gives
     rows: tuple[tuple[Any, ...], ...]  # per quote line, what scaling it needs (see _scaled_lines), made once
     largest: Decimal  # the largest amount in magnitude: × a quantity, it tells whether every amount stays exact
+
+    def __init__(self, lines: tuple[PricedLine, ...], extras: tuple[PricedExtra, ...], subtotals: Mapping[str, Decimal], total: Decimal, recs: tuple[Any, ...], overridden: tuple[tuple[CheckC, str], ...], rows: tuple[tuple[Any, ...], ...], largest: Decimal) -> None:
+        _set(self, "lines", lines)
+        _set(self, "extras", extras)
+        _set(self, "subtotals", subtotals)
+        _set(self, "total", total)
+        _set(self, "recs", recs)
+        _set(self, "overridden", overridden)
+        _set(self, "rows", rows)
+        _set(self, "largest", largest)
 
     @classmethod
     def make(cls, lines: tuple[PricedLine, ...], extras: tuple[PricedExtra, ...], subtotals: Mapping[str, Decimal], total: Decimal,

@@ -333,7 +333,7 @@ def _mirrors() -> dict[type, type]:
     from normkit.media import quote_models as m
 
     return {PackRef: m.PackRef, Rounding: m.Rounding, OverlayInfo: m.OverlayInfo, QuoteNote: m.QuoteNote, QuoteItem: m.QuoteItem,
-            Quote: m.Quote}
+            Quote: m.Quote, QuoteLine: m.QuoteLine}
 
 
 mirrored(_mirrors)

@@ -7,13 +7,44 @@ against); a warm ``normkit price`` never imports them."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from normkit.core.surface_mirrors import Source
-from normkit.media.quoteline import QUOTE_SCHEMA, QuoteLine
+from normkit.media.quoteline import QUOTE_SCHEMA
+
+
+# the mirror of normkit.media.quoteline.QuoteLine: the dataclass it was (not slotted: to_plain reads __dict__)
+@dataclass
+class QuoteLine:
+    """One priced line: a norm line (labour, equipment, material) or an extra ("other").
+
+    A plain slotted dataclass rather than a pydantic model: a quote can hold thousands of
+    lines and this is the hot path. pydantic still validates, serialises and documents it
+    as part of :class:`Quote`. ``quantity`` is the norm quantity × the item quantity;
+    ``amount`` is in VND, rounded as the pack declares; ``amount_exact`` is before rounding."""
+
+    item: str
+    norm: str
+    component: Literal["labour", "equipment", "material", "other"]
+    resource: str
+    label_vi: str
+    label_en: str
+    quantity: Decimal
+    quantity_unit: str
+    rate: Decimal
+    rate_unit: str
+    amount: Decimal
+    amount_exact: Decimal
+    verified: bool = True
+
+    @classmethod
+    def model_construct(cls, **values: Any) -> QuoteLine:
+        """Built from the plain line's fields (core/plainmodel.py's ``to_mirror``)."""
+        return cls(**values)
 
 
 class Out(BaseModel):
@@ -88,4 +119,4 @@ class Quote(Out):
     model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
 
 
-__all__ = ["OverlayInfo", "PackRef", "Quote", "QuoteItem", "QuoteNote", "Rounding"]
+__all__ = ["OverlayInfo", "PackRef", "Quote", "QuoteItem", "QuoteLine", "QuoteNote", "Rounding"]

@@ -79,6 +79,14 @@ def test_warm_price_json_imports_no_numpy_no_pint_no_pack_file_models(tmp_path: 
     assert "normkit.media.order_check" in warm
     assert "normkit.media.schema" not in warm
     assert "normkit.core.lang.syntax" not in warm and "normkit.core.lang.typecheck" not in warm  # Type alone
+    # standard modules only the cold and error paths use: tempfile (and random) to write a cache
+    # entry, difflib for close matches (the control: the cold run wrote the cache)
+    assert "tempfile" in cold and "random" in cold
+    assert sorted(m for m in warm if m in {"tempfile", "random", "difflib", "heapq"}) == []
+    # no @dataclass on the warm path (core/records.py), so neither dataclasses nor what it loads;
+    # the control: the cold run compiles the packs with the checker's dataclasses
+    assert {"dataclasses", "inspect"} <= cold
+    assert sorted(m for m in warm if m in {"dataclasses", "inspect", "ast", "dis", "tokenize", "linecache", "copy"}) == []
 
 
 def test_the_command_table_is_what_each_module_registers() -> None:
@@ -103,6 +111,31 @@ def test_a_sub_command_the_guess_did_not_build_is_parsed_by_the_whole_parser() -
     # `normkit --lang en classify …`: the guess is "classify" (the first command word), built for real
     args = parser("classify").parse_args(["--lang", "en", "classify", "households.csv", "--out", "out.csv"])
     assert (args.command, args.lang) == ("classify", "en")
+
+
+def test_only_the_named_command_builds_its_parser_and_the_listing_is_the_whole_parsers() -> None:
+    """``parser("price")`` builds one sub-command parser; the others are named with their help only
+    (argparse's ``add_parser`` would build a parser each, looking up its messages' translations on
+    disk). ``normkit --help``, the choices and their order are those of the whole parser; a
+    command not built is parsed by the whole parser (:func:`main` catches ``Unloaded``)."""
+    import argparse
+
+    from normkit.cli.main import CORE_COMMANDS, Unbuilt, Unloaded, main, parser
+
+    def sub_of(p: argparse.ArgumentParser) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+        return next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+
+    whole, price = sub_of(parser()), sub_of(parser("price"))
+    assert [n for n, sp in price.choices.items() if isinstance(sp, argparse.ArgumentParser)] == ["price"]
+    assert all(isinstance(sp, Unbuilt) for n, sp in price.choices.items() if n != "price")
+    assert not any(isinstance(sp, Unbuilt) for sp in whole.choices.values())  # the control: every one built
+    assert list(price.choices) == list(whole.choices) and list(whole.choices)[:6] == list(CORE_COMMANDS)
+    assert [(a.dest, a.help) for a in price._choices_actions] == [(a.dest, a.help) for a in whole._choices_actions]
+    assert parser("price").format_help() == parser().format_help()
+    assert [n for n, sp in sub_of(parser("units")).choices.items() if isinstance(sp, argparse.ArgumentParser)] == ["units"]
+    with pytest.raises(Unloaded):
+        parser("price").parse_args(["show", "base_salary"])
+    assert main(["units", "--json"]) == 0
 
 
 def test_the_section_names_written_out_are_the_models_fields() -> None:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import copy
 import pickle
-from dataclasses import FrozenInstanceError
 from decimal import Decimal
 
 import pytest
 
 from normkit.core.io import plain
 from normkit.core.lang import ir
+from normkit.core.records import FrozenInstanceError
 
 
 def tree() -> ir.Node:

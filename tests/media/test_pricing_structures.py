@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from handpriced import price_lines
 
 from normkit.api import load
 from normkit.core.memo import DATES_MAX, LRU, Memo
+from normkit.core.records import Frozen, FrozenInstanceError, Record
 from normkit.core.runtime import RuleSet, check_validity, convert_inputs
 from normkit.media import pricing
 from normkit.media.compiled import media_part
@@ -62,19 +62,21 @@ def test_quote_lines_by_name_match_the_hand_priced_oracle(rules: PricingRules) -
 
 def test_quote_line_field_order_is_pinned() -> None:
     """media.quote.quote_line fills a QuoteLine positionally (the hot path): this is its order."""
-    assert [f.name for f in dataclasses.fields(QuoteLine)] == [
+    assert list(QuoteLine.__match_args__) == [
         "item", "norm", "component", "resource", "label_vi", "label_en", "quantity", "quantity_unit", "rate", "rate_unit",
         "amount", "amount_exact", "verified"]
 
 
 def test_money_path_structures_are_frozen_and_named(rules: PricingRules) -> None:
     plan = norm_plan(rules, media_part(rules.compiled).norms[NORM])
+    # written out like frozen dataclasses (normkit/core/records.py: no @dataclass on the warm path)
     for cls in (LinePlan, pricing.PricedBlock, pricing.StaticCheck):
-        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, cls  # type: ignore[attr-defined]
+        assert issubclass(cls, Frozen) and set(cls.__slots__) == set(cls.__match_args__), cls
     # built on every line of the first quote of an epoch: slotted, not frozen (a frozen dataclass costs 4× to build)
-    assert dataclasses.is_dataclass(PricedLine) and not hasattr(PricedLine(*[None] * 6), "__dict__")
+    assert issubclass(PricedLine, Record) and not issubclass(PricedLine, Frozen) and not hasattr(PricedLine(*[None] * 6), "__dict__")
+    assert PricedLine.__match_args__ == ("plan", "quantity", "rate", "amount", "exact", "line_rate") and PricedLine.kind == "line"
     assert pricing.LineRate.__slots__ == ("_children", "_make", "rate")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(FrozenInstanceError):
         plan.lines[0].quantity = Decimal(9)  # type: ignore[misc]
     check = static_check(rules, AT, [media_part(rules.compiled).norms[NORM]])
     assert check.missing == {} and "vn-wages" in check.packs and check.unverified == tuple(sorted(check.unverified))

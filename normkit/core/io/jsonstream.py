@@ -7,7 +7,7 @@ Chunks are compact JSON (no indentation, ``,`` and ``:`` without spaces, UTF-8 t
 the same bytes pydantic's ``model_dump_json()`` writes.
 
 :func:`encode` writes plain data (text, numbers, booleans, None, Decimal, dates, lists, tuples,
-dicts and dataclasses) with pydantic's (Rust) serialiser when pydantic is already loaded, else
+dicts, dataclasses and the records of core/records.py) with pydantic's (Rust) serialiser when pydantic is already loaded, else
 with the standard library's (C) encoder, which loads nothing: a warm ``normkit price --json``
 need not import pydantic to write a quote. Both write the same bytes (tests/test_jsonstream.py
 compares them on generated data: control characters, text outside the BMP, Decimal text, dates).
@@ -16,13 +16,14 @@ Long lists are encoded in batches of :data:`BATCH`: memory is bounded by the bat
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
+
+from normkit.core.records import Frozen, Record
 
 BATCH = 2000  # list elements serialised per chunk
 FLUSH = 1 << 16  # bytes gathered before a chunk is handed on
@@ -34,15 +35,20 @@ _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass -> its field names, in 
 
 def _default(value: Any) -> Any:
     """What the standard encoder cannot write itself, as pydantic writes it: a Decimal as its
-    exact text (``str``), a date in ISO form, a dataclass as an object of its fields in order."""
+    exact text (``str``), a date in ISO form, a dataclass (or a written-out record) as an object of
+    its fields in order."""
     t = type(value)
     if t is Decimal:
         return str(value)
     if t is dt.date:
         return value.isoformat()
     names = _FIELDS.get(t)
-    if names is None and dataclasses.is_dataclass(t):
-        names = _FIELDS[t] = tuple(f.name for f in dataclasses.fields(t))
+    if names is None and issubclass(t, Record | Frozen):  # written out like a dataclass (core/records.py)
+        names = _FIELDS[t] = t.__match_args__
+    if names is None and hasattr(t, "__dataclass_fields__"):  # made by @dataclass: dataclasses is loaded already
+        import dataclasses
+
+        names = _FIELDS[t] = tuple(f.name for f in dataclasses.fields(value))
     if names is not None:
         return {name: getattr(value, name) for name in names}
     raise TypeError(f"cannot write a {t.__module__}.{t.__qualname__} as JSON")

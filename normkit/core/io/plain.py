@@ -25,15 +25,17 @@ a model is rebuilt with ``model_construct``, so no validator is built at start-u
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import enum
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, TypeVar
+
+from normkit.core.records import Frozen
+
+_set = object.__setattr__
 
 T = TypeVar("T", bound=type)
 
@@ -42,15 +44,23 @@ class CodecError(Exception):
     """The data cannot be written or read back exactly; never a user error."""
 
 
-@dataclass(frozen=True, slots=True)
-class Registered:
+class Registered(Frozen):
     """One registered class: how it is written and rebuilt."""
 
+    __slots__ = ("cls", "fields", "kind", "positional", "tag")
+    __match_args__ = ("tag", "cls", "kind", "fields", "positional")
     tag: str
     cls: type
     kind: str  # "dataclass", "model" or "enum"
     fields: tuple[str, ...]
     positional: bool  # every field is an __init__ argument, in order
+
+    def __init__(self, tag: str, cls: type, kind: str, fields: tuple[str, ...], positional: bool) -> None:
+        _set(self, "tag", tag)
+        _set(self, "cls", cls)
+        _set(self, "kind", kind)
+        _set(self, "fields", fields)
+        _set(self, "positional", positional)
 
 
 _BY_TAG: dict[str, Registered] = {}
@@ -91,9 +101,12 @@ def registered(tag: str) -> Registered | None:
 def _describe(cls: type, tag: str) -> Registered:
     if isinstance(cls, type) and issubclass(cls, enum.Enum):
         return Registered(tag, cls, "enum", (), True)
-    if dataclasses.is_dataclass(cls):
-        fields = dataclasses.fields(cls)
-        return Registered(tag, cls, "dataclass", tuple(f.name for f in fields), all(f.init for f in fields))
+    if hasattr(cls, "__dataclass_fields__"):  # made by @dataclass, so dataclasses is loaded already
+        import dataclasses
+
+        if dataclasses.is_dataclass(cls):
+            fields = dataclasses.fields(cls)
+            return Registered(tag, cls, "dataclass", tuple(f.name for f in fields), all(f.init for f in fields))
     own = vars(cls) if isinstance(cls, type) else {}
     if "__match_args__" in own and "__init__" in own:
         # a class written out like a dataclass (the IR nodes, the compiled form): its fields are

@@ -24,7 +24,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
@@ -32,7 +31,10 @@ from normkit.core.errors import Location, NormkitError
 from normkit.core.io import vocabulary as voc
 from normkit.core.io.vocabulary import Convention, fold, fold_header
 from normkit.core.numbers import CTX
+from normkit.core.records import Frozen
 from normkit.core.units import Vocabulary, parse_unit_expr
+
+_set = object.__setattr__
 
 Where = Location | Callable[[], Location] | None
 """Where a value was written: a location, or a function that works it out only for an error."""
@@ -92,12 +94,17 @@ NUMBER_EXAMPLES: Final[str] = "e.g. 2340000, 5.358.000, 5,358,000, 0,12 or 0.12"
 BOOL_WORDS: Final[str] = "true: có, x, true, yes, y, t, 1, đúng, phải; false: không, false, no, n, f, 0, sai"
 
 
-@dataclass(frozen=True, slots=True)
-class Quantity:
+class Quantity(Frozen):
     """A number with its unit: ``read_quantity("9,8 phút")`` -> ``Quantity(Decimal('9.8'), {'minute': 1})``."""
 
+    __slots__ = ("powers", "value")
+    __match_args__ = ("value", "powers")
     value: Decimal
     powers: dict[str, int]
+
+    def __init__(self, value: Decimal, powers: dict[str, int]) -> None:
+        _set(self, "value", value)
+        _set(self, "powers", powers)
 
 
 def _where(location: Where) -> Location | None:
@@ -115,11 +122,17 @@ def _text(value: str, what: str, location: Where) -> str:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class _Reading:
+class _Reading(Frozen):
+    __slots__ = ("convention", "decimals", "value")
+    __match_args__ = ("convention", "value", "decimals")
     convention: Convention | None  # None: the same in every convention
     value: Decimal
     decimals: bool  # the text has a decimal part in this reading
+
+    def __init__(self, convention: Convention | None, value: Decimal, decimals: bool) -> None:
+        _set(self, "convention", convention)
+        _set(self, "value", value)
+        _set(self, "decimals", decimals)
 
 
 def _readings(text: str) -> list[_Reading]:

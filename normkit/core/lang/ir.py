@@ -15,11 +15,11 @@ bool, int, tuples of nodes), so a tree can be serialised generically.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import FrozenInstanceError
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias
 
 from normkit.core.io.plain import register_all
+from normkit.core.records import FrozenInstanceError
 
 ArithOp = Literal["add", "sub", "mul", "div"]
 CmpOp = Literal["<", "<=", ">", ">=", "==", "!="]
