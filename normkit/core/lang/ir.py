@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Literal, TypeAlias
 
 from normkit.core.io.plain import register_all
-from normkit.core.records import FrozenInstanceError
+from normkit.core.records import Frozen
 
 ArithOp = Literal["add", "sub", "mul", "div"]
 CmpOp = Literal["<", "<=", ">", ">=", "==", "!="]
@@ -29,42 +29,16 @@ Extreme = Literal["min", "max"]
 _set = object.__setattr__
 
 
-class Record:
-    """The base of the node classes: immutable, compared, hashed and printed by value, field by
-    field in ``__match_args__`` order (as a frozen dataclass is). Written out rather than generated
-    by ``@dataclass``: creating the classes costs almost nothing at import (a warm ``normkit price``
-    starts faster; docs/performance.md)."""
+class Record(Frozen):
+    """The base of the node classes: immutable, compared, hashed, printed, pickled and copied by
+    value, field by field in ``__match_args__`` order (as a frozen dataclass is), from
+    :class:`normkit.core.records.Frozen`, the one base of the written-out immutable records."""
 
     __slots__ = ()
-    __match_args__: tuple[str, ...] = ()
 
     def values(self) -> tuple[Any, ...]:
         """The fields' values, in order."""
         return tuple([getattr(self, name) for name in self.__match_args__])
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return self.values() == other.values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.values())
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self.__match_args__)})"
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def __getstate__(self) -> tuple[Any, ...]:  # pickle and copy: slots, no __dict__, frozen
-        return self.values()
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for name, value in zip(self.__match_args__, state, strict=True):
-            _set(self, name, value)
 
 
 class Const(Record):
