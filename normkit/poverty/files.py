@@ -120,7 +120,9 @@ class AtomicTableWriter:
     def _start(self, schema: Any) -> None:
         self._schema = schema
         if self.format == "csv":
-            self._sink = open(self.tmp, "wb")  # noqa: SIM115 - closed in close() / abort()
+            import pyarrow as pa
+
+            self._sink = pa.OSFile(str(self.tmp), "wb")  # Arrow's own file: its writes release the GIL
             head = io.StringIO()
             csv.writer(head, lineterminator="\n").writerow(schema.names)
             self._sink.write(head.getvalue().encode("utf-8"))
@@ -136,10 +138,16 @@ class AtomicTableWriter:
             import pyarrow as pa
             import pyarrow.csv as pcsv
 
+            # the batch is rendered in memory and then written: Arrow writes a batch 1,024 rows at a time, so
+            # a cell that needs quotes found after the first rows would leave those rows in the file
+            # twice once the batch is written again with quotes
+            rendered = pa.BufferOutputStream()
             try:
-                pcsv.write_csv(batch, self._sink, pcsv.WriteOptions(include_header=False, quoting_style="none"))
+                pcsv.write_csv(batch, rendered, pcsv.WriteOptions(include_header=False, quoting_style="none"))
             except pa.ArrowInvalid:  # a cell holds a separator, quote or line break
-                pcsv.write_csv(batch, self._sink, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
+                rendered = pa.BufferOutputStream()
+                pcsv.write_csv(batch, rendered, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
+            self._sink.write(rendered.getvalue())
         else:
             self._writer.write_batch(batch)
         self.rows += batch.num_rows

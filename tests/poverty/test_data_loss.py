@@ -297,3 +297,45 @@ def test_duplicated_parquet_column_is_an_error(tmp_path):
     with pytest.raises(NormkitError) as e:
         read_table(path)
     assert (e.value.code, e.value.message) == ("NK808", "column 'score_a' appears twice in the header (columns 2 and 3)")
+
+
+# ---- each row once, written in the background ---------------------------------------------------
+
+def test_a_cell_that_needs_quotes_late_in_a_batch_writes_every_row_once(tmp_path, capsys):
+    """Arrow writes a batch 1,024 rows at a time: before the fix, a comma in row 2,501 left rows
+    1–2,048 in the output twice (5,048 data rows for 3,000)."""
+    import csv
+
+    with open(tmp_path / "q.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["household_id", "commune", "area", "income_per_capita", "deprivation_count"])
+        for i in range(3000):
+            w.writerow([f"H{i}", "Xã A, huyện B" if i == 2500 else "Xã A", "rural", 1000000, 2])
+    assert main(["classify", str(tmp_path / "q.csv"), "--out", str(tmp_path / "o.csv"), "--year", "2024", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows_in"] == 3000
+    with open(tmp_path / "o.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["household_id"] for r in rows] == [f"H{i}" for i in range(3000)]
+    assert rows[2500]["commune"] == "Xã A, huyện B"
+    assert rows[2499]["status"] == "near_poor" and rows[2500]["status"] == "near_poor"
+
+
+def test_a_write_error_in_the_background_is_nk805_and_leaves_nothing(folder, standards, monkeypatch):
+    from normkit.core.errors import NormkitError
+    from normkit.poverty import files
+    from normkit.poverty.run import classify_file
+
+    real = files.AtomicTableWriter._write
+    calls: list[int] = []
+
+    def failing(self, batch):
+        calls.append(batch.num_rows)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(self, batch)
+
+    monkeypatch.setattr(files.AtomicTableWriter, "_write", failing)
+    with pytest.raises(NormkitError) as e:
+        classify_file("survey.csv", "o.csv", standards[2024], chunk_rows=4)
+    assert (e.value.code, e.value.message) == ("NK805", "cannot write o.csv: No space left on device")
+    assert names(folder) == ["survey.csv"]
