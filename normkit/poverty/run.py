@@ -17,6 +17,7 @@ import numpy as np
 from normkit.core.errors import Location, NormkitError
 from normkit.core.io.atomic import removed_on_signals
 from normkit.core.io.outputs import check_outputs
+from normkit.core.io.pipeline import Stage
 from normkit.poverty.batch import CleanResult, classify_clean, classify_frame
 from normkit.poverty.compare import Transitions, transitions
 from normkit.poverty.files import CHUNK_ROWS, AtomicTableWriter, as_frame, open_households, rejects_path
@@ -297,17 +298,21 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
     writer = AtomicTableWriter(out)
     rej_writer = AtomicTableWriter(rej_path)
     columns = list(table.names)
+    # the writing and the id check of a batch overlap the reading and evaluation of the next (in order, at most
+    # two batches waiting each; their errors are raised here): see normkit.core.io.pipeline
+    writes = Stage(writer.write_batch, name="normkit-write")
+    checks = Stage(lambda job: job[0](*job[1:]), name="normkit-ids")
     try:
         with located(path), progress(table.count_rows, f"classify {Path(path).name}", show_progress) as advance:
             for batch in table.batches:
                 if ID_COLUMN in columns:
-                    duplicates.add_ids(batch.text_column(ID_COLUMN), batch.first_row)
+                    checks.put((duplicates.add_ids, batch.text_column(ID_COLUMN), batch.first_row))
                 clean = (classify_clean(dict(zip(batch.raw.schema.names, batch.raw.columns, strict=True)), batch.num_rows, std,
                                         method=method, low_income=low_income) if batch.num_rows else None)
                 if clean is not None:  # the common case: no row rejected, no pandas
                     summary.method = clean.method
                     summary.notes += [n for n in clean.notes if n not in summary.notes]
-                    writer.write_batch(clean_batch(batch.raw, clean))
+                    writes.put(clean_batch(batch.raw, clean))
                     tally = np.bincount(clean.status.codes, minlength=len(clean.status.categories))
                     for word, k in zip(clean.status.categories, tally.tolist(), strict=True):
                         summary.counts[word] = summary.counts.get(word, 0) + k
@@ -320,7 +325,7 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
                 summary.method = r.method
                 summary.notes += [n for n in r.notes if n not in summary.notes]
                 if len(r.classified):
-                    writer.write_batch(classified_batch(batch.raw, r.classified))
+                    writes.put(classified_batch(batch.raw, r.classified))
                 if len(r.rejects):
                     rej_writer.write_batch(rejects_batch(batch.text, r.rejects))
                 for s, n in r.classified["status"].value_counts().items():
@@ -329,7 +334,9 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
                 summary.classified += len(r.classified)
                 summary.rejected += len(r.rejects)
                 advance(batch.num_rows)
-            duplicates.flush()
+            checks.put((duplicates.flush,))
+            checks.finish()
+        writes.finish()
         writer.close(columns + [c for c in ("status", "deprivation_count") if c not in columns])  # as a non-empty result
         if summary.rejected:
             rej_writer.close(["row", "reason"] + columns)
@@ -338,12 +345,16 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
             rej_writer.abort()
             rej_path.unlink(missing_ok=True)  # no stale rejects from an earlier run
     except NormkitError:
+        writes.cancel()
         writer.abort()
         rej_writer.abort()
         with located(path):
-            duplicates.flush()  # with --fail-on-duplicates, a repeated id in the rows before the error is reported first
+            checks.finish()  # with --fail-on-duplicates, a repeated id in the rows before the error is reported first
+            duplicates.flush()
         raise
     except BaseException:
+        writes.cancel()
+        checks.cancel()
         writer.abort()
         rej_writer.abort()
         raise

@@ -1,0 +1,79 @@
+"""One background stage of a streaming run: a function applied to items in order, in its own thread.
+
+A file run (``classify``) reads a batch, evaluates it, checks its ids and writes it. Arrow's
+writers and NumPy's sorts release the GIL, so on a machine with more than one core the writing
+and the id check of one batch can go on while the next batch is read and evaluated. A
+:class:`Stage` gives that overlap without changing what the run does:
+
+- the items are handled one at a time, in the order they were given (a writer writes the rows in
+  the order they were read; a check sees the ids in that order);
+- at most ``depth`` items wait, so memory stays bounded by that many batches;
+- an exception in the stage is kept and raised in the caller's thread at the next :meth:`put`, or
+  by :meth:`finish` — the same exception object, so a ``NormkitError`` keeps its code, message and
+  location; the items after it are dropped unread (the run is failing anyway);
+- :meth:`cancel` stops it without raising (the caller is already failing with its own error).
+
+Nothing here knows what the items are.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_STOP = object()
+
+
+class Stage:
+    """``work(item)`` for every item :meth:`put`, in order, in one background thread."""
+
+    def __init__(self, work: Callable[[Any], object], *, depth: int = 2, name: str = "normkit-stage") -> None:
+        self._work = work
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._cancelled = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            if self._error is not None or self._cancelled:
+                continue  # drain: the caller raises or has stopped
+            try:
+                self._work(item)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, raised there
+                self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            self._cancelled = True  # what is still queued is not worked on
+            raise error
+
+    def put(self, item: Any) -> None:
+        """Queue ``item`` (waits while ``depth`` items wait); raises an earlier item's exception first."""
+        self._raise()
+        self._queue.put(item)
+
+    def finish(self) -> None:
+        """Wait until every item is handled; raise the first exception one of them raised."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+        self._raise()
+
+    def cancel(self) -> None:
+        """Stop without raising: items not started are dropped, the one in hand is waited for."""
+        self._cancelled = True
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+        self._error = None
+
+
+__all__ = ["Stage"]
