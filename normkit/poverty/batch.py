@@ -204,6 +204,7 @@ class CleanResult:
     low: np.ndarray | None
     method: str
     notes: list[str]
+    count_read: bool = False  # ``count`` is the input's deprivation_count column as read (not computed)
 
 
 def classify_clean(columns: Mapping[str, Any], n: int, std: Standard, *, method: str | None = None,
@@ -226,7 +227,7 @@ def classify_clean(columns: Mapping[str, Any], n: int, std: Standard, *, method:
     ev = evaluate(std, plan, cols, low_income)
     if cols.bad.any():
         return None
-    return CleanResult(ev.status, ev.count, ev.low, plan.method, ev.notes)
+    return CleanResult(ev.status, ev.count, ev.low, plan.method, ev.notes, count_read=plan.deprivations == "count")
 
 
 def needed_inputs(std: Standard, plan: Plan, present: set[str]) -> list[str]:

@@ -17,7 +17,7 @@ import numpy as np
 from normkit.core.errors import Location, NormkitError
 from normkit.core.io.atomic import removed_on_signals
 from normkit.core.io.outputs import check_outputs
-from normkit.core.io.pipeline import Stage
+from normkit.core.io.pipeline import Stage, read_ahead
 from normkit.poverty.batch import CleanResult, classify_clean, classify_frame
 from normkit.poverty.compare import Transitions, transitions
 from normkit.poverty.files import CHUNK_ROWS, AtomicTableWriter, as_frame, open_households, rejects_path
@@ -304,7 +304,7 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
     checks = Stage(lambda job: job[0](*job[1:]), name="normkit-ids")
     try:
         with located(path), progress(table.count_rows, f"classify {Path(path).name}", show_progress) as advance:
-            for batch in table.batches:
+            for batch in read_ahead(table.batches):
                 if ID_COLUMN in columns:
                     checks.put((duplicates.add_ids, batch.text_column(ID_COLUMN), batch.first_row))
                 clean = (classify_clean(dict(zip(batch.raw.schema.names, batch.raw.columns, strict=True)), batch.num_rows, std,
@@ -312,7 +312,7 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
                 if clean is not None:  # the common case: no row rejected, no pandas
                     summary.method = clean.method
                     summary.notes += [n for n in clean.notes if n not in summary.notes]
-                    writes.put(clean_batch(batch.raw, clean))
+                    writes.put(clean_batch(batch.raw, clean, text=writer.format == "csv"))
                     tally = np.bincount(clean.status.codes, minlength=len(clean.status.categories))
                     for word, k in zip(clean.status.categories, tally.tolist(), strict=True):
                         summary.counts[word] = summary.counts.get(word, 0) + k
@@ -408,13 +408,19 @@ def classified_batch(raw: Any, classified: Any) -> Any:
     return out
 
 
-def clean_batch(raw: Any, clean: CleanResult) -> Any:
+def clean_batch(raw: Any, clean: CleanResult, *, text: bool = False) -> Any:
     """Every input row as stored, with the result columns of :func:`classify_clean` set as
-    :func:`classified_batch` sets them (the same names, order and types)."""
+    :func:`classified_batch` sets them (the same names, order and types). For a ``text`` output
+    (CSV), a deprivation count read from a text column whose every cell is already written as the
+    count is (``7``, not ``07`` or ``+7``) passes through as that text: the CSV bytes are the same,
+    and no number is turned back into text."""
     import pyarrow as pa
 
     words = pa.array(list(clean.status.categories), pa.string())
-    results = {"status": words.take(pa.array(clean.status.codes)), "deprivation_count": pa.array(clean.count, pa.int64())}
+    count = raw.column("deprivation_count") if clean.count_read and text else None
+    if count is None or not written_as(count, clean.count):
+        count = pa.array(clean.count, pa.int64())
+    results = {"status": words.take(pa.array(clean.status.codes)), "deprivation_count": count}
     if clean.low is not None:
         results["low_income_household"] = pa.array(clean.low, pa.bool_())
     out = raw
@@ -422,6 +428,33 @@ def clean_batch(raw: Any, clean: CleanResult) -> Any:
         where = out.schema.get_field_index(name)
         out = out.set_column(where, name, col) if where >= 0 else out.append_column(name, col)
     return out
+
+
+_POWERS_OF_TEN = np.array([10**k for k in range(1, 19)], dtype=np.int64)
+
+
+def written_as(col: Any, values: Any) -> bool:
+    """True when the Arrow text column ``col`` is, cell for cell, the whole numbers ``values``
+    (int64, read from ``col`` itself) written the way Arrow writes them: a text that reads as ``v``
+    and is as long as ``v`` written plainly has no sign, zero or space to spare, so it is that text.
+    Read from the offsets: no string is made."""
+    import pyarrow as pa
+
+    if not pa.types.is_string(col.type) or col.null_count or len(col) != len(values):
+        return False
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1]
+    if not len(values):
+        return True
+    lo, hi = int(values.min()), int(values.max())
+    if 0 <= lo and hi < 10:  # the usual count, 0–9: one byte a cell
+        return int(offsets[-1]) - int(offsets[0]) == len(values)
+    if 0 <= lo and hi < 100:
+        plain = 1 + (values >= 10)
+    elif lo <= -(10**18):
+        return False
+    else:
+        plain = 1 + np.searchsorted(_POWERS_OF_TEN, np.abs(values), side="right") + (values < 0)
+    return bool((np.diff(offsets) == plain).all())
 
 
 def rejects_batch(text: Any, rejects: Any) -> Any:

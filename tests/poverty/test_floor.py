@@ -182,6 +182,42 @@ def test_a_clean_file_takes_the_lane_in_every_batch(tmp_path: Path, standards, m
     assert fast[0]["classified"] == 300 and fast[2] is None
 
 
+@pytest.mark.parametrize("counts, written", [
+    (["3", "0", "12", "7"], ["3", "0", "12", "7"]),  # written plainly: the text passes through
+    (["03", "0", "12", "7"], ["3", "0", "12", "7"]),  # a leading zero: the count is written as a number
+    (["3", "00", "12", "7"], ["3", "0", "12", "7"]),
+    (["3", "0", "012", "07"], ["3", "0", "12", "7"]),
+])
+def test_a_deprivation_count_is_written_plainly_by_both_ways(tmp_path: Path, standards, monkeypatch, counts, written):
+    from normkit.poverty import run
+
+    src = tmp_path / "h.csv"
+    rows = [f"H{i},rural,1000000,{c}" for i, c in enumerate(counts)]
+    src.write_text("household_id,area,income_per_capita,deprivation_count\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    passed = []
+    real = run.written_as
+    monkeypatch.setattr(run, "written_as", lambda col, values: passed.append(real(col, values)) or passed[-1])
+    fast, long, taken = _both_ways(src, tmp_path, standards[2024], monkeypatch)
+    assert fast == long and taken == 1
+    assert passed == [counts == written]
+    assert [line.split(",")[3] for line in fast[1].decode().splitlines()[1:]] == written
+    # Parquet output keeps the count a number, whatever the CSV text was
+    classify_file(src, tmp_path / "o.parquet", standards[2024])
+    assert pq.read_table(tmp_path / "o.parquet").column("deprivation_count").to_pylist() == [int(w) for w in written]
+
+
+def test_written_as_reads_the_lengths_of_the_cells():
+    from normkit.poverty.run import written_as
+
+    def plain(texts: list[str]) -> bool:
+        return written_as(pa.array(texts), np.array([int(t) for t in texts], dtype=np.int64))
+
+    assert plain(["0", "7", "12", "99", "100", "-5", "9223372036854775807"])
+    assert not plain(["07"]) and not plain(["+7"]) and not plain(["-0"]) and not plain(["0100"])
+    assert written_as(pa.array(["03", "4"]).slice(1), np.array([4]))  # a slice: its own offsets
+    assert not written_as(pa.array(["4", None]), np.array([4, 0]))
+
+
 def test_low_income_is_written_by_both_ways(tmp_path: Path, monkeypatch):
     import datetime as dt
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 _STOP = object()
@@ -76,4 +76,61 @@ class Stage:
         self._error = None
 
 
-__all__ = ["Stage"]
+class _Raised:
+    """An exception of the read-ahead thread, in its place among the items."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def read_ahead(items: Iterable[Any], *, depth: int = 2, name: str = "normkit-read") -> Iterator[Any]:
+    """The items of ``items``, taken from it in a background thread, at most ``depth`` ahead.
+
+    The same items in the same order; an exception the source raises is raised here after the
+    items before it (the same object). When the caller stops early (``break``, an error, or
+    closing this generator) the thread stops taking items and the source is closed in its thread.
+    """
+    waiting: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        source = iter(items)
+        try:
+            for item in source:
+                if not offer(item):
+                    return
+            offer(_STOP)
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread, in its place
+            offer(_Raised(exc))
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = waiting.get()
+            if item is _STOP:
+                return
+            if isinstance(item, _Raised):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+__all__ = ["Stage", "read_ahead"]
