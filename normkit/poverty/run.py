@@ -446,9 +446,9 @@ def written_as(col: Any, values: Any) -> bool:
     if not len(values):
         return True
     lo, hi = int(values.min()), int(values.max())
-    if 0 <= lo and hi < 10:  # the usual count, 0–9: one byte a cell
+    if lo >= 0 and hi < 10:  # the usual count, 0–9: one byte a cell
         return int(offsets[-1]) - int(offsets[0]) == len(values)
-    if 0 <= lo and hi < 100:
+    if lo >= 0 and hi < 100:
         plain = 1 + (values >= 10)
     elif lo <= -(10**18):
         return False

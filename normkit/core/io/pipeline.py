@@ -46,7 +46,7 @@ class Stage:
                 continue  # drain: the caller raises or has stopped
             try:
                 self._work(item)
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, raised there
+            except BaseException as exc:  # handed to the caller's thread, raised there
                 self._error = exc
 
     def _raise(self) -> None:
@@ -111,7 +111,7 @@ def read_ahead(items: Iterable[Any], *, depth: int = 2, name: str = "normkit-rea
                 if not offer(item):
                     return
             offer(_STOP)
-        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread, in its place
+        except BaseException as exc:  # raised in the caller's thread, in its place
             offer(_Raised(exc))
         finally:
             close = getattr(source, "close", None)
