@@ -86,23 +86,42 @@ def progress(total: int | Callable[[], int], label: str, enabled: bool | None = 
 class DuplicateIds:
     """Counts rows whose household id an earlier row already has (blank ids are not compared).
 
-    Ids already seen are kept as sorted 64-bit hashes, 8 bytes a household: one large sorted run,
-    grown in place, and up to :attr:`MAX_RUNS` batches' runs merged into it as they come. A bit
-    per 27-bit hash prefix (16 MiB, whatever the number of households) tells which ids may have
-    been seen: only those are searched for in the runs. A repeated hash is reported as a repeated
-    id: two different ids share a 64-bit hash with a probability below 10⁻⁵ even among 10 million
-    households.
+    The ids are compared by 64-bit hash: two different ids share a hash with a probability below
+    10⁻⁵ even among 10 million households, and a repeated hash is reported as a repeated id. The
+    hashes of the ids checked are kept in row order, 8 bytes a household, and never sorted or
+    merged. Each group of ids is first screened by a fixed table of 2²² 64-bit slots (32 MiB,
+    whatever the number of households; the slot is the top 22 bits of the hash):
+
+    - the high 32 bits of a slot are a small Bloom filter: each id sets 2 of them. An id whose
+      bits are all set already *may* repeat an earlier group's id; any other id does not;
+    - the low 32 bits take each id's place in its group, written all at once: an id that does not
+      read its own place back shares its slot with another id of the group, and so does the one
+      whose place is read — the only ids that may repeat one of the same group.
+
+    The ids that may repeat (a few in a hundred: every true repeat, and the filter's and the
+    slots' false alarms) are kept as candidates, with their rows (and their text while examples
+    are wanted). :meth:`resolve` decides them exactly, in one pass over the kept hashes: a
+    candidate repeats an id iff its hash occurs at an earlier place. That pass runs at
+    :meth:`flush`, when the candidates held reach a bound (:attr:`RESOLVE_MIN`, or one for 16
+    households), and — with ``fail`` — each time the households checked have doubled, so a
+    repeated id is reported early.
     """
 
-    MAX_RUNS = 8
-    FILTER_BITS = 27  # a bit per hash prefix (16 MiB, whatever the length): most new ids are never searched for
-    GROUP_ROWS = 250_000  # consecutive small batches (CSV comes in 1 MiB blocks, ~26,000 rows) are checked together
+    SLOT_BITS = 22  # 2²² slots of 64 bits: 32 MiB
+    GROUP_ROWS = 1 << 14  # consecutive small batches are screened together (CSV comes in ~26,000-row blocks)
+    SCREEN_ROWS = 1 << 16  # a larger group is screened in parts of this many ids (its places fit in 32 bits)
+    RESOLVE_MIN = 1 << 18  # candidates held before they are decided (besides flush)
 
     def __init__(self, summary: ClassifySummary, fail: bool) -> None:
-        self.runs: list[Any] = []  # sorted hash arrays: the large run first, then the latest groups'
         self.summary = summary
         self.fail = fail
-        self.filter: Any = None
+        self.slots: Any = None
+        self.places: Any = np.arange(0, dtype=np.uint64)  # 0, 1, 2, … (the longest group's)
+        self.hashes: list[Any] = []  # the hashes of the ids checked, in row order
+        self.checked = 0  # how many (the place of the next id)
+        self.resolved_at = 0  # ids checked when the candidates were last decided
+        self.candidates: list[tuple[Any, Any, Any, Any, Any]] = []  # (hashes, places, rows, ids or None, repeats) of each group
+        self.candidate_count = 0
         self.pending: list[Any] = []  # id arrays of consecutive rows not checked yet
         self.pending_first = self.pending_next = 0
 
@@ -114,18 +133,23 @@ class DuplicateIds:
     def add_ids(self, col: Any, first_row: int) -> None:
         """Check one batch's ids, an Arrow text array (rows ``first_row`` …), once
         :attr:`GROUP_ROWS` consecutive rows are held or :meth:`flush` is called: the same count,
-        examples and first error as batch by batch, with the fixed cost of a check paid per group."""
+        examples and first error as batch by batch."""
         if self.pending and first_row != self.pending_next:
-            self.flush()
+            self.screen_pending()
         if not self.pending:
             self.pending_first = first_row
         self.pending.append(col)
         self.pending_next = first_row + len(col)
         if self.pending_next - self.pending_first >= self.GROUP_ROWS:
-            self.flush()
+            self.screen_pending()
 
     def flush(self) -> None:
-        """Check the ids held (call at the end of the rows, and before reporting another error)."""
+        """Check the ids held and decide every candidate: the count, examples and error (NK809)
+        are final for the rows given (call at the end of the rows, and before reporting another error)."""
+        self.screen_pending()
+        self.resolve()
+
+    def screen_pending(self) -> None:
         import pyarrow as pa
 
         if not self.pending:
@@ -135,7 +159,7 @@ class DuplicateIds:
         self.check(cols[0] if len(cols) == 1 else pa.concat_arrays(cols), first)
 
     def check(self, col: Any, first_row: int) -> None:
-        """Check the ids of rows ``first_row`` … now, an Arrow text array."""
+        """Screen the ids of rows ``first_row`` …, an Arrow text array, and keep their hashes."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -149,123 +173,210 @@ class DuplicateIds:
             if len(positions) < len(col):
                 col = pc.take(col, pa.array(positions))
         hashes = id_hashes(col)
-        ordered = sorted_hashes(hashes)
-        seen = np.zeros(len(ordered), dtype=bool)
-        seen[1:] = ordered[1:] == ordered[:-1]
-        if self.filter is None:
-            self.filter = np.zeros(1 << (self.FILTER_BITS - 3), dtype=np.uint8)
-        slot = ordered >> np.uint64(64 - self.FILTER_BITS)
-        byte = (slot >> np.uint64(3)).astype(np.intp)
-        bit = np.left_shift(np.uint8(1), (slot & np.uint64(7)).astype(np.uint8))
-        if self.runs:
-            maybe = np.flatnonzero(self.filter[byte] & bit)  # an earlier batch may have these hashes
-            if len(maybe):
-                asked = ordered[maybe]
-                for run in self.runs:
-                    at = np.minimum(np.searchsorted(run, asked), len(run) - 1)
-                    seen[maybe] |= run[at] == asked
-        starts = np.flatnonzero(np.diff(byte, prepend=-1))  # the hashes are sorted: each byte's bits are adjacent
-        self.filter[byte[starts]] |= np.bitwise_or.reduceat(bit, starts)
-        if seen.any():  # rare: find which rows repeat an id (the first of a batch does not, unless seen before)
-            order = np.argsort(hashes, kind="stable")
-            repeated = np.zeros(len(ordered), dtype=bool)
-            repeated[order] = seen
-            ids = col.to_numpy(zero_copy_only=False)
-            at_rows = np.flatnonzero(repeated) if positions is None else positions[repeated]
-            rows = (at_rows + first_row).tolist()
-            values = [str(v) for v in ids[repeated].tolist()]
-            if self.fail:
-                raise NormkitError("NK809", f"{ID_COLUMN} {values[0]!r} appears more than once (again at row {rows[0]})")
-            self.summary.duplicate_ids = (self.summary.duplicate_ids or 0) + len(values)
-            room = DUPLICATE_EXAMPLES - len(self.summary.duplicate_examples)
-            self.summary.duplicate_examples += [{"row": r, ID_COLUMN: v} for r, v in zip(rows, values, strict=True)][:room]
-        self.runs.append(ordered)
-        if len(self.runs) > self.MAX_RUNS + 1:
-            self.runs = [merged_runs(self.runs)]
+        maybe, repeats = self.screen(hashes)
+        at = np.flatnonzero(maybe)
+        if len(at):
+            rows = first_row + (at if positions is None else positions[at])
+            keep_ids = self.fail or len(self.summary.duplicate_examples) < DUPLICATE_EXAMPLES
+            ids = col.take(pa.array(at)) if keep_ids else None
+            sure = np.zeros(len(at), dtype=np.bool_)
+            sure[np.searchsorted(at, repeats)] = True
+            self.candidates.append((hashes[at], at + self.checked, rows, ids, sure))
+            self.candidate_count += len(at)
+        self.hashes.append(hashes)
+        self.checked += len(hashes)
+        if self.candidate_count >= max(self.RESOLVE_MIN, self.checked >> 4) or (
+                self.fail and self.candidate_count and (len(repeats) or self.checked >= 2 * self.resolved_at)):
+            self.resolve()
+
+    def screen(self, hashes: Any) -> tuple[Any, Any]:
+        """Which of a group's ``hashes`` may repeat an earlier one (a boolean array: the slot
+        table's filter bits were all set, or the hash repeats one of the group), and which repeat
+        one of the group (their places, in order). Sets the filter bits."""
+        if len(hashes) > self.SCREEN_ROWS:  # a large group in parts: the same answers, bounded scratch
+            parts = [self.screen(hashes[at: at + self.SCREEN_ROWS]) for at in range(0, len(hashes), self.SCREEN_ROWS)]
+            return (np.concatenate([p[0] for p in parts]),
+                    np.concatenate([p[1] + k * self.SCREEN_ROWS for k, p in enumerate(parts)]))
+        if self.slots is None:
+            self.slots = np.zeros(1 << self.SLOT_BITS, dtype=np.uint64)
+        slots = self.slots
+        low = np.uint64(0xFFFFFFFF)
+        slot = (hashes >> np.uint64(64 - self.SLOT_BITS)).view(np.intp)
+        bits = FILTER_BITS[(hashes & np.uint64(1023)).view(np.intp)]  # 2 of the high 32 bits, by the low 10 bits of the hash
+        seen = slots[slot]
+        maybe = (seen & bits) == bits  # every bit set by an earlier group
+        if len(self.places) < len(hashes):
+            self.places = np.arange(len(hashes), dtype=np.uint64)
+        place = self.places[: len(hashes)]
+        slots[slot] = (seen & ~low) | bits | place
+        back = slots[slot]
+        lost = np.flatnonzero((back & low) != place)  # another id of the group wrote this slot last
+        if not len(lost):
+            return maybe, lost
+        shared = np.union1d(lost, (back[lost] & low).view(np.intp))  # the ids of the group that share a slot
+        order = np.argsort(hashes[shared], kind="stable")  # by hash, then by place
+        ordered = hashes[shared][order]
+        repeats = np.sort(shared[order[1:][ordered[1:] == ordered[:-1]]])
+        maybe[repeats] = True
+        todo = lost[(back[lost] & bits[lost]) != bits[lost]]
+        while len(todo):  # the bits of the ids whose write was lost (once or twice, for a few ids)
+            slots[slot[todo]] |= bits[todo]
+            todo = todo[(slots[slot[todo]] & bits[todo]) != bits[todo]]
+        return maybe, repeats
+
+    def resolve(self) -> None:
+        """Decide the candidates held: one that repeats the hash of an earlier place is a repeated
+        id (counted, an example, or NK809 with ``fail``)."""
+        self.resolved_at = self.checked
+        if not self.candidates:
+            return
+        parts, self.candidates, self.candidate_count = self.candidates, [], 0
+        hashes = np.concatenate([p[0] for p in parts])
+        places = np.concatenate([p[1] for p in parts])
+        repeated = np.concatenate([p[4] for p in parts])  # the repeats within a group are known
+        open_ = np.flatnonzero(~repeated)
+        if len(open_):  # the others repeat an id of an earlier group iff their hash occurs at an earlier place
+            asked = hashes[open_]
+            keys = np.unique(asked)
+            earliest = first_places(self.hashes, keys, int(places[open_].max()))
+            repeated[open_] = places[open_] > earliest[np.searchsorted(keys, asked)]
+        repeated = np.flatnonzero(repeated)
+        if not len(repeated):
+            return
+        sizes = np.cumsum([len(p[0]) for p in parts])
+        room = 1 if self.fail else DUPLICATE_EXAMPLES - len(self.summary.duplicate_examples)
+        shown = []
+        for k in repeated[:max(room, 0)].tolist():
+            part = int(np.searchsorted(sizes, k, side="right"))
+            rows, ids = parts[part][2], parts[part][3]
+            local = k - (int(sizes[part - 1]) if part else 0)
+            shown.append({"row": int(rows[local]), ID_COLUMN: str(ids[local].as_py())})
+        if self.fail:
+            raise NormkitError("NK809", f"{ID_COLUMN} {shown[0][ID_COLUMN]!r} appears more than once (again at row {shown[0]['row']})")
+        self.summary.duplicate_ids = (self.summary.duplicate_ids or 0) + len(repeated)
+        self.summary.duplicate_examples += shown
 
 
-def sorted_hashes(hashes: Any) -> Any:
-    """``hashes`` (uint64, uniformly spread) sorted: first by their top 16 bits (NumPy's stable sort
-    of 16-bit keys is a radix sort, linear), then by timsort, which finds the array all but sorted
-    (4 ms for 250,000 against 11 ms for ``np.sort``)."""
-    if len(hashes) < 1 << 14:
-        return np.sort(hashes)
-    ordered = hashes[np.argsort((hashes >> np.uint64(48)).astype(np.uint16), kind="stable")]
-    ordered.sort(kind="stable")
-    return ordered
+FILTER_BITS = (np.uint64(1) << (np.uint64(32) + (np.arange(1024, dtype=np.uint64) & np.uint64(31)))) | (
+    np.uint64(1) << (np.uint64(32) + (np.arange(1024, dtype=np.uint64) >> np.uint64(5))))  # a low-10-bit value's 2 filter bits
 
 
-def merged_runs(runs: list[Any]) -> Any:
-    """One sorted array of the sorted ``runs``, the first one (the large one) grown in place and the
-    others copied into its tail one by one (each freed once copied), then merged by timsort, whose
-    scratch is the smaller side of each merge: the hashes are held about once, not twice."""
-    big, rest = runs[0], runs[1:]
-    runs.clear()
-    n = len(big)
-    if big.base is not None or not big.flags.owndata:
-        big = big.copy()
-    big.resize(n + sum(len(r) for r in rest), refcheck=False)  # realloc: a large block grows by remapping its pages
-    while rest:
-        run = rest.pop(0)
-        big[n: n + len(run)] = run
-        n += len(run)
-        del run
-    big.sort(kind="stable")  # timsort: the sorted parts are found as runs and merged
-    return big
+def first_places(chunks: list[Any], keys: Any, last: int) -> Any:
+    """For each of the sorted, distinct ``keys``, the first place (0, 1, … over the ``chunks`` of
+    hashes in order, up to ``last``) where it occurs (a key that does not occur: the largest int64).
+    A bit per top-bits prefix of the keys (about 64 bits a key, at most 2 MiB, for this pass only)
+    passes about one hash in 64 per key to the exact search."""
+    bits = min(max(len(keys).bit_length() + 6, 12), 24)
+    shift = np.uint64(64 - bits)
+    marked = np.zeros(1 << (bits - 6), dtype=np.uint64)
+    prefix = keys >> shift
+    np.bitwise_or.at(marked, (prefix >> np.uint64(6)).view(np.intp), np.uint64(1) << (prefix & np.uint64(63)))
+    earliest = np.full(len(keys), np.iinfo(np.int64).max, dtype=np.int64)
+    base = 0
+    for chunk in chunks:
+        if base > last:
+            break
+        prefix = chunk >> shift
+        near = np.flatnonzero((marked[(prefix >> np.uint64(6)).view(np.intp)] >> (prefix & np.uint64(63))) & np.uint64(1))
+        if len(near):
+            found = chunk[near]
+            k = np.minimum(np.searchsorted(keys, found), len(keys) - 1)
+            hit = keys[k] == found
+            np.minimum.at(earliest, k[hit], near[hit] + base)
+        base += len(chunk)
+    return earliest
 
 
 def plain_ids(col: Any) -> bool:
     """True when no id of the Arrow text array is missing or blank and none would be trimmed: the
     first and last byte of every id is printable ASCII (read from the buffers, no string made)."""
-    import numpy as np
     import pyarrow as pa
 
-    if not pa.types.is_string(col.type) or col.null_count or not len(col):
+    n = len(col)
+    if not pa.types.is_string(col.type) or col.null_count or not n:
         return False
-    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1]
-    if (np.diff(offsets) <= 0).any():
-        return False
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + n + 1]
     raw = np.frombuffer(col.buffers()[2], dtype=np.uint8)
-    edges = np.concatenate([raw[offsets[:-1]], raw[offsets[1:] - 1]])
-    return bool(((edges > 0x20) & (edges < 0x7F)).all())
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    width = (hi - lo) // n
+    lengths = np.diff(offsets)
+    if width and hi - lo == width * n and (lengths == width).all():  # ids of one width: the edges are strided views
+        firsts, lasts = raw[lo:hi:width], raw[lo + width - 1:hi:width]
+    elif (lengths <= 0).any():
+        return False
+    else:
+        firsts, lasts = raw[offsets[:-1]], raw[offsets[1:] - 1]
+    return bool(((firsts - np.uint8(0x21)) < np.uint8(0x5E)).all() and ((lasts - np.uint8(0x21)) < np.uint8(0x5E)).all())  # 0x21 … 0x7E
 
 
-HASH_MAX_BYTES = 1024  # longer ids are hashed by pandas (a polynomial hash is only used where it is strong)
+HASH_WORDS = 32  # ids of up to 256 bytes are hashed 8 bytes at a time; longer ones by BLAKE2b (rare)
+GOLDEN_GAMMA = 0x9E3779B97F4A7C15
+
+
+def mixed(h: Any) -> Any:
+    """splitmix64's finaliser, in place on a uint64 array (a bijection with full avalanche)."""
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
 
 
 def id_hashes(col: Any) -> Any:
-    """64-bit hashes of a text array, computed from its Arrow buffers: a polynomial hash of the
-    bytes (odd multiplier, modulo 2⁶⁴) with the length mixed in, then splitmix64's finaliser."""
-    import numpy as np
-    import pandas as pd
+    """64-bit hashes of a text array's values, read from its Arrow buffers; a value's hash depends
+    on its bytes alone (not on the other values of the array).
+
+    For an id of ``L`` bytes, up to 256: ``h = L × φ`` (φ = 0x9E3779B97F4A7C15), then for each of
+    its 8-byte little-endian words in order ``h = mix(h ^ word)`` (``mix``: splitmix64's
+    finaliser). The words are bytes 0–7, 8–15, …, the last one the id's last 8 bytes (overlapping
+    the one before; an id shorter than 8 bytes is one word, zero-padded). Each step is a bijection
+    of the word, so ids of one length up to 8 bytes never share a hash. Longer ids: the first 8
+    bytes of their BLAKE2b digest."""
     import pyarrow as pa
 
-    if not pa.types.is_string(col.type) or col.null_count:
-        return pd.util.hash_array(col.to_numpy(zero_copy_only=False), categorize=False)
-    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1].astype(np.int64)
-    lengths = np.diff(offsets)
-    if len(lengths) == 0 or lengths.max() > HASH_MAX_BYTES or lengths.min() == 0:
-        return pd.util.hash_array(col.to_numpy(zero_copy_only=False), categorize=False)
-    raw = np.frombuffer(col.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
-    starts = offsets[:-1] - offsets[0]
-    powers = np.ones(HASH_MAX_BYTES + 1, dtype=np.uint64)
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        col = col.cast(pa.string())
+    n = len(col)
+    if not n:
+        return np.zeros(0, dtype=np.uint64)
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32 if pa.types.is_string(col.type) else np.int64)[col.offset: col.offset + n + 1]
+    data = col.buffers()[2]
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    width = (hi - lo) // n
     with np.errstate(over="ignore"):
-        powers[1:] = np.cumprod(np.full(HASH_MAX_BYTES, 0x100000001B3, dtype=np.uint64))
-        width = int(lengths[0])
-        if (lengths == width).all():  # ids of one width (H000000001 …): a matrix product, no index arrays
-            rows = raw.reshape(len(lengths), width)
-            h = np.empty(len(lengths), dtype=np.uint64)
-            for at in range(0, len(lengths), 1 << 16):  # 64-bit copies of 65,536 ids at a time, not of the whole batch
-                h[at: at + (1 << 16)] = rows[at: at + (1 << 16)].astype(np.uint64) @ powers[:width]
-        else:
-            within = np.arange(len(raw), dtype=np.int64) - np.repeat(starts, lengths)
-            h = np.add.reduceat(raw.astype(np.uint64) * powers[within], starts)
-        h ^= lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        h ^= h >> np.uint64(30)
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(27)
-        h *= np.uint64(0x94D049BB133111EB)
-        h ^= h >> np.uint64(31)
+        if 8 <= width <= 8 * HASH_WORDS and hi - lo == width * n and (np.diff(offsets) == width).all():
+            # ids of one width (H000000001 …): each word is a strided view of the buffer, nothing copied
+            h = np.full(n, np.uint64(width * GOLDEN_GAMMA % 2**64), dtype=np.uint64)
+            for i in range((width + 7) // 8):
+                h ^= np.ndarray((n,), dtype="<u8", buffer=data, offset=lo + min(8 * i, width - 8), strides=(width,))
+                mixed(h)
+            return h
+        lengths = np.diff(offsets).astype(np.int64)
+        raw = np.zeros(hi - lo + 8, dtype=np.uint8)  # 8 bytes of padding: a short id's word is read whole
+        if hi > lo:
+            raw[: hi - lo] = np.frombuffer(data, dtype=np.uint8)[lo:hi]
+        words = np.ndarray((hi - lo + 1,), dtype="<u8", buffer=raw, strides=(1,))  # the 8 bytes from each byte on
+        starts = offsets[:-1].astype(np.int64) - lo
+        h = lengths.astype(np.uint64) * np.uint64(GOLDEN_GAMMA)
+        count = np.maximum((lengths + 7) // 8, 1)
+        short = lengths < 8
+        first = words[starts]
+        first[short] &= (np.uint64(1) << (lengths[short].astype(np.uint64) * np.uint64(8))) - np.uint64(1)
+        h ^= first
+        mixed(h)
+        for i in range(1, min(int(count.max()), HASH_WORDS)):
+            at = np.flatnonzero(count > i)
+            step = h[at] ^ words[starts[at] + np.minimum(8 * i, lengths[at] - 8)]
+            h[at] = mixed(step)
+        long = np.flatnonzero(count > HASH_WORDS)
+        if len(long):
+            import hashlib
+
+            buf = raw.tobytes()
+            for k in long.tolist():
+                s = int(starts[k])
+                h[k] = int.from_bytes(hashlib.blake2b(buf[s: s + int(lengths[k])], digest_size=8).digest(), "little")
     return h
 
 
