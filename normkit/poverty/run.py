@@ -86,25 +86,28 @@ def progress(total: int | Callable[[], int], label: str, enabled: bool | None = 
 class DuplicateIds:
     """Counts rows whose household id an earlier row already has (blank ids are not compared).
 
-    The ids are compared by 64-bit hash: two different ids share a hash with a probability below
-    10⁻⁵ even among 10 million households, and a repeated hash is reported as a repeated id. The
-    hashes of the ids checked are kept in row order, 8 bytes a household, and never sorted or
-    merged. Each group of ids is first screened by a fixed table of 2²² 64-bit slots (32 MiB,
-    whatever the number of households; the slot is the top 22 bits of the hash):
+    The ids are compared by 64-bit hash (:func:`id_hashes`): two different ids share a hash with a
+    probability below 10⁻⁵ even among 10 million households, and a repeated hash is reported as a
+    repeated id. The hashes of the ids checked are kept in row order, 8 bytes a household, never
+    sorted or merged. Each group of ids is first screened by a fixed table of 2²² 64-bit slots
+    (32 MiB, whatever the number of households; an id's slot is the top 22 bits of its hash):
 
-    - the high 32 bits of a slot are a small Bloom filter: each id sets 2 of them. An id whose
-      bits are all set already *may* repeat an earlier group's id; any other id does not;
+    - the high 32 bits of a slot are a blocked Bloom filter: each id sets 2 of them (chosen by the
+      low 10 bits of its hash). An id whose 2 bits are set already *may* repeat an earlier group's
+      id; any other id does not;
     - the low 32 bits take each id's place in its group, written all at once: an id that does not
       read its own place back shares its slot with another id of the group, and so does the one
-      whose place is read — the only ids that may repeat one of the same group.
+      whose place it reads. Those few are compared by hash at once: the repeats within a group
+      are known exactly.
 
-    The ids that may repeat (a few in a hundred: every true repeat, and the filter's and the
-    slots' false alarms) are kept as candidates, with their rows (and their text while examples
-    are wanted). :meth:`resolve` decides them exactly, in one pass over the kept hashes: a
-    candidate repeats an id iff its hash occurs at an earlier place. That pass runs at
-    :meth:`flush`, when the candidates held reach a bound (:attr:`RESOLVE_MIN`, or one for 16
-    households), and — with ``fail`` — each time the households checked have doubled, so a
-    repeated id is reported early.
+    The ids that may repeat an earlier group's (every true repeat and the filter's false alarms,
+    ~1 % of the ids at 10 million) are kept as candidates, with their rows and text only while
+    examples are wanted. :meth:`resolve` decides them exactly, in one pass over the kept hashes:
+    a candidate repeats an id iff its hash occurs at an earlier place. That pass runs at
+    :meth:`flush`, when the candidates held reach :attr:`RESOLVE_MIN` or one for 16 households
+    (their memory stays a small part of the index), and with ``fail`` when a group repeats an id
+    within itself or the ids checked have doubled since the last pass, so a repeated id stops the
+    run early.
     """
 
     SLOT_BITS = 22  # 2²² slots of 64 bits: 32 MiB
@@ -120,7 +123,7 @@ class DuplicateIds:
         self.hashes: list[Any] = []  # the hashes of the ids checked, in row order
         self.checked = 0  # how many (the place of the next id)
         self.resolved_at = 0  # ids checked when the candidates were last decided
-        self.candidates: list[tuple[Any, Any, Any, Any, Any]] = []  # (hashes, places, rows, ids or None, repeats) of each group
+        self.candidates: list[tuple[Any, Any, Any, Any, Any]] = []  # of each group: hashes, places, rows and ids (or None), known repeats
         self.candidate_count = 0
         self.pending: list[Any] = []  # id arrays of consecutive rows not checked yet
         self.pending_first = self.pending_next = 0
@@ -150,6 +153,7 @@ class DuplicateIds:
         self.resolve()
 
     def screen_pending(self) -> None:
+        """Check the ids held (:meth:`check`); their candidates wait for :meth:`resolve`."""
         import pyarrow as pa
 
         if not self.pending:
@@ -176,9 +180,9 @@ class DuplicateIds:
         maybe, repeats = self.screen(hashes)
         at = np.flatnonzero(maybe)
         if len(at):
-            rows = first_row + (at if positions is None else positions[at])
-            keep_ids = self.fail or len(self.summary.duplicate_examples) < DUPLICATE_EXAMPLES
-            ids = col.take(pa.array(at)) if keep_ids else None
+            wanted = self.fail or len(self.summary.duplicate_examples) < DUPLICATE_EXAMPLES  # rows and text, for examples
+            rows = (first_row + (at if positions is None else positions[at])) if wanted else None
+            ids = col.take(pa.array(at)) if wanted else None
             sure = np.zeros(len(at), dtype=np.bool_)
             sure[np.searchsorted(at, repeats)] = True
             self.candidates.append((hashes[at], at + self.checked, rows, ids, sure))
@@ -213,7 +217,9 @@ class DuplicateIds:
         lost = np.flatnonzero((back & low) != place)  # another id of the group wrote this slot last
         if not len(lost):
             return maybe, lost
-        shared = np.union1d(lost, (back[lost] & low).view(np.intp))  # the ids of the group that share a slot
+        shared = np.concatenate([lost, (back[lost] & low).view(np.intp)])  # the ids of the group that share a slot
+        shared.sort()
+        shared = shared[np.concatenate([[True], shared[1:] != shared[:-1]])]
         order = np.argsort(hashes[shared], kind="stable")  # by hash, then by place
         ordered = hashes[shared][order]
         repeats = np.sort(shared[order[1:][ordered[1:] == ordered[:-1]]])
@@ -231,30 +237,46 @@ class DuplicateIds:
         if not self.candidates:
             return
         parts, self.candidates, self.candidate_count = self.candidates, [], 0
+        sizes = np.cumsum([len(p[0]) for p in parts])
         hashes = np.concatenate([p[0] for p in parts])
-        places = np.concatenate([p[1] for p in parts])
+        places = np.concatenate([p[1] for p in parts])  # increasing
         repeated = np.concatenate([p[4] for p in parts])  # the repeats within a group are known
-        open_ = np.flatnonzero(~repeated)
-        if len(open_):  # the others repeat an id of an earlier group iff their hash occurs at an earlier place
+        shown_from = [(p[2], p[3]) for p in parts]
+        del parts  # each part's hashes and places: held once
+        if not repeated.any():  # the others repeat an id of an earlier group iff their hash occurs at an earlier place
+            keys = distinct_sorted(hashes)
+            repeated = places > first_places(self.hashes, keys, int(places[-1]))[np.searchsorted(keys, hashes)]
+        elif not repeated.all():
+            open_ = np.flatnonzero(~repeated)
             asked = hashes[open_]
-            keys = np.unique(asked)
-            earliest = first_places(self.hashes, keys, int(places[open_].max()))
-            repeated[open_] = places[open_] > earliest[np.searchsorted(keys, asked)]
+            keys = distinct_sorted(asked)
+            repeated[open_] = places[open_] > first_places(self.hashes, keys, int(places[open_[-1]]))[np.searchsorted(keys, asked)]
         repeated = np.flatnonzero(repeated)
         if not len(repeated):
             return
-        sizes = np.cumsum([len(p[0]) for p in parts])
         room = 1 if self.fail else DUPLICATE_EXAMPLES - len(self.summary.duplicate_examples)
         shown = []
         for k in repeated[:max(room, 0)].tolist():
             part = int(np.searchsorted(sizes, k, side="right"))
-            rows, ids = parts[part][2], parts[part][3]
+            rows, ids = shown_from[part]
             local = k - (int(sizes[part - 1]) if part else 0)
             shown.append({"row": int(rows[local]), ID_COLUMN: str(ids[local].as_py())})
         if self.fail:
             raise NormkitError("NK809", f"{ID_COLUMN} {shown[0][ID_COLUMN]!r} appears more than once (again at row {shown[0]['row']})")
         self.summary.duplicate_ids = (self.summary.duplicate_ids or 0) + len(repeated)
         self.summary.duplicate_examples += shown
+
+
+def distinct_sorted(hashes: Any) -> Any:
+    """The distinct values of ``hashes`` (uint64, uniformly spread), sorted: first by their top 16
+    bits (NumPy's stable sort of 16-bit keys is a radix sort), then by timsort, which finds the
+    array all but sorted (several times faster here than ``np.unique``, which hashes first)."""
+    if len(hashes) < 1 << 14:
+        ordered = np.sort(hashes)
+    else:
+        ordered = hashes[np.argsort((hashes >> np.uint64(48)).astype(np.uint16), kind="stable")]
+        ordered.sort(kind="stable")
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
 
 
 FILTER_BITS = (np.uint64(1) << (np.uint64(32) + (np.arange(1024, dtype=np.uint64) & np.uint64(31)))) | (
@@ -280,6 +302,9 @@ def first_places(chunks: list[Any], keys: Any, last: int) -> Any:
         near = np.flatnonzero((marked[(prefix >> np.uint64(6)).view(np.intp)] >> (prefix & np.uint64(63))) & np.uint64(1))
         if len(near):
             found = chunk[near]
+            if len(near) > 64:  # searched in order: the search walks the keys once rather than jumping about
+                order = np.argsort(found)
+                found, near = found[order], near[order]
             k = np.minimum(np.searchsorted(keys, found), len(keys) - 1)
             hit = keys[k] == found
             np.minimum.at(earliest, k[hit], near[hit] + base)
