@@ -25,6 +25,10 @@ from normkit.poverty.rates import RateCounter
 from normkit.poverty.standards import STATUSES, Standard
 
 PROGRESS_MIN_ROWS = 100_000
+#: Batches that may wait before each background stage of :func:`classify_file` (read-ahead,
+#: writing, id check): two 1 MiB CSV blocks, or one Parquet or XLSX batch (up to 250,000 rows), so
+#: the batches in flight stay a few MiB for CSV and about 60 MiB of Arrow memory for Parquet.
+PIPELINE_DEPTH = {"csv": 2}
 ID_COLUMN = "household_id"
 DUPLICATE_EXAMPLES = 5
 
@@ -435,12 +439,13 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
     rej_writer = AtomicTableWriter(rej_path)
     columns = list(table.names)
     # the writing and the id check of a batch overlap the reading and evaluation of the next (in order, at most
-    # two batches waiting each; their errors are raised here): see normkit.core.io.pipeline
-    writes = Stage(writer.write_batch, name="normkit-write")
-    checks = Stage(lambda job: job[0](*job[1:]), name="normkit-ids")
+    # PIPELINE_DEPTH batches waiting for each; their errors are raised here): see normkit.core.io.pipeline
+    depth = PIPELINE_DEPTH.get(table.format, 1)
+    writes = Stage(writer.write_batch, depth=depth, name="normkit-write")
+    checks = Stage(lambda job: job[0](*job[1:]), depth=depth, name="normkit-ids")
     try:
         with located(path), progress(table.count_rows, f"classify {Path(path).name}", show_progress) as advance:
-            for batch in read_ahead(table.batches):
+            for batch in read_ahead(table.batches, depth=depth):
                 if ID_COLUMN in columns:
                     checks.put((duplicates.add_ids, batch.text_column(ID_COLUMN), batch.first_row))
                 clean = (classify_clean(dict(zip(batch.raw.schema.names, batch.raw.columns, strict=True)), batch.num_rows, std,
