@@ -17,7 +17,7 @@ import numpy as np
 from normkit.core.errors import Location, NormkitError
 from normkit.core.io.atomic import removed_on_signals
 from normkit.core.io.outputs import check_outputs
-from normkit.core.io.pipeline import Stage, read_ahead
+from normkit.core.io.pipeline import Stage, cores, read_ahead
 from normkit.poverty.batch import CleanResult, classify_clean, classify_frame
 from normkit.poverty.compare import Transitions, transitions
 from normkit.poverty.files import CHUNK_ROWS, AtomicTableWriter, as_frame, open_households, rejects_path
@@ -440,12 +440,12 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
     columns = list(table.names)
     # the writing and the id check of a batch overlap the reading and evaluation of the next (in order, at most
     # PIPELINE_DEPTH batches waiting for each; their errors are raised here): see normkit.core.io.pipeline
-    depth = PIPELINE_DEPTH.get(table.format, 1)
-    writes = Stage(writer.write_batch, depth=depth, name="normkit-write")
-    checks = Stage(lambda job: job[0](*job[1:]), depth=depth, name="normkit-ids")
+    depth, background = PIPELINE_DEPTH.get(table.format, 1), cores() > 1  # one core: nothing to overlap
+    writes = Stage(writer.write_batch, depth=depth, name="normkit-write", background=background)
+    checks = Stage(lambda job: job[0](*job[1:]), depth=depth, name="normkit-ids", background=background)
     try:
         with located(path), progress(table.count_rows, f"classify {Path(path).name}", show_progress) as advance:
-            for batch in read_ahead(table.batches, depth=depth):
+            for batch in read_ahead(table.batches, depth=depth, background=background):
                 if ID_COLUMN in columns:
                     checks.put((duplicates.add_ids, batch.text_column(ID_COLUMN), batch.first_row))
                 clean = (classify_clean(dict(zip(batch.raw.schema.names, batch.raw.columns, strict=True)), batch.num_rows, std,

@@ -288,3 +288,26 @@ def test_a_repeated_id_is_reported_before_a_later_error_as_batch_by_batch(tmp_pa
         classify_file(src, tmp_path / "o.csv", standards[2024])
     assert e.value.code == "NK702" and "has 5 cells; the header has 4" in e.value.message
     assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_one_core_runs_the_stages_inline_with_the_same_bytes(tmp_path: Path, standards, monkeypatch, suffix):
+    """With one core (no thread to overlap with) the reading, writing and id check run in the
+    run's own thread: outputs, rejects and summary as with the threads."""
+    from normkit.core.io import pipeline
+    from normkit.poverty import run
+
+    src = _write(_households(400, 5, dirty_from=222), tmp_path / f"h{suffix}")
+    results = []
+    for n in (2, 1):
+        monkeypatch.setattr(run, "cores", lambda n=n: n)
+        started = []
+        real_start = pipeline.threading.Thread.start
+        monkeypatch.setattr(pipeline.threading.Thread, "start", lambda self: (started.append(self.name), real_start(self))[1])
+        out, rej = tmp_path / f"o{n}{suffix}", tmp_path / f"r{n}.csv"
+        s = classify_file(src, out, standards[2024], rejects=rej, chunk_rows=37).to_dict()
+        s["out"] = s["rejects"] = None
+        results.append((s, out.read_bytes(), rej.read_bytes()))
+        assert sorted(started) == ([] if n == 1 else ["normkit-ids", "normkit-read", "normkit-write"])
+    assert results[0] == results[1]
+    assert (results[0][0]["rejected"], results[0][0]["duplicate_ids"]) == (15, 3)

@@ -93,3 +93,44 @@ def test_cancel_drops_what_waits_and_raises_nothing():
     stage.cancel()
     stage.finish()
     assert done in ([], [1]) and not stage._thread.is_alive()
+
+
+def test_without_background_the_work_is_done_at_put_in_the_callers_thread():
+    seen: list[tuple[int, str]] = []
+    stage = Stage(lambda i: seen.append((i, threading.current_thread().name)), background=False)
+    stage.put(1)
+    assert seen == [(1, threading.current_thread().name)]  # done already, here
+    error = ValueError("at once")
+
+    def fail(item: int) -> None:
+        raise error
+
+    inline = Stage(fail, background=False)
+    with pytest.raises(ValueError) as raised:
+        inline.put(2)
+    assert raised.value is error
+    inline.finish()
+    stage.finish()
+
+
+def test_read_ahead_gives_the_same_items_and_error_in_place_with_or_without_a_thread():
+    from normkit.core.io.pipeline import read_ahead
+
+    def source():
+        yield from range(5)
+        raise KeyError("row 6")
+
+    for background in (True, False):
+        got: list[int] = []
+        with pytest.raises(KeyError, match="row 6"):
+            for item in read_ahead(source(), depth=1, background=background):
+                got.append(item)
+        assert got == [0, 1, 2, 3, 4]
+
+
+def test_cores_is_the_affinity():
+    import os
+
+    from normkit.core.io.pipeline import cores
+
+    assert cores() == (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())

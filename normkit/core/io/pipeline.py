@@ -13,11 +13,16 @@ and the id check of one batch can go on while the next batch is read and evaluat
   location; the items after it are dropped unread (the run is failing anyway);
 - :meth:`cancel` stops it without raising (the caller is already failing with its own error).
 
+On a machine (or under a CPU affinity) with one core there is nothing to overlap: a stage made
+with ``background=False`` — see :func:`cores` — works in the caller's thread at :meth:`put`, and
+``read_ahead(..., background=False)`` is the items themselves, with the same results and errors.
+
 Nothing here knows what the items are.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -26,16 +31,26 @@ from typing import Any
 _STOP = object()
 
 
-class Stage:
-    """``work(item)`` for every item :meth:`put`, in order, in one background thread."""
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
 
-    def __init__(self, work: Callable[[Any], object], *, depth: int = 2, name: str = "normkit-stage") -> None:
+
+class Stage:
+    """``work(item)`` for every item :meth:`put`, in order, in one background thread (or, with
+    ``background=False``, at once in the caller's thread)."""
+
+    def __init__(self, work: Callable[[Any], object], *, depth: int = 2, name: str = "normkit-stage",
+                 background: bool = True) -> None:
         self._work = work
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._cancelled = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        self._inline = not background
+        if background:
+            self._thread.start()
 
     def _run(self) -> None:
         while True:
@@ -58,6 +73,10 @@ class Stage:
     def put(self, item: Any) -> None:
         """Queue ``item`` (waits while ``depth`` items wait); raises an earlier item's exception first."""
         self._raise()
+        if self._inline:
+            if not self._cancelled:
+                self._work(item)
+            return
         self._queue.put(item)
 
     def finish(self) -> None:
@@ -85,13 +104,17 @@ class _Raised:
         self.error = error
 
 
-def read_ahead(items: Iterable[Any], *, depth: int = 2, name: str = "normkit-read") -> Iterator[Any]:
+def read_ahead(items: Iterable[Any], *, depth: int = 2, name: str = "normkit-read", background: bool = True) -> Iterator[Any]:
     """The items of ``items``, taken from it in a background thread, at most ``depth`` ahead.
 
     The same items in the same order; an exception the source raises is raised here after the
     items before it (the same object). When the caller stops early (``break``, an error, or
     closing this generator) the thread stops taking items and the source is closed in its thread.
+    With ``background=False``: the items, taken in the caller's thread.
     """
+    if not background:
+        yield from items
+        return
     waiting: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -133,4 +156,4 @@ def read_ahead(items: Iterable[Any], *, depth: int = 2, name: str = "normkit-rea
         thread.join()
 
 
-__all__ = ["Stage", "read_ahead"]
+__all__ = ["Stage", "cores", "read_ahead"]
