@@ -299,11 +299,16 @@ def test_one_core_runs_the_stages_inline_with_the_same_bytes(tmp_path: Path, sta
 
     src = _write(_households(400, 5, dirty_from=222), tmp_path / f"h{suffix}")
     results = []
+    real_start = pipeline.threading.Thread.start
     for n in (2, 1):
         monkeypatch.setattr(run, "cores", lambda n=n: n)
-        started = []
-        real_start = pipeline.threading.Thread.start
-        monkeypatch.setattr(pipeline.threading.Thread, "start", lambda self: (started.append(self.name), real_start(self))[1])
+        started: list[str] = []
+
+        def start(self, started=started):
+            started.append(self.name)
+            real_start(self)
+
+        monkeypatch.setattr(pipeline.threading.Thread, "start", start)
         out, rej = tmp_path / f"o{n}{suffix}", tmp_path / f"r{n}.csv"
         s = classify_file(src, out, standards[2024], rejects=rej, chunk_rows=37).to_dict()
         s["out"] = s["rejects"] = None
