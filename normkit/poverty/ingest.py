@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from normkit.core.io.columns import empty_mask, integer_of, plain_integers, trimmed
+from normkit.core.io.columns import choice_codes, empty_mask, integer_of, plain_integers, trimmed
 from normkit.core.io.vocabulary import EXPONENT, FALSE_WORDS, GROUPED_EN, GROUPED_SPACE, GROUPED_VI, PLAIN_DECIMAL_COMMA, TRUE_WORDS, fold
 from normkit.core.lang.vector import Text
 
@@ -267,6 +267,9 @@ def clean_values(arr: Any, kind: str, choices: Sequence[str] | None, lo: Decimal
     if kind == "text":
         if not pa.types.is_string(arr.type):
             return None
+        fast = choice_codes(arr, choices) if choices is not None else None
+        if fast is not None:  # every cell one of the words exactly, all as long (urban/rural): compared in place
+            return Text(fast[0], fast[1])
         enc = pc.dictionary_encode(arr)
         raw = [str(w).strip() for w in enc.dictionary.to_pylist()]
         if "" in raw or (choices is not None and any(w not in choices for w in raw)):

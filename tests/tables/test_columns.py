@@ -8,6 +8,8 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from normkit.core.io.columns import Failure, cast_booleans, cast_dates, cast_integers, integer_of, plain_integers
 
@@ -75,3 +77,43 @@ def test_a_million_clean_integers_take_one_cast():
     arr = pa.array(np.arange(1_000_000).astype(str))
     values, mask = plain_integers(arr)
     assert mask.all() and int(values.sum()) == 499999500000
+
+
+def test_choice_words_are_read_in_place_in_the_order_of_their_first_row():
+    from normkit.core.io.columns import choice_codes
+
+    codes, words = choice_codes(pa.array(["urban", "rural", "urban", "rural"]), ("rural", "urban"))
+    assert (codes.dtype, codes.tolist(), words) == (np.int8, [0, 1, 0, 1], ("urban", "rural"))
+    codes, words = choice_codes(pa.array(["rural", "rural"]), ("rural", "urban"))
+    assert (codes.tolist(), words) == ([0, 0], ("rural",))
+    sliced = pa.array(["x", "nông thôn", "thành thị", "nông thôn"])[1:]  # an offset into the buffer; 9 and 10 bytes
+    assert choice_codes(sliced, ("nông thôn", "thành thị")) is None  # cells of two widths: the general reader
+    codes, words = choice_codes(pa.array(["nông thôn", "nông thôn"])[1:], ("nông thôn",))
+    assert (codes.tolist(), words) == ([0], ("nông thôn",))
+    long = "a_choice_word_longer_than_eight_bytes"
+    codes, words = choice_codes(pa.array([long, long[:-1] + "t", long]), (long, long[:-1] + "t"))
+    assert (codes.tolist(), words) == ([0, 1, 0], (long, long[:-1] + "t"))
+    for refused in (["rural", " rural"], ["rural", "rurax"], ["rural", None], ["Rural"], ["rural", "urbanx"], [], [""]):
+        assert choice_codes(pa.array(refused, pa.string()), ("rural", "urban")) is None, refused
+    assert choice_codes(pa.array(["rural"], pa.large_string()), ("rural",)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["rural", "urban", "rura", "urbann", " rural", "RURAL", "rural\x00", "ruraL", "nông", ""]),
+                min_size=1, max_size=40), st.integers(0, 5))
+def test_choice_words_read_in_place_equal_the_dictionary_reading(cells, cut):
+    """Whenever the in-place reading answers, it gives the codes and words of the general reading
+    (Arrow's dictionary, trimmed); when a cell is not exactly a choice it does not answer."""
+    from normkit.core.io.columns import choice_codes
+    from normkit.poverty.ingest import clean_values
+
+    arr = pa.array(["urban"] * cut + cells, pa.string())[cut:]
+    fast = choice_codes(arr, ("rural", "urban"))
+    exact = all(c in ("rural", "urban") for c in cells) and len({len(c) for c in cells}) == 1
+    assert (fast is not None) == exact
+    if fast is not None:
+        enc = arr.dictionary_encode()
+        words = tuple(enc.dictionary.to_pylist())
+        assert (fast[0].tolist(), fast[1]) == (enc.indices.to_pylist(), words)
+        general = clean_values(arr, "text", ("rural", "urban"), None, None)
+        assert (general.codes.tolist(), general.categories) == (fast[0].tolist(), fast[1])

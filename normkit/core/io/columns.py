@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,49 @@ def _has_x(values: Any, pa: Any) -> bool:
     offsets = np.frombuffer(values.buffers()[1], dtype=width)[values.offset: values.offset + len(values) + 1]
     data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[int(offsets[0]): int(offsets[-1])]
     return bool(((data | 0x20) == ord("x")).any())
+
+
+def choice_codes(values: Any, choices: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]] | None:
+    """The fast path of reading a column of choice words (``urban``/``rural``): when every cell is,
+    byte for byte, one of ``choices`` and all cells are as long as each other, ``(codes, words)``
+    — ``words`` the choices present in the order of their first row, ``codes`` (int8) their
+    index there; otherwise ``None`` (the caller reads the column the general way, which trims,
+    folds and says why a cell is refused). The cells are compared as 8-byte words copied from the
+    text buffer: no string is made."""
+    pa, _ = _pa()
+    n = len(values)
+    if not isinstance(values, pa.Array) or not pa.types.is_string(values.type) or values.null_count or not n or len(choices) > 127:
+        return None
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + n + 1]
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    width = (hi - lo) // n
+    if not width or width > 64 or hi - lo != width * n or not (np.diff(offsets) == width).all():
+        return None
+    words = (width + 7) // 8
+    padded = np.zeros((n, 8 * words), dtype=np.uint8)  # each cell zero-padded to whole 8-byte words, compared as integers
+    padded[:, :width] = np.frombuffer(values.buffers()[2], dtype=np.uint8, count=width * n, offset=lo).reshape(n, width)
+    keys = padded.view("<u8")
+    codes = np.zeros(n, dtype=np.int8)  # 1 + the word's place among those found; 0: no word
+    firsts: list[tuple[int, str]] = []
+    for word in dict.fromkeys(choices):
+        raw = word.encode()
+        if len(raw) != width:
+            continue
+        raw += bytes(8 * words - width)
+        hit = keys[:, 0] == int.from_bytes(raw[:8], "little")
+        for k in range(1, words):
+            hit &= keys[:, k] == int.from_bytes(raw[8 * k: 8 * k + 8], "little")
+        at = int(hit.argmax())
+        if hit[at]:
+            firsts.append((at, word))
+            codes += hit.view(np.int8) * np.int8(len(firsts))
+    if not firsts or not codes.all():
+        return None
+    order = sorted(range(len(firsts)), key=lambda k: firsts[k][0])
+    codes -= np.int8(1)
+    if order != list(range(len(order))):
+        codes = np.argsort(np.array(order, dtype=np.int8)).astype(np.int8)[codes]
+    return codes, tuple(firsts[k][1] for k in order)
 
 
 def plain_integers(values: Any) -> tuple[np.ndarray, np.ndarray]:
