@@ -112,6 +112,12 @@ class DuplicateIds:
     (their memory stays a small part of the index), and with ``fail`` when a group repeats an id
     within itself or the ids checked have doubled since the last pass, so a repeated id stops the
     run early.
+
+    Ids in ascending order (a register sorted by id, the usual export) are not screened at all:
+    while every id is plain and greater than the one before it (:meth:`ascends`, Arrow's byte
+    order), none can repeat an earlier one; their hashes are kept all the same. The first group out
+    of order sets the filter bits of every id before it (:meth:`catch_up`) and is screened, and so
+    is every group after it.
     """
 
     SLOT_BITS = 22  # 2²² slots of 64 bits: 32 MiB
@@ -131,6 +137,8 @@ class DuplicateIds:
         self.candidate_count = 0
         self.pending: list[Any] = []  # id arrays of consecutive rows not checked yet
         self.pending_first = self.pending_next = 0
+        self.ascending = True  # every id so far plain and greater than the one before it: none repeats
+        self.last_id: str | None = None  # the last of them
 
     def add(self, batch: Any, first_row: int) -> None:
         """Check the ids of one Arrow text batch (rows ``first_row`` …)."""
@@ -180,6 +188,14 @@ class DuplicateIds:
                 return
             if len(positions) < len(col):
                 col = pc.take(col, pa.array(positions))
+        if self.ascending:
+            if positions is None and self.ascends(col):  # sorted ids (a register's order): nothing to screen
+                hashes = id_hashes(col)
+                self.hashes.append(hashes)
+                self.checked += len(hashes)
+                return
+            self.ascending = False
+            self.catch_up()
         hashes = id_hashes(col)
         maybe, repeats = self.screen(hashes)
         at = np.flatnonzero(maybe)
@@ -196,6 +212,27 @@ class DuplicateIds:
         if self.candidate_count >= max(self.RESOLVE_MIN, self.checked >> 4) or (
                 self.fail and self.candidate_count and (len(repeats) or self.checked >= 2 * self.resolved_at)):
             self.resolve()
+
+    def ascends(self, col: Any) -> bool:
+        """Whether the group's ids (plain text, no blank) are each greater than the one before, the
+        first greater than the last id checked (byte order, which is the order of the characters):
+        then no id of them equals an earlier one. Keeps the last id."""
+        import pyarrow.compute as pc
+
+        first = col[0].as_py()
+        if self.last_id is not None and not first > self.last_id:
+            return False
+        if len(col) > 1 and not pc.all(pc.greater(col[1:], col[:-1])).as_py():
+            return False
+        self.last_id = col[-1].as_py()
+        return True
+
+    def catch_up(self) -> None:
+        """The ids checked while they were ascending set their filter bits now, so later ids are
+        screened against them (their answers are known: none repeats)."""
+        for hashes in self.hashes:
+            for at in range(0, len(hashes), self.SCREEN_ROWS):
+                self.screen(hashes[at: at + self.SCREEN_ROWS])
 
     def screen(self, hashes: Any) -> tuple[Any, Any]:
         """Which of a group's ``hashes`` may repeat an earlier one (a boolean array: the slot

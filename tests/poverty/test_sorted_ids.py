@@ -1,0 +1,102 @@
+"""Household ids in ascending order (a register's usual order) skip the screen of the duplicate-id
+check (poverty/run.py:DuplicateIds.ascends): while every id is greater than the one before, none
+can repeat an earlier one. The first id out of order sets the filter bits of all the ids before
+it, and from there every id is screened as usual — the answers must be those of a plain
+reference that compares the ids themselves, wherever the order breaks."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normkit.core.errors import NormkitError
+from normkit.poverty.run import ClassifySummary, DuplicateIds
+
+
+def reference(ids: list[str | None]) -> tuple[int, list[dict[str, object]]]:
+    """The count and first five repeats, by comparing the trimmed ids (rows from 1)."""
+    seen: set[str] = set()
+    repeats = []
+    for row, v in enumerate(ids, start=1):
+        key = (v or "").strip()
+        if key and key in seen:
+            repeats.append({"row": row, "household_id": key})
+        seen.add(key)
+    return len(repeats), repeats[:5]
+
+
+def check(ids: list[str | None], batch: int, fail: bool = False, **sizes: int) -> DuplicateIds:
+    dups = DuplicateIds(ClassifySummary("s", "2024-09-01", "income"), fail)
+    for name, value in sizes.items():
+        setattr(dups, name, value)
+    for at in range(0, len(ids), batch):
+        dups.add_ids(pa.array(ids[at: at + batch], pa.string()), at + 1)
+    dups.flush()
+    return dups
+
+
+def test_sorted_ids_are_never_screened():
+    ids = [f"H{i:09d}" for i in range(200_000)]
+    dups = check(ids, 26_250)
+    assert (dups.summary.duplicate_ids, dups.summary.duplicate_examples, dups.ascending, dups.slots) == (0, [], True, None)
+    assert dups.checked == 200_000 and dups.last_id == "H000199999"
+
+
+def test_a_late_repeat_of_an_early_sorted_id_is_found():
+    """The order breaks at the repeat: the 190,000 ids before it are put in the filter then."""
+    ids = [f"H{i:09d}" for i in range(190_000)] + ["H000000007"] + [f"H{i:09d}" for i in range(190_000, 200_000)] + ["H000199999"]
+    dups = check(ids, 26_250)
+    assert not dups.ascending
+    assert (dups.summary.duplicate_ids, dups.summary.duplicate_examples) == (2, [
+        {"row": 190_001, "household_id": "H000000007"}, {"row": 200_002, "household_id": "H000199999"}])
+
+
+def test_an_equal_neighbour_is_not_ascending_and_is_the_error_with_fail():
+    ids = ["A1", "A2", "A2", "A3"]
+    with pytest.raises(NormkitError) as e:
+        check(ids, 4, fail=True)
+    assert (e.value.code, e.value.message) == ("NK809", "household_id 'A2' appears more than once (again at row 3)")
+
+
+def test_a_descending_file_without_repeats_reports_none():
+    ids = [f"H{i:07d}" for i in range(50_000, 0, -1)]
+    dups = check(ids, 7_000)
+    assert (dups.summary.duplicate_ids, dups.ascending) == (0, False)
+
+
+def test_byte_order_is_the_order_of_the_characters():
+    """Vietnamese letters sort after ASCII in UTF-8 and in Python alike: these ascend, none repeats."""
+    ids = ["HA1", "Hb1", "Hz1", "Hà1", "Hé1", "Hđ1", "Hơ1", "Hư1"]
+    dups = check(ids, 3)
+    assert (dups.summary.duplicate_ids, dups.ascending) == (0, True)
+    dups = check([*ids, "Hà1"], 3)
+    assert (dups.summary.duplicate_ids, dups.summary.duplicate_examples, dups.ascending) == (1, [{"row": 9, "household_id": "Hà1"}], False)
+
+
+@st.composite
+def mostly_sorted(draw: st.DrawFn) -> list[str | None]:
+    """Sorted distinct ids with a few edits: a repeat of any earlier id, an id out of order, a blank
+    id or one that needs trimming, at random places (or none: the whole stream ascends)."""
+    n = draw(st.integers(1, 400))
+    ids: list[str | None] = [f"K{v:05d}" for v in sorted(draw(st.sets(st.integers(0, 99_999), min_size=n, max_size=n)))]
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(ids)))
+        edit = draw(st.sampled_from(["repeat", "smaller", "blank", "padded"]))
+        if edit == "repeat" and at:
+            ids.insert(at, ids[draw(st.integers(0, at - 1))])
+        elif edit == "smaller":
+            ids.insert(at, "K")
+        elif edit == "blank":
+            ids.insert(at, draw(st.sampled_from([None, "", " "])))
+        elif at:
+            ids.insert(at, f" {ids[at - 1]}")
+    return ids
+
+
+@settings(max_examples=300, deadline=None)
+@given(mostly_sorted(), st.sampled_from([1, 7, 64, 1000]), st.sampled_from([1, 5, 1 << 14]), st.sampled_from([3, 1 << 16]))
+def test_mostly_sorted_streams_match_the_reference(ids, batch, group, screen):
+    dups = check(ids, batch, GROUP_ROWS=group, SCREEN_ROWS=screen)
+    assert (dups.summary.duplicate_ids, dups.summary.duplicate_examples) == reference(ids)
