@@ -16,12 +16,13 @@ Prints ratios (not a timed test):
    every column as text) and write it back, batch by batch — in alternating rounds (target:
    at most 1.5×); and the peak resident memory of ``normkit classify`` in a child process for
    each file (flat: the same bound whatever the length). Several sizes may be given
-   (``--files 1000000 10000000``).
+   (``--files 1000000 10000000``). The ids are in ascending order, as a register is usually
+   exported (``--ids shuffled``: in random order, so the duplicate-id check screens every id).
 
 Every timing is the best of several runs, and all are taken in the same process, so the
 ratios are comparable even on a busy machine.
 
-    python benchmarks/poverty_classify.py [--rows 1000000] [--memory-rows 10000000] [--files 1000000 [10000000 …]] [--rounds 3] [--only-files]
+    python benchmarks/poverty_classify.py [--rows 1000000] [--memory-rows 10000000] [--files 1000000 [10000000 …]] [--rounds 3] [--only-files] [--ids sorted|shuffled]
 """
 
 from __future__ import annotations
@@ -233,21 +234,24 @@ def single(count: int = 50_000) -> None:
     print(f"  normkit (folded rules)  {t_normkit * 1e6:8.2f} µs   ratio normkit / Python = {t_normkit / t_hand:.2f}×   (target ≤ 5×)")
 
 
-def write_households(folder: Path, n: int) -> tuple[Path, Path]:
-    """A CSV (every value as text) and a Parquet file (numbers as int64) of ``n`` households."""
+def write_households(folder: Path, n: int, ids: str = "sorted") -> tuple[Path, Path]:
+    """A CSV (every value as text) and a Parquet file (numbers as int64) of ``n`` households, their
+    ids ``H000000000`` … in ascending order (``sorted``, as a register is usually exported) or in a
+    random order (``shuffled``: the duplicate-id check then screens every id)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
 
     csv_path, pq_path = folder / f"h{n}.csv", folder / f"h{n}.parquet"
     rng = np.random.default_rng(5)
+    order = np.random.default_rng(11).permutation(n) if ids == "shuffled" else np.arange(n)
     writer = None
     with open(csv_path, "wb") as sink:
         for start in range(0, n, 1_000_000):
             m = min(1_000_000, n - start)
             income = rng.integers(0, 4_000_000, m)
             count = rng.integers(0, 13, m)
-            common = {"household_id": pa.array([f"H{i:09d}" for i in range(start, start + m)]),
+            common = {"household_id": pa.array([f"H{i:09d}" for i in order[start:start + m].tolist()]),
                       "commune": pa.array(rng.choice(["Xã Đông", "Xã Tây", "Phường 1", "Phường 2"], m)),
                       "district": pa.array(rng.choice(["A", "B", "C"], m)),
                       "area": pa.array(np.where(rng.random(m) < 0.35, "urban", "rural"))}
@@ -300,7 +304,7 @@ def peak_rss_mib(src: Path, out: Path) -> float:
     return int(r.stderr.strip().splitlines()[-1]) / 1024
 
 
-def files(sizes: list[int], rounds: int = 3) -> None:
+def files(sizes: list[int], rounds: int = 3, ids: str = "sorted") -> None:
     import os
     import tempfile
 
@@ -310,8 +314,8 @@ def files(sizes: list[int], rounds: int = 3) -> None:
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            csv_path, pq_path = write_households(folder, n)
-            print(f"classify files: {n:,} households, CSV {csv_path.stat().st_size / 2**20:.0f} MiB, Parquet "
+            csv_path, pq_path = write_households(folder, n, ids)
+            print(f"classify files: {n:,} households, ids {ids}, CSV {csv_path.stat().st_size / 2**20:.0f} MiB, Parquet "
                   f"{pq_path.stat().st_size / 2**20:.0f} MiB (load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
                   f"best of {rounds}, alternating)")
             for label, src, floor in (("CSV", csv_path, floor_csv), ("Parquet", pq_path, floor_parquet)):
@@ -344,6 +348,8 @@ def main() -> None:
                     help="rows of the generated household files, one or more sizes (0: skip)")
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of the files measurement (best of)")
     ap.add_argument("--only-files", action="store_true", help="measure classify on files only")
+    ap.add_argument("--ids", choices=["sorted", "shuffled"], default="sorted",
+                    help="household ids of the generated files in ascending order (a register's) or shuffled")
     args = ap.parse_args()
     print(f"normkit poverty classification benchmark — {dt.date.today()}, numpy {np.__version__}")
     if not args.only_files:
@@ -352,7 +358,7 @@ def main() -> None:
         single()
     sizes = [n for n in args.files if n > 0]
     if sizes:
-        files(sizes, args.rounds)
+        files(sizes, args.rounds, args.ids)
 
 
 if __name__ == "__main__":
