@@ -311,6 +311,11 @@ def compared_ids(col: Any) -> tuple[Any, Any]:
     return col, positions
 
 
+#: :func:`exact_repeats` keeps the first texts in arrays merged up to this many texts (more arrays
+#: cost a little in each batch; merging larger ones would hold a second copy of millions of texts).
+FIRSTS_MERGED = 1 << 20
+
+
 def exact_repeats(batches: Iterable[tuple[Any, int]], keys: Any, last_row: int, *, room: int = DUPLICATE_EXAMPLES,
                   first_only: bool = False) -> tuple[int, list[dict[str, Any]]]:
     """The rows up to ``last_row`` whose id (trimmed, not blank) an earlier row has, among those
@@ -319,18 +324,21 @@ def exact_repeats(batches: Iterable[tuple[Any, int]], keys: Any, last_row: int, 
 
     ``batches`` gives the ids from the first row, in order: (Arrow text array, its first row); it
     is not asked for a batch after the one holding ``last_row`` (the rows after may not be
-    readable yet). A key's first text and row are kept (8 + 8 bytes and the text a key, in a few
-    Arrow arrays); the rows with a key's hash are compared with its first text a batch at a time
-    (Arrow's ``equal``). A row whose text differs — another id with the same hash, practically
-    never — is decided by a dict of that hash's other texts. Memory: the keys' first texts, not
-    the rows."""
+    readable yet). Each key's first text is kept, in a few Arrow arrays; the rows with a key's
+    hash are compared with it a batch at a time (Arrow's ``equal``). A row whose text differs —
+    another id with the same hash, practically never — is decided by a dict of that hash's other
+    texts. Memory: ~7 bytes and the text (with its 4-byte offset) a key, besides the key's 8 —
+    the distinct repeated ids, not the rows."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = len(keys)
-    unseen = np.iinfo(np.int64).max
-    first_at = np.full(n, unseen, dtype=np.int64)  # each key's first row
-    text_at = np.zeros(n, dtype=np.int64)  # where its first text is in `firsts`
+    bits = max(n.bit_length() - 2, 1)  # 2–4 keys a bucket on average: 1–2 bytes a key
+    shift = np.uint64(64 - bits)
+    starts = np.searchsorted(keys >> shift, np.arange((1 << bits) + 1, dtype=np.uint64)).astype(
+        np.int32 if n < 2**31 else np.int64)  # bucket b: keys[starts[b]: starts[b + 1]]
+    seen = np.zeros(n, dtype=np.bool_)  # a key's first text is known
+    text_at = np.zeros(n, dtype=np.int32 if n < 2**31 else np.int64)  # where it is in `firsts`
     firsts: list[Any] = []
     others: dict[int, dict[str, int]] = {}  # of a key with a collision: its texts but the first → their first row
     count = 0
@@ -339,37 +347,39 @@ def exact_repeats(batches: Iterable[tuple[Any, int]], keys: Any, last_row: int, 
     def repeats(ids: Any, rows_of: Any, first: int) -> tuple[Any, Any, Any]:
         """Of one batch's ids (compared form): the rows with a key's hash, their texts, and which repeat."""
         nonlocal firsts
-        hashes = id_hashes(ids)
-        if n > 1 << 12:  # many keys: searched in order, the search walks the keys once rather than jumping about
-            order = np.argsort(hashes)
-            k = np.empty(len(hashes), dtype=np.intp)
-            k[order] = np.searchsorted(keys, hashes[order])
-        else:
-            k = np.searchsorted(keys, hashes)
-        k = np.minimum(k, n - 1)
-        at = np.flatnonzero(keys[k] == hashes)
-        k = k[at]
+        at, k = key_places(keys, starts, shift, id_hashes(ids))
         rows = first + (at if rows_of is None else rows_of[at])
         texts = ids.take(pa.array(at))
         if not pa.types.is_string(texts.type):
             texts = texts.cast(pa.string())
-        new = np.flatnonzero(first_at[k] == unseen)
+        opens = np.zeros(len(k), dtype=np.bool_)  # the first row of its key
+        new = np.flatnonzero(~seen[k])
         if len(new):
             fresh, where = np.unique(k[new], return_index=True)  # each new key's first row in this batch
-            first_at[fresh] = rows[new[where]]
+            opens[new[where]] = True
+            seen[fresh] = True
             text_at[fresh] = sum(len(f) for f in firsts) + np.arange(len(fresh))
             firsts.append(texts.take(pa.array(new[where])))
-            while len(firsts) > 1 and len(firsts[-1]) >= len(firsts[-2]):  # few arrays, each text copied ~log times
-                firsts[-2:] = [pa.concat_arrays(firsts[-2:])]
-        same = pc.equal(texts, pa.chunked_array(firsts, pa.string()).take(pa.array(text_at[k]))).to_numpy(zero_copy_only=False)
-        repeat = same & (rows > first_at[k])
+            while len(firsts) > 1 and len(firsts[-1]) >= len(firsts[-2]) and len(firsts[-2]) < FIRSTS_MERGED:
+                firsts[-2:] = [pa.concat_arrays(firsts[-2:])]  # few arrays, each text copied ~log times, never a large one
+        same = np.empty(len(k), dtype=np.bool_)  # the text equals its key's first text
+        ends = np.cumsum([len(f) for f in firsts])
+        part = np.searchsorted(ends, text_at[k], side="right")
+        used = np.unique(part)
+        for j in used.tolist():  # one Arrow array at a time (a chunked take resolves each index: 5× slower)
+            sel = None if len(used) == 1 else np.flatnonzero(part == j)
+            rows_texts = texts if sel is None else texts.take(pa.array(sel))
+            local = text_at[k if sel is None else k[sel]] - (int(ends[j - 1]) if j else 0)
+            equal = pc.equal(rows_texts, firsts[j].take(pa.array(local))).to_numpy(zero_copy_only=False)
+            same[slice(None) if sel is None else sel] = equal
+        repeat = same & ~opens
         for j in np.flatnonzero(~same).tolist():  # a hash shared by two different ids
             text = texts[j].as_py()
-            seen = others.setdefault(int(k[j]), {})
-            if text in seen:
+            earlier = others.setdefault(int(k[j]), {})
+            if text in earlier:
                 repeat[j] = True
             else:
-                seen[text] = int(rows[j])
+                earlier[text] = int(rows[j])
         return rows, texts, repeat
 
     it = iter(batches)
@@ -391,6 +401,29 @@ def exact_repeats(batches: Iterable[tuple[Any, int]], keys: Any, last_row: int, 
         if close is not None:
             close()
     return count, shown
+
+
+def key_places(keys: Any, starts: Any, shift: Any, hashes: Any) -> tuple[Any, Any]:
+    """Which of ``hashes`` are among the sorted ``keys`` (their places, increasing) and where
+    (their indices in ``keys``): each hash is looked for in its bucket of ``keys`` (its top bits,
+    ``keys[starts[b]: starts[b + 1]]``, a few keys), one more key of each bucket a step — O(1) a
+    hash, where a binary search of millions of keys costs ~20 cache misses."""
+    bucket = (hashes >> shift).astype(np.intp)
+    lo, hi = starts[bucket], starts[bucket + 1]
+    todo = np.flatnonzero(hi > lo)
+    at = lo[todo].astype(np.intp)
+    found: list[tuple[Any, Any]] = []  # (places, indices) found at each step
+    while len(todo):
+        hit = keys[at] == hashes[todo]
+        if hit.any():
+            found.append((todo[hit], at[hit]))
+        more = ~hit & (at + 1 < hi[todo])
+        todo, at = todo[more], at[more] + 1
+    if len(found) < 2:  # none, or every one found at the same step: in order already
+        return found[0] if found else (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp))
+    places, k = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+    order = np.argsort(places, kind="stable")  # a few increasing runs: timsort merges them
+    return places[order], k[order]
 
 
 def distinct_sorted(hashes: Any) -> Any:
