@@ -37,9 +37,10 @@ def test_duplicate_ids_match_a_set_over_many_batches(chunk):
     ids: list[str | None] = [f"H{v:06d}" for v in rng.integers(0, 40_000, 30_000).tolist()]
     ids[3], ids[40], ids[41], ids[500], ids[501] = " H000001", "", None, "Hé", "Hé "
     summary = ClassifySummary("s", "2024-09-01", "income")
-    dups = DuplicateIds(summary, fail=False)
-    for start in range(0, len(ids), chunk):
-        dups.add(pa.record_batch({"household_id": pa.array(ids[start:start + chunk], pa.string())}), start + 1)
+    batches = [(pa.array(ids[start:start + chunk], pa.string()), start + 1) for start in range(0, len(ids), chunk)]
+    dups = DuplicateIds(summary, fail=False, ids_again=lambda: batches)
+    for col, first in batches:
+        dups.add(pa.record_batch({"household_id": col}), first)
     dups.flush()
     count, examples = oracle(ids, chunk)
     assert count > 5_000  # the data does repeat ids, across and within batches
@@ -262,10 +263,11 @@ def test_duplicate_ids_over_many_merges_match_a_set(chunk, group):
     ids: list[str | None] = [f"K{v:07d}" for v in rng.integers(0, 150_000, 120_000).tolist()]
     ids[7], ids[3001] = " K0000001", ""
     summary = ClassifySummary("s", "2024-09-01", "income")
-    dups = DuplicateIds(summary, fail=False)
+    batches = [(pa.array(ids[start:start + chunk], pa.string()), start + 1) for start in range(0, len(ids), chunk)]
+    dups = DuplicateIds(summary, fail=False, ids_again=lambda: batches)
     dups.GROUP_ROWS = group
-    for start in range(0, len(ids), chunk):
-        dups.add(pa.record_batch({"household_id": pa.array(ids[start:start + chunk], pa.string())}), start + 1)
+    for col, first in batches:
+        dups.add(pa.record_batch({"household_id": col}), first)
     dups.flush()
     count, examples = oracle(ids, chunk)
     assert count > 20_000
