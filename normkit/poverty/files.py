@@ -47,10 +47,11 @@ def _parquet() -> Any:
     return pq
 
 
-def open_households(path: str | Path, chunk_rows: int = CHUNK_ROWS) -> TextTable:
-    """The household file ``path`` opened as a stream of text batches (kind, size and header checked)."""
+def open_households(path: str | Path, chunk_rows: int = CHUNK_ROWS, columns: list[str] | None = None) -> TextTable:
+    """The household file ``path`` opened as a stream of text batches (kind, size and header
+    checked); with ``columns``, those columns only (a second pass over the file)."""
     file_format(path, reading=True)
-    return open_text_table(path, code="NK702", batch_rows=chunk_rows)
+    return open_text_table(path, code="NK702", batch_rows=chunk_rows, columns=columns)
 
 
 def count_rows(path: str | Path) -> int:

@@ -628,7 +628,7 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
         table = open_households(path, chunk_rows or CHUNK_ROWS)
 
     def ids_again() -> Iterator[tuple[Any, int]]:  # the id column read again, only when some id hash repeats
-        for again in open_households(path, chunk_rows or CHUNK_ROWS).batches:
+        for again in open_households(path, chunk_rows or CHUNK_ROWS, columns=[ID_COLUMN]).batches:  # that column only
             yield again.text_column(ID_COLUMN), again.first_row
 
     duplicates = DuplicateIds(summary, fail_on_duplicates, ids_again)

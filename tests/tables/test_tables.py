@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
 from hostilekit import bounded, expect_error
 from normkit_testpaths import EXAMPLES
 
+from normkit.core.errors import NormkitError
 from normkit.core.io import tables
 from normkit.core.io.tables import MAX_COLUMNS, MAX_EXPANDED_BYTES, MAX_ROW_BYTES, csv_records, open_text_table
 
@@ -529,3 +530,63 @@ def test_a_parquet_text_column_read_directly_keeps_the_bounds_and_their_messages
     pq.write_table(pa.table({"a": ["short", "y" * 150]}), path, use_dictionary=False)
     e = expect_error("parquet: a long plain cell", lambda: _rows_of(path, 100), "NK121")
     assert e.message == "plain.parquet: column 'a' has a cell longer than 100 bytes"
+
+
+def _cells(table) -> dict[str, list]:
+    out: dict[str, list] = {n: [] for n in table.names}
+    for b in table.batches:
+        for n in table.names:
+            out[n] += b.text_column(n).to_pylist()
+    return out
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "xlsx"])
+def test_a_column_subset_reads_the_same_cells_as_the_whole_table(tmp_path, kind):
+    """A second pass that needs one column (the ids again, for repeats) reads that column only,
+    with the same text, rows and batch starts as the whole read; a name not in the header is the
+    caller's error (NK702 here), with the file named."""
+    ids = [f"H{i:05d}" for i in range(3000)]
+    ids[7], ids[2999] = " H1, quoted ", "Hà Nội"
+    communes = [f"Xã {i % 7}" for i in range(3000)]
+    src = tmp_path / f"t.{kind}"
+    if kind == "csv":
+        import csv
+
+        with open(src, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["commune", "household_id", "income_per_capita"])
+            w.writerows(zip(communes, ids, range(3000), strict=True))
+    elif kind == "parquet":
+        pq.write_table(pa.table({"commune": communes, "household_id": ids, "income_per_capita": list(range(3000))}), src,
+                       row_group_size=1000)
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.append(["commune", "household_id", "income_per_capita"])
+        for row in zip(communes, ids, range(3000), strict=True):
+            ws.append(list(row))
+        wb.save(src)
+    whole = open_text_table(src, code="NK702", batch_rows=700)
+    part = open_text_table(src, code="NK702", batch_rows=700, columns=["household_id"])
+    assert part.names == ["household_id"] and part.raw_schema.names == ["household_id"]
+    starts_whole, starts_part = [], []
+    cells = {n: [] for n in whole.names}
+    for b in whole.batches:
+        starts_whole.append(b.first_row)
+        for n in whole.names:
+            cells[n] += b.text_column(n).to_pylist()
+    ids_again = []
+    for b in part.batches:
+        starts_part.append(b.first_row)
+        assert b.raw.schema.names == ["household_id"]
+        ids_again += b.text_column("household_id").to_pylist()
+    assert ids_again == cells["household_id"] and ids_again[7].strip() == "H1, quoted" and ids_again[2999] == "Hà Nội"
+    assert starts_part == starts_whole and starts_whole[:2] == [1, 701]
+    two = _cells(open_text_table(src, code="NK702", columns=["income_per_capita", "commune"]))
+    assert list(two) == ["commune", "income_per_capita"] and two["commune"] == communes
+    assert two["income_per_capita"][:3] == ["0", "1", "2"]
+    with pytest.raises(NormkitError) as e:
+        open_text_table(src, code="NK702", columns=["hh_id"])
+    assert (e.value.code, e.value.message) == ("NK702", f"{src}: no column 'hh_id' in the header")

@@ -497,12 +497,14 @@ class TextTable:
 
 
 def open_text_table(path: str | os.PathLike[str], *, code: str, batch_rows: int = BATCH_ROWS,
-                    sheet: str | None = None) -> TextTable:
+                    sheet: str | None = None, columns: Sequence[str] | None = None) -> TextTable:
     """Open a CSV, XLSX or Parquet table as a stream of text batches (see :class:`TextTable`).
 
     The header is read and checked (width NK120, duplicates NK808) before any data row; every
     other bound is checked batch by batch, so memory stays bounded by ``batch_rows`` × the row
-    bound whatever the file's length.
+    bound whatever the file's length. With ``columns`` (names of the header), the batches hold
+    those columns only, in the header's order, with the same cells: Parquet reads no other
+    column, CSV converts no other (a second pass over a file already read, e.g. its ids again).
     """
     p = Path(path)
     fmt = SUFFIXES.get(p.suffix.lower())
@@ -510,10 +512,20 @@ def open_text_table(path: str | os.PathLike[str], *, code: str, batch_rows: int 
         raise NormkitError(code, f"{p}: unknown file type {p.suffix or '(none)'!r}; use .csv, .xlsx or .parquet", location=Location(str(p)))
     size = check_file(p, code=code)
     if fmt == "parquet":
-        return _parquet_table(p, code, batch_rows, size)
-    if fmt == "xlsx":
-        return _xlsx_table(p, code, batch_rows, sheet, size)
-    return _csv_table(p, code, batch_rows, size)
+        table = _parquet_table(p, code, batch_rows, size, columns)
+    elif fmt == "xlsx":
+        table = _xlsx_table(p, code, batch_rows, sheet, size, columns)
+    else:
+        table = _csv_table(p, code, batch_rows, size, columns)
+    return table
+
+
+def _picked(names: list[str], columns: Sequence[str], p: Path, code: str) -> list[str]:
+    """``columns`` in the header's order; a name the header lacks is an error (the caller's)."""
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise NormkitError(code, f"{p}: no column {missing[0]!r} in the header", location=Location(str(p)))
+    return [n for n in names if n in columns]
 
 
 def _csv_header(p: Path, code: str) -> tuple[list[str], str, int]:
@@ -565,16 +577,17 @@ def _count_lines(p: Path) -> int:
 CSV_BLOCK = 1 << 20
 
 
-def _csv_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
+def _csv_table(p: Path, code: str, batch_rows: int, size: int, columns: Sequence[str] | None = None) -> TextTable:
     pa = _arrow()
     import pyarrow.csv as pcsv
 
     names, delimiter, offset = _csv_header(p, code)
     schema = pa.schema([(f"c{i}", pa.string()) for i in range(len(names))])
     parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    kept = names if columns is None else _picked(names, columns, p, code)
     convert = pcsv.ConvertOptions(column_types=schema, strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                  check_utf8=True)
-    out_schema = pa.schema([(n, pa.string()) for n in names])
+                                  check_utf8=True, include_columns=[f"c{names.index(n)}" for n in kept])
+    out_schema = pa.schema([(n, pa.string()) for n in kept])
 
     def batches() -> Iterator[TextBatch]:
         first = 1
@@ -613,7 +626,7 @@ def _csv_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
                 if source is not None:
                     source.close()
 
-    return TextTable(p, "csv", names, batches(), out_schema, size, lambda: _count_lines(p))
+    return TextTable(p, "csv", kept, batches(), out_schema, size, lambda: _count_lines(p))
 
 
 def _longest_cell(col: Any) -> int:
@@ -656,7 +669,7 @@ def _csv_error(p: Path, code: str, message: str, first: int) -> NormkitError:
     return NormkitError(code, f"{p}: {message.splitlines()[0]}", location=where)
 
 
-def _xlsx_table(p: Path, code: str, batch_rows: int, sheet: str | None, size: int) -> TextTable:
+def _xlsx_table(p: Path, code: str, batch_rows: int, sheet: str | None, size: int, columns: Sequence[str] | None = None) -> TextTable:
     pa = _arrow()
     rows, _title, wb = _xlsx_rows(p, sheet, code=code)
     header: list[str] | None = None
@@ -668,6 +681,11 @@ def _xlsx_table(p: Path, code: str, batch_rows: int, sheet: str | None, size: in
         wb.close()
         raise NormkitError(code, f"{p}: the file is empty (a header row is needed)", location=Location(str(p)))
     check_header(header, p)
+    try:
+        kept = header if columns is None else _picked(header, columns, p, code)  # a row is read whole, then picked
+    except NormkitError:
+        wb.close()
+        raise
     schema = pa.schema([(n, pa.string()) for n in header])
     width = len(header)
 
@@ -685,12 +703,12 @@ def _xlsx_table(p: Path, code: str, batch_rows: int, sheet: str | None, size: in
                     cols[i].append(cell_text(cells[i]) if i < len(cells) else "")
                 held += 1
                 if held == batch_rows:
-                    b = pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cols], schema=schema)
+                    b = pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cols], schema=schema).select(kept)
                     yield TextBatch(first, b, b)
                     first += held
                     cols, held = [[] for _ in range(width)], 0
             if held:
-                b = pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cols], schema=schema)
+                b = pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cols], schema=schema).select(kept)
                 yield TextBatch(first, b, b)
         finally:
             wb.close()
@@ -698,7 +716,7 @@ def _xlsx_table(p: Path, code: str, batch_rows: int, sheet: str | None, size: in
     def count() -> int:
         return 0  # a workbook's rows are known only by reading them; no progress total
 
-    return TextTable(p, "xlsx", header, batches(), schema, size, count)
+    return TextTable(p, "xlsx", kept, batches(), pa.schema([(n, pa.string()) for n in kept]), size, count)
 
 
 def cell_text(v: Any) -> str:
@@ -768,7 +786,7 @@ def direct_text_columns(p: Path, meta: Any, schema: Any, names: list[str], batch
     return direct | {c for c, n in longest.items() if n <= MAX_ROW_BYTES and n * batch_rows <= MAX_EXPANDED_BYTES}
 
 
-def _parquet_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
+def _parquet_table(p: Path, code: str, batch_rows: int, size: int, columns: Sequence[str] | None = None) -> TextTable:
     pa = _arrow()
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -795,16 +813,17 @@ def _parquet_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
                 pa.types.is_string(f.type.value_type) or pa.types.is_binary(f.type.value_type))):
             raise NormkitError(code, f"{p}: column {f.name!r} has type {f.type}; a table has flat columns of text, numbers, booleans or dates",
                                location=where)
-    names = list(schema.names)
-    out_raw = pa.schema([pa.field(f.name, pa.string()) if f.name in textual else f for f in schema])
+    every = list(schema.names)
+    names = every if columns is None else _picked(every, columns, p, code)
+    out_raw = pa.schema([pa.field(f.name, pa.string()) if f.name in textual else f for f in schema if f.name in names])
 
     def batches() -> Iterator[TextBatch]:
         first = 1
         try:
-            direct = direct_text_columns(p, meta, schema, names, batch_rows, pa, pc)
+            direct = direct_text_columns(p, meta, schema, every, batch_rows, pa, pc)
             # not pre-buffered: Arrow would hold every row group it is asked for (the whole file) until the end
-            pf = pq.ParquetFile(p, read_dictionary=[n for n in textual if n not in direct], pre_buffer=False)
-            for batch in _parquet_batches(pf, meta, batch_rows, [names.index(n) for n in textual]):
+            pf = pq.ParquetFile(p, read_dictionary=[n for n in textual if n not in direct and n in names], pre_buffer=False)
+            for batch in _parquet_batches(pf, meta, batch_rows, [every.index(n) for n in textual], None if columns is None else names):
                 raw_cols = []
                 for name, stored in zip(names, batch.columns, strict=True):
                     col = stored
@@ -825,7 +844,7 @@ def _parquet_table(p: Path, code: str, batch_rows: int, size: int) -> TextTable:
     return TextTable(p, "parquet", names, batches(), out_raw, size, lambda: meta.num_rows)
 
 
-def _parquet_batches(pf: Any, meta: Any, batch_rows: int, textual: list[int]) -> Iterator[Any]:
+def _parquet_batches(pf: Any, meta: Any, batch_rows: int, textual: list[int], columns: list[str] | None = None) -> Iterator[Any]:
     """The file's record batches of at most ``batch_rows`` rows, cut where Arrow cuts them when
     every text column is read as a dictionary — before each row group in which a text column
     starts a new dictionary page — so the batches, and so the output, are the same whichever way
@@ -833,7 +852,7 @@ def _parquet_batches(pf: Any, meta: Any, batch_rows: int, textual: list[int]) ->
     starts = [g for g in range(meta.num_row_groups)
               if g == 0 or any(meta.row_group(g).column(i).has_dictionary_page for i in textual)]
     for a, b in zip(starts, [*starts[1:], meta.num_row_groups], strict=True):
-        yield from pf.iter_batches(batch_size=batch_rows, row_groups=list(range(a, b)))
+        yield from pf.iter_batches(batch_size=batch_rows, row_groups=list(range(a, b)), columns=columns)
 
 
 def _check_text(p: Path, name: str, col: Any, first: int) -> None:
