@@ -123,7 +123,8 @@ class DuplicateIds:
     and with ``fail`` when a group repeats a hash within itself or the ids checked have doubled
     since the last pass. The texts are compared at :meth:`flush` (the count and examples: one
     second read), or with ``fail`` as soon as a pass finds a repeated hash (the rows checked so
-    far: a repeated id stops the run early; a shared hash does not).
+    far: a repeated id stops the run early; a shared hash does not, and the next comparison then
+    waits until the rows checked have doubled, or for :meth:`flush`).
 
     Ids in ascending order (a register sorted by id, the usual export) are not screened at all:
     while every id is plain and greater than the one before it (:meth:`ascends`, Arrow's byte
@@ -180,8 +181,7 @@ class DuplicateIds:
         end of the rows; with ``fail``, also before reporting another error)."""
         self.screen_pending()
         self.resolve()
-        if not self.fail:
-            self.compare()
+        self.compare()
 
     def screen_pending(self) -> None:
         """Check the ids held (:meth:`check`); their candidates wait for :meth:`resolve`."""
@@ -281,7 +281,10 @@ class DuplicateIds:
 
     def resolve(self) -> None:
         """Decide the candidates held: one whose hash occurs at an earlier place repeats a hash,
-        kept in :attr:`repeated`; with ``fail``, the texts are then compared at once."""
+        kept in :attr:`repeated`; with ``fail``, the texts are then compared — at once the first
+        time, and after a comparison that found only different ids sharing a hash, once the rows
+        checked have doubled (so shared hashes cost a few reads, not one each; :meth:`flush`
+        compares the rest)."""
         self.resolved_at = self.checked
         if not self.candidates:
             return
@@ -306,8 +309,8 @@ class DuplicateIds:
             found.sort(kind="stable")
             found = found[np.concatenate([[True], found[1:] != found[:-1]])]
         self.repeated = found
-        if self.fail:
-            self.compare()
+        if self.fail and (not self.compared[1] or self.checked_to >= 2 * self.compared[1]):
+            self.compare()  # at once the first time; after a read that found only shared hashes, once the rows have doubled
 
     def compare(self) -> None:
         """Compare the texts of the rows checked whose hash repeats (:func:`exact_repeats`, one

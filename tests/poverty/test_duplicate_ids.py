@@ -395,3 +395,41 @@ def test_a_repeat_found_by_the_error_paths_flush_is_nk809(tmp_path, standards):
     with pytest.raises(NormkitError) as e:
         classify_file(src, tmp_path / "o.csv", standards[2024])
     assert e.value.code == "NK702" and "has 6 cells; the header has 5" in e.value.message
+
+
+def test_with_fail_many_shared_hashes_cost_few_second_reads():
+    """40 pairs of different ids sharing a hash, each pair in its own batch of a 40,000-row file:
+    with --fail-on-duplicates the first shared hash is read for at once, later ones only when the
+    rows checked have doubled (and at the end) — not a read from the first row for every pair. No
+    NK809: no id repeats. A true repeat after them is still the error, at its row."""
+    pairs = [colliding_ids(first=f"HH{j:06d}", count=2) for j in range(40)]
+    batches = []
+    for j, pair in enumerate(pairs):
+        filler = [f"F{j:03d}{i:05d}" for i in range(998)]
+        batches.append([*filler[:500], *pair, *filler[500:]])
+    for fail, extra in ((True, []), (True, ["F00000007"]), (False, ["F00000007"])):
+        ids = [i for b in batches for i in b] + extra
+        cols = [(pa.array(b, pa.string()), 1 + 1000 * k) for k, b in enumerate(batches)]
+        if extra:
+            cols.append((pa.array(extra, pa.string()), 40_001))
+        reads = []
+
+        def again(cols=cols, reads=reads):
+            reads.append(1)
+            return iter(cols)
+
+        dups = DuplicateIds(ClassifySummary("s", "2024-09-01", "income"), fail, again)
+        dups.GROUP_ROWS = 1
+        try:
+            for col, first in cols:
+                dups.add_ids(col, first)
+            dups.flush()
+            raised = None
+        except NormkitError as e:
+            raised = e.message
+        assert reference(ids)[:2] == ((1, [{"row": 40_001, "household_id": "F00000007"}]) if extra else (0, []))
+        if fail:
+            assert raised == ("household_id 'F00000007' appears more than once (again at row 40001)" if extra else None)
+            assert 1 < len(reads) <= 8, len(reads)  # 1 000, 2 000, 4 000 … 32 000 rows, and the end
+        else:
+            assert (raised, dups.summary.duplicate_ids, len(reads)) == (None, 1, 1)

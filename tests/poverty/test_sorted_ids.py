@@ -115,3 +115,4 @@ def test_ids_sharing_a_hash_in_ascending_order_are_three_ids_and_a_later_repeat_
     dups = check([*ids, "HZ000001", COLLIDING[1], "HZ000002"], 2)
     assert (dups.summary.duplicate_ids, dups.summary.duplicate_examples, dups.ascending) == (
         1, [{"row": 7, "household_id": COLLIDING[1]}], False)
+
