@@ -512,12 +512,10 @@ def open_text_table(path: str | os.PathLike[str], *, code: str, batch_rows: int 
         raise NormkitError(code, f"{p}: unknown file type {p.suffix or '(none)'!r}; use .csv, .xlsx or .parquet", location=Location(str(p)))
     size = check_file(p, code=code)
     if fmt == "parquet":
-        table = _parquet_table(p, code, batch_rows, size, columns)
-    elif fmt == "xlsx":
-        table = _xlsx_table(p, code, batch_rows, sheet, size, columns)
-    else:
-        table = _csv_table(p, code, batch_rows, size, columns)
-    return table
+        return _parquet_table(p, code, batch_rows, size, columns)
+    if fmt == "xlsx":
+        return _xlsx_table(p, code, batch_rows, sheet, size, columns)
+    return _csv_table(p, code, batch_rows, size, columns)
 
 
 def _picked(names: list[str], columns: Sequence[str], p: Path, code: str) -> list[str]:
@@ -586,7 +584,7 @@ def _csv_table(p: Path, code: str, batch_rows: int, size: int, columns: Sequence
     parse = pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     kept = names if columns is None else _picked(names, columns, p, code)
     convert = pcsv.ConvertOptions(column_types=schema, strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                  check_utf8=True, include_columns=[f"c{names.index(n)}" for n in kept])
+                                  check_utf8=True, include_columns=[] if columns is None else [f"c{names.index(n)}" for n in kept])
     out_schema = pa.schema([(n, pa.string()) for n in kept])
 
     def batches() -> Iterator[TextBatch]:
