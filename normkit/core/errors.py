@@ -285,6 +285,8 @@ MESSAGES_VI: tuple[tuple[str, str, str], ...] = (
     ("NK702", r"(?P<path>.*): no such file", "{path}: không có tệp này"),
     ("NK702", r"(?P<path>.*): the file is empty \(a header row is needed\)", "{path}: tệp rỗng (cần một dòng tiêu đề)"),
     ("NK702", r"(?P<path>.*): unknown file type (?P<ext>.*); use \.csv or \.parquet", "{path}: không nhận kiểu tệp {ext}; dùng .csv hoặc .parquet"),
+    ("NK702", r"(?P<path>.*): the file changed while it was classified \(its household ids are read a second time to compare the repeated ones\); nothing was written",
+     "{path}: tệp đã thay đổi trong lúc phân loại (mã hộ được đọc lại lần hai để so các mã bị lặp); chưa ghi gì"),
     ("NK703", r"the data has no `status` column: classify it first, or give --year/--standard",
      "dữ liệu không có cột `status`: hãy phân loại (classify) trước, hoặc dùng --year/--standard"),
     ("NK703", r"no column (?P<cols>.*) to group by", "không có cột {cols} để nhóm theo"),

@@ -6,6 +6,7 @@ progress bar when the output is a terminal. Outputs are written atomically.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -629,10 +630,13 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
     summary = ClassifySummary(std.id, str(std.at), method or "", out=str(out))
     with located(path):
         table = open_households(path, chunk_rows or CHUNK_ROWS)
+    read_as = file_identity(path)
 
     def ids_again() -> Iterator[tuple[Any, int]]:  # the id column read again, only when some id hash repeats
+        unchanged(path, read_as)
         for again in open_households(path, chunk_rows or CHUNK_ROWS, columns=[ID_COLUMN]).batches:  # that column only
             yield again.text_column(ID_COLUMN), again.first_row
+        unchanged(path, read_as)
 
     duplicates = DuplicateIds(summary, fail_on_duplicates, ids_again)
     writer = AtomicTableWriter(out)
@@ -703,6 +707,21 @@ def _classify_file(path: str | Path, out: str | Path, rej_path: Path, std: Stand
     assert summary.rows_in == summary.classified + summary.rejected
     summary.counts = {s: summary.counts.get(s, 0) for s in STATUSES}
     return summary
+
+
+def file_identity(path: str | Path) -> tuple[int, int, int]:
+    """What tells a file's content changed without reading it: its inode, size and modification time."""
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def unchanged(path: str | Path, identity: tuple[int, int, int]) -> None:
+    """NK702 when the file is no longer the one first read (rewritten, replaced or grown): its
+    ids read again would not be the ids classified."""
+    if file_identity(path) != identity:
+        raise NormkitError("NK702", f"{path}: the file changed while it was classified (its household ids are read a second "
+                                    "time to compare the repeated ones); nothing was written",
+                           location=Location(str(path)), hint="classify it again once nothing is writing to it")
 
 
 def numbers_as_stored(batch: Any, std: Standard) -> Any:

@@ -432,3 +432,31 @@ def test_with_fail_many_shared_hashes_cost_few_second_reads():
             assert 1 < len(reads) <= 8, len(reads)  # 1 000, 2 000, 4 000 … 32 000 rows, and the end
         else:
             assert (raised, dups.summary.duplicate_ids, len(reads)) == (None, 1, 1)
+
+
+def test_a_file_changed_before_its_ids_are_read_again_is_nk702_and_nothing_is_written(tmp_path, standards, monkeypatch):
+    """The second read of the ids must read the file classified: one rewritten in the meantime
+    (here: a row appended just before the texts are compared) is an error, not a wrong count, and
+    no output is left behind. Unchanged, the same file gives its one repeat."""
+    from normkit.poverty.run import classify_file
+
+    src = tmp_path / "h.csv"
+    src.write_text("household_id,area,income_per_capita,deprivation_count\nH1,rural,1,1\nH2,rural,1,1\nH1,rural,1,1\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    assert classify_file(src, out, standards[2024]).duplicate_examples == [{"row": 3, "household_id": "H1"}]
+    out.unlink()
+    compare = DuplicateIds.compare
+
+    def rewritten_first(self):
+        with open(src, "a", encoding="utf-8") as fh:
+            fh.write("H3,rural,1,1\n")
+        compare(self)
+
+    monkeypatch.setattr(DuplicateIds, "compare", rewritten_first)
+    for fail in (False, True):
+        with pytest.raises(NormkitError) as e:
+            classify_file(src, out, standards[2024], fail_on_duplicates=fail)
+        assert (e.value.code, e.value.message, e.value.hint) == (
+            "NK702", (f"{src}: the file changed while it was classified (its household ids are read a second time to compare "
+                      "the repeated ones); nothing was written"), "classify it again once nothing is writing to it")
+        assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["h.csv"]
