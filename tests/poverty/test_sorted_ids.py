@@ -10,21 +10,10 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_duplicate_ids import reference  # the plain reference: a dict of trimmed id → first row
 
 from normkit.core.errors import NormkitError
 from normkit.poverty.run import ClassifySummary, DuplicateIds
-
-
-def reference(ids: list[str | None]) -> tuple[int, list[dict[str, object]]]:
-    """The count and first five repeats, by comparing the trimmed ids (rows from 1)."""
-    seen: set[str] = set()
-    repeats = []
-    for row, v in enumerate(ids, start=1):
-        key = (v or "").strip()
-        if key and key in seen:
-            repeats.append({"row": row, "household_id": key})
-        seen.add(key)
-    return len(repeats), repeats[:5]
 
 
 def check(ids: list[str | None], batch: int, fail: bool = False, **sizes: int) -> DuplicateIds:
@@ -100,7 +89,7 @@ def mostly_sorted(draw: st.DrawFn) -> list[str | None]:
 @given(mostly_sorted(), st.sampled_from([1, 7, 64, 1000]), st.sampled_from([1, 5, 1 << 14]), st.sampled_from([3, 1 << 16]))
 def test_mostly_sorted_streams_match_the_reference(ids, batch, group, screen):
     dups = check(ids, batch, GROUP_ROWS=group, SCREEN_ROWS=screen)
-    assert (dups.summary.duplicate_ids, dups.summary.duplicate_examples) == reference(ids)
+    assert (dups.summary.duplicate_ids, dups.summary.duplicate_examples) == reference(ids)[:2]
 
 
 def test_ids_sharing_a_hash_in_ascending_order_are_three_ids_and_a_later_repeat_is_one():
