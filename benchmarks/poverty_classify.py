@@ -14,7 +14,9 @@ Prints ratios (not a timed test):
    area, income, deprivation count; 39 bytes a row) and the same as Parquet, classified by
    ``normkit.poverty.run.classify_file`` against the pyarrow floor — read the same file (CSV with
    every column as text) and write it back, batch by batch — in alternating rounds (target:
-   at most 1.5×); and the peak resident memory of ``normkit classify`` in a child process for
+   at most 1.5×), with the CPU time of each (every thread) and of a hand-written pyarrow + NumPy
+   classify of the same file (the floor plus the casts, the rule and the status column; no
+   check), whose status counts must equal normkit's; and the peak resident memory of ``normkit classify`` in a child process for
    each file (flat: the same bound whatever the length). Several sizes may be given
    (``--files 1000000 10000000``). The ids are in ascending order, as a register is usually
    exported (``--ids shuffled``: in random order, so the duplicate-id check screens every id).
@@ -290,6 +292,52 @@ def floor_parquet(src: Path, out: Path) -> None:
     writer.close()
 
 
+STATUS_WORDS = ("poor", "near_poor", "middle", "none")  # numpy_by_hand's codes 0–3
+
+
+def hand_csv(src: Path, out: Path) -> dict[str, int]:
+    """A hand-written classify: the floor's read and write, with each batch's income and count
+    cast to int64 by Arrow, the rule in NumPy (:func:`numpy_by_hand`) and the status words
+    appended. No check of any value, no duplicate ids, no trace: the least a classify must do.
+    Returns the status counts (compared with normkit's)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    names = pcsv.open_csv(src).schema.names
+    reader = pcsv.open_csv(src, convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names}))
+    words, counts = pa.array(STATUS_WORDS), np.zeros(len(STATUS_WORDS), dtype=np.int64)
+    with open(out, "wb") as sink:
+        for batch in reader:
+            codes = numpy_by_hand(pc.equal(batch.column("area"), "urban").to_numpy(zero_copy_only=False),
+                                  pc.cast(batch.column("income_per_capita"), pa.int64()).to_numpy(),
+                                  pc.cast(batch.column("deprivation_count"), pa.int64()).to_numpy())
+            counts += np.bincount(codes, minlength=len(STATUS_WORDS))
+            pcsv.write_csv(batch.append_column("status", words.take(pa.array(codes))), sink, pcsv.WriteOptions(quoting_style="none"))
+    return dict(zip(STATUS_WORDS, counts.tolist(), strict=True))
+
+
+def hand_parquet(src: Path, out: Path) -> dict[str, int]:
+    """:func:`hand_csv` for Parquet (income and count stored as int64: no cast)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    words, counts = pa.array(STATUS_WORDS), np.zeros(len(STATUS_WORDS), dtype=np.int64)
+    writer = None
+    for batch in pq.ParquetFile(src).iter_batches():
+        codes = numpy_by_hand(pc.equal(batch.column("area"), "urban").to_numpy(zero_copy_only=False),
+                              batch.column("income_per_capita").to_numpy(), batch.column("deprivation_count").to_numpy())
+        counts += np.bincount(codes, minlength=len(STATUS_WORDS))
+        result = batch.append_column("status", words.take(pa.array(codes)))
+        if writer is None:
+            writer = pq.ParquetWriter(out, result.schema)
+        writer.write_batch(result)
+    assert writer is not None
+    writer.close()
+    return dict(zip(STATUS_WORDS, counts.tolist(), strict=True))
+
+
 def peak_rss_mib(src: Path, out: Path) -> float:
     """Peak resident memory of ``normkit classify`` in a fresh process (MiB): the kernel's high-water
     mark of the process's resident set (``VmHWM``; ``ru_maxrss`` may count the parent's pages too)."""
@@ -318,26 +366,34 @@ def files(sizes: list[int], rounds: int = 3, ids: str = "sorted") -> None:
             print(f"classify files: {n:,} households, ids {ids}, CSV {csv_path.stat().st_size / 2**20:.0f} MiB, Parquet "
                   f"{pq_path.stat().st_size / 2**20:.0f} MiB (load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
                   f"best of {rounds}, alternating)")
-            for label, src, floor in (("CSV", csv_path, floor_csv), ("Parquet", pq_path, floor_parquet)):
-                out, floor_out = folder / f"out{src.suffix}", folder / f"floor{src.suffix}"
-                t_floor, t_normkit = paired_best(lambda s=src, f=floor, o=floor_out: f(s, o),
-                                                 lambda s=src, o=out: classify_file(s, o, std), rounds)
+            for label, src, floor, hand in (("CSV", csv_path, floor_csv, hand_csv), ("Parquet", pq_path, floor_parquet, hand_parquet)):
+                out, floor_out, hand_out = folder / f"out{src.suffix}", folder / f"floor{src.suffix}", folder / f"hand{src.suffix}"
+                got: dict[str, Any] = {}
+                (t_floor, c_floor), (t_hand, c_hand), (t_normkit, c_normkit) = alternating_best(
+                    [lambda s=src, f=floor, o=floor_out: f(s, o),
+                     lambda s=src, h=hand, o=hand_out, g=got: g.__setitem__("hand", h(s, o)),
+                     lambda s=src, o=out, g=got: g.__setitem__("normkit", classify_file(s, o, std).counts)], rounds)
+                assert got["hand"] == got["normkit"], (got["hand"], got["normkit"])  # the same classification
                 rss = peak_rss_mib(src, folder / f"m{src.suffix}")
                 print(f"  {label:8} pyarrow read + write {t_floor:6.2f} s   normkit classify {t_normkit:6.2f} s   "
                       f"ratio = {t_normkit / t_floor:.2f}×   (target ≤ 1.5×)   peak RSS of `normkit classify` {rss:.0f} MiB")
+                print(f"  {'':8} CPU time, every thread: floor {c_floor:.2f} s, a hand-written pyarrow + NumPy classify "
+                      f"{c_hand:.2f} s ({c_hand / c_floor:.2f}× the floor, {t_hand:.2f} s wall), normkit {c_normkit:.2f} s "
+                      f"({c_normkit / c_floor:.2f}× the floor, {c_normkit / c_hand:.2f}× the hand-written classify)")
             print(f"  (load average after: {os.getloadavg()[0]:.2f})")
 
 
-def paired_best(a: Callable[[], Any], b: Callable[[], Any], rounds: int) -> tuple[float, float]:
-    best_a = best_b = float("inf")
+def alternating_best(fns: list[Callable[[], Any]], rounds: int) -> list[tuple[float, float]]:
+    """Each function's best wall time and best CPU time (the process's, every thread counted),
+    the functions run in turn ``rounds`` times."""
+    out = [(float("inf"), float("inf"))] * len(fns)
     for _ in range(rounds):
-        start = time.perf_counter()
-        a()
-        best_a = min(best_a, time.perf_counter() - start)
-        start = time.perf_counter()
-        b()
-        best_b = min(best_b, time.perf_counter() - start)
-    return best_a, best_b
+        for k, fn in enumerate(fns):
+            wall, cpu = time.perf_counter(), time.process_time()
+            fn()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            out[k] = (min(out[k][0], wall), min(out[k][1], cpu))
+    return out
 
 
 def main() -> None:
