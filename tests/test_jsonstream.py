@@ -18,7 +18,7 @@ from normkit_testpaths import ROOT
 from pydantic_core import to_json
 
 from normkit.core.io import jsonstream
-from normkit.media.quoteline import QuoteLine
+from normkit.media.quote import QuoteLine  # imported from quote, which registers its pydantic mirror
 
 text = st.text(st.characters(blacklist_categories=("Cs",)))  # any text but lone surrogates (not UTF-8)
 tricky = st.sampled_from(["\x00", "\x1f", "\x7f", "\b\f\n\r\t", '"\\/', "\u2028\u2029", "\ufeff", "😀𝔘", "Đạo diễn", "é" * 3])
@@ -67,3 +67,15 @@ def test_encode_uses_the_standard_encoder_when_pydantic_is_not_loaded() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT, check=True, timeout=120).stdout
     assert out == b'{"a":["1.50",null,true]} False\n'
     assert json.loads(jsonstream.encode({"a": [Decimal("1.50")]})) == {"a": ["1.50"]}  # here pydantic is loaded: its serialiser
+
+
+def test_after_a_few_mib_the_standard_encoder_hands_over_to_pydantics() -> None:
+    """A process that writes much JSON imports pydantic's serialiser once the standard encoder has
+    written STDLIB_BYTES, and writes the same bytes after as before."""
+    probe = ("import sys; from decimal import Decimal; from normkit.core.io import jsonstream; "
+             "jsonstream.STDLIB_BYTES = 1000; doc = {'a': [Decimal('1.50'), 'Đạo diễn', None] * 30}; "
+             "before = jsonstream.encode(doc); loaded = 'pydantic_core' in sys.modules; "
+             "writes = [jsonstream.encode(doc) for _ in range(20)]; "
+             "print(len(before) < 1000, loaded, 'pydantic_core' in sys.modules, all(w == before for w in writes))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT, check=True, timeout=120).stdout
+    assert out == b"True False True True\n"

@@ -9,7 +9,8 @@ the same bytes pydantic's ``model_dump_json()`` writes.
 :func:`encode` writes plain data (text, numbers, booleans, None, Decimal, dates, lists, tuples,
 dicts, dataclasses and the records of core/records.py) with pydantic's (Rust) serialiser when pydantic is already loaded, else
 with the standard library's (C) encoder, which loads nothing: a warm ``normkit price --json``
-need not import pydantic to write a quote. Both write the same bytes (tests/test_jsonstream.py
+need not import pydantic to write a quote (a process that writes many MiB imports pydantic's
+serialiser after the first few, :data:`STDLIB_BYTES`). Both write the same bytes (tests/test_jsonstream.py
 compares them on generated data: control characters, text outside the BMP, Decimal text, dates).
 Long lists are encoded in batches of :data:`BATCH`: memory is bounded by the batch.
 """
@@ -62,14 +63,28 @@ def encode_stdlib(value: Any) -> bytes:
     return _ENCODE(value).encode()
 
 
+#: Bytes the standard encoder writes in a process before pydantic's serialiser is imported for the
+#: rest of it. Importing ``pydantic_core`` costs ~30 ms once; the standard encoder writes a quote's
+#: trace about 3× slower than it (~7–10 ns a byte against ~3), so past a few MiB the import has paid
+#: for itself: a one-off ``normkit price --json`` never imports it, a service or a loop of quotes
+#: soon does (and then writes at pydantic's speed). The bytes are the same either way.
+STDLIB_BYTES = 4 << 20
+_stdlib_written = [0]  # bytes written by the standard encoder so far
+
+
 def encode(value: Any) -> bytes:
     """Compact JSON of plain data (Decimal as its exact string, dates as ISO text): the same bytes
-    as ``model_dump_json`` writes for the same values (by pydantic's serialiser if it is loaded)."""
+    as ``model_dump_json`` writes for the same values (by pydantic's serialiser if it is loaded, or
+    once the standard encoder has written :data:`STDLIB_BYTES`)."""
     core = sys.modules.get("pydantic_core")
+    if core is None and _stdlib_written[0] >= STDLIB_BYTES:
+        import pydantic_core as core
     if core is not None:
         out: bytes = core.to_json(value)
         return out
-    return encode_stdlib(value)
+    data = encode_stdlib(value)
+    _stdlib_written[0] += len(data)
+    return data
 
 
 def array(chunks: Iterable[bytes]) -> Chunks:
@@ -143,4 +158,4 @@ def text(chunks: Iterable[bytes], indent: int | None = None) -> str:
     return json.dumps(json.loads(whole), ensure_ascii=False, indent=indent)
 
 
-__all__ = ["BATCH", "Chunks", "array", "encode", "encode_stdlib", "gathered", "joined", "obj", "text", "write", "write_stdout"]
+__all__ = ["BATCH", "STDLIB_BYTES", "Chunks", "array", "encode", "encode_stdlib", "gathered", "joined", "obj", "text", "write", "write_stdout"]
