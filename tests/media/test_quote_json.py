@@ -98,3 +98,31 @@ def test_a_lone_surrogate_fails_as_it_did_before() -> None:
         jsonstream.encode([bad])
     with pytest.raises(type(general.value)):
         lines_json([bad])
+
+
+def test_no_line_goes_through_a_per_record_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lines are the bulk of a large quote's JSON: neither pydantic's serialiser (turning each
+    line into its mirror, 14 calls a line) nor the standard encoder (a callback for the line and
+    each of its Decimals) may be asked to write one — the slow paths a quote took before its lines
+    were composed (24–27× the hand-written pricing with the trace, docs/performance.md)."""
+    from normkit.core import plainmodel
+
+    q = quoted(str(EXAMPLES / "orders" / "tv-bulletins.yaml"))
+    expected = b"".join(q.json_chunks(trace=False))
+
+    def no_mirror(value: object) -> object:
+        raise AssertionError(f"{type(value).__name__} turned into its mirror")
+
+    def default(value: object) -> object:
+        assert not isinstance(value, QuoteLine), "a line written by the encoder's callback"
+        return jsonstream._default(value)
+
+    with monkeypatch.context() as mp:  # pydantic's serialiser (loaded in this process)
+        mp.setattr(plainmodel, "to_mirror", no_mirror)
+        assert b"".join(q.json_chunks(trace=False)) == expected
+    with monkeypatch.context() as mp:  # the standard encoder (a process without pydantic)
+        mp.setattr(jsonstream, "encode", jsonstream.encode_stdlib)
+        mp.setattr(jsonstream, "_ENCODE", json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                                                          default=default).encode)
+        assert b"".join(q.json_chunks(trace=False)) == expected
+    assert len(q.lines) > 10
