@@ -127,11 +127,11 @@ class DuplicateIds:
     far: a repeated id stops the run early; a shared hash does not, and the next comparison then
     waits until the rows checked have doubled, or for :meth:`flush`).
 
-    Ids in ascending order (a register sorted by id, the usual export) are not screened at all:
-    while every id is plain and greater than the one before it (:meth:`ascends`, Arrow's byte
-    order), none can repeat an earlier one; their hashes are kept all the same. The first group out
-    of order sets the filter bits of every id before it (:meth:`catch_up`) and is screened, and so
-    is every group after it.
+    Ids in ascending order (a register sorted by id, the usual export) are neither screened nor
+    kept: while every id is plain and greater than the one before it (:meth:`ascends`, Arrow's byte
+    order), none can repeat an earlier one, and memory stays flat however many households. At the
+    first group out of order the ids before it are read again (``ids_again``), hashed, kept and set
+    their filter bits (:meth:`catch_up`); that group and every later one are screened.
     """
 
     SLOT_BITS = 22  # 2²² slots of 64 bits: 32 MiB
@@ -157,6 +157,7 @@ class DuplicateIds:
         self.pending_first = self.pending_next = 0
         self.ascending = True  # every id so far plain and greater than the one before it: none repeats
         self.last_id: str | None = None  # the last of them
+        self.sorted_to = 0  # the last row checked while ascending (its ids are read again if the order breaks)
 
     def add(self, batch: Any, first_row: int) -> None:
         """Check the ids of one Arrow text batch (rows ``first_row`` …)."""
@@ -201,10 +202,9 @@ class DuplicateIds:
         if col is None:
             return
         if self.ascending:
-            if positions is None and self.ascends(col):  # sorted ids (a register's order): nothing to screen
-                hashes = id_hashes(col)
-                self.hashes.append(hashes)
-                self.checked += len(hashes)
+            if positions is None and self.ascends(col):  # sorted ids (a register's order): nothing to screen, nothing kept
+                self.checked += len(col)
+                self.sorted_to = first_row + len(col) - 1
                 return
             self.ascending = False
             self.catch_up()
@@ -237,11 +237,36 @@ class DuplicateIds:
         return True
 
     def catch_up(self) -> None:
-        """The ids checked while they were ascending set their filter bits now, so later ids are
-        screened against them (their answers are known: none repeats)."""
-        for hashes in self.hashes:
-            for at in range(0, len(hashes), self.SCREEN_ROWS):
-                self.screen(hashes[at: at + self.SCREEN_ROWS])
+        """The ids checked while they were ascending were neither hashed nor kept (a sorted file
+        costs no memory a household). Once an id is out of order they are read again
+        (``ids_again``, up to the last row checked while ascending), hashed and kept in place order,
+        and set their filter bits, so later ids are screened against them (their answers are known:
+        none repeats)."""
+        if not self.checked:
+            return
+        hashed = 0
+        it = iter(self.ids_again())
+        try:
+            for given, first in it:
+                if first > self.sorted_to:
+                    break
+                part = given if first + len(given) - 1 <= self.sorted_to else given.slice(0, self.sorted_to - first + 1)
+                ids, _positions = compared_ids(part)
+                if ids is not None:
+                    hashes = id_hashes(ids)
+                    self.hashes.append(hashes)
+                    hashed += len(hashes)
+                    for at in range(0, len(hashes), self.SCREEN_ROWS):
+                        self.screen(hashes[at: at + self.SCREEN_ROWS])
+                if first + len(given) > self.sorted_to:
+                    break
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:
+                close()
+        if hashed != self.checked:  # the rows read again are not the rows checked
+            raise NormkitError("NK702", "the household ids read again are not the ids classified: the file changed while it "
+                                        "was classified; nothing was written", hint="classify it again once nothing is writing to it")
 
     def screen(self, hashes: Any) -> tuple[Any, Any]:
         """Which of a group's ``hashes`` may repeat an earlier one (a boolean array: the slot
@@ -720,7 +745,7 @@ def unchanged(path: str | Path, identity: tuple[int, int, int]) -> None:
     ids read again would not be the ids classified."""
     if file_identity(path) != identity:
         raise NormkitError("NK702", f"{path}: the file changed while it was classified (its household ids are read a second "
-                                    "time to compare the repeated ones); nothing was written",
+                                    "time); nothing was written",
                            location=Location(str(path)), hint="classify it again once nothing is writing to it")
 
 

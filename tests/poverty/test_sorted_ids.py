@@ -1,8 +1,9 @@
 """Household ids in ascending order (a register's usual order) skip the screen of the duplicate-id
 check (poverty/run.py:DuplicateIds.ascends): while every id is greater than the one before, none
-can repeat an earlier one. The first id out of order sets the filter bits of all the ids before
-it, and from there every id is screened as usual — the answers must be those of a plain
-reference that compares the ids themselves, wherever the order breaks."""
+can repeat an earlier one, and nothing is kept for them. At the first id out of order the ids
+before it are read again, hashed and set their filter bits, and from there every id is screened
+as usual — the answers must be those of a plain reference that compares the ids themselves,
+wherever the order breaks."""
 
 from __future__ import annotations
 
@@ -32,6 +33,67 @@ def test_sorted_ids_are_never_screened():
     dups = check(ids, 26_250)
     assert (dups.summary.duplicate_ids, dups.summary.duplicate_examples, dups.ascending, dups.slots) == (0, [], True, None)
     assert dups.checked == 200_000 and dups.last_id == "H000199999"
+
+
+class Counted:
+    """The ids read again: how many times, and the last row given."""
+
+    def __init__(self, batches: list[tuple[pa.Array, int]]) -> None:
+        self.batches, self.reads, self.last_row = batches, 0, 0
+
+    def __call__(self):
+        self.reads += 1
+        for col, first in self.batches:
+            self.last_row = first + len(col) - 1
+            yield col, first
+
+
+def batched(ids: list[str], size: int) -> list[tuple[pa.Array, int]]:
+    return [(pa.array(ids[at: at + size], pa.string()), at + 1) for at in range(0, len(ids), size)]
+
+
+def test_a_sorted_file_keeps_nothing_a_household_and_is_read_once():
+    batches = batched([f"H{i:09d}" for i in range(300_000)], 26_250)
+    again = Counted(batches)
+    dups = DuplicateIds(ClassifySummary("s", "2024-09-01", "income"), False, again)
+    for col, first in batches:
+        dups.add_ids(col, first)
+    dups.flush()
+    assert (dups.hashes, dups.slots, again.reads, dups.checked, dups.sorted_to) == ([], None, 0, 300_000, 300_000)
+
+
+def test_when_the_order_breaks_the_ids_before_are_read_again_once_up_to_the_last_sorted_row():
+    """The first 5 groups of 16,384 ids ascend; the 6th does not: rows 1–81,920 are read again
+    (not one batch further: the rest may not be readable yet), once; later ids are screened
+    against them."""
+    ids = [f"H{i:09d}" for i in range(81_920)] + [f"G{i:09d}" for i in range(16_384)] + ["H000000005", "H000081919"]
+    batches = batched(ids, 4_096)
+    again = Counted(batches)
+    dups = DuplicateIds(ClassifySummary("s", "2024-09-01", "income"), False, again)
+    for col, first in batches[:21]:  # 81,920 sorted ids, then the first group of G…
+        dups.add_ids(col, first)
+    assert (dups.ascending, again.reads, again.last_row, dups.sorted_to) == (True, 0, 0, 81_920)
+    for col, first in batches[21:25]:
+        dups.add_ids(col, first)
+    assert (dups.ascending, again.reads, again.last_row) == (False, 1, 81_920)
+    assert sum(len(h) for h in dups.hashes) == dups.checked == 98_304
+    for col, first in batches[25:]:
+        dups.add_ids(col, first)
+    dups.flush()  # the two repeats are compared by their text: a second read, to the last row
+    assert (dups.summary.duplicate_ids, dups.summary.duplicate_examples, again.reads) == (
+        2, [{"row": 98_305, "household_id": "H000000005"}, {"row": 98_306, "household_id": "H000081919"}], 2)
+
+
+def test_ids_read_again_that_are_not_those_checked_are_nk702():
+    batches = batched([f"H{i:05d}" for i in range(20_000)] + ["A"], 5_000)
+    dups = DuplicateIds(ClassifySummary("s", "2024-09-01", "income"), False, lambda: iter(batches[:2]))  # a shorter file now
+    with pytest.raises(NormkitError) as e:
+        for col, first in batches:
+            dups.add_ids(col, first)
+        dups.flush()
+    assert (e.value.code, e.value.message, e.value.hint) == (
+        "NK702", ("the household ids read again are not the ids classified: the file changed while it was classified; nothing "
+                  "was written"), "classify it again once nothing is writing to it")
 
 
 def test_a_late_repeat_of_an_early_sorted_id_is_found():
