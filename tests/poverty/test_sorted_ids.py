@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_duplicate_ids import reference  # the plain reference: a dict of trimmed id → first row
+from test_duplicate_ids import Reads, reference  # the ids read again, counted; the plain reference (trimmed id → first row)
 
 from normkit.core.errors import NormkitError
 from normkit.poverty.run import ClassifySummary, DuplicateIds
@@ -35,31 +35,18 @@ def test_sorted_ids_are_never_screened():
     assert dups.checked == 200_000 and dups.last_id == "H000199999"
 
 
-class Counted:
-    """The ids read again: how many times, and the last row given."""
-
-    def __init__(self, batches: list[tuple[pa.Array, int]]) -> None:
-        self.batches, self.reads, self.last_row = batches, 0, 0
-
-    def __call__(self):
-        self.reads += 1
-        for col, first in self.batches:
-            self.last_row = first + len(col) - 1
-            yield col, first
-
-
 def batched(ids: list[str], size: int) -> list[tuple[pa.Array, int]]:
     return [(pa.array(ids[at: at + size], pa.string()), at + 1) for at in range(0, len(ids), size)]
 
 
 def test_a_sorted_file_keeps_nothing_a_household_and_is_read_once():
     batches = batched([f"H{i:09d}" for i in range(300_000)], 26_250)
-    again = Counted(batches)
+    again = Reads(batches)
     dups = DuplicateIds(ClassifySummary("s", "2024-09-01", "income"), False, again)
     for col, first in batches:
         dups.add_ids(col, first)
     dups.flush()
-    assert (dups.hashes, dups.slots, again.reads, dups.checked, dups.sorted_to) == ([], None, 0, 300_000, 300_000)
+    assert (dups.hashes, dups.slots, again.count, dups.checked, dups.sorted_to) == ([], None, 0, 300_000, 300_000)
 
 
 def test_when_the_order_breaks_the_ids_before_are_read_again_once_up_to_the_last_sorted_row():
@@ -68,19 +55,19 @@ def test_when_the_order_breaks_the_ids_before_are_read_again_once_up_to_the_last
     against them."""
     ids = [f"H{i:09d}" for i in range(81_920)] + [f"G{i:09d}" for i in range(16_384)] + ["H000000005", "H000081919"]
     batches = batched(ids, 4_096)
-    again = Counted(batches)
+    again = Reads(batches)
     dups = DuplicateIds(ClassifySummary("s", "2024-09-01", "income"), False, again)
     for col, first in batches[:21]:  # 81,920 sorted ids, then the first group of G…
         dups.add_ids(col, first)
-    assert (dups.ascending, again.reads, again.last_row, dups.sorted_to) == (True, 0, 0, 81_920)
+    assert (dups.ascending, again.count, again.rows, dups.sorted_to) == (True, 0, 0, 81_920)
     for col, first in batches[21:25]:
         dups.add_ids(col, first)
-    assert (dups.ascending, again.reads, again.last_row) == (False, 1, 81_920)
+    assert (dups.ascending, again.count, again.rows) == (False, 1, 81_920)
     assert sum(len(h) for h in dups.hashes) == dups.checked == 98_304
     for col, first in batches[25:]:
         dups.add_ids(col, first)
     dups.flush()  # the two repeats are compared by their text: a second read, to the last row
-    assert (dups.summary.duplicate_ids, dups.summary.duplicate_examples, again.reads) == (
+    assert (dups.summary.duplicate_ids, dups.summary.duplicate_examples, again.count) == (
         2, [{"row": 98_305, "household_id": "H000000005"}, {"row": 98_306, "household_id": "H000081919"}], 2)
 
 
