@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,25 +245,13 @@ class DuplicateIds:
         if not self.checked:
             return
         hashed = 0
-        it = iter(self.ids_again())
-        try:
-            for given, first in it:
-                if first > self.sorted_to:
-                    break
-                part = given if first + len(given) - 1 <= self.sorted_to else given.slice(0, self.sorted_to - first + 1)
-                ids, _positions = compared_ids(part)
-                if ids is not None:
-                    hashes = id_hashes(ids)
-                    self.hashes.append(hashes)
-                    hashed += len(hashes)
-                    for at in range(0, len(hashes), self.SCREEN_ROWS):
-                        self.screen(hashes[at: at + self.SCREEN_ROWS])
-                if first + len(given) > self.sorted_to:
-                    break
-        finally:
-            close = getattr(it, "close", None)
-            if close is not None:
-                close()
+        with closing(compared_up_to(self.ids_again(), self.sorted_to)) as given:
+            for ids, _places, _first in given:
+                hashes = id_hashes(ids)
+                self.hashes.append(hashes)
+                hashed += len(hashes)
+                for at in range(0, len(hashes), self.SCREEN_ROWS):
+                    self.screen(hashes[at: at + self.SCREEN_ROWS])
         if hashed != self.checked:  # the rows read again are not the rows checked
             raise NormkitError("NK702", "the household ids read again are not the ids classified: the file changed while it "
                                         "was classified; nothing was written", hint="classify it again once nothing is writing to it")
@@ -448,25 +436,35 @@ def exact_repeats(batches: Iterable[tuple[Any, int]], keys: Any, last_row: int, 
                 earlier[text] = int(rows[j])
         return rows, texts, repeat
 
+    with closing(compared_up_to(batches, last_row)) as given:
+        for ids, rows_of, first in given:
+            rows, texts, repeat = repeats(ids, rows_of, first)
+            found = np.flatnonzero(repeat)
+            count += min(len(found), 1) if first_only else len(found)
+            for j in found[: max(room - len(shown), 0)].tolist():
+                shown.append({"row": int(rows[j]), ID_COLUMN: str(texts[j].as_py())})
+            if first_only and count:
+                break
+    return count, shown
+
+
+def compared_up_to(batches: Iterable[tuple[Any, int]], last_row: int) -> Iterator[tuple[Any, Any, int]]:
+    """The ids of ``batches`` (Arrow text arrays from the first row, with their first row) up to
+    ``last_row``, as they are compared (:func:`compared_ids`): (ids, their places or None, first
+    row) for each batch with an id that is not blank. Never asks for a batch after the one holding
+    ``last_row`` (the rows after may not be readable yet); closing it closes ``batches``."""
     it = iter(batches)
     try:
         for given, first in it:
             ids, rows_of = compared_ids(given if first + len(given) - 1 <= last_row else given.slice(0, max(last_row - first + 1, 0)))
             if ids is not None:
-                rows, texts, repeat = repeats(ids, rows_of, first)
-                found = np.flatnonzero(repeat)
-                count += min(len(found), 1) if first_only else len(found)
-                for j in found[: max(room - len(shown), 0)].tolist():
-                    shown.append({"row": int(rows[j]), ID_COLUMN: str(texts[j].as_py())})
-                if first_only and count:
-                    break
+                yield ids, rows_of, first
             if first + len(given) > last_row:
                 break
     finally:
         close = getattr(it, "close", None)
         if close is not None:
             close()
-    return count, shown
 
 
 def key_places(keys: Any, starts: Any, shift: Any, hashes: Any) -> tuple[Any, Any]:
