@@ -7,7 +7,7 @@ progress bar when the output is a terminal. Outputs are written atomically.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -448,7 +448,7 @@ def exact_repeats(batches: Iterable[tuple[Any, int]], keys: Any, last_row: int, 
     return count, shown
 
 
-def compared_up_to(batches: Iterable[tuple[Any, int]], last_row: int) -> Iterator[tuple[Any, Any, int]]:
+def compared_up_to(batches: Iterable[tuple[Any, int]], last_row: int) -> Generator[tuple[Any, Any, int], None, None]:
     """The ids of ``batches`` (Arrow text arrays from the first row, with their first row) up to
     ``last_row``, as they are compared (:func:`compared_ids`): (ids, their places or None, first
     row) for each batch with an id that is not blank. Never asks for a batch after the one holding
