@@ -79,3 +79,11 @@ def test_after_a_few_mib_the_standard_encoder_hands_over_to_pydantics() -> None:
              "print(len(before) < 1000, loaded, 'pydantic_core' in sys.modules, all(w == before for w in writes))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT, check=True, timeout=120).stdout
     assert out == b"True False True True\n"
+
+
+def test_without_pydantic_core_the_standard_encoder_writes_on() -> None:
+    probe = ("import sys; sys.modules['pydantic_core'] = None; from decimal import Decimal; from normkit.core.io import jsonstream; "
+             "jsonstream.STDLIB_BYTES = 10; doc = {'a': [Decimal('1.50'), 'Đạo diễn']}; "
+             "print(all(jsonstream.encode(doc) == jsonstream.encode_stdlib(doc) for _ in range(5)))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT, check=True, timeout=120).stdout
+    assert out == b"True\n"

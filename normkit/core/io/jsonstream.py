@@ -78,7 +78,10 @@ def encode(value: Any) -> bytes:
     once the standard encoder has written :data:`STDLIB_BYTES`)."""
     core = sys.modules.get("pydantic_core")
     if core is None and _stdlib_written[0] >= STDLIB_BYTES:
-        import pydantic_core as core
+        try:
+            import pydantic_core as core
+        except ImportError:  # pydantic brings it; without it the standard encoder writes on, for good
+            _stdlib_written[0] = -sys.maxsize  # not tried again
     if core is not None:
         out: bytes = core.to_json(value)
         return out
