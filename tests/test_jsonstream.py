@@ -60,30 +60,29 @@ def test_exact_bytes_of_the_cases_that_differ_elsewhere() -> None:
         jsonstream.encode_stdlib({1, 2})
 
 
+def fresh(probe: str) -> bytes:
+    """What ``probe`` prints, run in a fresh interpreter from the repository root (pydantic not loaded)."""
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT, check=True, timeout=120).stdout
+
+
 def test_encode_uses_the_standard_encoder_when_pydantic_is_not_loaded() -> None:
     probe = ("import sys; from decimal import Decimal; from normkit.core.io import jsonstream; "
              "sys.stdout.buffer.write(jsonstream.encode({'a': [Decimal('1.50'), None, True]})); "
              "print('', 'pydantic_core' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT, check=True, timeout=120).stdout
+    out = fresh(probe)
     assert out == b'{"a":["1.50",null,true]} False\n'
     assert json.loads(jsonstream.encode({"a": [Decimal("1.50")]})) == {"a": ["1.50"]}  # here pydantic is loaded: its serialiser
 
 
 def test_after_a_few_mib_the_standard_encoder_hands_over_to_pydantics() -> None:
     """A process that writes much JSON imports pydantic's serialiser once the standard encoder has
-    written STDLIB_BYTES, and writes the same bytes after as before."""
-    probe = ("import sys; from decimal import Decimal; from normkit.core.io import jsonstream; "
+    written STDLIB_BYTES, and writes the same bytes after as before; without pydantic_core it
+    writes on with the standard encoder."""
+    setup = ("import sys; from decimal import Decimal; from normkit.core.io import jsonstream; "
              "jsonstream.STDLIB_BYTES = 1000; doc = {'a': [Decimal('1.50'), 'Đạo diễn', None] * 30}; "
              "before = jsonstream.encode(doc); loaded = 'pydantic_core' in sys.modules; "
-             "writes = [jsonstream.encode(doc) for _ in range(20)]; "
-             "print(len(before) < 1000, loaded, 'pydantic_core' in sys.modules, all(w == before for w in writes))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT, check=True, timeout=120).stdout
-    assert out == b"True False True True\n"
-
-
-def test_without_pydantic_core_the_standard_encoder_writes_on() -> None:
-    probe = ("import sys; sys.modules['pydantic_core'] = None; from decimal import Decimal; from normkit.core.io import jsonstream; "
-             "jsonstream.STDLIB_BYTES = 10; doc = {'a': [Decimal('1.50'), 'Đạo diễn']}; "
-             "print(all(jsonstream.encode(doc) == jsonstream.encode_stdlib(doc) for _ in range(5)))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, cwd=ROOT, check=True, timeout=120).stdout
-    assert out == b"True\n"
+             "writes = [jsonstream.encode(doc) for _ in range(20)]; ")
+    assert fresh(setup + "print(len(before) < 1000, loaded, 'pydantic_core' in sys.modules, all(w == before for w in writes))") == (
+        b"True False True True\n")
+    blocked = "import sys; sys.modules['pydantic_core'] = None; "  # as if pydantic were not installed
+    assert fresh(blocked + setup + "print(all(w == jsonstream.encode_stdlib(doc) for w in writes))") == b"True\n"
