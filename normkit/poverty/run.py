@@ -99,12 +99,13 @@ class DuplicateIds:
 
     The ids are screened by 64-bit hash (:func:`id_hashes`), and only an id whose hash occurs at
     an earlier row is looked at again: ``ids_again`` reads the ids a second time (from the file:
-    the input is read twice only when some hash repeats) and :func:`exact_repeats` decides the
+    the input is read twice only when some hash repeats, or when ascending ids stop ascending: see
+    below) and :func:`exact_repeats` decides the
     rows with those hashes by their text, in row order. Two different ids that share a hash (a
     probability of ~3 × 10⁻⁶ among 10 million households) are then two ids, not a repeat.
 
-    The hashes of the ids checked are kept in row order, 8 bytes a household, never sorted or
-    merged. Each group of ids is first screened by a fixed table of 2²² 64-bit slots (32 MiB,
+    The hashes of the ids checked are kept in row order, 8 bytes a household (none while the ids
+    ascend), never sorted or merged. Each group of ids is first screened by a fixed table of 2²² 64-bit slots (32 MiB,
     whatever the number of households; an id's slot is the top 22 bits of its hash):
 
     - the high 32 bits of a slot are a blocked Bloom filter: each id sets 2 of them (chosen by the
